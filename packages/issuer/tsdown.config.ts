@@ -1,0 +1,23 @@
+import { defineConfig } from 'tsdown';
+
+export default defineConfig([
+  {
+    entry: ['src/index.ts'],
+    format: ['esm', 'cjs'],
+    platform: 'node',
+    target: 'node20.19',
+    dts: true,
+    fixedExtension: true,
+    clean: true,
+    sourcemap: true,
+  },
+  {
+    entry: { cli: 'src/cli.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20.19',
+    dts: false,
+    fixedExtension: true,
+    sourcemap: true,
+  },
+]);
