@@ -1,1 +1,14 @@
-export const placeholder = 1;
+export { createIssuer, type Issuer } from './issuer.js';
+export type { IssuerOptions } from './options.js';
+export type { TenantConfig, ClientConfig } from './tenants.js';
+export type { TenantInfo } from './tenant-runtime.js';
+export type { SignOptions, JwtClaims } from './sign.js';
+export type { KeyInfo } from './key-ring.js';
+export type { PublicJwk } from './keys.js';
+export type { SigningAlgorithm } from './algorithms.js';
+export type { FaultController, FaultEndpoint, FaultHandle, FaultKind, FaultSpec } from './faults.js';
+export type { EndpointCounts, EndpointName, RequestStats } from './stats.js';
+export { createTestClock, systemClock, type Clock, type TestClock } from './clock.js';
+export { createFileKeyStore, createMemoryKeyStore, type KeyStore, type KeyStoreSnapshot, type StoredKey } from './key-store.js';
+export { loadTenantsFile } from './tenant-file.js';
+export { IssuerConfigError } from './errors.js';

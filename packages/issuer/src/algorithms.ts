@@ -1,0 +1,19 @@
+/** Algorithms the issuer can sign with. `HS256` only for tenants that configure a shared secret. */
+export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA' | 'HS256';
+
+/** Algorithms backed by a key pair whose public half is published in the JWKS. */
+export type AsymmetricAlgorithm = Exclude<SigningAlgorithm, 'HS256'>;
+
+export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA', 'HS256'];
+export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
+
+export function isSigningAlgorithm(value: unknown): value is SigningAlgorithm {
+  return typeof value === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(value);
+}
+
+export function isAsymmetric(alg: SigningAlgorithm): alg is AsymmetricAlgorithm {
+  return alg !== 'HS256';
+}
+
+/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output. */
+export const MIN_HS256_SECRET_BYTES = 32;

@@ -1,0 +1,74 @@
+import type { IncomingMessage } from 'node:http';
+import type { Clock } from '../clock.js';
+import { mintToken } from '../sign.js';
+import type { TenantRuntime } from '../tenant-runtime.js';
+import { readBody } from './body.js';
+import { authenticate, presentedCredentials } from './client-auth.js';
+import { errorReply, jsonReply, methodNotAllowed, type Reply } from './reply.js';
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** `POST <issuer>/token`: the OAuth 2.0 client credentials grant (RFC 6749 §4.4). */
+export async function tokenEndpoint(
+  req: IncomingMessage,
+  tenant: TenantRuntime,
+  deps: { clock: Clock; maxBodyBytes: number },
+): Promise<Reply> {
+  if (req.method !== 'POST') return methodNotAllowed('POST');
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    return errorReply(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
+  }
+  const body = await readBody(req, deps.maxBodyBytes);
+  if (body === 'too-large') {
+    return errorReply(413, 'invalid_request', `the body exceeds ${deps.maxBodyBytes} bytes`, { connection: 'close' });
+  }
+  const form = new URLSearchParams(body.toString('utf8'));
+  const repeated = [...new Set(form.keys())].find((key) => form.getAll(key).length > 1);
+  // RFC 6749 §3.2: parameters must not be repeated.
+  if (repeated !== undefined) return errorReply(400, 'invalid_request', `parameter ${JSON.stringify(repeated.slice(0, 64))} is repeated`);
+  const grantType = form.get('grant_type');
+  if (!grantType) return errorReply(400, 'invalid_request', 'grant_type is missing');
+
+  const presented = presentedCredentials(req.headers.authorization, form);
+  // RFC 6749 §5.2 and RFC 9110 §11.6.1: a 401 carries a challenge for the scheme the client may use.
+  const challenge = { 'www-authenticate': `Basic realm="${tenant.issuer}", charset="UTF-8"` };
+  if (presented.method === 'invalid') {
+    return presented.basic
+      ? errorReply(401, 'invalid_client', presented.reason, challenge)
+      : errorReply(400, 'invalid_request', presented.reason);
+  }
+  if (presented.method === 'none') {
+    return errorReply(401, 'invalid_client', 'client authentication is required (client_secret_basic or client_secret_post)', challenge);
+  }
+  const client = authenticate(tenant.config.clients, presented.id, presented.secret);
+  if (!client) return errorReply(401, 'invalid_client', 'unknown client or wrong secret', challenge);
+
+  if (grantType !== 'client_credentials') return errorReply(400, 'unsupported_grant_type', 'only client_credentials is supported');
+  if (!client.grantTypes.includes('client_credentials')) {
+    return errorReply(400, 'unauthorized_client', 'this client may not use the client_credentials grant');
+  }
+
+  const requested = form.get('scope');
+  let scopes: readonly string[] = client.scopes;
+  if (requested !== null) {
+    const tokens = requested.split(' ').filter((s) => s !== '');
+    if (tokens.length === 0 || !tokens.every((s) => SCOPE_TOKEN.test(s))) return errorReply(400, 'invalid_scope', 'scope is malformed');
+    const refused = tokens.filter((s) => !client.scopes.includes(s));
+    if (refused.length > 0) return errorReply(400, 'invalid_scope', `scope not allowed for this client: ${refused.join(' ').slice(0, 200)}`);
+    scopes = [...new Set(tokens)];
+  }
+  const scope = scopes.join(' ');
+  const accessToken = await mintToken(
+    tenant,
+    { sub: client.id, client_id: client.id, scope: scope === '' ? undefined : scope },
+    {},
+    deps.clock.now(),
+  );
+  return jsonReply(
+    200,
+    { access_token: accessToken, token_type: 'Bearer', expires_in: tenant.config.tokenLifetimeSec, ...(scope ? { scope } : {}) },
+    { 'cache-control': 'no-store', pragma: 'no-cache' },
+  );
+}

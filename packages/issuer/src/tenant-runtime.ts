@@ -1,0 +1,68 @@
+import type { SigningAlgorithm } from './algorithms.js';
+import type { KeyRing } from './key-ring.js';
+import type { ResolvedTenant } from './tenants.js';
+
+/** Public facts about one tenant: where its endpoints are and what its tokens look like. */
+export interface TenantInfo {
+  readonly name: string;
+  /** The `iss` of its tokens and the `issuer` of its discovery document. */
+  readonly issuer: string;
+  readonly discoveryUrl: string;
+  readonly jwksUri: string;
+  readonly tokenEndpoint: string;
+  readonly audience: string | readonly string[];
+  /** Algorithm new tokens are signed with; changes with `setAlgorithm()`. */
+  readonly algorithm: SigningAlgorithm;
+  readonly tokenLifetimeSec: number;
+  readonly typ: string;
+  readonly clientIds: readonly string[];
+}
+
+/** A tenant at run time: its settings, keys and URLs. */
+export class TenantRuntime {
+  readonly config: ResolvedTenant;
+  readonly ring: KeyRing;
+  #baseUrl = '';
+
+  constructor(config: ResolvedTenant, ring: KeyRing) {
+    this.config = config;
+    this.ring = ring;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get algorithm(): SigningAlgorithm {
+    return this.ring.primary;
+  }
+
+  setBaseUrl(baseUrl: string): void {
+    this.#baseUrl = baseUrl;
+  }
+
+  /** The tenant's own URL; discovery, JWKS and token endpoint hang below it. */
+  get url(): string {
+    return `${this.#baseUrl}${this.config.path}`;
+  }
+
+  get issuer(): string {
+    return this.config.issuerOverride ?? this.url;
+  }
+
+  info(): TenantInfo {
+    const url = this.url;
+    return {
+      name: this.name,
+      issuer: this.issuer,
+      discoveryUrl: `${url}/.well-known/openid-configuration`,
+      jwksUri: `${url}/.well-known/jwks.json`,
+      tokenEndpoint: `${url}/token`,
+      audience: this.config.audience,
+      algorithm: this.algorithm,
+      tokenLifetimeSec: this.config.tokenLifetimeSec,
+      typ: this.config.typ,
+      clientIds: this.config.clients.map((c) => c.id),
+    };
+  }
+}

@@ -1,0 +1,51 @@
+// Shared by this package's tests only; not part of the published entry points.
+import { onTestFinished } from 'vitest';
+import { createIssuer, type Issuer } from './issuer.js';
+import type { IssuerOptions } from './options.js';
+
+export const DAY_MS = 86_400_000;
+
+/** Rejects when `promise` takes longer than `ms`, naming `what`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts an issuer with a start-up timeout (see the brief: a hung key generation must fail the
+ * test, not stall the suite) and closes it when the current test ends.
+ */
+export async function startIssuer(options: IssuerOptions = {}): Promise<Issuer> {
+  const issuer = await withTimeout(createIssuer({ onError: () => undefined, ...options }), 10_000, 'issuer start');
+  onTestFinished(() => issuer.close());
+  return issuer;
+}
+
+/** Starts an issuer for a whole file (`beforeAll`); the caller closes it in `afterAll`. */
+export function startSharedIssuer(options: IssuerOptions = {}): Promise<Issuer> {
+  return withTimeout(createIssuer({ onError: () => undefined, ...options }), 10_000, 'issuer start');
+}
+
+/** Decodes a JWT part without verifying anything. */
+export function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
+  const part = token.split('.')[index];
+  if (part === undefined) throw new Error('not a JWT');
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** Form-encodes a token request body. */
+export function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+export function basic(id: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
+}
