@@ -7,7 +7,7 @@ describe('discovery and JWKS over HTTP', () => {
   beforeAll(async () => {
     issuer = await startSharedIssuer();
   });
-  afterAll(() => issuer.close());
+  afterAll(() => issuer?.close());
 
   it('serves the default tenant at the root of a 127.0.0.1 URL', () => {
     expect(issuer.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

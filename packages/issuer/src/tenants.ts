@@ -190,9 +190,7 @@ function secretFrom(value: unknown, envName: unknown, valueField: string, envFie
 function resolveClient(client: ClientConfig, at: string, ctx: Ctx): ResolvedClient {
   const { fail } = ctx;
   if (typeof client !== 'object' || client === null) fail(at, 'must be an object');
-  if (typeof client.id !== 'string' || client.id === '' || client.id.includes(':')) {
-    fail(`${at}.id`, 'must be a non-empty string without ":" (it is sent in HTTP Basic credentials)');
-  }
+  if (typeof client.id !== 'string' || client.id === '') fail(`${at}.id`, 'must be a non-empty string');
   const secret = secretFrom(client.secret, client.secretEnv, `${at}.secret`, `${at}.secretEnv`, ctx);
   if (secret === undefined) fail(`${at}.secret`, `is missing; set ${ctx.field(`${at}.secret`)} or ${ctx.field(`${at}.secretEnv`)}`);
   const scopes = client.scopes ?? [];
