@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults } from '../faults.js';
+import { ClientAbortedError } from './body.js';
 import type { ResolvedOptions } from '../options.js';
 import type { RequestCounter } from '../stats.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
@@ -27,6 +28,10 @@ export function createListener(deps: ListenerDeps): (req: IncomingMessage, res: 
   const route = createRouter(deps.tenants);
   return (req, res) => {
     handle(req, res, route(req.url ?? '/'), deps).catch((error: unknown) => {
+      if (error instanceof ClientAbortedError) {
+        res.destroy();
+        return;
+      }
       deps.onError(error);
       if (!res.headersSent) write(res, req.method, errorReply(500, 'server_error', 'internal error'));
       else res.destroy();
