@@ -1,1 +1,40 @@
-export const placeholder = 1;
+export { createVerifier } from './verifier.js';
+export type { Verifier, VerifiedToken, VerifyCallOptions, VerifierHealth } from './verifier.js';
+export type {
+  VerifierOptions,
+  CommonVerifierOptions,
+  IssuerOptions,
+  ClaimPolicyOptions,
+  Hs256Options,
+  JwksOptions,
+  TokenCacheOptions,
+  ClaimCheck,
+} from './options.js';
+export { JWKS_DEFAULTS, VERIFIER_DEFAULTS, MIN_HS256_SECRET_BYTES } from './resolve-options.js';
+export { SUPPORTED_ALGORITHMS, ASYMMETRIC_ALGORITHMS } from './algorithms.js';
+export type { Algorithm, AsymmetricAlgorithm } from './algorithms.js';
+export type { JwtClaims, ProtectedHeader } from './compact-jws.js';
+export {
+  TollgateError,
+  TokenError,
+  AlgorithmError,
+  KeyError,
+  ClaimError,
+  KeysUnavailableError,
+  ConfigError,
+  isTollgateError,
+} from './errors.js';
+export type { AnyTollgateError, ClaimFailureReason } from './errors.js';
+export { ERROR_HTTP } from './http-mapping.js';
+export type { TollgateErrorCode, BearerErrorCode } from './http-mapping.js';
+export type { VerifierEvents, VerifierEventName, VerifierListener } from './events.js';
+export type { VerifierStats } from './stats.js';
+export type { JwksSourceState } from './remote-jwks.js';
+export type { KeySourceKind, KeyRejection } from './verification-key.js';
+export { extractToken, bearerChallenge, errorResponse } from './bearer.js';
+export type { TokenLocations, TokenRequestParts, ErrorResponse } from './bearer.js';
+export { requireScopes, requireClaims, grantedScopes } from './guards.js';
+export type { AuthCheck } from './guards.js';
+export { optionsFromEnv, ENVIRONMENT_VARIABLES } from './env.js';
+export { authenticate, toVerifier, DEFAULT_REALM } from './authenticate.js';
+export type { AuthenticateOptions, VerifierSource } from './authenticate.js';

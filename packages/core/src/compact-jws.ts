@@ -1,0 +1,113 @@
+import { TokenError } from './errors.js';
+
+/** The JOSE header of a verified token, as sent. Unknown members are kept. */
+export interface ProtectedHeader {
+  readonly alg: string;
+  readonly kid?: string;
+  readonly typ?: string;
+  readonly [member: string]: unknown;
+}
+
+/** Claims of a verified token. Registered claims are typed; others are `unknown`. */
+export interface JwtClaims {
+  readonly iss?: string;
+  readonly sub?: string;
+  readonly aud?: string | readonly string[];
+  readonly exp?: number;
+  readonly nbf?: number;
+  readonly iat?: number;
+  readonly jti?: string;
+  readonly scope?: string;
+  readonly scp?: readonly string[];
+  readonly [claim: string]: unknown;
+}
+
+/** A compact JWS split and decoded, not yet verified. */
+export interface DecodedJws {
+  readonly header: ProtectedHeader;
+  readonly payload: JwtClaims;
+  /** `base64url(header) "." base64url(payload)`: the bytes the signature covers. */
+  readonly signingInput: string;
+  readonly signature: Buffer;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Strict base64url: alphabet only, no padding, and canonical (the unused low
+ * bits of the last character are zero), so one token has exactly one encoding.
+ */
+function decodePart(part: string, what: string): Buffer {
+  if (!B64URL.test(part) || part.length % 4 === 1) {
+    throw new TokenError('ERR_TOKEN_MALFORMED', `Token ${what} is not valid base64url; send the token exactly as issued.`);
+  }
+  const bytes = Buffer.from(part, 'base64url');
+  if (bytes.toString('base64url') !== part) {
+    throw new TokenError('ERR_TOKEN_MALFORMED', `Token ${what} is not canonical base64url; send the token exactly as issued.`);
+  }
+  return bytes;
+}
+
+function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    // TextDecoder with fatal:true refuses invalid UTF-8 instead of patching it with U+FFFD.
+    value = JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw new TokenError('ERR_TOKEN_MALFORMED', `Token ${what} is not valid UTF-8 JSON.`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TokenError('ERR_TOKEN_MALFORMED', `Token ${what} must be a JSON object.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Splits and decodes a compact JWS. Refuses anything that is not exactly
+ * three non-empty base64url parts with JSON-object header and payload, a
+ * string `alg`, a string `kid` if present, no `crit` and no `b64`.
+ */
+export function decodeCompactJws(token: unknown, maxBytes: number): DecodedJws {
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new TokenError('ERR_TOKEN_MALFORMED', 'Token must be a non-empty string.');
+  }
+  if (token.length > maxBytes) {
+    throw new TokenError('ERR_TOKEN_TOO_LARGE', `Token is ${token.length} bytes, over the ${maxBytes}-byte limit (maxTokenBytes).`);
+  }
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (first <= 0 || second < 0 || token.indexOf('.', second + 1) !== -1) {
+    throw new TokenError('ERR_TOKEN_MALFORMED', 'Token must be a compact JWS with exactly three dot-separated parts (JWE and unsecured JWTs are not accepted).');
+  }
+  const headerPart = token.slice(0, first);
+  const payloadPart = token.slice(first + 1, second);
+  const signaturePart = token.slice(second + 1);
+  if (payloadPart.length === 0) throw new TokenError('ERR_TOKEN_MALFORMED', 'Token payload is empty.');
+  if (signaturePart.length === 0) throw new TokenError('ERR_TOKEN_MALFORMED', 'Token has no signature; unsigned tokens are never accepted.');
+
+  const header = parseJsonObject(decodePart(headerPart, 'header'), 'header');
+  if (typeof header.alg !== 'string' || header.alg.length === 0) {
+    throw new TokenError('ERR_TOKEN_MALFORMED', 'Token header has no "alg" string.');
+  }
+  if (header.kid !== undefined && typeof header.kid !== 'string') {
+    throw new TokenError('ERR_TOKEN_MALFORMED', 'Token header "kid" must be a string.');
+  }
+  if (header.typ !== undefined && typeof header.typ !== 'string') {
+    throw new TokenError('ERR_TOKEN_MALFORMED', 'Token header "typ" must be a string.');
+  }
+  // RFC 7515 4.1.11: a recipient must reject extensions it does not understand; we understand none.
+  // RFC 7797 `b64` changes what the signature covers, so it is refused outright.
+  if (header.crit !== undefined || header.b64 !== undefined) {
+    throw new TokenError('ERR_TOKEN_CRIT_UNSUPPORTED', 'Token header uses "crit" or "b64" extensions, which are not supported.');
+  }
+  const payload = parseJsonObject(decodePart(payloadPart, 'payload'), 'payload');
+  const signature = decodePart(signaturePart, 'signature');
+  return {
+    header: header as ProtectedHeader,
+    payload: payload as JwtClaims,
+    signingInput: token.slice(0, second),
+    signature,
+  };
+}
