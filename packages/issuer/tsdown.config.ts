@@ -1,5 +1,9 @@
 import { defineConfig } from 'tsdown';
 
+// Two builds into one dist/: the library (ESM + CJS with split declarations) and the
+// `tollgate-issuer` bin (ESM only, with its shebang). tsdown runs the clean step once, before
+// either build writes, so the library's `clean` does not delete dist/cli.mjs; the bin config
+// never cleans, so building it alone cannot delete the library either.
 export default defineConfig([
   {
     entry: ['src/index.ts'],
@@ -18,6 +22,7 @@ export default defineConfig([
     target: 'node20.19',
     dts: false,
     fixedExtension: true,
+    clean: false,
     sourcemap: true,
   },
 ]);

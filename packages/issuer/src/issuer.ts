@@ -78,28 +78,40 @@ export interface Issuer {
 export async function createIssuer(options: IssuerOptions = {}): Promise<Issuer> {
   const resolved = await resolveOptions(options);
   const onError = options.onError ?? ((error: unknown) => console.error('[tollgate-issuer]', error));
-  const tenants = resolved.tenants.map(
-    (config) =>
-      new TenantRuntime(config, new KeyRing(config.name, config.algorithm, { store: resolved.keyStore, clock: resolved.clock, policy: resolved.rotation })),
-  );
-  // Keys exist before the first request, and a file store holds them before anyone mints a token.
-  await Promise.all(tenants.map((t) => t.ring.refresh()));
-
-  const byName = new Map(tenants.map((t) => [t.name, t]));
-  const find = (name: string | undefined): TenantRuntime => {
-    const tenant = name === undefined ? tenants[0] : byName.get(name);
-    if (!tenant) throw new Error(`unknown tenant ${JSON.stringify(name)}; tenants: ${[...byName.keys()].join(', ')}`);
-    return tenant;
-  };
+  const { tenants, find } = await prepareTenants(resolved);
   const faults = new Faults((name) => void find(name));
   const stats = new RequestCounter();
   const sleeper = new Sleeper();
   const listener = createListener({ tenants, options: resolved, faults, stats, sleeper, onError });
   const server = new HttpLifecycle(listener, sleeper);
   const port = await server.listen(resolved.host, resolved.port);
-  const baseUrl = resolved.publicUrl ?? `http://${urlHost(resolved.host)}:${port}`;
+  const baseUrl = resolved.publicUrl ?? baseUrlFor(resolved.host, port);
   for (const tenant of tenants) tenant.setBaseUrl(baseUrl);
   return createHandle({ resolved, tenants, find, faults, stats, server, baseUrl, port });
+}
+
+/** Builds the tenants with their keys ready; shared by the server and the CLI's `token` command. */
+export async function prepareTenants(
+  resolved: ResolvedOptions,
+): Promise<{ tenants: TenantRuntime[]; find: (name: string | undefined) => TenantRuntime }> {
+  const tenants = resolved.tenants.map(
+    (config) =>
+      new TenantRuntime(config, new KeyRing(config.name, config.algorithm, { store: resolved.keyStore, clock: resolved.clock, policy: resolved.rotation })),
+  );
+  // Keys exist before the first request, and a file store holds them before anyone mints a token.
+  await Promise.all(tenants.map((t) => t.ring.refresh()));
+  const byName = new Map(tenants.map((t) => [t.name, t]));
+  const find = (name: string | undefined): TenantRuntime => {
+    const tenant = name === undefined ? tenants[0] : byName.get(name);
+    if (!tenant) throw new Error(`unknown tenant ${JSON.stringify(name)}; tenants: ${[...byName.keys()].join(', ')}`);
+    return tenant;
+  };
+  return { tenants, find };
+}
+
+/** `http://<host>:<port>` for a listening address; unspecified addresses become loopback. */
+export function baseUrlFor(host: string, port: number): string {
+  return `http://${urlHost(host)}:${port}`;
 }
 
 function createHandle(ctx: {
