@@ -49,16 +49,22 @@ export function createMemoryKeyStore(): KeyStore {
   const tenants = new Map<string, KeyStoreSnapshot>();
   let counter = 0;
   return {
-    read(tenant) {
-      const snap = tenants.get(tenant);
-      return Promise.resolve(snap && structuredClone(snap));
-    },
+    // Snapshots are frozen copies, so reads (one per key operation) need not copy again.
+    read: (tenant) => Promise.resolve(tenants.get(tenant)),
     write(tenant, keys) {
       const revision = String(++counter);
-      tenants.set(tenant, { revision, keys: structuredClone([...keys]) });
+      tenants.set(tenant, deepFreeze({ revision, keys: structuredClone([...keys]) }));
       return Promise.resolve(revision);
     },
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 const FILE_VERSION = 1;
