@@ -1,4 +1,4 @@
-import { constants, type KeyObject } from 'node:crypto';
+import { constants, type KeyObject, type verify } from 'node:crypto';
 
 /** Asymmetric algorithms verified against JWKS keys. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -50,7 +50,7 @@ export function isSupportedAlgorithm(alg: unknown): alg is Algorithm {
 }
 
 /** Options object for `crypto.verify`, built once per (key, alg) and reused on the hot path. */
-export function verifyKeyInput(alg: Algorithm, key: KeyObject): Parameters<typeof import('node:crypto').verify>[2] {
+export function verifyKeyInput(alg: Algorithm, key: KeyObject): Parameters<typeof verify>[2] {
   const spec = ALGORITHM_SPECS[alg];
   if (spec.kty === 'EC') return { key, dsaEncoding: 'ieee-p1363' };
   if (spec.pss) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };

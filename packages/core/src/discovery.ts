@@ -40,7 +40,7 @@ export async function discoverJwksUri(issuer: string, fetcher: JsonFetcher, even
     if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && (allowHttp || LOOPBACK.has(parsed.hostname))))) {
       throw new FetchFailure(`${url} has no usable https "jwks_uri"`, 200);
     }
-    events.has('fetch') && events.emit('fetch', { kind: 'discovery', url, durationMs: performance.now() - started, status, outcome: 'updated' });
+    if (events.has('fetch')) events.emit('fetch', { kind: 'discovery', url, durationMs: performance.now() - started, status, outcome: 'updated' });
     return jwksUri as string;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

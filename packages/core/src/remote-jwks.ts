@@ -225,7 +225,7 @@ export class RemoteJwksSource implements KeySource {
           this.keySet = { ...this.keySet, fetchedAt: now, refreshAt: now + maxAgeMs * this.options.refreshAheadRatio, expiresAt: now + maxAgeMs };
         }
         this.succeeded();
-        events.has('fetch') && events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status, outcome: 'not-modified' });
+        if (events.has('fetch')) events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status, outcome: 'not-modified' });
         return;
       }
       if (result.status !== 200) throw new FetchFailure(`${url} answered 304 to a request without a cached key set`, 304);
@@ -236,13 +236,13 @@ export class RemoteJwksSource implements KeySource {
         this.swap(url, keys, result.etag, now, maxAgeMs);
       }
       this.succeeded();
-      events.has('fetch') && events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status, outcome: 'updated' });
+      if (events.has('fetch')) events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status, outcome: 'updated' });
     } catch (error) {
       this.failed(clock(), error);
       const message = this.lastError as string;
       if (url !== undefined && !(error instanceof KeysUnavailableError && error.code.startsWith('ERR_DISCOVERY'))) {
         stats.fetchErrors++;
-        events.has('fetch') &&
+        if (events.has('fetch'))
           events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status: error instanceof FetchFailure ? error.httpStatus : status, outcome: 'error', error: message });
       }
       const set = this.keySet;

@@ -4,7 +4,7 @@
  * the core's unit tests; cross-package tests use @tollgate/issuer instead.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 
@@ -57,7 +57,7 @@ export interface JwksServer {
 }
 
 export async function startJwksServer(initial: Record<string, unknown>[] = []): Promise<JwksServer> {
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const state = {
     counts: { discovery: 0, jwks: 0, notModified: 0 },
     keys: initial,
