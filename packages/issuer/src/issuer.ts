@@ -1,16 +1,15 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
 import type { Clock } from './clock.js';
 import { Faults, type FaultController } from './faults.js';
 import { createListener } from './http/listener.js';
+import { baseUrlFor, HttpLifecycle } from './http/server.js';
 import { Sleeper } from './http/sleeper.js';
-import { KeyRing, type KeyInfo } from './key-ring.js';
+import type { KeyInfo } from './key-ring.js';
 import type { PublicJwk } from './keys.js';
 import { resolveOptions, type IssuerOptions, type ResolvedOptions } from './options.js';
 import { mintToken, type JwtClaims, type SignOptions } from './sign.js';
 import { RequestCounter, type RequestStats } from './stats.js';
-import { TenantRuntime, type TenantInfo } from './tenant-runtime.js';
+import { prepareTenants, type TenantInfo, type TenantRuntime } from './tenant-runtime.js';
 
 /** A running issuer. URLs and methods without a `tenant` argument refer to the default tenant (the first). */
 export interface Issuer {
@@ -77,41 +76,16 @@ export interface Issuer {
  */
 export async function createIssuer(options: IssuerOptions = {}): Promise<Issuer> {
   const resolved = await resolveOptions(options);
-  const onError = options.onError ?? ((error: unknown) => console.error('[tollgate-issuer]', error));
   const { tenants, find } = await prepareTenants(resolved);
   const faults = new Faults((name) => void find(name));
   const stats = new RequestCounter();
   const sleeper = new Sleeper();
-  const listener = createListener({ tenants, options: resolved, faults, stats, sleeper, onError });
+  const listener = createListener({ tenants, options: resolved, faults, stats, sleeper });
   const server = new HttpLifecycle(listener, sleeper);
   const port = await server.listen(resolved.host, resolved.port);
   const baseUrl = resolved.publicUrl ?? baseUrlFor(resolved.host, port);
   for (const tenant of tenants) tenant.setBaseUrl(baseUrl);
   return createHandle({ resolved, tenants, find, faults, stats, server, baseUrl, port });
-}
-
-/** Builds the tenants with their keys ready; shared by the server and the CLI's `token` command. */
-export async function prepareTenants(
-  resolved: ResolvedOptions,
-): Promise<{ tenants: TenantRuntime[]; find: (name: string | undefined) => TenantRuntime }> {
-  const tenants = resolved.tenants.map(
-    (config) =>
-      new TenantRuntime(config, new KeyRing(config.name, config.algorithm, { store: resolved.keyStore, clock: resolved.clock, policy: resolved.rotation })),
-  );
-  // Keys exist before the first request, and a file store holds them before anyone mints a token.
-  await Promise.all(tenants.map((t) => t.ring.refresh()));
-  const byName = new Map(tenants.map((t) => [t.name, t]));
-  const find = (name: string | undefined): TenantRuntime => {
-    const tenant = name === undefined ? tenants[0] : byName.get(name);
-    if (!tenant) throw new Error(`unknown tenant ${JSON.stringify(name)}; tenants: ${[...byName.keys()].join(', ')}`);
-    return tenant;
-  };
-  return { tenants, find };
-}
-
-/** `http://<host>:<port>` for a listening address; unspecified addresses become loopback. */
-export function baseUrlFor(host: string, port: number): string {
-  return `http://${urlHost(host)}:${port}`;
 }
 
 function createHandle(ctx: {
@@ -170,69 +144,6 @@ function createHandle(ctx: {
     },
     close: () => server.close(),
   };
-}
-
-/** The `node:http` server across stop/start cycles. */
-class HttpLifecycle {
-  readonly #listener: RequestListener;
-  readonly #sleeper: Sleeper;
-  #server: Server | undefined;
-  #closed = false;
-
-  constructor(listener: RequestListener, sleeper: Sleeper) {
-    this.#listener = listener;
-    this.#sleeper = sleeper;
-  }
-
-  get listening(): boolean {
-    return this.#server !== undefined;
-  }
-
-  async listen(host: string, port: number): Promise<number> {
-    if (this.#closed) throw new Error('the issuer is closed; create a new one');
-    if (this.#server) return (this.#server.address() as AddressInfo).port;
-    const server = createServer(this.#listener);
-    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable || error.code === 'ECONNRESET') {
-        socket.destroy();
-        return;
-      }
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      const body = JSON.stringify({ error: 'invalid_request', error_description: 'malformed HTTP request' });
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#server = server;
-    return (server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    this.#server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // close() alone waits for keep-alive and stalled connections; this stop is meant to be abrupt.
-    server.closeAllConnections();
-    this.#sleeper.cancelAll();
-    await closed;
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.stop();
-  }
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 function unreachable(): never {

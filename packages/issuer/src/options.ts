@@ -74,6 +74,7 @@ export interface ResolvedOptions {
   readonly discoveryCacheControl: string | undefined;
   readonly etag: boolean;
   readonly maxBodyBytes: number;
+  readonly onError: (error: unknown) => void;
 }
 
 /** Client of the built-in default tenant, so `curl -u tollgate-dev:tollgate-dev-secret` works out of the box. */
@@ -130,6 +131,9 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
   const maxBodyBytes = options.maxBodyBytes ?? 16_384;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) fail('maxBodyBytes', `must be a positive whole number; got ${String(maxBodyBytes)}`);
 
+  const onError = options.onError ?? ((error: unknown) => console.error('[tollgate-issuer]', error));
+  if (typeof onError !== 'function') fail('onError', 'must be a function');
+
   return Object.freeze({
     host,
     port,
@@ -142,6 +146,7 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
     discoveryCacheControl: cacheControl('discoveryMaxAgeSec', options.discoveryMaxAgeSec, fail),
     etag,
     maxBodyBytes,
+    onError,
   });
 }
 

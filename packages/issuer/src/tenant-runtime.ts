@@ -1,5 +1,6 @@
 import type { SigningAlgorithm } from './algorithms.js';
-import type { KeyRing } from './key-ring.js';
+import { KeyRing } from './key-ring.js';
+import type { ResolvedOptions } from './options.js';
 import type { ResolvedTenant } from './tenants.js';
 
 /** Public facts about one tenant: where its endpoints are and what its tokens look like. */
@@ -65,4 +66,21 @@ export class TenantRuntime {
       clientIds: this.config.clients.map((c) => c.id),
     };
   }
+}
+
+/** Builds the tenants with their keys ready; shared by the server and the CLI's `token` command. */
+export async function prepareTenants(
+  resolved: ResolvedOptions,
+): Promise<{ tenants: TenantRuntime[]; find: (name: string | undefined) => TenantRuntime }> {
+  const deps = { store: resolved.keyStore, clock: resolved.clock, policy: resolved.rotation };
+  const tenants = resolved.tenants.map((config) => new TenantRuntime(config, new KeyRing(config.name, config.algorithm, deps)));
+  // Keys exist before the first request, and a file store holds them before anyone mints a token.
+  await Promise.all(tenants.map((t) => t.ring.refresh()));
+  const byName = new Map(tenants.map((t) => [t.name, t]));
+  const find = (name: string | undefined): TenantRuntime => {
+    const tenant = name === undefined ? tenants[0] : byName.get(name);
+    if (!tenant) throw new Error(`unknown tenant ${JSON.stringify(name)}; tenants: ${[...byName.keys()].join(', ')}`);
+    return tenant;
+  };
+  return { tenants, find };
 }

@@ -23,14 +23,19 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
  * test, not stall the suite) and closes it when the current test ends.
  */
 export async function startIssuer(options: IssuerOptions = {}): Promise<Issuer> {
-  const issuer = await withTimeout(createIssuer({ onError: () => undefined, ...options }), 10_000, 'issuer start');
-  onTestFinished(() => issuer.close());
+  // A handler error is a bug even when the client got its 500, so it fails the test.
+  const errors: unknown[] = [];
+  const issuer = await withTimeout(createIssuer({ onError: (error) => errors.push(error), ...options }), 10_000, 'issuer start');
+  onTestFinished(async () => {
+    await issuer.close();
+    if (errors.length > 0) throw new AggregateError(errors, 'the issuer reported request handler errors');
+  });
   return issuer;
 }
 
 /** Starts an issuer for a whole file (`beforeAll`); the caller closes it in `afterAll`. */
 export function startSharedIssuer(options: IssuerOptions = {}): Promise<Issuer> {
-  return withTimeout(createIssuer({ onError: () => undefined, ...options }), 10_000, 'issuer start');
+  return withTimeout(createIssuer(options), 10_000, 'issuer start');
 }
 
 /** Decodes a JWT part without verifying anything. */

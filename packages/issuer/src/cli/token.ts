@@ -1,5 +1,6 @@
 import { isAsymmetric } from '../algorithms.js';
-import { baseUrlFor, prepareTenants } from '../issuer.js';
+import { baseUrlFor } from '../http/server.js';
+import { prepareTenants } from '../tenant-runtime.js';
 import { resolveOptions } from '../options.js';
 import { mintToken, type JwtClaims, type SignOptions } from '../sign.js';
 import { DURATION_HELP, HELP, listFlag, parseFlags, renderHelp, sharedFlags, stringFlag, UsageError, type FlagSpec } from './flags.js';

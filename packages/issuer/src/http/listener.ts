@@ -17,7 +17,6 @@ export interface ListenerDeps {
   readonly faults: Faults;
   readonly stats: RequestCounter;
   readonly sleeper: Sleeper;
-  readonly onError: (error: unknown) => void;
 }
 
 // Deliberately cut short: parses as the start of a JWKS, then ends mid-value.
@@ -32,7 +31,7 @@ export function createListener(deps: ListenerDeps): (req: IncomingMessage, res: 
         res.destroy();
         return;
       }
-      deps.onError(error);
+      deps.options.onError(error);
       if (!res.headersSent) write(res, req.method, errorReply(500, 'server_error', 'internal error'));
       else res.destroy();
     });
