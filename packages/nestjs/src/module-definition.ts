@@ -1,0 +1,32 @@
+import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions } from '@nestjs/common';
+import type { TollgateModuleExtras, TollgateModuleOptions } from './options.js';
+
+const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModuleBuilder<TollgateModuleOptions>({
+  moduleName: 'Tollgate',
+})
+  .setClassMethodName('forRoot')
+  .setExtras<TollgateModuleExtras>({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal !== false }))
+  .build();
+
+export { ConfigurableModuleClass };
+
+/**
+ * Injection token of the module options (`TollgateModuleOptions`), value `'TOLLGATE_MODULE_OPTIONS'`.
+ *
+ * @example
+ * constructor(@Inject(TOLLGATE_OPTIONS) private readonly options: TollgateModuleOptions) {}
+ */
+export const TOLLGATE_OPTIONS = MODULE_OPTIONS_TOKEN as string;
+
+/**
+ * Injection token of the module's one `Verifier` (also available as `@InjectVerifier()`).
+ *
+ * @example
+ * constructor(@Inject(TOLLGATE_VERIFIER) private readonly verifier: Verifier) {}
+ */
+export const TOLLGATE_VERIFIER = 'TOLLGATE_VERIFIER';
+
+/** What `TollgateModule.forRoot()` accepts. */
+export type TollgateForRootOptions = TollgateModuleOptions & TollgateModuleExtras;
+/** What `TollgateModule.forRootAsync()` accepts: `imports`, `inject`, `useFactory` (or `useClass`/`useExisting`), `isGlobal`. */
+export type TollgateForRootAsyncOptions = ConfigurableModuleAsyncOptions<TollgateModuleOptions> & TollgateModuleExtras;

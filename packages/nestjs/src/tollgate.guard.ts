@@ -1,0 +1,83 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { authenticate, DEFAULT_REALM, isTollgateError, requireScopes, type Verifier } from '@tollgate/core';
+import { Public, ScopesMetadata } from './decorators.js';
+import { setResponseHeaders, toHttpException } from './http-exception.js';
+import { TOLLGATE_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
+import type { TollgateModuleOptions } from './options.js';
+import { tokenRequestParts, type TollgateRequest } from './request.js';
+
+/** What a route asks for: nothing (public), or a valid token with these scopes (`undefined`: no scope check). */
+type RouteRule = { readonly public: true } | { readonly public: false; readonly scopes: readonly string[] | undefined };
+
+/**
+ * Verifies the bearer token of every request it guards, puts the result on
+ * `request.auth` (read it with `@Auth()`), and enforces `@Scopes()`. Routes
+ * marked `@Public()` pass untouched. Refusals are Nest HTTP exceptions with the
+ * core's RFC 6750 body; `WWW-Authenticate` / `Retry-After` are set on the
+ * response first, so the default and custom exception filters both send them.
+ *
+ * Override `getRequest`/`getResponse` for other transports (e.g. GraphQL) and
+ * `handleError` to change how refusals are reported.
+ *
+ * @example
+ * // globally
+ * providers: [{ provide: APP_GUARD, useClass: TollgateGuard }]
+ * // or per controller / route
+ * @UseGuards(TollgateGuard)
+ */
+@Injectable()
+export class TollgateGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) protected readonly reflector: Reflector,
+    @Inject(TOLLGATE_VERIFIER) protected readonly verifier: Verifier,
+    @Inject(TOLLGATE_OPTIONS) protected readonly options: TollgateModuleOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const rule = this.routeRule(context);
+    if (rule.public) return true;
+    const request = this.getRequest(context);
+    try {
+      const { credentialsOptional, locations } = this.options;
+      const auth = await authenticate(this.verifier, tokenRequestParts(request), { credentialsOptional, locations });
+      request.auth = auth;
+      if (rule.scopes !== undefined) await requireScopes(...rule.scopes)(auth);
+      return true;
+    } catch (error) {
+      return this.handleError(error, context);
+    }
+  }
+
+  /** The request to read the token from and attach `auth` to. Default: the HTTP request (Express or Fastify). */
+  protected getRequest(context: ExecutionContext): TollgateRequest {
+    return context.switchToHttp().getRequest<TollgateRequest>();
+  }
+
+  /** The response to set challenge headers on. Default: the HTTP response (Express) or reply (Fastify). */
+  protected getResponse(context: ExecutionContext): unknown {
+    return context.switchToHttp().getResponse<unknown>();
+  }
+
+  /**
+   * Reports a refusal. Default: sets the RFC 6750 headers on the response and throws
+   * the matching Nest HTTP exception (its `cause` is the `TollgateError`); errors that
+   * are not tollgate's are rethrown unchanged. Return `true` to let the request through.
+   */
+  protected handleError(error: unknown, context: ExecutionContext): boolean {
+    if (!isTollgateError(error)) throw error;
+    const { exception, headers } = toHttpException(error, { realm: this.options.realm ?? DEFAULT_REALM });
+    setResponseHeaders(this.getResponse(context), headers);
+    throw exception;
+  }
+
+  /** The most specific declaration wins: the handler's `@Scopes()`/`@Public()` before the controller's; `@Scopes()` before `@Public()` on one target. */
+  private routeRule(context: ExecutionContext): RouteRule {
+    for (const target of [context.getHandler(), context.getClass()]) {
+      const scopes = this.reflector.get(ScopesMetadata, target);
+      if (scopes !== undefined) return { public: false, scopes };
+      if (this.reflector.get(Public, target) === true) return { public: true };
+    }
+    return { public: false, scopes: undefined };
+  }
+}
