@@ -33,6 +33,8 @@ export class KeyRing {
   #primary: SigningAlgorithm;
   #entries: KeyEntry[] = [];
   #revision: string | undefined;
+  // Set until a write succeeds, so a failed write (full disk) is retried by the next operation.
+  #unsaved = false;
   // Kids used in this process, so a key deleted today never lends its kid to a new key today.
   readonly #usedKids = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -155,7 +157,11 @@ export class KeyRing {
       this.#entries = [entry, ...this.#entries].sort(compareNewestFirst);
       changed = true;
     }
-    if (changed) this.#revision = await this.#store.write(this.#tenant, this.#entries.map(toStored));
+    if (changed || this.#unsaved) {
+      this.#unsaved = true;
+      this.#revision = await this.#store.write(this.#tenant, this.#entries.map(toStored));
+      this.#unsaved = false;
+    }
   }
 
   // Union by kid with what the store holds, so keys another process created are published here

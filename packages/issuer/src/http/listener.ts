@@ -31,9 +31,14 @@ export function createListener(deps: ListenerDeps): (req: IncomingMessage, res: 
         res.destroy();
         return;
       }
-      deps.options.onError(error);
-      if (!res.headersSent) write(res, req.method, errorReply(500, 'server_error', 'internal error'));
-      else res.destroy();
+      try {
+        deps.options.onError(error);
+        if (!res.headersSent) write(res, req.method, errorReply(500, 'server_error', 'internal error'));
+        else res.destroy();
+      } catch {
+        // The last line of defence must not throw: an unhandled rejection would end the process.
+        res.destroy();
+      }
     });
   };
 }
