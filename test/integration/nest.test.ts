@@ -1,0 +1,260 @@
+// The NestJS team from the brief: a global TollgateGuard, a @Public() health check, @Scopes() on
+// controllers, @Auth() in handlers — a real Nest application on each platform, over real HTTP,
+// against a real @tollgate/issuer.
+import 'reflect-metadata';
+import { connect } from 'node:net';
+import { Controller, Get, Module, Post, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { Auth, Public, Scopes, TollgateGuard, TollgateModule, type JwtClaims, type VerifiedToken } from '@tollgate/nestjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuer, withTimeout, type TestIssuer } from '../support/issuer.js';
+
+export const PLATFORMS = [
+  { platform: 'express', adapter: () => new ExpressAdapter() },
+  { platform: 'fastify', adapter: () => new FastifyAdapter() },
+] as const;
+
+/** Boots `module` on the adapter, listening on 127.0.0.1 and a free port. */
+export async function bootNest(module: DynamicModule | (new () => unknown), adapter: ExpressAdapter | FastifyAdapter): Promise<{ app: INestApplication; url: string }> {
+  const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
+  const app = moduleRef.createNestApplication(adapter, { logger: false, forceCloseConnections: true });
+  await withTimeout(app.listen(0, '127.0.0.1'), 10_000, 'Nest start');
+  const { port } = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+@Public()
+@Controller('health')
+class HealthController {
+  @Get()
+  health() {
+    return { ok: true };
+  }
+
+  @Scopes()
+  @Get('details')
+  details(@Auth('claims') claims: JwtClaims) {
+    return { ok: true, for: claims.sub };
+  }
+}
+
+@Scopes('orders:read')
+@Controller('orders')
+class OrdersController {
+  @Get()
+  list(@Auth('claims') claims: JwtClaims) {
+    return { sub: claims.sub, scope: claims.scope };
+  }
+
+  @Scopes('orders:write')
+  @Post()
+  create(@Auth('claims') claims: JwtClaims) {
+    return { created: true, by: claims.sub };
+  }
+
+  @Public()
+  @Get('catalog')
+  catalog(@Auth() auth: VerifiedToken | undefined) {
+    return { catalog: [], auth: auth ?? null };
+  }
+}
+
+@Controller('me')
+class MeController {
+  @Get()
+  me(@Auth() auth: VerifiedToken<{ sub: string }>) {
+    return { sub: auth.claims.sub, alg: auth.alg, keySource: auth.keySource, issuer: auth.issuer, kid: auth.kid };
+  }
+}
+
+function appModule(idp: TestIssuer) {
+  @Module({
+    imports: [TollgateModule.forRoot({ verifier: { issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] } })],
+    controllers: [HealthController, OrdersController, MeController],
+    providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
+  })
+  class AppModule {}
+  return AppModule;
+}
+
+/** Sends raw request head lines, so a header can be repeated (fetch would merge them). */
+function rawGet(url: string, path: string, headerLines: string[]): Promise<{ status: number; head: string }> {
+  const { hostname, port } = new URL(url);
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname);
+      let data = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (data += chunk));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const head = data.slice(0, data.indexOf('\r\n\r\n'));
+        resolve({ status: Number(head.split(' ')[1]), head });
+      });
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n${headerLines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`);
+    }),
+    5000,
+    'raw request',
+  );
+}
+
+describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter }) => {
+  let idp: TestIssuer;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    idp = await startIssuer();
+    ({ app, url } = await bootNest(appModule(idp), adapter()));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await idp?.close();
+  });
+
+  it('lets a @Public() health route through without a token, and ignores a bad one there', async () => {
+    const res = await fetch(`${url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect((await fetch(`${url}/health`, { headers: bearer('not-a-jwt') })).status).toBe(200);
+  });
+
+  it('answers a request without a token with 401 and a challenge without an error code', async () => {
+    const res = await fetch(`${url}/orders`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+    expect(await res.json()).toEqual({ error: 'unauthorized', error_description: 'Authentication is required.', code: 'ERR_TOKEN_MISSING' });
+  });
+
+  it('treats another scheme (Basic) as no token', async () => {
+    const res = await fetch(`${url}/orders`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+  });
+
+  it('accepts a valid token and hands its claims to the handler through @Auth()', async () => {
+    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({ sub: 'alice' })) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sub: 'alice', scope: 'orders:read orders:write' });
+  });
+
+  it('hands the whole VerifiedToken to @Auth()', async () => {
+    const token = await idp.mintToken({ sub: 'bob' });
+    const kid = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
+    const res = await fetch(`${url}/me`, { headers: bearer(token) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sub: 'bob', alg: 'RS256', keySource: 'jwks', issuer: idp.issuerUrl, kid });
+  });
+
+  it('refuses a token without the controller scope with 403 insufficient_scope naming it', async () => {
+    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({ scope: 'orders:write' })) });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:read.", scope="orders:read"',
+    );
+    expect(await res.json()).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'The token lacks the scope(s): orders:read.',
+      code: 'ERR_CLAIM_SCOPE_INSUFFICIENT',
+    });
+  });
+
+  it('lets a handler @Scopes() replace the controller one', async () => {
+    const readOnly = await fetch(`${url}/orders`, { method: 'POST', headers: bearer(await idp.mintToken({ scope: 'orders:read' })) });
+    expect(readOnly.status).toBe(403);
+    expect(readOnly.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:write.", scope="orders:write"',
+    );
+    const writeOnly = await fetch(`${url}/orders`, { method: 'POST', headers: bearer(await idp.mintToken({ sub: 'carol', scope: 'orders:write' })) });
+    expect(writeOnly.status).toBe(201);
+    expect(await writeOnly.json()).toEqual({ created: true, by: 'carol' });
+  });
+
+  it('reads scopes from an scp array too', async () => {
+    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({ scope: undefined, scp: ['orders:read'] })) });
+    expect(res.status).toBe(200);
+  });
+
+  it('lets the most specific declaration win: @Public() handler in a scoped controller, @Scopes() handler in a public one', async () => {
+    const catalog = await fetch(`${url}/orders/catalog`);
+    expect(catalog.status).toBe(200);
+    expect(await catalog.json()).toEqual({ catalog: [], auth: null });
+
+    const details = await fetch(`${url}/health/details`);
+    expect(details.status).toBe(401);
+    expect(details.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+    const withToken = await fetch(`${url}/health/details`, { headers: bearer(await idp.mintToken({ scope: undefined })) });
+    expect(withToken.status).toBe(200);
+    expect(await withToken.json()).toEqual({ ok: true, for: 'test-user' });
+  });
+
+  it('refuses an expired token with 401 invalid_token', async () => {
+    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({ iat: nowSec() - 3600, exp: nowSec() - 600 })) });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token", error_description="Token has expired; obtain a new one."');
+    expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'Token has expired; obtain a new one.', code: 'ERR_CLAIM_EXPIRED' });
+  });
+
+  it('refuses a token signed by another key under the real kid (forged) with 401 invalid_token', async () => {
+    const kid = (await idp.issuer.keys()).find((k) => k.status === 'active')?.kid;
+    expect(kid).toBeTypeOf('string');
+    const attacker = await startIssuer();
+    try {
+      const forged = await attacker.mintToken({ iss: idp.issuerUrl, aud: idp.audience }, { header: { kid } });
+      const res = await fetch(`${url}/orders`, { headers: bearer(forged) });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe(
+        'Bearer realm="api", error="invalid_token", error_description="Token signature does not verify; the token was altered or signed by another key."',
+      );
+      expect((await res.json()).code).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+    } finally {
+      await attacker.close();
+    }
+  });
+
+  it('refuses an altered token (payload changed after signing)', async () => {
+    const [h, , s] = (await idp.mintToken({ scope: 'orders:write' })).split('.');
+    const payload = Buffer.from(JSON.stringify({ iss: idp.issuerUrl, aud: idp.audience, sub: 'mallory', exp: nowSec() + 600, scope: 'orders:read' })).toString('base64url');
+    const res = await fetch(`${url}/orders`, { headers: bearer(`${h}.${payload}.${s}`) });
+    expect(res.status).toBe(401);
+    expect((await res.json()).code).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+  });
+
+  it('refuses an HS256 token when the HS256 migration is not configured', async () => {
+    const hs = await idp.mintToken({}, { alg: 'HS256', secret: 'a-shared-secret-of-at-least-32-bytes!!' });
+    const res = await fetch(`${url}/orders`, { headers: bearer(hs) });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token", error_description="Token algorithm \\"HS256\\" is not allowed for this issuer."');
+    expect((await res.json()).code).toBe('ERR_ALG_NOT_ALLOWED');
+  });
+
+  it('refuses an unsigned (alg none) token', async () => {
+    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({}, { alg: 'none' })) });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="/);
+  });
+
+  it('answers a malformed Authorization header with 400 invalid_request', async () => {
+    const res = await fetch(`${url}/orders`, { headers: { authorization: 'Bearer two tokens' } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error="invalid_request", error_description="The Authorization header is malformed; use \\"Bearer <token>\\"."',
+    );
+    expect((await res.json()).code).toBe('ERR_TOKEN_REQUEST_INVALID');
+  });
+
+  it('refuses a repeated Authorization header instead of picking one (400 invalid_request)', async () => {
+    const token = await idp.mintToken();
+    const once = await rawGet(url, '/orders', [`Authorization: Bearer ${token}`]);
+    expect(once.status).toBe(200);
+    const twice = await rawGet(url, '/orders', [`Authorization: Bearer ${token}`, `Authorization: Bearer ${token}`]);
+    expect(twice.status).toBe(400);
+    expect(twice.head).toMatch(/^www-authenticate: Bearer realm="api", error="invalid_request", error_description="The request carries 2 Authorization headers; send exactly one."$/im);
+  });
+});
