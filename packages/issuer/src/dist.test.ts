@@ -1,7 +1,7 @@
 // Proves the published build, not the sources: ESM and CJS entries load and exit cleanly, and the
 // `tollgate-issuer` bin serves, mints and shuts down on SIGTERM. Builds first if dist/ is stale.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,53 @@ await issuer.close();
 console.log(JSON.stringify({ keys: keys.length, parts: token.split('.').length }));
 `;
 
+const CONSUMER = `
+import { createIssuer, createTestClock, IssuerConfigError, type Issuer, type IssuerOptions, type KeyInfo } from '@tollgate/issuer';
+const options: IssuerOptions = { clock: createTestClock(), tenants: [{ name: 'a', algorithm: 'ES256' }] };
+export async function main(): Promise<KeyInfo[]> {
+  const issuer: Issuer = await createIssuer(options);
+  const token: string = await issuer.sign({ sub: 'x' }, { tenant: 'a', header: { typ: 'at+jwt' } });
+  issuer.faults.inject({ endpoint: 'jwks', kind: 'status500', count: 1 });
+  const stats: number = issuer.stats().byEndpoint.jwks;
+  void token; void stats; void IssuerConfigError;
+  return issuer.keys('a');
+}
+// @ts-expect-error: the algorithm is a closed union
+export const bad: IssuerOptions = { algorithm: 'RS512' };
+`;
+
+/** Type-checks a consumer of the built declarations in a scratch project that links the package. */
+async function typecheckConsumer(compilerOptions: Record<string, unknown>, file: string): Promise<void> {
+  const project = await mkdtemp(join(tmpdir(), 'tollgate-consumer-'));
+  try {
+    await mkdir(join(project, 'node_modules', '@tollgate'), { recursive: true });
+    await mkdir(join(project, 'node_modules', '@types'), { recursive: true });
+    await symlink(pkg, join(project, 'node_modules', '@tollgate', 'issuer'), 'dir');
+    await symlink(join(pkg, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'), 'dir');
+    await writeFile(join(project, file), CONSUMER);
+    await writeFile(join(project, 'package.json'), JSON.stringify({ type: file.endsWith('.mts') ? 'module' : 'commonjs' }));
+    // skipLibCheck: checking all of @types/node three times costs ~15 s on two cores; the consumer's
+    // own code is still checked against our declarations, which come from type-checked sources.
+    const tsconfig = { compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, types: ['node'], target: 'ES2022', ...compilerOptions }, files: [file] };
+    await writeFile(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
+    await run(process.execPath, [join(pkg, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, timeout: 60_000 }).catch((err: { stdout?: string }) => {
+      throw new Error(`tsc failed for ${JSON.stringify(compilerOptions)}:\n${err.stdout ?? String(err)}`);
+    });
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
+}
+
 describe('built package', () => {
+  it('type-checks a consumer under nodenext (ESM and CJS) and node10 resolution', async () => {
+    // The @ts-expect-error line also proves the types resolved: were they `any`, it would be unused.
+    await Promise.all([
+      typecheckConsumer({ module: 'nodenext', moduleResolution: 'nodenext' }, 'consumer.mts'),
+      typecheckConsumer({ module: 'nodenext', moduleResolution: 'nodenext' }, 'consumer.cts'),
+      typecheckConsumer({ module: 'commonjs', moduleResolution: 'node10' }, 'consumer.ts'),
+    ]);
+  }, 90_000);
+
   it('imports as ESM, starts, serves, and exits once closed', async () => {
     const out = await node(['--input-type=module', '-e', smoke(`import { createIssuer } from ${JSON.stringify(dist('index.mjs'))};`)]);
     expect(JSON.parse(out)).toEqual({ keys: 1, parts: 3 });
