@@ -103,6 +103,16 @@ describe('discovery and JWKS over HTTP', () => {
   });
 });
 
+describe('publicUrl', () => {
+  it('puts the public base URL in every issuer URL while listening on the local address', async () => {
+    const issuer = await startIssuer({ publicUrl: 'http://issuer.internal:4010/' });
+    expect(issuer.baseUrl).toBe('http://issuer.internal:4010');
+    expect(issuer.issuerUrl).toBe('http://issuer.internal:4010');
+    const doc = (await (await fetch(`http://127.0.0.1:${issuer.port}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(doc).toMatchObject({ issuer: 'http://issuer.internal:4010', jwks_uri: 'http://issuer.internal:4010/.well-known/jwks.json' });
+  });
+});
+
 describe('JWKS caching options', () => {
   it('changes the ETag when the key set changes (rotation)', async () => {
     const issuer = await startIssuer();

@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Issuer } from './issuer.js';
-import { basic, startSharedIssuer } from './test-support.js';
+import { createMemoryKeyStore, type KeyStore } from './key-store.js';
+import { basic, startIssuer, startSharedIssuer } from './test-support.js';
 
 let issuer: Issuer;
 const errors: unknown[] = [];
@@ -90,5 +91,25 @@ describe('malformed requests never crash the issuer', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { issuer: string }).issuer).toBe(issuer.issuerUrl);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('an exception inside a handler', () => {
+  it('becomes a JSON 500, is reported to onError, and the server keeps serving', async () => {
+    const memory = createMemoryKeyStore();
+    let broken = false;
+    const flaky: KeyStore = {
+      read: (tenant) => (broken ? Promise.reject(new Error('disk on fire')) : memory.read(tenant)),
+      write: (tenant, keys) => memory.write(tenant, keys),
+    };
+    const reported: unknown[] = [];
+    const local = await startIssuer({ keyStore: flaky, onError: (error) => reported.push(error) });
+    broken = true;
+    const res = await fetch(local.jwksUri);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: 'server_error', error_description: 'internal error' });
+    expect(reported).toEqual([expect.objectContaining({ message: 'disk on fire' })]);
+    broken = false;
+    expect((await fetch(local.jwksUri)).status).toBe(200);
   });
 });
