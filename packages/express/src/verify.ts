@@ -1,0 +1,54 @@
+import { authenticate, ConfigError, DEFAULT_REALM, toVerifier, type AuthenticateOptions, type Verifier, type VerifierSource } from '@tollgate/core';
+import type { RequestHandler } from 'express';
+import { handleError, setResponder, type Responder } from './errors.js';
+import type { VerifyOptions } from './types.js';
+
+/** The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it). */
+export type VerifyMiddleware = RequestHandler & { readonly verifier: Verifier };
+
+/**
+ * Verifies the request's bearer token and sets `req.auth`; refuses with an RFC 6750 response.
+ *
+ * `source` is the core's verifier options, an existing verifier (several middlewares then share
+ * one key cache), or nothing: then `TOLLGATE_*` environment variables configure it. The verifier
+ * is built here, once, so a bad configuration throws a `ConfigError` at start-up naming every
+ * missing or invalid option, never per request.
+ *
+ * @example
+ * app.use(verify()); // TOLLGATE_ISSUER, TOLLGATE_AUDIENCE, ...
+ * app.use(verify({ issuer: 'https://auth.example.com', audience: 'orders-api', algorithms: ['RS256'] }));
+ * app.use('/public', verify(verifier, { credentialsOptional: true }));
+ */
+export function verify(source?: VerifierSource, options: VerifyOptions = {}): VerifyMiddleware {
+  const responder = resolveResponder(options);
+  const verifier = toVerifier(source);
+  const auth: AuthenticateOptions = { credentialsOptional: options.credentialsOptional === true, locations: options.locations, realm: responder.realm };
+
+  const tollgate: RequestHandler = function tollgate(req, res, next) {
+    setResponder(req, responder);
+    const parts = {
+      // Every occurrence, so a request with two Authorization headers is refused, not half-read.
+      authorization: req.headersDistinct?.authorization ?? req.headers.authorization,
+      cookie: req.headers.cookie,
+      url: req.originalUrl,
+    };
+    // Settled with callbacks, not returned: Express 4 ignores a returned promise and a rejection would go unhandled.
+    authenticate(verifier, parts, auth).then(
+      (result) => {
+        if (result !== undefined) req.auth = result;
+        next();
+      },
+      (error: unknown) => handleError(error, req, res, next),
+    );
+  };
+  return Object.defineProperty(tollgate, 'verifier', { value: verifier, enumerable: true }) as VerifyMiddleware;
+}
+
+function resolveResponder(options: VerifyOptions): Responder {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('verify() options must be an object.', ['options']);
+  const { onError, passErrors = false, realm = DEFAULT_REALM } = options;
+  if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('onError must be a function (err, req, res, next).', ['onError']);
+  if (onError !== undefined && passErrors) throw new ConfigError('onError and passErrors are both set; onError already decides what happens to errors.', ['onError', 'passErrors']);
+  if (typeof realm !== 'string') throw new ConfigError('realm must be a string.', ['realm']);
+  return Object.freeze({ realm, passErrors: passErrors === true, onError });
+}
