@@ -2,29 +2,12 @@
 // controllers, @Auth() in handlers — a real Nest application on each platform, over real HTTP,
 // against a real @tollgate/issuer.
 import 'reflect-metadata';
-import { connect } from 'node:net';
-import { Controller, Get, Module, Post, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, Post, type INestApplication } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
 import { Auth, Public, Scopes, TollgateGuard, TollgateModule, type JwtClaims, type VerifiedToken } from '@tollgate/nestjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIssuer, withTimeout, type TestIssuer } from '../support/issuer.js';
-
-export const PLATFORMS = [
-  { platform: 'express', adapter: () => new ExpressAdapter() },
-  { platform: 'fastify', adapter: () => new FastifyAdapter() },
-] as const;
-
-/** Boots `module` on the adapter, listening on 127.0.0.1 and a free port. */
-export async function bootNest(module: DynamicModule | (new () => unknown), adapter: ExpressAdapter | FastifyAdapter): Promise<{ app: INestApplication; url: string }> {
-  const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
-  const app = moduleRef.createNestApplication(adapter, { logger: false, forceCloseConnections: true });
-  await withTimeout(app.listen(0, '127.0.0.1'), 10_000, 'Nest start');
-  const { port } = app.getHttpServer().address() as { port: number };
-  return { app, url: `http://127.0.0.1:${port}` };
-}
+import { bootNest, PLATFORMS, rawGet } from '../fixtures/nest-support/index.js';
+import { startIssuer, type TestIssuer } from '../support/issuer.js';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -81,27 +64,6 @@ function appModule(idp: TestIssuer) {
   })
   class AppModule {}
   return AppModule;
-}
-
-/** Sends raw request head lines, so a header can be repeated (fetch would merge them). */
-function rawGet(url: string, path: string, headerLines: string[]): Promise<{ status: number; head: string }> {
-  const { hostname, port } = new URL(url);
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname);
-      let data = '';
-      socket.setEncoding('latin1');
-      socket.on('data', (chunk: string) => (data += chunk));
-      socket.on('error', reject);
-      socket.on('end', () => {
-        const head = data.slice(0, data.indexOf('\r\n\r\n'));
-        resolve({ status: Number(head.split(' ')[1]), head });
-      });
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n${headerLines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`);
-    }),
-    5000,
-    'raw request',
-  );
 }
 
 describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter }) => {

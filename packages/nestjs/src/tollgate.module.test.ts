@@ -1,0 +1,208 @@
+import 'reflect-metadata';
+import {
+  BadRequestException,
+  ForbiddenException,
+  type HttpException,
+  Inject,
+  Injectable,
+  InternalServerErrorException,
+  Logger,
+  Module,
+  ServiceUnavailableException,
+  UnauthorizedException,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ClaimError, ConfigError, createVerifier, KeysUnavailableError, TokenError, type Verifier } from '@tollgate/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Public, Scopes, TOLLGATE_OPTIONS, TOLLGATE_VERIFIER, TollgateGuard, TollgateModule, toHttpException, type TollgateModuleOptions, type TollgateRequest } from './index.js';
+
+// Port 9 (discard) on loopback: nothing listens, so a fetch fails at once without leaving the machine.
+const UNREACHABLE = { jwksUri: 'http://127.0.0.1:9/jwks.json', audience: 'orders', algorithms: ['RS256'] } as const;
+
+async function compile(options: TollgateModuleOptions, extra: { isGlobal?: boolean } = {}) {
+  const moduleRef = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ ...options, ...extra })] }).compile();
+  return moduleRef;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('TollgateModule', () => {
+  it('provides one verifier and the options under exported tokens', async () => {
+    const moduleRef = await compile({ verifier: UNREACHABLE, realm: 'orders' });
+    const verifier = moduleRef.get<Verifier>(TOLLGATE_VERIFIER);
+    expect(typeof verifier.verify).toBe('function');
+    expect(moduleRef.get(TOLLGATE_OPTIONS)).toEqual({ verifier: UNREACHABLE, realm: 'orders' });
+    expect(TOLLGATE_OPTIONS).toBe('TOLLGATE_MODULE_OPTIONS');
+    await moduleRef.close();
+  });
+
+  it('refuses verifier options passed flat, naming them, instead of falling back to the environment', async () => {
+    const flat = { ...UNREACHABLE } as unknown as TollgateModuleOptions;
+    const error = await compile(flat).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).options).toEqual(['jwksUri', 'audience', 'algorithms']);
+    expect((error as ConfigError).message).toMatch(/Verifier options go under `verifier`/);
+  });
+
+  it('fails at start-up on verifier options that cannot work', async () => {
+    await expect(compile({ verifier: { ...UNREACHABLE, algorithms: ['HS256'], hs256: { secrets: ['short'] } } })).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('reads TOLLGATE_* variables when no verifier is given, naming every missing one', async () => {
+    vi.stubEnv('TOLLGATE_ISSUER', '');
+    vi.stubEnv('TOLLGATE_JWKS_URI', '');
+    vi.stubEnv('TOLLGATE_AUDIENCE', '');
+    const error = await compile({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).options).toEqual(['TOLLGATE_ISSUER', 'TOLLGATE_AUDIENCE']);
+
+    vi.stubEnv('TOLLGATE_JWKS_URI', UNREACHABLE.jwksUri);
+    vi.stubEnv('TOLLGATE_AUDIENCE', 'orders');
+    const moduleRef = await compile({});
+    expect(moduleRef.get<Verifier>(TOLLGATE_VERIFIER).health().sources[0]?.jwksUri).toBe(UNREACHABLE.jwksUri);
+    await moduleRef.close();
+  });
+
+  it('closes the verifier it built on shutdown', async () => {
+    const moduleRef = await compile({ verifier: UNREACHABLE });
+    const verifier = moduleRef.get<Verifier>(TOLLGATE_VERIFIER);
+    await moduleRef.close();
+    await expect(verifier.verify('a.b.c')).rejects.toMatchObject({ code: 'ERR_VERIFIER_CLOSED' });
+  });
+
+  it('uses a verifier passed in as is and leaves closing it to its owner', async () => {
+    const shared = createVerifier(UNREACHABLE);
+    const moduleRef = await compile({ verifier: shared });
+    expect(moduleRef.get(TOLLGATE_VERIFIER)).toBe(shared);
+    await moduleRef.close();
+    await expect(shared.verify('a.b.c')).rejects.toMatchObject({ code: 'ERR_TOKEN_MALFORMED' });
+    await shared.close();
+  });
+
+  it('does not fetch keys at start-up by default', async () => {
+    const moduleRef = await compile({ verifier: UNREACHABLE });
+    await moduleRef.init();
+    expect(moduleRef.get<Verifier>(TOLLGATE_VERIFIER).stats().jwks.fetches).toBe(0);
+    await moduleRef.close();
+  });
+
+  it('with warmOnStart, prefetches keys in the background and only logs a failure: the app still boots', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const moduleRef = await compile({ verifier: UNREACHABLE, warmOnStart: true });
+    await moduleRef.init();
+    await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(1), { timeout: 5000 });
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/^Could not prefetch signing keys; requests will fetch them on demand\./);
+    expect(moduleRef.get<Verifier>(TOLLGATE_VERIFIER).stats().jwks.fetches).toBe(1);
+    await moduleRef.close();
+  });
+
+  it('is global by default, so any module can inject the verifier; isGlobal: false scopes it', async () => {
+    @Injectable()
+    class Consumer {
+      constructor(@Inject(TOLLGATE_VERIFIER) readonly verifier: Verifier) {}
+    }
+    @Module({ providers: [Consumer] })
+    class FeatureModule {}
+
+    const global = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier: UNREACHABLE }), FeatureModule] }).compile();
+    expect(global.get(Consumer).verifier).toBe(global.get(TOLLGATE_VERIFIER));
+    await global.close();
+
+    const scoped = Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier: UNREACHABLE, isGlobal: false }), FeatureModule] }).compile();
+    await expect(scoped).rejects.toThrow(/TOLLGATE_VERIFIER/);
+  });
+});
+
+describe('toHttpException', () => {
+  it('maps each status to the Nest exception of that name, with the RFC 6750 body and the error as cause', () => {
+    const missing = new TokenError('ERR_TOKEN_MISSING', 'no token');
+    const cases: [Error & { code: string }, new (...args: never[]) => HttpException, number][] = [
+      [new TokenError('ERR_TOKEN_REQUEST_INVALID', 'two headers'), BadRequestException, 400],
+      [missing, UnauthorizedException, 401],
+      [new ClaimError('ERR_CLAIM_SCOPE_INSUFFICIENT', 'lacks a', { claim: 'scope', reason: 'insufficient', expected: ['a'] }), ForbiddenException, 403],
+      [new ConfigError('bad', ['x']), InternalServerErrorException, 500],
+      [new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'down', { retryAfterSec: 7 }), ServiceUnavailableException, 503],
+    ];
+    for (const [error, Exception, status] of cases) {
+      const { exception } = toHttpException(error as TokenError);
+      expect(exception).toBeInstanceOf(Exception);
+      expect(exception.getStatus()).toBe(status);
+      expect(exception.cause).toBe(error);
+      expect(exception.getResponse()).toMatchObject({ code: error.code });
+    }
+    expect(toHttpException(missing, { realm: 'r' }).headers).toEqual({ 'www-authenticate': 'Bearer realm="r"' });
+    expect(toHttpException(cases[4]![0] as KeysUnavailableError).headers).toEqual({ 'retry-after': '7' });
+  });
+});
+
+describe('TollgateGuard', () => {
+  /** A minimal ExecutionContext, as another transport (GraphQL, say) would give one. */
+  function contextFor(handler: () => unknown, cls: new () => unknown, args: unknown[]): ExecutionContext {
+    return {
+      getHandler: () => handler,
+      getClass: () => cls,
+      getArgs: () => args,
+      getArgByIndex: (i: number) => args[i],
+      getType: () => 'graphql',
+      switchToHttp: () => ({ getRequest: () => args[0], getResponse: () => args[1], getNext: () => args[2] }),
+    } as unknown as ExecutionContext;
+  }
+
+  class Resolver {
+    @Scopes('orders:read')
+    orders() {}
+    @Public()
+    ping() {}
+  }
+
+  async function guardModule(guard: new (...args: never[]) => TollgateGuard, verifier: Verifier) {
+    const moduleRef = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier })], providers: [guard] }).compile();
+    return moduleRef.get(guard);
+  }
+
+  it('can be subclassed to read another transport’s request; the DI metadata is inherited', async () => {
+    @Injectable()
+    class GqlGuard extends TollgateGuard {
+      protected override getRequest(context: ExecutionContext): TollgateRequest {
+        return (context.getArgs()[2] as { req: TollgateRequest }).req;
+      }
+      protected override getResponse(context: ExecutionContext): unknown {
+        return (context.getArgs()[2] as { res: unknown }).res;
+      }
+    }
+    const verified = { claims: { sub: 'gql', scope: 'orders:read' } };
+    const verifier = { verify: vi.fn(async () => verified), stats: () => ({}) } as unknown as Verifier;
+    const guard = await guardModule(GqlGuard, verifier);
+
+    const req: TollgateRequest & { headers: Record<string, string> } = { headers: { authorization: 'Bearer abc.def.ghi' } };
+    await expect(guard.canActivate(contextFor(Resolver.prototype.orders, Resolver, [{}, {}, { req }, {}]))).resolves.toBe(true);
+    expect(verifier.verify).toHaveBeenCalledWith('abc.def.ghi');
+    expect(req.auth).toBe(verified);
+
+    const headers: Record<string, string> = {};
+    const res = { setHeader: (name: string, value: string) => (headers[name] = value) };
+    const anonymous = guard.canActivate(contextFor(Resolver.prototype.orders, Resolver, [{}, {}, { req: { headers: {} }, res }, {}]));
+    await expect(anonymous).rejects.toBeInstanceOf(UnauthorizedException);
+    expect(headers).toEqual({ 'www-authenticate': 'Bearer realm="api"' });
+    await expect(guard.canActivate(contextFor(Resolver.prototype.ping, Resolver, [{}, {}, {}, {}]))).resolves.toBe(true);
+  });
+
+  it('lets handleError be overridden, and rethrows errors that are not tollgate’s unchanged', async () => {
+    @Injectable()
+    class LenientGuard extends TollgateGuard {
+      protected override handleError(error: unknown, context: ExecutionContext): boolean {
+        if (error instanceof TokenError && error.code === 'ERR_TOKEN_MISSING') return false;
+        return super.handleError(error, context);
+      }
+    }
+    const bug = new TypeError('a bug in a custom claim check');
+    const verifier = { verify: vi.fn(async () => Promise.reject(bug)), stats: () => ({}) } as unknown as Verifier;
+    const guard = await guardModule(LenientGuard, verifier);
+    const http = (headers: Record<string, string>) => contextFor(Resolver.prototype.orders, Resolver, [{ headers }, {}]);
+    await expect(guard.canActivate(http({}))).resolves.toBe(false);
+    await expect(guard.canActivate(http({ authorization: 'Bearer a.b.c' }))).rejects.toBe(bug);
+  });
+});
