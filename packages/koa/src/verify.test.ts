@@ -1,0 +1,92 @@
+import { KeysUnavailableError, TokenError, type VerifiedToken, type Verifier } from '@tollgate/core';
+import type { Context } from 'koa';
+import { describe, expect, it, vi } from 'vitest';
+import { requireScopes, toMiddleware, verify } from './index.js';
+
+const TOKEN: VerifiedToken = { claims: { sub: 'alice', scope: 'orders:read' }, header: { alg: 'RS256' }, alg: 'RS256', kid: 'k1', keySource: 'jwks', issuer: 'https://issuer.test', cached: false };
+
+function fakeVerifier(verify: (token: string) => Promise<VerifiedToken>): Verifier {
+  const notUsed = () => {
+    throw new Error('not used');
+  };
+  return { verify, stats: notUsed, ready: notUsed, health: notUsed, on: notUsed, off: notUsed, close: async () => undefined } as unknown as Verifier;
+}
+
+function fakeCtx(authorization?: string | string[]) {
+  const list = authorization === undefined ? undefined : [authorization].flat();
+  const headers: Record<string, string> = {};
+  const ctx = {
+    req: { headers: { authorization: list?.join(', ') }, headersDistinct: list ? { authorization: list } : {} },
+    originalUrl: '/orders',
+    state: {} as Record<string, unknown>,
+    status: 404,
+    body: undefined as unknown,
+    set: (h: Record<string, string>) => Object.assign(headers, h),
+  };
+  return { ctx: ctx as unknown as Context, headers };
+}
+
+describe('verify()', () => {
+  it('is a named async middleware that attaches ctx.state.auth and calls next', async () => {
+    const middleware = verify(fakeVerifier(async () => TOKEN));
+    const { ctx } = fakeCtx('Bearer abc');
+    const next = vi.fn(async () => undefined);
+    await middleware(ctx, next);
+    expect(middleware.name).toBe('tollgate');
+    expect(ctx.state.auth).toBe(TOKEN);
+    expect(next).toHaveBeenCalledOnce();
+  });
+
+  it('answers a refusal with the RFC 6750 JSON response and stops', async () => {
+    const { ctx, headers } = fakeCtx('Bearer abc');
+    const next = vi.fn();
+    await verify(fakeVerifier(() => Promise.reject(new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'bad signature'))), { realm: 'orders' })(ctx, next);
+    expect(next).not.toHaveBeenCalled();
+    expect({ status: ctx.status, body: ctx.body, headers }).toEqual({
+      status: 401,
+      body: { error: 'invalid_token', error_description: 'bad signature', code: 'ERR_TOKEN_SIGNATURE_INVALID' },
+      headers: { 'www-authenticate': 'Bearer realm="orders", error="invalid_token", error_description="bad signature"' },
+    });
+  });
+
+  it('passErrors: throws the typed error with status, headers and expose', async () => {
+    const unavailable = new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'Fetching http://10.0.0.1/jwks failed', { retryAfterSec: 7 });
+    const middleware = verify(fakeVerifier(() => Promise.reject(unavailable)), { passErrors: true });
+    await expect(middleware(fakeCtx('Bearer abc').ctx, vi.fn())).rejects.toBe(unavailable);
+    expect(unavailable).toMatchObject({ status: 503, statusCode: 503, headers: { 'retry-after': '7' }, expose: false });
+  });
+
+  it('lets errors of downstream middleware through untouched', async () => {
+    const boom = new TokenError('ERR_TOKEN_MALFORMED', 'thrown downstream');
+    const { ctx } = fakeCtx('Bearer abc');
+    await expect(verify(fakeVerifier(async () => TOKEN))(ctx, () => Promise.reject(boom))).rejects.toBe(boom);
+    expect(ctx.body).toBeUndefined();
+  });
+
+  it('exposes the given verifier and refuses contradictory options at start-up', () => {
+    const verifier = fakeVerifier(async () => TOKEN);
+    expect(verify(verifier).verifier).toBe(verifier);
+    expect(() => verify(verifier, { passErrors: true, onError: () => undefined })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['onError', 'passErrors'] }));
+    expect(() => verify(verifier, { realm: 42 as never })).toThrow(expect.objectContaining({ options: ['realm'] }));
+  });
+});
+
+describe('guards', () => {
+  it('answer like the verify() before them (onError)', async () => {
+    const onError = vi.fn();
+    const { ctx } = fakeCtx('Bearer abc');
+    await verify(fakeVerifier(async () => TOKEN), { onError })(ctx, async () => {
+      await requireScopes('orders:write')(ctx, vi.fn());
+    });
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'ERR_CLAIM_SCOPE_INSUFFICIENT' }), ctx);
+  });
+
+  it('refuse a request without auth with 401 when no verify() ran', async () => {
+    const { ctx, headers } = fakeCtx();
+    const next = vi.fn();
+    await toMiddleware(() => undefined)(ctx, next);
+    await requireScopes('orders:read')(ctx, next);
+    expect(next).toHaveBeenCalledOnce(); // the first check passes even without auth: it checks nothing
+    expect({ status: ctx.status, headers }).toEqual({ status: 401, headers: { 'www-authenticate': 'Bearer realm="api"' } });
+  });
+});
