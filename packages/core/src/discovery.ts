@@ -1,8 +1,7 @@
 import { KeysUnavailableError } from './errors.js';
 import type { EventHub } from './events.js';
 import { FetchFailure, type JsonFetcher } from './http-fetcher.js';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+import { isAllowedKeyUrl } from './key-url.js';
 
 /** `{issuer}/.well-known/openid-configuration`, per OpenID Connect Discovery 1.0 section 4. */
 export function discoveryUrl(issuer: string): string {
@@ -37,7 +36,7 @@ export async function discoverJwksUri(issuer: string, fetcher: JsonFetcher, even
     } catch {
       parsed = undefined;
     }
-    if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && (allowHttp || LOOPBACK.has(parsed.hostname))))) {
+    if (!parsed || !isAllowedKeyUrl(parsed, allowHttp)) {
       throw new FetchFailure(`${url} has no usable https "jwks_uri"`, 200);
     }
     if (events.has('fetch')) events.emit('fetch', { kind: 'discovery', url, durationMs: performance.now() - started, status, outcome: 'updated' });

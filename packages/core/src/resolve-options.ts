@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ASYMMETRIC_ALGORITHMS, isSupportedAlgorithm, type Algorithm } from './algorithms.js';
 import { ConfigError } from './errors.js';
+import { isAllowedKeyUrl } from './key-url.js';
 import type { ClaimCheck, ClaimPolicyOptions, IssuerOptions, JwksOptions, VerifierOptions } from './options.js';
 
 /** Claim policy with every default applied. */
@@ -79,7 +80,6 @@ export const VERIFIER_DEFAULTS = Object.freeze({
 });
 
 export const MIN_HS256_SECRET_BYTES = 32;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Collects every problem so one start-up error lists them all. */
 class Problems {
@@ -124,7 +124,7 @@ function url(problems: Problems, option: string, value: unknown, allowHttp: bool
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     problems.add(option, `must use https: (got ${parsed.protocol}).`);
-  } else if (parsed.protocol === 'http:' && !allowHttp && !LOOPBACK.has(parsed.hostname)) {
+  } else if (!isAllowedKeyUrl(parsed, allowHttp)) {
     problems.add(option, 'uses http: for a non-loopback host; keys must come over https (or set jwks.allowHttp: true for a trusted network).');
   }
   return value;
