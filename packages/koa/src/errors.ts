@@ -26,11 +26,14 @@ export interface HttpErrorFields {
   expose: boolean;
 }
 
+/** A tollgate error as `passErrors` hands it on: the typed error plus the HTTP fields. */
+export type HttpTollgateError = AnyTollgateError & HttpErrorFields;
+
 /**
  * Gives the error what Koa's error handling reads: status, headers and whether the message is safe
  * to show. 5xx messages name JWKS URLs and network causes, so they are not exposed.
  */
-function asHttpError(error: AnyTollgateError, response: ErrorResponse): AnyTollgateError & HttpErrorFields {
+function asHttpError(error: AnyTollgateError, response: ErrorResponse): HttpTollgateError {
   return Object.assign(error, { statusCode: response.status, headers: { ...response.headers }, expose: response.status < 500 });
 }
 
