@@ -1,0 +1,158 @@
+// A CommonJS Nest app, as `nest new` creates it, consuming the *built* @tollgate/nestjs through
+// require(): compiled with tsc to CommonJS, run with plain node against a real issuer, and tested
+// by its own Jest suite — Jest being where requiring an ESM-only dependency from CommonJS breaks.
+//
+// The app is "installed" into a temporary directory the way a registry install would lay it out:
+// @tollgate/nestjs and @tollgate/core as copies of their package.json + dist (so nothing resolves
+// to workspace sources), everything else linked to the workspace's installed packages.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuer, withTimeout, type TestIssuer } from '../support/issuer.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURE = join(ROOT, 'test/fixtures/nest-cjs-app');
+const at = (path: string) => realpathSync(join(ROOT, path));
+
+/** Newest modification time under `dir`, skipping tests. */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || entry.name.endsWith('.test.ts')) continue;
+    latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return latest;
+}
+
+function isStale(pkg: string): boolean {
+  try {
+    const built = statSync(join(ROOT, 'packages', pkg, 'dist/index.cjs')).mtimeMs;
+    return built < newest(join(ROOT, 'packages', pkg, 'src')) || built < statSync(join(ROOT, 'packages', pkg, 'package.json')).mtimeMs;
+  } catch {
+    return true;
+  }
+}
+
+/** Builds core and nestjs if their dist is missing or older than their sources (tsdown directly: CI's pnpm is a shell function). */
+async function ensureBuilt(): Promise<void> {
+  for (const pkg of ['core', 'nestjs']) {
+    if (isStale(pkg)) await run(join(ROOT, 'packages', pkg, 'node_modules/.bin/tsdown'), [], { cwd: join(ROOT, 'packages', pkg), timeout: 120_000 });
+  }
+}
+
+/** Lays out `dir/node_modules` as an install of the fixture's dependencies would. */
+function install(dir: string): void {
+  const modules = join(dir, 'node_modules');
+  const link = (name: string, target: string) => {
+    mkdirSync(dirname(join(modules, name)), { recursive: true });
+    symlinkSync(target, join(modules, name), 'dir');
+  };
+  for (const pkg of ['core', 'nestjs']) {
+    const into = join(modules, '@tollgate', pkg);
+    mkdirSync(into, { recursive: true });
+    cpSync(join(ROOT, 'packages', pkg, 'package.json'), join(into, 'package.json'));
+    cpSync(join(ROOT, 'packages', pkg, 'dist'), join(into, 'dist'), { recursive: true });
+  }
+  for (const name of ['jose', 'lru-cache', 'undici']) link(name, at(`packages/core/node_modules/${name}`));
+  for (const name of ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/testing', 'reflect-metadata', 'rxjs', '@types/node', 'typescript', 'jest', 'ts-jest', '@jest/globals']) {
+    link(name, at(`test/node_modules/${name}`));
+  }
+}
+
+/** Nest 11 (the previous major, still CommonJS) for the Jest run: Jest cannot require Nest 12's ESM-only packages on Node < 24.9. */
+function nest11Mapper(): Record<string, string> {
+  const mapper: Record<string, string> = {};
+  for (const name of ['common', 'core', 'testing', 'platform-express']) {
+    const dir = at(`test/node_modules/nestjs-${name}-11`);
+    mapper[`^@nestjs/${name}$`] = dir;
+    mapper[`^@nestjs/${name}/(.*)$`] = `${dir}/$1`;
+  }
+  return mapper;
+}
+
+function startApp(dir: string, env: NodeJS.ProcessEnv): { child: ChildProcess; url: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, ['dist/main.js'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!.replace('[::1]', '127.0.0.1'));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the app exited with ${code} before listening:\n${output}`)));
+  });
+  return { child, url: withTimeout(url, 15_000, 'CommonJS app start'), output: () => output };
+}
+
+describe('a CommonJS Nest app consuming the built @tollgate/nestjs', () => {
+  let idp: TestIssuer;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    const [issuer] = await Promise.all([startIssuer(), ensureBuilt()]);
+    idp = issuer;
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-nest-cjs-'));
+    cpSync(FIXTURE, dir, { recursive: true, filter: (src) => !/[\\/](node_modules|dist)$/.test(src) });
+    install(dir);
+    env = { PATH: process.env.PATH, TOLLGATE_ISSUER: idp.issuerUrl, TOLLGATE_AUDIENCE: idp.audience, TOLLGATE_ALGORITHMS: 'RS256' };
+    // Type-check everything (app and spec) under the app's own settings (CommonJS, node10 resolution), then build.
+    const tsc = join(dir, 'node_modules/typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { cwd: dir, timeout: 60_000 });
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: dir, timeout: 60_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await idp?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('compiles to CommonJS that requires the package', () => {
+    const main = readdirSync(join(dir, 'dist'));
+    expect(main).toContain('main.js');
+  });
+
+  it('runs with plain node (NestJS 12 through require(esm)): 200 with a token, 401 without, clean shutdown', async () => {
+    const app = startApp(dir, { ...env, PORT: '0' });
+    try {
+      const url = await app.url;
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const anonymous = await fetch(`${url}/orders`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+      const res = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${await idp.mintToken({ sub: 'cjs-user' })}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ sub: 'cjs-user', orders: [] });
+    } finally {
+      app.child.kill('SIGTERM');
+    }
+    const code = await withTimeout(new Promise((resolve) => app.child.once('exit', (c, signal) => resolve(c ?? signal))), 10_000, 'app shutdown');
+    expect([0, 'SIGTERM'], app.output()).toContain(code);
+  });
+
+  it("passes the app's own Jest suite (ts-jest, CommonJS, NestJS 11)", async () => {
+    const jest = join(dir, 'node_modules/jest/bin/jest.js');
+    const token = await idp.mintToken({ sub: 'jest-user' });
+    const args = [jest, '--config', 'test/jest-e2e.json', '--ci', '--runInBand', '--moduleNameMapper', JSON.stringify(nest11Mapper())];
+    const { stderr } = await run(process.execPath, args, { cwd: dir, env: { ...env, TEST_TOKEN: token, EXPECT_NEST_MAJOR: '11' }, timeout: 60_000 }).catch(
+      (error: { stdout: string; stderr: string }) => error,
+    );
+    if (readFileSync(join(ROOT, 'packages/core/dist/index.cjs'), 'utf8').includes('require("jose")')) {
+      // Known core issue, reported: @tollgate/core's CommonJS build require()s jose, which is ESM-only
+      // since v6, and Jest cannot load ESM from CommonJS on Node < 24.9. @tollgate/nestjs itself loads;
+      // the suite fails one step further, inside core. Once core stops requiring jose (proposed:
+      // node:crypto createPublicKey({ format: 'jwk' })), the branch below checks the full suite.
+      expect(stderr).toMatch(/Must use import to load ES Module: \S*[\\/]jose[\\/]/);
+      expect(stderr).toMatch(/@tollgate[\\/]core[\\/]dist[\\/]index\.cjs:\d+:\d+\)\s+at [^\n]*@tollgate[\\/]nestjs[\\/]dist[\\/]index\.cjs/);
+      return;
+    }
+    expect(stderr).toMatch(/Tests:\s+5 passed, 5 total/);
+  }, 70_000);
+});
