@@ -286,6 +286,8 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     const outage = async () => {
       const idp = await startIssuer();
       opened.push(idp);
+      // Short backoff and cooldown so recovery is quick. The cooldown matters too: with the core as it
+      // is, a failed unknown-kid refetch still starts the 10 s cooldown, which delays recovery past Retry-After.
       const app = await serve(createVerifier({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'], jwks: { retryBaseMs: 50, retryMaxMs: 100, cooldownMs: 100 } }));
       expect((await request(app.url, '/me', { authorization: bearer(await idp.mintToken()) })).status).toBe(200); // keys cached
       return { idp, app };
