@@ -9,4 +9,4 @@ export { toHttpException } from './http-exception.js';
 export type { TollgateRequest } from './request.js';
 // The core types a Nest app needs most, so it can import them from one place.
 export type { Verifier, VerifiedToken, VerifierOptions, JwtClaims, AnyTollgateError, TollgateErrorCode } from '@tollgate/core';
-export { isTollgateError } from '@tollgate/core';
+export { createVerifier, isTollgateError } from '@tollgate/core';
