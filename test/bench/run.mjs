@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// `pnpm bench`: in-process verification, HTTP, key-fetch discipline and memory, in one run.
+//   --quick                 short rounds for development (~2 min)
+//   --only=inprocess,http   run some sections (inprocess, http, fetch, memory)
+//   --fresh-fixtures        re-sign tokens even if the cached set is still valid
+//   --no-write              do not rewrite RESULTS.md (results/*.json are always written)
+//   --algs=RS256,ES256      in-process: only these algorithms
+//   --contenders=floor,tollgate   in-process: only these contenders
+//   --rounds=N --round-ms=N in-process: override rounds and round length
+// Figures are reported, never asserted: nothing here fails because a number is low.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, platform, release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureFixtures, loadMaterial, RESULTS_DIR } from './lib/fixtures.mjs';
+import { startJwksServer } from './lib/jwks-server.mjs';
+import { mark, table } from './lib/report.mjs';
+import { inProcessGoals, inProcessMarkdown, runInProcess } from './sections/inprocess.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const SECTIONS = ['inprocess', 'http', 'fetch', 'memory'];
+const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : SECTIONS;
+for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s}; use ${SECTIONS.join(', ')}`);
+
+const SETTINGS = quick
+  ? { inprocess: { rounds: 3, roundMs: 120, warmMs: 150 } }
+  : { inprocess: { rounds: 5, roundMs: 300, warmMs: 400 } };
+
+const listArg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+const numArg = (name) => {
+  const v = args.find((a) => a.startsWith(`--${name}=`));
+  return v === undefined ? undefined : Number(v.slice(name.length + 3));
+};
+SETTINGS.inprocess.algs = listArg('algs');
+SETTINGS.inprocess.contenders = listArg('contenders');
+SETTINGS.inprocess.rounds = numArg('rounds') ?? SETTINGS.inprocess.rounds;
+SETTINGS.inprocess.roundMs = numArg('round-ms') ?? SETTINGS.inprocess.roundMs;
+
+const log = (...m) => console.log(...m);
+
+function ensureBuilt() {
+  const missing = ['core', 'issuer', 'express', 'koa', 'nestjs'].filter((p) => !existsSync(join(root, 'packages', p, 'dist', 'index.mjs')));
+  if (missing.length === 0) return false;
+  log(`dist missing for ${missing.join(', ')}: running pnpm build`);
+  execFileSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
+  return true;
+}
+
+function versions() {
+  const names = ['jose', 'jsonwebtoken', 'jwks-rsa', 'fast-jwt', 'get-jwks', 'aws-jwt-verify', 'express', 'express-jwt', 'express-oauth2-jwt-bearer', 'koa', 'koa-jwt', '@nestjs/core', '@nestjs/passport', 'passport-jwt', 'autocannon'];
+  const out = {};
+  for (const name of names) {
+    try {
+      out[name] = JSON.parse(readFileSync(join(root, 'test', 'node_modules', name, 'package.json'), 'utf8')).version;
+    } catch {
+      out[name] = null;
+    }
+  }
+  out['@tollgate/core'] = JSON.parse(readFileSync(join(root, 'packages', 'core', 'package.json'), 'utf8')).version;
+  return out;
+}
+
+function gitRevision() {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${rev} (packages/ has uncommitted changes)` : rev;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const t0 = performance.now();
+  const startedAt = new Date();
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    openssl: process.versions.openssl,
+    os: `${platform()} ${release()}`,
+    loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+  log(`tollgate bench (${quick ? 'quick' : 'full'}) — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  const durations = {};
+  let t = performance.now();
+  const built = ensureBuilt();
+  const fixtures = await ensureFixtures({ fresh: args.includes('--fresh-fixtures'), log });
+  durations.setup = (performance.now() - t) / 1000;
+  const material = loadMaterial();
+  const jwks = await startJwksServer(Object.values(material.keys).map((k) => k.publicJwk));
+
+  const results = { meta: { date: startedAt.toISOString(), mode: quick ? 'quick' : 'full', machine, versions: versions(), revision: gitRevision(), built, fixtures: { reused: fixtures.reused, signedAt: new Date(material.signedAtSec * 1000).toISOString() }, sections: only, durations } };
+  const goals = [];
+  const markdown = [];
+  try {
+    if (only.includes('inprocess')) {
+      log('\n== in-process verification');
+      t = performance.now();
+      results.inprocess = await runInProcess({ jwksUri: jwks.jwksUri, settings: SETTINGS.inprocess, log });
+      durations.inprocess = (performance.now() - t) / 1000;
+      goals.push(...inProcessGoals(results.inprocess));
+      markdown.push(`## In-process verification (one core, warm key cache)\n\n${inProcessMarkdown(results.inprocess)}`);
+    }
+  } finally {
+    await jwks.close();
+  }
+  durations.total = (performance.now() - t0) / 1000;
+  machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
+  results.goals = goals;
+
+  const header = [
+    `# tollgate benchmark results`,
+    '',
+    `Run ${results.meta.date} (${results.meta.mode} mode${quick ? ' — short rounds, figures are rough' : ''}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node} (OpenSSL ${machine.openssl}), ${machine.os}. ` +
+      `Load average ${machine.loadAverageAtStart.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end (1/5/15 min; above ~0.3 means other work shared the machine). Revision ${results.meta.revision}. ` +
+      `Regenerate with \`pnpm bench\`; how it measures: [README.md](./README.md).`,
+    '',
+    `Sections and durations: ${Object.entries(durations).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}.`,
+    '',
+    '## Goals (informational; never asserted)',
+    '',
+    table(['goal', 'measured', ''], goals.map((g) => [g.goal, g.measured, mark(g.pass)]), ['l', 'l', 'l']),
+    '',
+  ].join('\n');
+  const md = `${header}\n${markdown.join('\n\n')}\n`;
+  log(`\n${md}`);
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = results.meta.date.replace(/[:.]/g, '-');
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(results, null, 2));
+  writeFileSync(join(RESULTS_DIR, `${stamp}-${results.meta.mode}.json`), JSON.stringify(results, null, 2));
+  writeFileSync(join(RESULTS_DIR, 'latest.md'), md);
+  const complete = !quick && only.length === SECTIONS.length;
+  if (complete && !args.includes('--no-write')) writeFileSync(join(here, 'RESULTS.md'), md);
+  log(`wrote ${join('test/bench/results', 'latest.json')}${complete ? ' and test/bench/RESULTS.md' : ' (RESULTS.md is only rewritten by a full run of every section)'} — total ${durations.total.toFixed(0)} s`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
