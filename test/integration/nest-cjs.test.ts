@@ -6,44 +6,19 @@
 // @tollgate/nestjs and @tollgate/core as copies of their package.json + dist (so nothing resolves
 // to workspace sources), everything else linked to the workspace's installed packages.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/built-package.js';
 import { startIssuer, withTimeout, type TestIssuer } from '../support/issuer.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = join(ROOT, 'test/fixtures/nest-cjs-app');
 const at = (path: string) => realpathSync(join(ROOT, path));
-
-/** Newest modification time under `dir`, skipping tests. */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || entry.name.endsWith('.test.ts')) continue;
-    latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return latest;
-}
-
-function isStale(pkg: string): boolean {
-  try {
-    const built = statSync(join(ROOT, 'packages', pkg, 'dist/index.cjs')).mtimeMs;
-    return built < newest(join(ROOT, 'packages', pkg, 'src')) || built < statSync(join(ROOT, 'packages', pkg, 'package.json')).mtimeMs;
-  } catch {
-    return true;
-  }
-}
-
-/** Builds core and nestjs if their dist is missing or older than their sources (tsdown directly: CI's pnpm is a shell function). */
-async function ensureBuilt(): Promise<void> {
-  for (const pkg of ['core', 'nestjs']) {
-    if (isStale(pkg)) await run(join(ROOT, 'packages', pkg, 'node_modules/.bin/tsdown'), [], { cwd: join(ROOT, 'packages', pkg), timeout: 120_000 });
-  }
-}
 
 /** Lays out `dir/node_modules` as an install of the fixture's dependencies would. */
 function install(dir: string): void {
@@ -58,7 +33,9 @@ function install(dir: string): void {
     cpSync(join(ROOT, 'packages', pkg, 'package.json'), join(into, 'package.json'));
     cpSync(join(ROOT, 'packages', pkg, 'dist'), join(into, 'dist'), { recursive: true });
   }
-  for (const name of ['jose', 'lru-cache', 'undici']) link(name, at(`packages/core/node_modules/${name}`));
+  // The core's runtime dependencies, whatever they are at the time.
+  const core = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  for (const name of Object.keys(core.dependencies ?? {})) link(name, at(`packages/core/node_modules/${name}`));
   for (const name of ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/testing', 'reflect-metadata', 'rxjs', '@types/node', 'typescript', 'jest', 'ts-jest', '@jest/globals']) {
     link(name, at(`test/node_modules/${name}`));
   }
@@ -97,7 +74,7 @@ describe('a CommonJS Nest app consuming the built @tollgate/nestjs', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    const [issuer] = await Promise.all([startIssuer(), ensureBuilt()]);
+    const [issuer] = await Promise.all([startIssuer(), ensureBuilt('core').then(() => ensureBuilt('nestjs'))]);
     idp = issuer;
     dir = mkdtempSync(join(tmpdir(), 'tollgate-nest-cjs-'));
     cpSync(FIXTURE, dir, { recursive: true, filter: (src) => !/[\\/](node_modules|dist)$/.test(src) });
