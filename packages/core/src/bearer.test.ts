@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearerChallenge, errorResponse, extractToken } from './bearer.js';
+import { bearerChallenge, errorResponse, extractToken, toHttpError } from './bearer.js';
 import { ClaimError, KeysUnavailableError, TokenError } from './errors.js';
 import { requireClaims, requireScopes } from './guards.js';
 import type { VerifiedToken } from './verifier.js';
@@ -102,5 +102,18 @@ describe('guards', () => {
     const admin = requireClaims((c) => c.role === 'admin');
     await expect(admin(auth({ role: 'admin' }))).resolves.toBeUndefined();
     await expect(admin(auth({ role: 'user' }))).rejects.toMatchObject({ code: 'ERR_CLAIM_FORBIDDEN', status: 403, bearerError: 'insufficient_scope' });
+  });
+});
+
+describe('toHttpError', () => {
+  it('adds what framework error pipelines read, and never exposes 5xx messages', () => {
+    const bad = toHttpError(new TokenError('ERR_TOKEN_MALFORMED', 'Token must be a compact JWS.'), { realm: 'api' });
+    expect([bad.statusCode, bad.expose, bad.headers['www-authenticate']]).toEqual([401, true, 'Bearer realm="api", error="invalid_token", error_description="Token must be a compact JWS."']);
+    const down = toHttpError(new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'https://internal/jwks failed', { retryAfterSec: 3 }));
+    expect([down.statusCode, down.expose, down.headers]).toEqual([503, false, { 'retry-after': '3' }]);
+  });
+
+  it('requireScopes() without scopes fails where the route is declared', () => {
+    expect(() => requireScopes()).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }));
   });
 });

@@ -129,3 +129,21 @@ export function errorResponse(error: AnyTollgateError, options: { realm?: string
   const name = bearerError ?? (status === 401 ? 'unauthorized' : status === 503 ? 'temporarily_unavailable' : 'server_error');
   return { status, headers, body: { error: name, error_description: description, code } };
 }
+
+/** The fields Express, Koa and http-errors read from an error to answer it. */
+export interface HttpErrorFields {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expose: boolean;
+}
+
+export type HttpTollgateError = AnyTollgateError & HttpErrorFields;
+
+/**
+ * Decorates an error with `statusCode` and `headers` (RFC 6750 challenge,
+ * `Retry-After`) so a framework's own error pipeline answers it correctly.
+ */
+export function toHttpError(error: AnyTollgateError, options: { realm?: string | undefined } = {}): HttpTollgateError {
+  const { status, headers } = errorResponse(error, options);
+  return Object.assign(error, { statusCode: status, headers: { ...headers }, expose: status < 500 });
+}

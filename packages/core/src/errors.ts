@@ -15,8 +15,8 @@ export class TollgateError extends Error {
   readonly status: number;
   /** RFC 6750 `error` attribute for `WWW-Authenticate`, or null when none applies. */
   readonly bearerError: BearerErrorCode | null;
-  /** Koa and http-errors convention: the message is safe to show to clients. */
-  readonly expose = true;
+  /** Koa and http-errors convention: whether the message is safe to show to clients (not for 5xx, whose messages name internal URLs). */
+  readonly expose: boolean;
 
   constructor(code: TollgateErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -24,6 +24,7 @@ export class TollgateError extends Error {
     this.code = code;
     this.status = ERROR_HTTP[code].status;
     this.bearerError = ERROR_HTTP[code].bearerError;
+    this.expose = this.status < 500;
   }
 
   /** Survives duplicate copies of the package (ESM + CJS in one process). */

@@ -1,5 +1,5 @@
 import type { JwtClaims } from './compact-jws.js';
-import { ClaimError, TokenError } from './errors.js';
+import { ClaimError, ConfigError, TokenError } from './errors.js';
 import type { VerifiedToken } from './verifier.js';
 
 /**
@@ -34,6 +34,8 @@ function requireAuth(auth: VerifiedToken | undefined): VerifiedToken {
  */
 export function requireScopes(...scopes: string[]): AuthCheck {
   const needed = scopes.flatMap((s) => s.split(' ')).filter(Boolean);
+  // An empty list would silently mean "any token": refuse it where the route is declared.
+  if (needed.length === 0) throw new ConfigError('requireScopes() needs at least one scope.', ['scopes']);
   return (auth) => {
     const granted = grantedScopes(requireAuth(auth).claims);
     const missing = needed.filter((s) => !granted.has(s));

@@ -99,6 +99,19 @@ describe('fetch discipline', () => {
     await expect(v.verify(k2)).resolves.toMatchObject({ kid: 'k2' });
     expect(server.counts.jwks).toBe(3);
   });
+  it('a failed unknown-kid refetch does not start the cooldown: the kid verifies as soon as the endpoint is back', async () => {
+    const clock = manualClock(Date.now());
+    const v = await setup({ clock: clock.now, jwks: { retryBaseMs: 100, retryMaxMs: 100 } });
+    await v.ready();
+    server.jwksBehaviour = { kind: 'status', status: 500 };
+    const k2 = await sign(rsa2, claims());
+    await expect(v.verify(k2)).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED', status: 503 });
+    server.jwksBehaviour = { kind: 'ok' };
+    server.keys = [rsa.publicJwk, rsa2.publicJwk];
+    clock.advance(101);
+    await expect(v.verify(k2)).resolves.toMatchObject({ kid: 'k2' });
+    expect(server.counts.jwks).toBe(3);
+  });
 });
 
 describe('freshness', () => {

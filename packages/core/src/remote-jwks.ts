@@ -85,14 +85,24 @@ export class RemoteJwksSource implements KeySource {
 
     let candidates = this.lookup(set, alg, kid);
     if (candidates === null && kid !== undefined) {
-      // Unknown kid: one refetch right away (the first token after a rotation succeeds), then a cooldown.
+      // A fetch already under way may bring the kid; join it rather than start another.
       if (this.inFlight !== null) {
         await this.wait(this.inFlight, signal).catch(() => undefined);
-      } else if (now >= this.cooldownUntil && this.mayFetch(now)) {
-        this.cooldownUntil = now + this.options.cooldownMs;
-        await this.refreshNow(now, signal);
+        candidates = this.lookup(this.keySet ?? set, alg, kid);
       }
-      candidates = this.lookup(this.keySet ?? set, alg, kid);
+      // Still unknown: one refetch right away (the first token after a rotation succeeds), then a cooldown.
+      const at = this.deps.clock();
+      if (candidates === null && at >= this.cooldownUntil && this.mayFetch(at)) {
+        this.cooldownUntil = at + this.options.cooldownMs;
+        try {
+          await this.refreshNow(at, signal);
+        } catch (error) {
+          // A failed fetch said nothing about this kid; the retry backoff alone limits the next attempt.
+          this.cooldownUntil = 0;
+          throw error;
+        }
+        candidates = this.lookup(this.keySet ?? set, alg, kid);
+      }
     }
     if (candidates === null) {
       if (this.failures > 0) throw this.unavailable(this.deps.clock());

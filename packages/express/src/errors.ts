@@ -1,4 +1,4 @@
-import { DEFAULT_REALM, errorResponse, isTollgateError, type AnyTollgateError, type ErrorResponse } from '@tollgate/core';
+import { DEFAULT_REALM, errorResponse, isTollgateError, toHttpError } from '@tollgate/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorHandler } from './types.js';
 
@@ -17,24 +17,6 @@ type WithResponder = Request & { [RESPONDER]?: Responder };
 
 export function setResponder(req: Request, responder: Responder): void {
   (req as WithResponder)[RESPONDER] = responder;
-}
-
-/** Fields Express's final handler and http-errors-style handlers read. */
-export interface HttpErrorFields {
-  statusCode: number;
-  headers: Record<string, string>;
-  expose: boolean;
-}
-
-/** A tollgate error as `passErrors` hands it on: the typed error plus the HTTP fields. */
-export type HttpTollgateError = AnyTollgateError & HttpErrorFields;
-
-/**
- * Gives the error what framework error pipelines read: status code, headers and whether the
- * message is safe to show. 5xx messages name JWKS URLs and network causes, so they are not exposed.
- */
-function asHttpError(error: AnyTollgateError, response: ErrorResponse): HttpTollgateError {
-  return Object.assign(error, { statusCode: response.status, headers: { ...response.headers }, expose: response.status < 500 });
 }
 
 /**
@@ -57,10 +39,10 @@ export function handleError(error: unknown, req: Request, res: Response, next: N
     }
     return;
   }
-  const response = errorResponse(error, { realm: responder.realm });
   if (responder.passErrors || res.headersSent) {
-    next(asHttpError(error, response));
+    next(toHttpError(error, { realm: responder.realm }));
     return;
   }
+  const response = errorResponse(error, { realm: responder.realm });
   res.status(response.status).set(response.headers).json(response.body);
 }
