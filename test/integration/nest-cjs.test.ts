@@ -6,7 +6,7 @@
 // @tollgate/nestjs and @tollgate/core as copies of their package.json + dist (so nothing resolves
 // to workspace sources), everything else linked to the workspace's installed packages.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,19 +41,45 @@ function install(dir: string): void {
   }
 }
 
-/** Nest 11 (the previous major, still CommonJS) for the Jest run: Jest cannot require Nest 12's ESM-only packages on Node < 24.9. */
+/** Where NestJS 11 (the previous major, still CommonJS) is installed, by package name. */
+function nest11(): Record<string, string> {
+  return Object.fromEntries(['common', 'core', 'testing', 'platform-express'].map((name) => [`@nestjs/${name}`, at(`test/node_modules/nestjs-${name}-11`)]));
+}
+
+/** Jest's moduleNameMapper for Nest 11: Jest cannot require Nest 12's ESM-only packages on Node < 24.9. */
 function nest11Mapper(): Record<string, string> {
   const mapper: Record<string, string> = {};
-  for (const name of ['common', 'core', 'testing', 'platform-express']) {
-    const dir = at(`test/node_modules/nestjs-${name}-11`);
-    mapper[`^@nestjs/${name}$`] = dir;
-    mapper[`^@nestjs/${name}/(.*)$`] = `${dir}/$1`;
+  for (const [name, dir] of Object.entries(nest11())) {
+    mapper[`^${name}$`] = dir;
+    mapper[`^${name}/(.*)$`] = `${dir}/$1`;
   }
   return mapper;
 }
 
-function startApp(dir: string, env: NodeJS.ProcessEnv): { child: ChildProcess; url: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * A `node --require` hook that resolves @nestjs/* to Nest 11 for the whole process (the app, our
+ * dist, and Nest's own cross-package requires), as an app installed with Nest 11 would see it.
+ */
+function writeNest11Hook(dir: string): string {
+  const file = join(dir, 'nest11-hook.cjs');
+  writeFileSync(
+    file,
+    `const Module = require('node:module');
+const map = ${JSON.stringify(nest11())};
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  for (const [name, target] of Object.entries(map)) {
+    if (request === name || request.startsWith(name + '/')) return resolve.call(this, target + request.slice(name.length), ...rest);
+  }
+  return resolve.call(this, request, ...rest);
+};
+`,
+  );
+  return file;
+}
+
+function startApp(dir: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): { child: ChildProcess; url: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -96,22 +122,38 @@ describe('a CommonJS Nest app consuming the built @tollgate/nestjs', () => {
     expect(main).toContain('main.js');
   });
 
-  it('runs with plain node (NestJS 12 through require(esm)): 200 with a token, 401 without, clean shutdown', async () => {
-    const app = startApp(dir, { ...env, PORT: '0' });
+  /** Starts the built app, checks it over HTTP, stops it with SIGTERM; resolves to the Nest version it ran. */
+  async function exercise(nodeArgs: string[], sub: string): Promise<string> {
+    const app = startApp(dir, { ...env, PORT: '0' }, nodeArgs);
     try {
       const url = await app.url;
       expect((await fetch(`${url}/health`)).status).toBe(200);
       const anonymous = await fetch(`${url}/orders`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="api"');
-      const res = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${await idp.mintToken({ sub: 'cjs-user' })}` } });
+      const forbidden = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${await idp.mintToken({ scope: 'orders:write' })}` } });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.headers.get('www-authenticate')).toBe(
+        'Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:read.", scope="orders:read"',
+      );
+      const res = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${await idp.mintToken({ sub })}` } });
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ sub: 'cjs-user', orders: [] });
+      const body = (await res.json()) as { sub: string; orders: unknown[]; nest: string };
+      expect(body).toMatchObject({ sub, orders: [] });
+      return body.nest;
     } finally {
       app.child.kill('SIGTERM');
+      const code = await withTimeout(new Promise((resolve) => app.child.once('exit', (c, signal) => resolve(c ?? signal))), 10_000, 'app shutdown');
+      expect([0, 'SIGTERM'], app.output()).toContain(code);
     }
-    const code = await withTimeout(new Promise((resolve) => app.child.once('exit', (c, signal) => resolve(c ?? signal))), 10_000, 'app shutdown');
-    expect([0, 'SIGTERM'], app.output()).toContain(code);
+  }
+
+  it('runs with plain node on NestJS 12 (ESM-only, through require(esm)): 200, 401, 403, clean shutdown', async () => {
+    expect(await exercise([], 'cjs-user')).toMatch(/^12\./);
+  });
+
+  it('runs with plain node on NestJS 11 (the previous major)', async () => {
+    expect(await exercise(['--require', writeNest11Hook(dir)], 'cjs-11-user')).toMatch(/^11\./);
   });
 
   it("passes the app's own Jest suite (ts-jest, CommonJS, NestJS 11)", async () => {
