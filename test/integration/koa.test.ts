@@ -2,20 +2,10 @@ import { createVerifier, requireClaims, requireScopes, verify, type JwtClaims, t
 import Koa, { type Middleware, type ParameterizedContext } from 'koa';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
+import { route } from '../support/koa-route.js';
 import { bearer, request } from '../support/http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from '../support/issuer.js';
 
-/** Runs `stack` (composed like a router would) when the path matches; the test package has no router dependency. */
-function route(path: string, ...stack: Middleware[]): Middleware {
-  return async (ctx, next) => {
-    if (ctx.path !== path) return next();
-    const run = async (i: number): Promise<void> => {
-      const middleware = stack[i];
-      if (middleware) await middleware(ctx, () => run(i + 1));
-    };
-    await run(0);
-  };
-}
 
 const summary: Middleware = (ctx) => {
   ctx.body = authSummary(ctx.state.auth);
