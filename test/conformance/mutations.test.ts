@@ -146,7 +146,7 @@ function apply(token: string, m: Mutation): string {
       return token.slice(0, at) + toggled + token.slice(at + 1);
     }
     case 'splice':
-      list[m.part] = parts(originals[m.from])[m.part];
+      list[m.part] = parts(originals[m.from])[m.part] ?? '';
       return list.join('.');
   }
 }
