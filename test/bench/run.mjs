@@ -7,6 +7,8 @@
 //   --algs=RS256,ES256      in-process: only these algorithms
 //   --contenders=floor,tollgate   in-process: only these contenders
 //   --rounds=N --round-ms=N in-process: override rounds and round length
+//   --frameworks=express,koa,nest   HTTP: only these frameworks
+//   --http-rounds=N --http-sec=N    HTTP: override rounds and seconds per run
 // Figures are reported, never asserted: nothing here fails because a number is low.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,8 @@ import { ensureFixtures, loadMaterial, RESULTS_DIR } from './lib/fixtures.mjs';
 import { startJwksServer } from './lib/jwks-server.mjs';
 import { mark, table } from './lib/report.mjs';
 import { inProcessGoals, inProcessMarkdown, runInProcess } from './sections/inprocess.mjs';
+import { httpGoals, httpMarkdown, runHttp } from './sections/http.mjs';
+import { fetchGoals, fetchMarkdown, runFetch } from './sections/fetch.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -28,8 +32,8 @@ const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s}; use ${SECTIONS.join(', ')}`);
 
 const SETTINGS = quick
-  ? { inprocess: { rounds: 3, roundMs: 120, warmMs: 150 } }
-  : { inprocess: { rounds: 5, roundMs: 300, warmMs: 400 } };
+  ? { inprocess: { rounds: 3, roundMs: 120, warmMs: 150 }, http: { rounds: 1, durationSec: 1.5, warmSec: 0.5, connections: 50 }, fetch: { burst: 1000, floodTokens: 1000, floodMs: 1000, floodAfterSec: 45, outageTokens: 20, travelSec: 7200 } }
+  : { inprocess: { rounds: 5, roundMs: 300, warmMs: 400 }, http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 }, fetch: { burst: 1000, floodTokens: 5000, floodMs: 5000, floodAfterSec: 45, outageTokens: 100, travelSec: 7200 } };
 
 const listArg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
 const numArg = (name) => {
@@ -40,6 +44,9 @@ SETTINGS.inprocess.algs = listArg('algs');
 SETTINGS.inprocess.contenders = listArg('contenders');
 SETTINGS.inprocess.rounds = numArg('rounds') ?? SETTINGS.inprocess.rounds;
 SETTINGS.inprocess.roundMs = numArg('round-ms') ?? SETTINGS.inprocess.roundMs;
+SETTINGS.http.frameworks = listArg('frameworks');
+SETTINGS.http.rounds = numArg('http-rounds') ?? SETTINGS.http.rounds;
+SETTINGS.http.durationSec = numArg('http-sec') ?? SETTINGS.http.durationSec;
 
 const log = (...m) => console.log(...m);
 
@@ -107,6 +114,22 @@ async function main() {
       durations.inprocess = (performance.now() - t) / 1000;
       goals.push(...inProcessGoals(results.inprocess));
       markdown.push(`## In-process verification (one core, warm key cache)\n\n${inProcessMarkdown(results.inprocess)}`);
+    }
+    if (only.includes('http')) {
+      log('\n== HTTP');
+      t = performance.now();
+      results.http = await runHttp({ jwksUri: jwks.jwksUri, settings: SETTINGS.http, log });
+      durations.http = (performance.now() - t) / 1000;
+      goals.push(...httpGoals(results.http));
+      markdown.push(`## HTTP (autocannon on 127.0.0.1)\n\n${httpMarkdown(results.http)}`);
+    }
+    if (only.includes('fetch')) {
+      log('\n== key-fetch discipline');
+      t = performance.now();
+      results.fetch = await runFetch({ settings: SETTINGS.fetch, log });
+      durations.fetch = (performance.now() - t) / 1000;
+      goals.push(...fetchGoals(results.fetch));
+      markdown.push(`## Key-fetch discipline\n\n${fetchMarkdown(results.fetch)}`);
     }
   } finally {
     await jwks.close();
