@@ -20,10 +20,16 @@ class HealthController {
     return { ok: true };
   }
 
-  @Scopes()
+  @Public(false)
   @Get('details')
   details(@Auth('claims') claims: JwtClaims) {
     return { ok: true, for: claims.sub };
+  }
+
+  @Scopes('ops:read')
+  @Get('metrics')
+  metrics() {
+    return { requests: 0 };
   }
 }
 
@@ -143,7 +149,7 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     expect(res.status).toBe(200);
   });
 
-  it('lets the most specific declaration win: @Public() handler in a scoped controller, @Scopes() handler in a public one', async () => {
+  it('lets the most specific declaration win: @Public() handler in a scoped controller, @Public(false) handler in a public one', async () => {
     const catalog = await fetch(`${url}/orders/catalog`);
     expect(catalog.status).toBe(200);
     expect(await catalog.json()).toEqual({ catalog: [], auth: null });
@@ -154,6 +160,12 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     const withToken = await fetch(`${url}/health/details`, { headers: bearer(await idp.mintToken({ scope: undefined })) });
     expect(withToken.status).toBe(200);
     expect(await withToken.json()).toEqual({ ok: true, for: 'test-user' });
+
+    expect((await fetch(`${url}/health/metrics`)).status).toBe(401);
+    const noScope = await fetch(`${url}/health/metrics`, { headers: bearer(await idp.mintToken()) });
+    expect(noScope.status).toBe(403);
+    expect(noScope.headers.get('www-authenticate')).toMatch(/, scope="ops:read"$/);
+    expect((await fetch(`${url}/health/metrics`, { headers: bearer(await idp.mintToken({ scope: 'ops:read' })) })).status).toBe(200);
   });
 
   it('refuses an expired token with 401 invalid_token', async () => {

@@ -1,27 +1,30 @@
 import { createParamDecorator, Inject, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { VerifiedToken } from '@tollgate/core';
+import { requireScopes, type VerifiedToken } from '@tollgate/core';
 import { TOLLGATE_VERIFIER } from './module-definition.js';
 import type { TollgateRequest } from './request.js';
 
 /**
  * Exempts a route, or every route of a controller, from the `TollgateGuard`.
- * A `@Scopes()` on a handler still protects that handler inside a public controller.
+ * On a handler inside a public controller, `@Public(false)` puts the guard back
+ * (a handler's `@Scopes()` does too).
  *
  * @example
  * @Public()
  * @Get('health')
  * health() { return { ok: true }; }
  */
-export const Public = Reflector.createDecorator<void, true>({ transform: () => true });
+// Fixed keys, not Nest's random ones: an ESM and a CJS copy of this package in one process still agree.
+export const Public = Reflector.createDecorator<boolean | undefined, boolean>({ key: 'tollgate:public', transform: (value) => value !== false });
 
 /** Metadata written by `@Scopes()`: the scopes a route needs. */
-export const ScopesMetadata = Reflector.createDecorator<readonly string[]>();
+export const ScopesMetadata = Reflector.createDecorator<readonly string[]>({ key: 'tollgate:scopes' });
 
 /**
  * Requires every listed scope (from the token's `scope` or `scp` claim); a token without
  * them gets 403 `insufficient_scope` naming the scopes needed. On a handler it replaces
- * the controller's `@Scopes()`. With no arguments it only requires a valid token.
+ * the controller's `@Scopes()`. At least one scope is required: an empty list throws a
+ * `ConfigError` where the route is declared.
  *
  * @example
  * @Scopes('orders:read')
@@ -32,6 +35,7 @@ export const ScopesMetadata = Reflector.createDecorator<readonly string[]>();
  * }
  */
 export function Scopes(...scopes: string[]): ClassDecorator & MethodDecorator {
+  requireScopes(...scopes); // validates the list now, at declaration, not per request
   return ScopesMetadata(scopes);
 }
 

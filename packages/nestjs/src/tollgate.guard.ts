@@ -1,14 +1,23 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { authenticate, DEFAULT_REALM, isTollgateError, requireScopes, type Verifier } from '@tollgate/core';
+import { authenticate, DEFAULT_REALM, isTollgateError, requireScopes, type AuthCheck, type Verifier } from '@tollgate/core';
 import { Public, ScopesMetadata } from './decorators.js';
 import { setResponseHeaders, toHttpException } from './http-exception.js';
 import { TOLLGATE_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
 import type { TollgateModuleOptions } from './options.js';
 import { tokenRequestParts, type TollgateRequest } from './request.js';
 
-/** What a route asks for: nothing (public), or a valid token with these scopes (`undefined`: no scope check). */
-type RouteRule = { readonly public: true } | { readonly public: false; readonly scopes: readonly string[] | undefined };
+/** What a route asks for: nothing (public), or a valid token passing `check` (none: any valid token). */
+type RouteRule = { readonly public: true } | { readonly public: false; readonly check: AuthCheck | undefined };
+
+/** One scope check per `@Scopes()` declaration, built on first use. */
+const scopeChecks = new WeakMap<readonly string[], AuthCheck>();
+
+function scopeCheck(scopes: readonly string[]): AuthCheck {
+  let check = scopeChecks.get(scopes);
+  if (check === undefined) scopeChecks.set(scopes, (check = requireScopes(...scopes)));
+  return check;
+}
 
 /**
  * Verifies the bearer token of every request it guards, puts the result on
@@ -42,7 +51,7 @@ export class TollgateGuard implements CanActivate {
       const { credentialsOptional, locations } = this.options;
       const auth = await authenticate(this.verifier, tokenRequestParts(request), { credentialsOptional, locations });
       request.auth = auth;
-      if (rule.scopes !== undefined) await requireScopes(...rule.scopes)(auth);
+      if (rule.check !== undefined) await rule.check(auth);
       return true;
     } catch (error) {
       return this.handleError(error, context);
@@ -71,13 +80,18 @@ export class TollgateGuard implements CanActivate {
     throw exception;
   }
 
-  /** The most specific declaration wins: the handler's `@Scopes()`/`@Public()` before the controller's; `@Scopes()` before `@Public()` on one target. */
+  /**
+   * The most specific declaration wins: the handler's `@Scopes()`/`@Public()` before the
+   * controller's, and `@Scopes()` before `@Public()` on one target. `@Public(false)` guards as usual.
+   */
   private routeRule(context: ExecutionContext): RouteRule {
     for (const target of [context.getHandler(), context.getClass()]) {
       const scopes = this.reflector.get(ScopesMetadata, target);
-      if (scopes !== undefined) return { public: false, scopes };
-      if (this.reflector.get(Public, target) === true) return { public: true };
+      if (scopes !== undefined) return { public: false, check: scopeCheck(scopes) };
+      const isPublic = this.reflector.get(Public, target);
+      if (isPublic !== undefined) return isPublic ? { public: true } : { public: false, check: undefined };
     }
-    return { public: false, scopes: undefined };
+    return { public: false, check: undefined };
   }
 }
+

@@ -138,6 +138,27 @@ describe('toHttpException', () => {
   });
 });
 
+describe('decorators', () => {
+  it('refuse @Scopes() without a scope where the route is declared', () => {
+    expect(() => Scopes()).toThrow(ConfigError);
+    expect(() => Scopes(' ')).toThrow('requireScopes() needs at least one scope.');
+  });
+
+  it('write metadata under fixed keys, readable without this package', () => {
+    class Target {
+      @Public()
+      open() {}
+      @Public(false)
+      closed() {}
+      @Scopes('a', 'b c')
+      scoped() {}
+    }
+    expect(Reflect.getMetadata('tollgate:public', Target.prototype.open)).toBe(true);
+    expect(Reflect.getMetadata('tollgate:public', Target.prototype.closed)).toBe(false);
+    expect(Reflect.getMetadata('tollgate:scopes', Target.prototype.scoped)).toEqual(['a', 'b c']);
+  });
+});
+
 describe('TollgateGuard', () => {
   /** A minimal ExecutionContext, as another transport (GraphQL, say) would give one. */
   function contextFor(handler: () => unknown, cls: new () => unknown, args: unknown[]): ExecutionContext {
