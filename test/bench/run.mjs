@@ -21,6 +21,7 @@ import { mark, table } from './lib/report.mjs';
 import { inProcessGoals, inProcessMarkdown, runInProcess } from './sections/inprocess.mjs';
 import { httpGoals, httpMarkdown, runHttp } from './sections/http.mjs';
 import { fetchGoals, fetchMarkdown, runFetch } from './sections/fetch.mjs';
+import { memoryGoals, memoryMarkdown, runMemory } from './sections/memory.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -32,8 +33,8 @@ const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s}; use ${SECTIONS.join(', ')}`);
 
 const SETTINGS = quick
-  ? { inprocess: { rounds: 3, roundMs: 120, warmMs: 150 }, http: { rounds: 1, durationSec: 1.5, warmSec: 0.5, connections: 50 }, fetch: { burst: 1000, floodTokens: 1000, floodMs: 1000, floodAfterSec: 45, outageTokens: 20, travelSec: 7200 } }
-  : { inprocess: { rounds: 5, roundMs: 300, warmMs: 400 }, http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 }, fetch: { burst: 1000, floodTokens: 5000, floodMs: 5000, floodAfterSec: 45, outageTokens: 100, travelSec: 7200 } };
+  ? { inprocess: { rounds: 3, roundMs: 100, warmMs: 150 }, http: { rounds: 1, durationSec: 1.5, warmSec: 0.5, connections: 50 }, fetch: { burst: 1000, floodTokens: 1000, floodMs: 1000, floodAfterSec: 45, outageTokens: 20, travelSec: 7200 }, memory: { invalidTokens: 100_000, validTokens: 20_000 } }
+  : { inprocess: { rounds: 5, roundMs: 300, warmMs: 400 }, http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 }, fetch: { burst: 1000, floodTokens: 5000, floodMs: 5000, floodAfterSec: 45, outageTokens: 100, travelSec: 7200 }, memory: { invalidTokens: 1_000_000, validTokens: 100_000 } };
 
 const listArg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
 const numArg = (name) => {
@@ -130,6 +131,14 @@ async function main() {
       durations.fetch = (performance.now() - t) / 1000;
       goals.push(...fetchGoals(results.fetch));
       markdown.push(`## Key-fetch discipline\n\n${fetchMarkdown(results.fetch)}`);
+    }
+    if (only.includes('memory')) {
+      log('\n== memory');
+      t = performance.now();
+      results.memory = await runMemory({ jwksUri: jwks.jwksUri, settings: SETTINGS.memory, log });
+      durations.memory = (performance.now() - t) / 1000;
+      goals.push(...memoryGoals(results.memory));
+      markdown.push(`## Memory\n\n${memoryMarkdown(results.memory)}`);
     }
   } finally {
     await jwks.close();

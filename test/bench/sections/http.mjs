@@ -134,20 +134,24 @@ export async function runHttp({ jwksUri, settings, log }) {
     const started = performance.now();
     const fr = (results.frameworks[framework] = { label: def.label, configs: {}, seconds: 0 });
     const servers = {};
-    for (const mode of def.modes) {
-      try {
-        const child = await startChild(CHILD, [JSON.stringify({ framework, mode, jwksUri, alg: ALG })], { readyTimeoutMs: 30_000 });
-        const validation = await validate(child.ready.port, mode, tokens);
-        if (!validation.ok) {
-          log(`  ${framework} ${mode}: validation failed ${JSON.stringify(validation.cases)}`);
-          await child.stop();
-        } else servers[mode] = child;
-        for (const c of configsFor([mode])) fr.configs[configId(c)] = { mode, workload: c.workload, validation, rounds: [] };
-      } catch (error) {
-        log(`  ${framework} ${mode}: could not start: ${error.message}`);
-        for (const c of configsFor([mode])) fr.configs[configId(c)] = { mode, workload: c.workload, error: String(error.message).slice(0, 300), rounds: [] };
-      }
-    }
+    for (const c of configsFor(def.modes)) fr.configs[configId(c)] = { mode: c.mode, workload: c.workload, rounds: [] };
+    // Servers start together (start-up is not timed), then each is validated.
+    await Promise.all(
+      def.modes.map(async (mode) => {
+        try {
+          const child = await startChild(CHILD, [JSON.stringify({ framework, mode, jwksUri, alg: ALG })], { readyTimeoutMs: 60_000 });
+          const validation = await validate(child.ready.port, mode, tokens);
+          if (!validation.ok) {
+            log(`  ${framework} ${mode}: validation failed ${JSON.stringify(validation.cases)}`);
+            await child.stop();
+          } else servers[mode] = child;
+          for (const c of configsFor([mode])) fr.configs[configId(c)].validation = validation;
+        } catch (error) {
+          log(`  ${framework} ${mode}: could not start: ${error.message}`);
+          for (const c of configsFor([mode])) fr.configs[configId(c)].error = String(error.message).slice(0, 300);
+        }
+      }),
+    );
     const configs = configsFor(def.modes).filter((c) => servers[c.mode]);
     // Warm-up: JIT, key caches, keep-alive sockets; not recorded.
     for (const c of configs) await cannon(servers[c.mode].ready.port, c.workload === 'repeated' ? repeated : tokens.distinct, settings.warmSec, settings.connections);
@@ -165,6 +169,8 @@ export async function runHttp({ jwksUri, settings, log }) {
       entry.reqPerSec = summarize(entry.rounds.map((r) => r.reqPerSec));
       entry.p99 = summarize(entry.rounds.map((r) => r.p99));
       entry.serverCpu = summarize(entry.rounds.map((r) => r.serverCpu));
+      // Server CPU time per request: the cost per request, less sensitive to a busy machine than req/s.
+      entry.cpuMicrosPerReq = summarize(entry.rounds.map((r) => (r.serverCpu / r.reqPerSec) * 1e6));
       entry.clientCpu = summarize(entry.rounds.map((r) => r.clientCpu));
       const last = entry.rounds.at(-1)?.stats;
       if (last) entry.tokenCache = last.tokenCache ?? null;
@@ -205,13 +211,13 @@ export function httpMarkdown(results) {
   const out = [
     `autocannon on 127.0.0.1 from the orchestrator process, ${s.connections} connections, ${s.rounds} interleaved round(s) of ${s.durationSec} s per configuration after a ${s.warmSec} s warm-up; each server in its own process. ` +
       `GET /orders answers \`{ ok, sub }\` from the verified claims. ${s.alg} tokens; distinct: 20 000 tokens rotated per request; repeated: one token. Req/s is the median over rounds (min–max), p99 the median of the rounds' p99. ` +
-      'Server CPU is the server process’s CPU time per wall second (1.00 = one core busy); a figure well under 1 means the server was not the bottleneck (the client or other processes were). Before timing, each server must answer a valid token with its claims and refuse a missing token, wrong audience, wrong issuer, expired token and bad signature with 401.',
+      'Server CPU is the server process’s CPU time per wall second (1.00 = one core busy); a figure well under 1 means the server did not get a whole core (the client or other processes took it). Server CPU per request (CPU time ÷ requests) is the cost of one request; it moves less than req/s on a shared machine. Before timing, each server must answer a valid token with its claims and refuse a missing token, wrong audience, wrong issuer, expired token and bad signature with 401.',
   ];
   for (const fr of Object.values(results.frameworks)) {
     out.push(`\n#### ${fr.label}\n`);
     const rows = Object.entries(fr.configs).map(([, e]) => {
       const label = `${e.mode.startsWith('tollgate') ? `**${LABELS[e.mode]}**` : LABELS[e.mode]}${e.workload === 'repeated' ? ', repeated token' : ''}`;
-      if (!e.reqPerSec) return [label, e.error ?? (e.validation ? `validation failed: ${JSON.stringify(e.validation.cases)}` : 'no result'), '', '', '', '', ''];
+      if (!e.reqPerSec) return [label, e.error ?? (e.validation ? `validation failed: ${JSON.stringify(e.validation.cases)}` : 'no result'), '', '', '', '', '', ''];
       return [
         label,
         `${num(e.reqPerSec.median)} (${num(e.reqPerSec.min)}–${num(e.reqPerSec.max)})`,
@@ -219,10 +225,11 @@ export function httpMarkdown(results) {
         x(e.xBaseline),
         e.mode === 'none' ? '' : x(e.xFloor),
         num(e.serverCpu.median, 2),
+        `${num(e.cpuMicrosPerReq.median, 0)} µs`,
         e.bad > 0 ? `${e.bad} round(s) had non-2xx/errors` : '',
       ];
     });
-    out.push(table(['server', 'req/s', 'p99', '× no auth', '× floor', 'server CPU', 'notes'], rows));
+    out.push(table(['server', 'req/s', 'p99', '× no auth', '× floor', 'server CPU', 'server CPU per request', 'notes'], rows));
   }
   return out.join('\n');
 }

@@ -19,23 +19,27 @@ export async function runInProcess({ jwksUri, settings, log }) {
     const ids = CONTENDERS.filter((id) => infos[id].algs.includes(alg) && (!settings.contenders || settings.contenders.includes(id)));
     const children = {};
     const rows = {};
-    for (const id of ids) {
-      rows[id] = { validation: null, samples: { distinct: [], repeated: [] }, cpuSamples: { distinct: [], repeated: [] }, errors: [] };
-      try {
-        // Started one at a time so set-up and warm-up never overlap another child's work.
-        const child = await startChild(CHILD, [JSON.stringify({ contender: id, alg, jwksUri, warmMs: settings.warmMs })]);
-        rows[id].validation = child.ready.validation;
-        if (child.ready.validation.ok) children[id] = child;
-        else {
-          log(`  ${alg} ${id}: validation failed ${JSON.stringify(child.ready.validation.cases)}`);
-          await child.stop();
+    // Children start together (start-up is not timed); timing starts once all are ready.
+    await Promise.all(
+      ids.map(async (id) => {
+        rows[id] = { validation: null, samples: { distinct: [], repeated: [] }, cpuSamples: { distinct: [], repeated: [] }, errors: [] };
+        try {
+          const child = await startChild(CHILD, [JSON.stringify({ contender: id, alg, jwksUri, warmMs: settings.warmMs })]);
+          rows[id].validation = child.ready.validation;
+          if (child.ready.validation.ok) children[id] = child;
+          else {
+            log(`  ${alg} ${id}: validation failed ${JSON.stringify(child.ready.validation.cases)}`);
+            await child.stop();
+          }
+        } catch (error) {
+          rows[id].errors.push(String(error.message ?? error).slice(0, 300));
+          log(`  ${alg} ${id}: could not start: ${error.message}`);
         }
-      } catch (error) {
-        rows[id].errors.push(String(error.message ?? error).slice(0, 300));
-        log(`  ${alg} ${id}: could not start: ${error.message}`);
-      }
-    }
-    const live = Object.keys(children);
+      }),
+    );
+    // A short pause so start-up work (GC, JIT on other threads) settles before the first round.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const live = ids.filter((id) => children[id]);
     for (let round = 0; round < settings.rounds; round++) {
       // Round-robin: each round starts with the next contender, and alternates the workload order.
       const order = live.map((_, i) => live[(i + round) % live.length]);
