@@ -13,7 +13,7 @@ const mb = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const b64u = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function snapshot() {
-  global.gc();
+  globalThis.gc();
   const m = process.memoryUsage();
   return { rssMiB: mb(m.rss), heapUsedMiB: mb(m.heapUsed), externalMiB: mb(m.external) };
 }
