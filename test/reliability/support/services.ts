@@ -1,0 +1,117 @@
+// The three services under load: real Express, Koa and NestJS (platform-express) apps on
+// 127.0.0.1:0, each mounting its adapter's public API exactly as the READMEs show. Every
+// service builds its own verifier from the same options, as separate deployments would: each
+// has its own key cache and fetches the JWKS itself, so JWKS request counts are per service.
+import 'reflect-metadata';
+import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import type { Verifier, VerifierOptions } from '@tollgate/core';
+import { verify as expressVerify } from '@tollgate/express';
+import { verify as koaVerify } from '@tollgate/koa';
+import { TOLLGATE_VERIFIER, TollgateGuard, TollgateModule } from '@tollgate/nestjs';
+import express from 'express';
+import Koa from 'koa';
+import { listen, START_TIMEOUT_MS, withTimeout } from '../../support/issuer.js';
+
+export type ServiceName = 'express' | 'koa' | 'nestjs';
+export const SERVICE_NAMES: readonly ServiceName[] = ['express', 'koa', 'nestjs'];
+
+/** One running service: where it listens and the verifier behind its middleware or guard. */
+export interface Service {
+  readonly name: ServiceName;
+  /** `http://127.0.0.1:<port>`; the protected route is `GET /orders`. */
+  readonly url: string;
+  readonly verifier: Verifier;
+  close(): Promise<void>;
+}
+
+/** The protected route every service serves. */
+export const PROTECTED_PATH = '/orders';
+
+async function startExpress(options: VerifierOptions): Promise<Service> {
+  const app = express();
+  const tollgate = expressVerify(options);
+  app.use(tollgate);
+  app.get(PROTECTED_PATH, (_req, res) => {
+    res.json({ ok: true });
+  });
+  const served = await listen(app);
+  return { name: 'express', url: served.url, verifier: tollgate.verifier, close: () => closeBoth(served.close(), tollgate.verifier) };
+}
+
+async function startKoa(options: VerifierOptions): Promise<Service> {
+  const app = new Koa();
+  const tollgate = koaVerify(options);
+  app.use(tollgate);
+  app.use((ctx) => {
+    if (ctx.path === PROTECTED_PATH) ctx.body = { ok: true };
+  });
+  const served = await listen(app.callback());
+  return { name: 'koa', url: served.url, verifier: tollgate.verifier, close: () => closeBoth(served.close(), tollgate.verifier) };
+}
+
+@Controller()
+class OrdersController {
+  @Get(PROTECTED_PATH.slice(1))
+  list() {
+    return { ok: true };
+  }
+}
+
+async function startNest(options: VerifierOptions): Promise<Service> {
+  @Module({
+    imports: [TollgateModule.forRoot({ verifier: options })],
+    controllers: [OrdersController],
+    providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
+  })
+  class AppModule {}
+  const app: INestApplication = await withTimeout(
+    NestFactory.create(AppModule, new ExpressAdapter(), { logger: false, forceCloseConnections: true, abortOnError: false }),
+    START_TIMEOUT_MS,
+    'Nest app creation',
+  );
+  await withTimeout(app.listen(0, '127.0.0.1'), START_TIMEOUT_MS, 'Nest start', () => app.close());
+  const { port } = app.getHttpServer().address() as { port: number };
+  // The module built this verifier and closes it on shutdown (app.close()).
+  const verifier = app.get<Verifier>(TOLLGATE_VERIFIER);
+  return { name: 'nestjs', url: `http://127.0.0.1:${port}`, verifier, close: () => app.close() };
+}
+
+async function closeBoth(server: Promise<void>, verifier: Verifier): Promise<void> {
+  await Promise.allSettled([server, verifier.close()]);
+}
+
+const STARTERS: Record<ServiceName, (options: VerifierOptions) => Promise<Service>> = { express: startExpress, koa: startKoa, nestjs: startNest };
+
+/** A set of running services that closes together. */
+export interface Services {
+  readonly list: readonly Service[];
+  /** Prefetches keys on every service, like a deployment's start-up hook. */
+  warm(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the services (default: all three), each with its own verifier built from `options`.
+ * A start that fails closes whatever already started.
+ */
+export async function startServices(options: VerifierOptions, names: readonly ServiceName[] = SERVICE_NAMES): Promise<Services> {
+  const started: Service[] = [];
+  const close = async () => {
+    await Promise.allSettled(started.map((service) => service.close()));
+  };
+  try {
+    for (const name of names) started.push(await STARTERS[name](options));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    list: started,
+    warm: async () => {
+      await withTimeout(Promise.all(started.map((service) => service.verifier.ready())), START_TIMEOUT_MS, 'verifier warm-up');
+    },
+    close,
+  };
+}
