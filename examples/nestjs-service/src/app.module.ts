@@ -1,0 +1,23 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TollgateGuard, TollgateModule, type TollgateModuleOptions } from '@tollgate/nestjs';
+import { HealthController } from './health.controller.js';
+import { OrdersController } from './orders.controller.js';
+
+/**
+ * The orders service. `TollgateGuard` is the global guard: every route needs a valid token
+ * unless it is marked `@Public()`, and `@Scopes()` adds the scopes a route needs.
+ *
+ * A dynamic root module so that whoever starts the app decides how tollgate is configured:
+ * `main.ts` passes nothing (the `TOLLGATE_*` environment variables), tests and the demo pass
+ * a verifier of their own.
+ */
+@Module({
+  controllers: [HealthController, OrdersController],
+  providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
+})
+export class AppModule {
+  static forRoot(tollgate: TollgateModuleOptions = {}): DynamicModule {
+    return { module: AppModule, imports: [TollgateModule.forRoot(tollgate)] };
+  }
+}

@@ -1,0 +1,54 @@
+// @ts-check
+// A fulfilment partner's service. The partner was given one thing: the JWKS URL of the auth
+// server. No shared secret (it could forge tokens with it), no discovery, no framework: plain
+// node:http and @tollgate/core, which is all the adapters are made of.
+import { authenticate, errorResponse, isTollgateError, requireScopes } from '@tollgate/core';
+
+/** The check every shipment request must pass after the token is verified. */
+const canReadOrders = requireScopes('orders:read');
+
+/**
+ * The partner's request handler: `GET /health` (public) and `GET /shipments` (bearer token with
+ * `orders:read`). Refusals are the core's RFC 6750 answers: status, `WWW-Authenticate` /
+ * `Retry-After`, and a JSON body `{ error, error_description, code }`.
+ *
+ * @param {import('@tollgate/core').Verifier} verifier created once at start-up, shared by all requests
+ * @returns {import('node:http').RequestListener}
+ */
+export function createHandler(verifier) {
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://partner.local').pathname;
+    if (req.method === 'GET' && path === '/health') {
+      const { status } = verifier.health();
+      return send(res, status === 'unavailable' ? 503 : 200, { status });
+    }
+    if (req.method !== 'GET' || path !== '/shipments') return send(res, 404, { error: 'not_found' });
+
+    // Every occurrence of the header, so two Authorization headers are refused rather than half-read.
+    const parts = { authorization: req.headersDistinct.authorization, cookie: req.headers.cookie, url: req.url };
+    authenticate(verifier, parts)
+      .then(async (auth) => {
+        await canReadOrders(auth);
+        send(res, 200, { partner: 'fulfilment', for: auth?.claims.sub, shipments: [{ order: 'ord_1001', carrier: 'bike courier' }] });
+      })
+      .catch((/** @type {unknown} */ error) => {
+        if (!isTollgateError(error)) {
+          console.error(error);
+          return send(res, 500, { error: 'server_error' });
+        }
+        const { status, headers, body } = errorResponse(error, { realm: 'partner' });
+        send(res, status, body, headers);
+      });
+  };
+}
+
+/**
+ * @param {import('node:http').ServerResponse} res
+ * @param {number} status
+ * @param {unknown} body
+ * @param {Readonly<Record<string, string>>} [headers]
+ */
+function send(res, status, body, headers = {}) {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
