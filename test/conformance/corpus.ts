@@ -2,11 +2,11 @@
 // outcome expected and why. Sources: RFC 7515 (JWS), RFC 7518 (JWA), RFC 7519 (JWT), RFC 7797
 // (b64), RFC 8725 (JWT BCP), RFC 9068 (JWT access tokens), and published attacks on JWT libraries.
 // Every hostile token is built by hand (jws.ts); nothing on the way sanitizes it.
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import type { TollgateErrorCode, VerifiedToken, VerifierOptions } from '@tollgate/core';
-import type { Fixture, FixtureKey } from './fixture.js';
-import { withOverrides } from './fixture.js';
+import type { Fixture, FixtureKey, HostileKid } from './fixture.js';
+import { ED25519_SMALL_ORDER, withOverrides } from './fixture.js';
 import { b64u, compact, fixedSignature, flipByte, parts, signer, withPart, type Part, type Signer } from './jws.js';
 
 /** Verifier configurations the rows run under. All share the fixture's frozen clock. */
@@ -113,6 +113,20 @@ const hs256 = (secret: SecretName, header: Record<string, unknown> = {}) => (f: 
 const byKey = (alg: string, key: FixtureKey, header: Record<string, unknown> = {}, sign: Signer = signer(alg, key.privateKey)) => (f: Fixture) =>
   compact(head(alg, key, header), f.claims(), sign);
 const hostileKey = (f: Fixture, kid: keyof Fixture['hostile']['keys']) => f.hostile.keys[kid];
+
+// Ed25519 base point B, encoded (RFC 8032 5.1): R = B and S = 1 satisfy [S]B = R + [k]A whenever [k]A is the identity.
+const ED25519_B = Buffer.from('5866666666666666666666666666666666666666666666666666666666666666', 'hex');
+
+/** What an attacker does with a small-order key: vary jti until node:crypto accepts the fixed signature. */
+function forgeForSmallOrderKey(f: Fixture, kid: HostileKid): string {
+  const key = createPublicKey({ key: hostileKey(f, kid).jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const signature = Buffer.concat([ED25519_B, Buffer.from([1]), Buffer.alloc(31)]);
+  for (let i = 0; i < 500; i++) {
+    const input = `${b64u(head('EdDSA', hostileKey(f, kid)))}.${b64u(f.claims({ jti: `forged-${i}` }))}`;
+    if (cryptoVerify(null, Buffer.from(input), key, signature)) return `${input}.${b64u(signature)}`;
+  }
+  throw new Error(`no forgery found for ${kid}`);
+}
 
 /** Raw JSON header text for the issuer's RSA key, for rows whose header is not what JSON.stringify makes. */
 const rsHeaderJson = (f: Fixture, extra = '') => `{"alg":"RS256","typ":"JWT","kid":${JSON.stringify(f.issuer.rs.kid)}${extra}}`;
@@ -356,8 +370,19 @@ add('jwks-entry', 'RFC 7517 4.2-4.4; RFC 7518 3.3; RFC 8725 3.2, 3.4; BRIEF key 
     },
     expected: code('ERR_KEY_NOT_FOUND'),
     reason: 'With e = 1 anyone can produce signatures; such a key must never be used (RFC 8017 3.1 requires 3 <= e <= n-1; NIST SP 800-89 an odd e >= 65537).',
-    knownBug: 'rsa-public-exponent',
+    knownBug: 'weak-public-key',
   },
+  ...Object.keys(ED25519_SMALL_ORDER).map(
+    (kid): Row => ({
+      id: kid.replace('ed-small-order', 'ed25519-small-order'),
+      description: `Ed25519 key of small order (${kid}); signature R = B, S = 1 ground to verify, no private key`,
+      profile: 'hostile',
+      token: (f) => forgeForSmallOrderKey(f, kid as HostileKid),
+      expected: code('ERR_KEY_NOT_FOUND'),
+      reason: 'A small-order Ed25519 public key lets anyone sign (RFC 8032 5.1.7 does not exclude it; libsodium and others refuse such keys); it must never be used.',
+      knownBug: 'weak-public-key',
+    }),
+  ),
   { id: 'private-members', description: 'EC key published with its private "d"', profile: 'hostile', token: (f) => byKey('ES256', hostileKey(f, 'ec-private'))(f), expected: code('ERR_KEY_NOT_FOUND'), reason: 'A published private key is compromised; never used.' },
   { id: 'alg-hs256-on-rsa', description: 'RSA key whose JWK says alg HS256', profile: 'hostile', token: (f) => byKey('RS256', hostileKey(f, 'rsa-alg-hs256'))(f), expected: code('ERR_KEY_NOT_FOUND'), reason: 'The JWK alg does not fit its kty: the entry is dropped.' },
   { id: 'alg-none-on-rsa', description: 'RSA key whose JWK says alg none', profile: 'hostile', token: (f) => byKey('RS256', hostileKey(f, 'rsa-alg-none'))(f), expected: code('ERR_KEY_NOT_FOUND'), reason: 'Same.' },

@@ -21,6 +21,7 @@ export const HOSTILE_KIDS = [
   'rsa-noalg', 'rsa-ps256', 'ops-verify', 'es256', 'es384', 'es512', 'ed-noalg',
   'enc', 'ops-encrypt', 'ops-sign', 'rsa-alg-hs256', 'rsa-alg-none', 'rsa-1024', 'rsa-2047', 'rsa-e1',
   'ec-private', 'ec-offcurve', 'ec-crv-mismatch', 'oct', 'ed448', 'secp256k1', 'dup-rsa', 'dup-ec',
+  'ed-small-order-0', 'ed-small-order-1', 'ed-small-order-8a', 'ed-small-order-8b', 'ed-small-order-p-1', 'ed-small-order-p', 'ed-small-order-p+1',
 ] as const;
 export type HostileKid = (typeof HOSTILE_KIDS)[number];
 
@@ -68,6 +69,32 @@ function fromStored(kid: string, privateJwk: JsonWebKey, publicJwk: Record<strin
   return { kid, privateKey, publicKey: createPublicKey(privateKey), jwk: publicJwk };
 }
 
+const ED25519_P = (1n << 255n) - 19n;
+const littleEndian32 = (n: bigint): Buffer => {
+  const out = Buffer.alloc(32);
+  for (let i = 0, v = n; i < 32; i++, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+};
+
+/**
+ * Encodings of the Ed25519 points of small order (libsodium's blocklist): y = 0, y = 1 (the
+ * identity), the two points of order 8, y = -1, and the non-canonical p and p + 1. Node imports
+ * every one of them, and with such a public key a signature R = B, S = 1 verifies for many
+ * messages (every message for the identity): anyone can sign.
+ */
+export const ED25519_SMALL_ORDER: Readonly<Record<string, Buffer>> = {
+  'ed-small-order-0': Buffer.alloc(32),
+  'ed-small-order-1': littleEndian32(1n),
+  'ed-small-order-8a': Buffer.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'hex'),
+  'ed-small-order-8b': Buffer.from('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'hex'),
+  'ed-small-order-p-1': littleEndian32(ED25519_P - 1n),
+  'ed-small-order-p': littleEndian32(ED25519_P),
+  'ed-small-order-p+1': littleEndian32(ED25519_P + 1n),
+};
+
+/** A JWKS entry nobody holds a private key for. */
+const publicOnly = (kid: string, jwk: Record<string, unknown>): FixtureKey => ({ kid, privateKey: undefined as never, publicKey: undefined as never, jwk: { ...jwk, kid } });
+
 const rsa = (bits = 2048) => generateKeyPairSync('rsa', { modulusLength: bits });
 const ec = (namedCurve: string) => generateKeyPairSync('ec', { namedCurve });
 
@@ -101,12 +128,15 @@ function hostileKeys(): Record<HostileKid, FixtureKey> {
     'ec-private': fromPair('ec-private', p256, { ...p256.privateKey.export({ format: 'jwk' }), kid: 'ec-private', alg: 'ES256' }),
     'ec-offcurve': fromPair('ec-offcurve', offCurve, { alg: 'ES256', y: y.toString('base64url') }),
     'ec-crv-mismatch': fromPair('ec-crv-mismatch', p256, { alg: 'ES384', crv: 'P-384' }),
-    oct: { kid: 'oct', privateKey: undefined as never, publicKey: undefined as never, jwk: { kty: 'oct', kid: 'oct', use: 'sig', alg: 'HS256', k: octKey.toString('base64url') } },
+    oct: publicOnly('oct', { kty: 'oct', use: 'sig', alg: 'HS256', k: octKey.toString('base64url') }),
     ed448: fromPair('ed448', generateKeyPairSync('ed448'), { alg: 'EdDSA' }),
     secp256k1: fromPair('secp256k1', ec('secp256k1'), { alg: 'ES256K' }),
     'dup-rsa': fromPair('dup', rsa(), { alg: 'RS256' }),
     'dup-ec': fromPair('dup', ec('P-256'), { alg: 'ES256' }),
-  };
+    ...(Object.fromEntries(
+      Object.entries(ED25519_SMALL_ORDER).map(([kid, x]) => [kid, publicOnly(kid, { kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA', x: x.toString('base64url') })]),
+    ) as Record<keyof typeof ED25519_SMALL_ORDER, FixtureKey>),
+  } as Record<HostileKid, FixtureKey>;
 }
 
 /** Starts every server and generates every key. Close it in `afterAll`. */
