@@ -2,7 +2,7 @@
 // outcome expected and why. Sources: RFC 7515 (JWS), RFC 7518 (JWA), RFC 7519 (JWT), RFC 7797
 // (b64), RFC 8725 (JWT BCP), RFC 9068 (JWT access tokens), and published attacks on JWT libraries.
 // Every hostile token is built by hand (jws.ts); nothing on the way sanitizes it.
-import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import type { TollgateErrorCode, VerifiedToken, VerifierOptions } from '@tollgate/core';
 import type { Fixture, FixtureKey, HostileKid } from './fixture.js';
@@ -119,7 +119,7 @@ const ED25519_B = Buffer.from('5866666666666666666666666666666666666666666666666
 
 /** What an attacker does with a small-order key: vary jti until node:crypto accepts the fixed signature. */
 function forgeForSmallOrderKey(f: Fixture, kid: HostileKid): string {
-  const key = createPublicKey({ key: hostileKey(f, kid).jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const key = createPublicKey({ key: hostileKey(f, kid).jwk as JsonWebKey, format: 'jwk' });
   const signature = Buffer.concat([ED25519_B, Buffer.from([1]), Buffer.alloc(31)]);
   for (let i = 0; i < 500; i++) {
     const input = `${b64u(head('EdDSA', hostileKey(f, kid)))}.${b64u(f.claims({ jti: `forged-${i}` }))}`;
