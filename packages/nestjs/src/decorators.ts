@@ -1,4 +1,4 @@
-import { createParamDecorator, Inject, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, type ExecutionContext, type PipeTransform, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { requireScopes, type VerifiedToken } from '@tollgate/core';
 import { TOLLGATE_VERIFIER } from './module-definition.js';
@@ -52,10 +52,13 @@ export type AuthField = keyof VerifiedToken;
  * @Get('me')
  * me(@Auth('claims') claims: { sub: string; tenant: string }) { return claims.sub; }
  */
-export const Auth = createParamDecorator<AuthField | undefined>((field: AuthField | undefined, context: ExecutionContext) => {
-  const auth = context.switchToHttp().getRequest<TollgateRequest>().auth;
-  return field === undefined ? auth : auth?.[field];
-});
+// Typed by hand: the inferred type names Nest 12-only types, which Nest 11 consumers cannot resolve.
+export const Auth: (field?: AuthField, ...pipes: (Type<PipeTransform> | PipeTransform)[]) => ParameterDecorator = createParamDecorator<AuthField | undefined>(
+  (field: AuthField | undefined, context: ExecutionContext) => {
+    const auth = context.switchToHttp().getRequest<TollgateRequest>().auth;
+    return field === undefined ? auth : auth?.[field];
+  },
+);
 
 /**
  * Injects the module's `Verifier`, e.g. to verify tokens outside HTTP (queues, WebSockets).
