@@ -22,7 +22,8 @@ const app = createApp(auth);
 await auth.verifier.ready().catch((/** @type {Error} */ error) => console.warn(`keys not prefetched: ${error.message}`));
 
 const server = app.listen(port, host, () => {
-  console.log(`koa-service listening on http://${host}:${port}`);
+  const { port: actual } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  console.log(`koa-service listening on http://${host}:${actual}`);
 });
 
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {

@@ -9,7 +9,7 @@ try {
   const app = await createApp({ warmOnStart: true }, { abortOnError: false });
   app.enableShutdownHooks(); // SIGINT/SIGTERM: finish requests, then close the verifier
   await app.listen(port, host);
-  console.log(`nestjs-service listening on http://${host}:${port}`);
+  console.log(`nestjs-service listening on ${await app.getUrl()}`);
 } catch (error) {
   if (!isTollgateError(error)) throw error;
   // Nest has logged the ConfigError, which names every missing or invalid TOLLGATE_* variable.

@@ -25,7 +25,8 @@ try {
 await verifier.ready().catch((/** @type {Error} */ error) => console.warn(`keys not prefetched: ${error.message}`));
 
 const server = createServer(createHandler(verifier)).listen(port, host, () => {
-  console.log(`partner-service listening on http://${host}:${port}`);
+  const { port: actual } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  console.log(`partner-service listening on http://${host}:${actual}`);
 });
 
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
