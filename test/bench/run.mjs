@@ -4,6 +4,7 @@
 //   --only=inprocess,http   run some sections (inprocess, http, fetch, memory)
 //   --fresh-fixtures        re-sign tokens even if the cached set is still valid
 //   --no-write              do not rewrite RESULTS.md (results/*.json are always written)
+//   --build                 run pnpm build first (otherwise only when a dist is missing)
 //   --algs=RS256,ES256      in-process: only these algorithms
 //   --contenders=floor,tollgate   in-process: only these contenders
 //   --rounds=N --round-ms=N in-process: override rounds and round length
@@ -11,7 +12,7 @@
 //   --http-rounds=N --http-sec=N    HTTP: override rounds and seconds per run
 // Figures are reported, never asserted: nothing here fails because a number is low.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,12 +52,31 @@ SETTINGS.http.durationSec = numArg('http-sec') ?? SETTINGS.http.durationSec;
 
 const log = (...m) => console.log(...m);
 
+const PACKAGES = ['core', 'issuer', 'express', 'koa', 'nestjs'];
+
+/** Newest modification time of the non-test sources of a package. */
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds when a dist is missing (or with --build); reports packages whose dist is older than their sources. */
 function ensureBuilt() {
-  const missing = ['core', 'issuer', 'express', 'koa', 'nestjs'].filter((p) => !existsSync(join(root, 'packages', p, 'dist', 'index.mjs')));
-  if (missing.length === 0) return false;
-  log(`dist missing for ${missing.join(', ')}: running pnpm build`);
-  execFileSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
-  return true;
+  const missing = PACKAGES.filter((p) => !existsSync(join(root, 'packages', p, 'dist', 'index.mjs')));
+  let built = false;
+  if (missing.length > 0 || args.includes('--build')) {
+    log(missing.length > 0 ? `dist missing for ${missing.join(', ')}: running pnpm build` : 'running pnpm build (--build)');
+    execFileSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
+    built = true;
+  }
+  const stale = PACKAGES.filter((p) => statSync(join(root, 'packages', p, 'dist', 'index.mjs')).mtimeMs < newestSource(join(root, 'packages', p, 'src')));
+  if (stale.length > 0) log(`warning: dist is older than src for ${stale.join(', ')} — the bench measures dist; run pnpm build (or pass --build) to measure the current sources`);
+  return { built, stale };
 }
 
 function versions() {
@@ -104,7 +124,7 @@ async function main() {
   const material = loadMaterial();
   const jwks = await startJwksServer(Object.values(material.keys).map((k) => k.publicJwk));
 
-  const results = { meta: { date: startedAt.toISOString(), mode: quick ? 'quick' : 'full', machine, versions: versions(), revision: gitRevision(), built, fixtures: { reused: fixtures.reused, signedAt: new Date(material.signedAtSec * 1000).toISOString() }, sections: only, durations } };
+  const results = { meta: { date: startedAt.toISOString(), mode: quick ? 'quick' : 'full', machine, versions: versions(), revision: gitRevision(), build: built, fixtures: { reused: fixtures.reused, signedAt: new Date(material.signedAtSec * 1000).toISOString() }, sections: only, durations } };
   const goals = [];
   const markdown = [];
   try {
@@ -151,7 +171,7 @@ async function main() {
     `# tollgate benchmark results`,
     '',
     `Run ${results.meta.date} (${results.meta.mode} mode${quick ? ' — short rounds, figures are rough' : ''}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node} (OpenSSL ${machine.openssl}), ${machine.os}. ` +
-      `Load average ${machine.loadAverageAtStart.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end (1/5/15 min; above ~0.3 means other work shared the machine). Revision ${results.meta.revision}. ` +
+      `Load average ${machine.loadAverageAtStart.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end (1/5/15 min; above ~0.3 means other work shared the machine). Revision ${results.meta.revision}${built.stale.length > 0 ? ` (dist older than src for ${built.stale.join(', ')})` : ''}. ` +
       `Regenerate with \`pnpm bench\`; how it measures: [README.md](./README.md).`,
     '',
     `Sections and durations: ${Object.entries(durations).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}.`,

@@ -11,6 +11,8 @@ export const CONTENDERS = [
   'jose-remote',
   'jsonwebtoken',
   'fast-jwt-get-jwks',
+  // A/B of a patched core build, only when TOLLGATE_BENCH_ALT points at its dist/index.mjs.
+  ...(process.env.TOLLGATE_BENCH_ALT ? ['tollgate-alt', 'tollgate-alt-cache'] : []),
 ];
 
 export async function loadContender(id) {
