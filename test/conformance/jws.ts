@@ -65,12 +65,6 @@ export function withPart(token: string, index: 0 | 1 | 2, value: string): string
   return list.join('.');
 }
 
-/** Re-signs an existing token's first two parts with `sign`. */
-export function resign(token: string, sign: Signer): string {
-  const [h, p] = parts(token);
-  return `${h}.${p}.${sign(Buffer.from(`${h}.${p}`)).toString('base64url')}`;
-}
-
 /** Flips the lowest bit of the byte at `index` (negative counts from the end). */
 export function flipByte(bytes: Buffer, index: number): Buffer {
   const copy = Buffer.from(bytes);
