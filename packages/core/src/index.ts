@@ -31,8 +31,8 @@ export type { VerifierEvents, VerifierEventName, VerifierListener } from './even
 export type { VerifierStats } from './stats.js';
 export type { JwksSourceState } from './remote-jwks.js';
 export type { KeySourceKind, KeyRejection } from './verification-key.js';
-export { extractToken, bearerChallenge, errorResponse, toHttpError } from './bearer.js';
-export type { TokenLocations, TokenRequestParts, ErrorResponse, HttpErrorFields, HttpTollgateError } from './bearer.js';
+export { extractToken, requestParts, bearerChallenge, errorResponse, toHttpError } from './bearer.js';
+export type { TokenLocations, TokenRequestParts, IncomingMessageLike, ErrorResponse, HttpErrorFields, HttpTollgateError } from './bearer.js';
 export { requireScopes, requireClaims, grantedScopes } from './guards.js';
 export type { AuthCheck } from './guards.js';
 export { optionsFromEnv, ENVIRONMENT_VARIABLES } from './env.js';

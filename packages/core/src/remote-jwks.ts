@@ -239,7 +239,7 @@ export class RemoteJwksSource implements KeySource {
         return;
       }
       if (result.status !== 200) throw new FetchFailure(`${url} answered 304 to a request without a cached key set`, 304);
-      const keys = await this.importAll(url, result.body);
+      const keys = this.importAll(url, result.body);
       // A slower, older fetch must never overwrite a newer key set.
       if (sequence > this.appliedSequence) {
         this.appliedSequence = sequence;
@@ -287,7 +287,7 @@ export class RemoteJwksSource implements KeySource {
     this.lastError = error instanceof Error ? error.message : String(error);
   }
 
-  private async importAll(url: string, body: unknown): Promise<VerificationKey[]> {
+  private importAll(url: string, body: unknown): VerificationKey[] {
     const entries = (body as { keys?: unknown } | null)?.keys;
     if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(entries)) {
       throw new KeysUnavailableError('ERR_JWKS_INVALID', `${url} is not a JWK Set: expected a JSON object with a "keys" array.`);
@@ -301,7 +301,7 @@ export class RemoteJwksSource implements KeySource {
       const cacheKey = importCacheKey(entry);
       let key = cacheKey === undefined ? undefined : this.imported.get(cacheKey);
       if (key === undefined) {
-        const result = await importJwk(entry);
+        const result = importJwk(entry);
         if (typeof result === 'string') {
           const kid = (entry as { kid?: unknown } | null)?.kid;
           rejected.push({ kid: typeof kid === 'string' ? kid : undefined, reason: result });

@@ -1,5 +1,4 @@
-import { KeyObject, createSecretKey, verify as cryptoVerify, createHmac, timingSafeEqual } from 'node:crypto';
-import { importJWK, type JWK } from 'jose';
+import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { ALGORITHM_SPECS, ASYMMETRIC_ALGORITHMS, verifyKeyInput, type Algorithm, type AsymmetricAlgorithm } from './algorithms.js';
 
 /** Where a key came from: the remote JWKS, or a configured HS256 migration secret. */
@@ -29,10 +28,38 @@ export type KeyRejection =
   | 'unsupported-curve'
   | 'unsupported-alg'
   | 'rsa-too-small'
+  | 'weak-key'
   | 'invalid-key';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const MIN_RSA_BITS = 2048;
+
+/**
+ * RFC 8017 3.1 requires 3 <= e < n; NIST SP 800-89 an odd e below 2^256. With e = 1
+ * every message is its own signature, so anyone could sign.
+ */
+function isSafeRsaExponent(e: bigint | undefined): boolean {
+  return e !== undefined && e >= 3n && e % 2n === 1n && e < 1n << 256n;
+}
+
+/**
+ * Encodings of the Ed25519 points of small order (libsodium's blocklist): a public key
+ * of small order verifies signatures nobody had to make. Compared without the sign bit.
+ */
+const ED25519_SMALL_ORDER = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+].map((hex) => Buffer.from(hex, 'hex'));
+
+function hasSmallOrder(point: Buffer): boolean {
+  if (point.length !== 32) return false;
+  return ED25519_SMALL_ORDER.some((bad) => bad.subarray(0, 31).equals(point.subarray(0, 31)) && (bad[31]! & 0x7f) === (point[31]! & 0x7f));
+}
 
 /** Algorithms a public JWK fits by its kty/crv, narrowed by its own `alg` when present. */
 function fittingAlgorithms(jwk: Record<string, unknown>): AsymmetricAlgorithm[] | KeyRejection {
@@ -47,7 +74,7 @@ function fittingAlgorithms(jwk: Record<string, unknown>): AsymmetricAlgorithm[] 
 }
 
 /** Checks a JWKS entry and imports it once. Returns a rejection reason instead of throwing. */
-export async function importJwk(jwk: unknown): Promise<VerificationKey | KeyRejection> {
+export function importJwk(jwk: unknown): VerificationKey | KeyRejection {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'not-an-object';
   const entry = jwk as Record<string, unknown>;
   if (entry.use !== undefined && entry.use !== 'sig') return 'use-not-sig';
@@ -63,16 +90,21 @@ export async function importJwk(jwk: unknown): Promise<VerificationKey | KeyReje
   let keyObject: KeyObject;
   try {
     // Only the public members go to the importer; `ext`/`key_ops` quirks of a JWKS must not fail the import.
+    // node:crypto imports JWKs itself, synchronously: no WebCrypto dispatch, and the CommonJS build
+    // stays loadable where ESM-only dependencies are not (Jest).
     const { kty, crv, n, e, x, y } = entry as Record<string, string | undefined>;
-    const publicJwk = Object.fromEntries(Object.entries({ kty, crv, n, e, x, y }).filter(([, v]) => v !== undefined)) as JWK;
-    const imported = await importJWK(publicJwk, algorithms[0]);
-    keyObject = imported instanceof Uint8Array ? createSecretKey(imported) : KeyObject.from(imported);
+    const publicJwk = Object.fromEntries(Object.entries({ kty, crv, n, e, x, y }).filter(([, v]) => v !== undefined)) as JsonWebKey;
+    keyObject = createPublicKey({ key: publicJwk, format: 'jwk' });
   } catch {
     return 'invalid-key';
   }
   if (keyObject.type !== 'public') return 'invalid-key';
-  const bits = keyObject.asymmetricKeyDetails?.modulusLength;
-  if (entry.kty === 'RSA' && (bits === undefined || bits < MIN_RSA_BITS)) return 'rsa-too-small';
+  if (entry.kty === 'RSA') {
+    const { modulusLength, publicExponent } = keyObject.asymmetricKeyDetails ?? {};
+    if (modulusLength === undefined || modulusLength < MIN_RSA_BITS) return 'rsa-too-small';
+    if (!isSafeRsaExponent(publicExponent)) return 'weak-key';
+  }
+  if (entry.crv === 'Ed25519' && hasSmallOrder(Buffer.from(String(entry.x), 'base64url'))) return 'weak-key';
   return asymmetricKey(typeof entry.kid === 'string' ? entry.kid : undefined, keyObject, algorithms);
 }
 

@@ -1,4 +1,4 @@
-import { authenticate, ConfigError, DEFAULT_REALM, toVerifier, type AuthenticateOptions, type Verifier, type VerifierSource } from '@tollgate/core';
+import { authenticate, ConfigError, DEFAULT_REALM, requestParts, toVerifier, type AuthenticateOptions, type Verifier, type VerifierSource } from '@tollgate/core';
 import type { RequestHandler } from 'express';
 import { handleError, setResponder, type Responder } from './errors.js';
 import type { VerifyOptions } from './types.js';
@@ -26,12 +26,7 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
 
   const tollgate: RequestHandler = function tollgate(req, res, next) {
     setResponder(req, responder);
-    const parts = {
-      // Every occurrence, so a request with two Authorization headers is refused, not half-read.
-      authorization: req.headersDistinct?.authorization ?? req.headers.authorization,
-      cookie: req.headers.cookie,
-      url: req.originalUrl,
-    };
+    const parts = requestParts(req, req.originalUrl);
     // Settled with callbacks, not returned: Express 4 ignores a returned promise and a rejection would go unhandled.
     authenticate(verifier, parts, auth).then(
       (result) => {

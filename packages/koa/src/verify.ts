@@ -1,4 +1,4 @@
-import { authenticate, ConfigError, DEFAULT_REALM, toVerifier, type AuthenticateOptions, type VerifiedToken, type Verifier, type VerifierSource } from '@tollgate/core';
+import { authenticate, ConfigError, DEFAULT_REALM, requestParts, toVerifier, type AuthenticateOptions, type VerifiedToken, type Verifier, type VerifierSource } from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
 import { handleError, setResponder, type Responder } from './errors.js';
 import type { TollgateState, VerifyOptions } from './types.js';
@@ -28,16 +28,7 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
     setResponder(ctx, responder);
     let result: VerifiedToken | undefined;
     try {
-      result = await authenticate(
-        verifier,
-        {
-          // Every occurrence, so a request with two Authorization headers is refused, not half-read.
-          authorization: ctx.req.headersDistinct?.authorization ?? ctx.req.headers.authorization,
-          cookie: ctx.req.headers.cookie,
-          url: ctx.originalUrl,
-        },
-        auth,
-      );
+      result = await authenticate(verifier, requestParts(ctx.req, ctx.originalUrl), auth);
     } catch (error) {
       await handleError(error, ctx);
       return;
