@@ -148,6 +148,9 @@ describe('hostile JWKS entries', () => {
     oct: 'symmetric',
     ed448: 'unsupported-curve',
     secp256k1: 'unsupported-curve',
+    // Keys anyone can sign for (formerly known bug "weak-public-key").
+    'rsa-e1': 'weak-key',
+    ...Object.fromEntries(Object.keys(ED25519_SMALL_ORDER).map((kid) => [kid, 'weak-key'])),
   };
 
   async function rejections(): Promise<Record<string, string>> {
@@ -164,18 +167,8 @@ describe('hostile JWKS entries', () => {
     return seen;
   }
 
-  // Keys anyone can sign for: known bug "weak-public-key" (see SECURITY.md); the core imports them today.
-  const weakKeys = ['rsa-e1', ...Object.keys(ED25519_SMALL_ORDER)];
-
   it('every entry tollgate must not use is reported in keys:rejected, with its reason', async () => {
-    const seen = Object.fromEntries(Object.entries(await rejections()).filter(([kid]) => !weakKeys.includes(kid)));
-    expect(seen).toEqual(expectedRejections);
-  });
-
-  // Remove `.fails` once the core refuses RSA exponents outside [3, 2^256) or even, and small-order Ed25519 keys.
-  it.fails('keys anyone can sign for (RSA e = 1, small-order Ed25519) are rejected', async () => {
-    const seen = await rejections();
-    expect(weakKeys.filter((kid) => seen[kid] === undefined)).toEqual([]);
+    expect(await rejections()).toEqual(expectedRejections);
   });
 });
 

@@ -369,8 +369,7 @@ add('jwks-entry', 'RFC 7517 4.2-4.4; RFC 7518 3.3; RFC 8725 3.2, 3.4; BRIEF key 
       return `${input}.${b64u(encoded)}`;
     },
     expected: code('ERR_KEY_NOT_FOUND'),
-    reason: 'With e = 1 anyone can produce signatures; such a key must never be used (RFC 8017 3.1 requires 3 <= e <= n-1; NIST SP 800-89 an odd e >= 65537).',
-    knownBug: 'weak-public-key',
+    reason: 'With e = 1 anyone can produce signatures; such a key must never be used (RFC 8017 3.1: 3 <= e <= n - 1; FIPS 186-5: odd, 2^16 < e < 2^256).',
   },
   ...Object.keys(ED25519_SMALL_ORDER).map(
     (kid): Row => ({
@@ -380,7 +379,6 @@ add('jwks-entry', 'RFC 7517 4.2-4.4; RFC 7518 3.3; RFC 8725 3.2, 3.4; BRIEF key 
       token: (f) => forgeForSmallOrderKey(f, kid as HostileKid),
       expected: code('ERR_KEY_NOT_FOUND'),
       reason: 'A small-order Ed25519 public key lets anyone sign (RFC 8032 5.1.7 does not exclude it; libsodium and others refuse such keys); it must never be used.',
-      knownBug: 'weak-public-key',
     }),
   ),
   { id: 'private-members', description: 'EC key published with its private "d"', profile: 'hostile', token: (f) => byKey('ES256', hostileKey(f, 'ec-private'))(f), expected: code('ERR_KEY_NOT_FOUND'), reason: 'A published private key is compromised; never used.' },
