@@ -35,7 +35,7 @@ for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknow
 
 const SETTINGS = quick
   ? { inprocess: { rounds: 3, roundMs: 100, warmMs: 150 }, http: { rounds: 1, durationSec: 1.5, warmSec: 0.5, connections: 50 }, fetch: { burst: 1000, floodTokens: 1000, floodMs: 1000, floodAfterSec: 45, outageTokens: 20, travelSec: 7200 }, memory: { invalidTokens: 100_000, validTokens: 20_000 } }
-  : { inprocess: { rounds: 5, roundMs: 300, warmMs: 400 }, http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 }, fetch: { burst: 1000, floodTokens: 5000, floodMs: 5000, floodAfterSec: 45, outageTokens: 100, travelSec: 7200 }, memory: { invalidTokens: 1_000_000, validTokens: 100_000 } };
+  : { inprocess: { rounds: 7, roundMs: 200, warmMs: 400 }, http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 }, fetch: { burst: 1000, floodTokens: 5000, floodMs: 5000, floodAfterSec: 45, outageTokens: 100, travelSec: 7200 }, memory: { invalidTokens: 1_000_000, validTokens: 100_000 } };
 
 const listArg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
 const numArg = (name) => {
