@@ -5,10 +5,10 @@
 // Exits non-zero if a legitimate request failed or a forged token was accepted.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { styleText } from 'node:util';
 import { createIssuer } from '@tollgate/issuer';
 import { attackerClaims, attackerKey, attackerRs256Token, hs256Token, unsignedToken } from './attacks.mjs';
 import { killAll, Service } from './fleet.mjs';
+import { createTimeline } from './output.mjs';
 import { SimClock } from './sim-clock.mjs';
 import { Client, Traffic } from './traffic.mjs';
 
@@ -25,49 +25,7 @@ const CLIENT_IDS = ['web-shop', 'ios-app', 'android-app', 'checkout', 'support-d
 const clock = new SimClock(START);
 const realStart = Date.now();
 
-// ---------------------------------------------------------------------------------------------
-// Output
-
-const useColor = process.stdout.isTTY === true && !process.env.NO_COLOR;
-/** @param {Parameters<typeof styleText>[0]} style @param {string} text */
-const paint = (style, text) => (useColor ? styleText(style, text) : text);
-const simTime = (/** @type {number} */ ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-const simSeconds = (/** @type {number} */ ms) => new Date(ms).toISOString().slice(11, 19);
-const STAMP_WIDTH = 26;
-
-/** A timeline line: real seconds since start, simulated time, text. */
-function say(/** @type {string} */ text) {
-  const real = `${((Date.now() - realStart) / 1000).toFixed(1)}s`.padStart(6);
-  console.log(`${paint('dim', `${real}  ${simTime(clock.now())}`)}  ${text}`);
-}
-/** A continuation line under the last timeline line. */
-function note(/** @type {string} */ text) {
-  console.log(`${' '.repeat(STAMP_WIDTH)}${paint('dim', text)}`);
-}
-function heading(/** @type {string} */ title) {
-  console.log(`\n${paint('bold', `── ${title} ${'─'.repeat(Math.max(3, 92 - title.length))}`)}`);
-}
-function duration(/** @type {number} */ ms) {
-  const parts = [];
-  const total = Math.round(ms / MINUTE);
-  const days = Math.floor(total / (24 * 60));
-  const hours = Math.floor((total % (24 * 60)) / 60);
-  const minutes = total % 60;
-  if (days) parts.push(`${days} d`);
-  if (hours) parts.push(`${hours} h`);
-  if (minutes || parts.length === 0) parts.push(`${minutes} min`);
-  return parts.join(' ');
-}
-/** Left-aligned first column, right-aligned others. */
-function table(/** @type {(string | number)[][]} */ rows, indent = STAMP_WIDTH) {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length))) ?? [];
-  for (const [index, row] of rows.entries()) {
-    const line = row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column] ?? 0) : String(cell).padStart(widths[column] ?? 0))).join('   ');
-    console.log(' '.repeat(indent) + (index === 0 ? paint('dim', line) : line));
-  }
-}
-const ok = (/** @type {string} */ text) => `${paint('green', '✓')} ${text}`;
-const bad = (/** @type {string} */ text) => `${paint('red', '✗')} ${text}`;
+const { say, note, heading, table, paint, ok, bad, simTime, simSeconds, duration } = createTimeline(clock);
 
 /** Everything that makes the exit status non-zero. */
 const problems = /** @type {string[]} */ ([]);
