@@ -2,7 +2,7 @@
 // A fulfilment partner's service. The partner was given one thing: the JWKS URL of the auth
 // server. No shared secret (it could forge tokens with it), no discovery, no framework: plain
 // node:http and @tollgate/core, which is all the adapters are made of.
-import { authenticate, errorResponse, isTollgateError, requireScopes } from '@tollgate/core';
+import { authenticate, errorResponse, isTollgateError, requestParts, requireScopes } from '@tollgate/core';
 
 /** The check every shipment request must pass after the token is verified. */
 const canReadOrders = requireScopes('orders:read');
@@ -24,9 +24,8 @@ export function createHandler(verifier) {
     }
     if (req.method !== 'GET' || path !== '/shipments') return send(res, 404, { error: 'not_found' });
 
-    // Every occurrence of the header, so two Authorization headers are refused rather than half-read.
-    const parts = { authorization: req.headersDistinct.authorization, cookie: req.headers.cookie, url: req.url };
-    authenticate(verifier, parts)
+    // requestParts passes every Authorization header, so two of them are refused rather than half-read.
+    authenticate(verifier, requestParts(req, req.url))
       .then(async (auth) => {
         await canReadOrders(auth);
         send(res, 200, { partner: 'fulfilment', for: auth?.claims.sub, shipments: [{ order: 'ord_1001', carrier: 'bike courier' }] });
