@@ -5,6 +5,7 @@
 //   --fresh-fixtures        re-sign tokens even if the cached set is still valid
 //   --no-write              do not rewrite RESULTS.md (results/*.json are always written)
 //   --build                 run pnpm build first (otherwise only when a dist is missing)
+//   --no-pin                do not pin in-process children to one CPU (taskset)
 //   --algs=RS256,ES256      in-process: only these algorithms
 //   --contenders=floor,tollgate   in-process: only these contenders
 //   --rounds=N --round-ms=N in-process: override rounds and round length
@@ -46,6 +47,8 @@ SETTINGS.inprocess.algs = listArg('algs');
 SETTINGS.inprocess.contenders = listArg('contenders');
 SETTINGS.inprocess.rounds = numArg('rounds') ?? SETTINGS.inprocess.rounds;
 SETTINGS.inprocess.roundMs = numArg('round-ms') ?? SETTINGS.inprocess.roundMs;
+// One core for the in-process section: the last CPU (the orchestrator and the JWKS server stay unpinned).
+if (!args.includes('--no-pin')) SETTINGS.inprocess.cpu = cpus().length - 1;
 SETTINGS.http.frameworks = listArg('frameworks');
 SETTINGS.http.rounds = numArg('http-rounds') ?? SETTINGS.http.rounds;
 SETTINGS.http.durationSec = numArg('http-sec') ?? SETTINGS.http.durationSec;

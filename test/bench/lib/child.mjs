@@ -1,12 +1,26 @@
 // Forked children with a start-up timeout and one request in flight at a time.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+
+/**
+ * Pins every thread of a process (V8's helpers included; threads started later inherit it,
+ * so libuv's pool does too) to one CPU. Returns false where taskset is unavailable.
+ */
+export function pinToCpu(pid, cpu) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Forks `file`, waits for its `{ type: 'ready' }` message (or `failed`), and returns
  * a handle to send requests and wait for typed replies. Every wait has a timeout.
  */
-export function startChild(file, args = [], { readyTimeoutMs = 60_000, execArgv = [], env } = {}) {
+export function startChild(file, args = [], { readyTimeoutMs = 60_000, execArgv = [], env, cpu } = {}) {
   const child = fork(file, args, { execArgv, env: env ?? process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pinned = cpu === undefined ? false : pinToCpu(child.pid, cpu);
   const inbox = [];
   let waiter = null;
   let exited = null;
@@ -45,6 +59,7 @@ export function startChild(file, args = [], { readyTimeoutMs = 60_000, execArgv 
   const handle = {
     child,
     pid: child.pid,
+    pinned,
     async request(message, replyType, timeoutMs = 60_000) {
       const reply = waitFor(replyType, timeoutMs);
       child.send(message);

@@ -11,7 +11,7 @@ const WORKLOADS = ['distinct', 'repeated'];
 export async function runInProcess({ jwksUri, settings, log }) {
   const infos = {};
   for (const id of CONTENDERS) infos[id] = (await loadContender(id)).info;
-  const results = { settings: { rounds: settings.rounds, roundMs: settings.roundMs, warmMs: settings.warmMs }, contenders: {}, algs: {} };
+  const results = { settings: { rounds: settings.rounds, roundMs: settings.roundMs, warmMs: settings.warmMs, cpu: settings.cpu ?? null, pinned: settings.cpu !== undefined }, contenders: {}, algs: {} };
   for (const id of CONTENDERS) results.contenders[id] = { label: infos[id].label, checks: infos[id].checks, kind: infos[id].kind, algs: infos[id].algs };
 
   for (const alg of settings.algs ?? ALGS) {
@@ -24,7 +24,8 @@ export async function runInProcess({ jwksUri, settings, log }) {
       ids.map(async (id) => {
         rows[id] = { validation: null, samples: { distinct: [], repeated: [] }, cpuSamples: { distinct: [], repeated: [] }, errors: [] };
         try {
-          const child = await startChild(CHILD, [JSON.stringify({ contender: id, alg, jwksUri, warmMs: settings.warmMs })]);
+          const child = await startChild(CHILD, [JSON.stringify({ contender: id, alg, jwksUri, warmMs: settings.warmMs })], { cpu: settings.cpu });
+          if (settings.cpu !== undefined && !child.pinned) results.settings.pinned = false;
           rows[id].validation = child.ready.validation;
           if (child.ready.validation.ok) children[id] = child;
           else {
@@ -145,9 +146,10 @@ const cell = (s) => (s ? `${num(s.median)} (${num(s.min)}–${num(s.max)})` : '�
 
 export function inProcessMarkdown(results) {
   const out = [];
-  const { rounds, roundMs } = results.settings;
+  const { rounds, roundMs, pinned, cpu } = results.settings;
   out.push(
-    `Ops/s of one sequential caller (one verification in flight; a promise is awaited, a synchronous result is not), median of ${rounds} interleaved rounds of ${roundMs} ms (min–max in brackets). ` +
+    `${pinned ? `Each contender's process, all its threads included (V8 helpers, libuv pool), is pinned to CPU ${cpu} (taskset), so “one core” holds for every contender. ` : 'Processes are not pinned to a CPU. '}` +
+      `Ops/s of one sequential caller (one verification in flight; a promise is awaited, a synchronous result is not), median of ${rounds} interleaved rounds of ${roundMs} ms (min–max in brackets). ` +
       '“× floor” and “× best peer” compare medians; the best peer excludes the floor and tollgate. Distinct: 20 000 different valid tokens cycled (more than any token cache holds, so caches never hit). Repeated: one token every call. ' +
       '“CPU × floor” is the same ratio computed from the process CPU time (all threads) instead of wall time: on a shared machine it moves less, because time the process spends waiting for a core is not counted.',
   );
