@@ -20,9 +20,10 @@
 // Results: one Markdown table printed at the end and written to results/last-run.md (ignored
 // by git); with RELIABILITY_RECORD=1 a clean full run also rewrites RESULTS.md (committed).
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScenarioReport } from './scenarios/common.js';
+import { warmUp, type ScenarioReport } from './scenarios/common.js';
 import { FLOOD_COOLDOWN_MS, runFlood } from './scenarios/flood.js';
 import { runMigration } from './scenarios/migration.js';
 import { runOutage } from './scenarios/outage.js';
@@ -32,16 +33,20 @@ import { runSlow } from './scenarios/slow.js';
 import { percentile, renderTable, settledRss, toMb, watchEventLoop, type ResultRow } from './support/metrics.js';
 
 /**
- * Bound on RSS growth over the whole run, after GC. Measured runs grow 10–60 MB (JIT code, undici
- * and Nest internals); a leak of one object per request (~30 000 requests) would exceed it.
+ * Bound on RSS growth over the whole run (after the warm-up, after GC). Clean runs grow 10–40 MB;
+ * retaining ~5 KB per request (a request, a token, a closure) over ~30 000 requests exceeds it.
  */
 const RSS_GROWTH_LIMIT_MB = 150;
+const SCENARIOS = 7;
 
 const rows: ResultRow[] = [];
 const legitLatencies: number[] = [];
+const passed = new Set<number>();
 let unhandledRejections = 0;
+let warmUpRssMb = 0;
 let runStartRss = 0;
 let runLoop: ReturnType<typeof watchEventLoop> | undefined;
+const startLoad = loadavg();
 const onUnhandled = () => {
   unhandledRejections++;
 };
@@ -68,13 +73,34 @@ async function measure<R extends ScenarioReport>(scenario: string, run: () => Pr
 /** The assertion every scenario shares, with the first offending samples in the message. */
 function expectClean(report: ScenarioReport): void {
   const { failures, forgedAccepted, examples, statusesByKind } = report.summary;
-  expect({ failures, forgedAccepted }, `first offenders: ${JSON.stringify(examples)}; statuses: ${JSON.stringify(statusesByKind)}`).toEqual({ failures: 0, forgedAccepted: 0 });
+  const context = `first offenders: ${JSON.stringify(examples)}\nstatuses: ${JSON.stringify(statusesByKind)}\n${report.trace}`;
+  expect({ failures, forgedAccepted }, context).toEqual({ failures: 0, forgedAccepted: 0 });
+}
+
+function resultsDocument(table: string, notes: string): string {
+  const fmt = (n: number) => n.toFixed(1);
+  return `# tollgate reliability results
+
+Recorded by \`RELIABILITY_RECORD=1 pnpm test:reliability\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} CPUs, load average ${startLoad.map(fmt).join(' / ')} at the start (other jobs shared the machine). Every \`pnpm test:reliability\` run prints this table and fails on any failed legitimate request or forged acceptance; what each scenario drives and asserts is described at the top of [its file](./scenarios/).
+
+${table}
+
+- **requests**: every request of the scenario, legitimate and hostile, at 300 req/s over Express, Koa and NestJS services (each with its own verifier).
+- **failures**: legitimate requests answered with anything but 200. **forged accepted**: requests that had to be refused and got 200.
+- **JWKS requests**: requests that reached the issuer's JWKS endpoint after the services warmed up, all services together.
+- **p99**: latency of legitimate requests. **RSS growth**: resident memory after a full GC, end minus start. **event-loop p99**: delay of the one process running the issuer, the services and the load.
+
+${notes}
+`;
 }
 
 describe('reliability under load', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
+    const beforeWarmUp = settledRss();
+    await warmUp();
     runStartRss = settledRss();
+    warmUpRssMb = toMb(runStartRss - beforeWarmUp);
     runLoop = watchEventLoop();
   });
 
@@ -92,7 +118,7 @@ describe('reliability under load', () => {
         p99Ms: percentile(legitLatencies, 99),
         rssGrowthMb: toMb(settledRss() - runStartRss),
         loopP99Ms: loop?.p99Ms ?? 0,
-        note: `${unhandledRejections} unhandled rejections`,
+        note: `${unhandledRejections} unhandled rejections; RSS ${toMb(runStartRss)} MB after a 3 s warm-up (which added ${warmUpRssMb} MB) → ${toMb(settledRss())} MB at the end`,
       });
     }
     const table = renderTable(rows);
@@ -101,14 +127,22 @@ describe('reliability under load', () => {
     const dir = fileURLToPath(new URL('.', import.meta.url));
     mkdirSync(`${dir}results`, { recursive: true });
     writeFileSync(`${dir}results/last-run.md`, `${table}\n\n${notes}\n`);
+    if (process.env.RELIABILITY_RECORD === '1') {
+      if (passed.size === SCENARIOS) writeFileSync(`${dir}RESULTS.md`, resultsDocument(table, notes));
+      else console.log(`RESULTS.md not updated: ${SCENARIOS - passed.size} scenario(s) failed or did not run.`);
+    }
   });
 
   it('1. rotates keys every 2.5 s under load with zero failed requests', async () => {
     const report = await measure('1. key rotation every 2.5 s', runRotation);
     expectClean(report);
     expect(report.kids.length).toBeGreaterThanOrEqual(report.rotations + 1);
+    // Every key served traffic (the last one may be cut short on a starved machine, where its
+    // RSA key generation can take seconds).
+    expect(report.acceptedKids.length).toBeGreaterThanOrEqual(report.rotations);
     // Each service refetches once per new kid; anything more would be a refetch storm.
     expect(report.jwksRequests).toBeLessThanOrEqual(report.services * (report.rotations + 1));
+    passed.add(1);
   });
 
   it('2. migrates HS256 → RS256 under load with zero failed requests, then refuses HS256', async () => {
@@ -120,6 +154,7 @@ describe('reliability under load', () => {
     expect(report.refusalCodes).toEqual(['401 ERR_ALG_NOT_ALLOWED']);
     // The operator's signal: the last HS256 acceptance is before the end date.
     expect(report.lastHs256AfterCutoffMs).toBeLessThanOrEqual(0);
+    passed.add(2);
   });
 
   it('3. survives a 20 s JWKS outage: known kids verify, unknown kids get 503, recovery within one retry', async () => {
@@ -137,19 +172,24 @@ describe('reliability under load', () => {
     // Recovery = the next retry after the endpoint returns: at most the retry ceiling (backoff
     // with jitter never exceeds it) plus 1 s for the fetch and this 2-core machine's scheduling.
     for (const ms of Object.values(report.recoveryMs)) expect(ms).toBeLessThanOrEqual(report.retryMaxMs + 1_000);
+    passed.add(3);
   });
 
   it('4. keeps warm traffic fast while the JWKS endpoint is slow; nothing waits past the timeout', async () => {
     const report = await measure('4. JWKS slow (4 s responses)', runSlow);
     expectClean(report);
     expect(report.phaseA.requests).toBeGreaterThan(500);
-    // A warm request that waited on the slow endpoint would take ≥ the 2 s headers timeout. The
-    // bound is half of that rather than a tight p99: on 2 shared cores p99 alone varies 20–250 ms.
-    expect(report.phaseA.maxMs).toBeLessThan(report.headersTimeoutMs / 2);
+    // Keys fresh: refreshes fail in the background only. Had warm requests waited on them, every
+    // request during each 2 s fetch would be slow and p99 would be ~2 s. 500 ms, not a tight
+    // bound, because on these 2 shared cores p99 varies 60–220 ms with the other jobs running;
+    // and no warm request may take as long as one whole fetch attempt.
+    expect(report.phaseA.p99Ms).toBeLessThan(500);
+    expect(report.phaseA.maxMs).toBeLessThan(report.headersTimeoutMs);
     // Past max-age requests may wait for a refresh, but never past the timeout (+1.5 s margin
     // for scheduling on a loaded machine); a hang would show as 10 s (the client's limit).
     expect(report.maxLatencyMs).toBeLessThan(report.headersTimeoutMs + 1_500);
     expect(Object.keys(report.unknownKidStatuses).every((status) => ['401', '503'].includes(status))).toBe(true);
+    passed.add(4);
   });
 
   it('5. verifies tokens issued before an issuer restart with the file key store', async () => {
@@ -161,6 +201,7 @@ describe('reliability under load', () => {
     for (const n of report.refetchesAfterRestart) expect(n).toBeGreaterThan(0);
     expect(report.coldServiceRequests).toBeGreaterThan(300);
     expect(report.preRestartAcceptedAfterRestart).toBeGreaterThan(report.coldServiceRequests);
+    passed.add(5);
   });
 
   it('6. refuses an attacker flood without forged acceptances or a JWKS storm', async () => {
@@ -168,18 +209,20 @@ describe('reliability under load', () => {
     expectClean(report);
     expect(report.hostile).toBeGreaterThan(1_000);
     // Clean refusals only: 401 from tollgate, 431 from Node for the 50 KB header.
-    expect(Object.keys(report.hostileStatuses).sort()).toEqual(['401', '431']);
+    expect(report.unclean).toEqual([]);
     // At most one fetch per service per cooldown window (+1 for the window in progress).
     const windows = Math.ceil(report.durationMs / FLOOD_COOLDOWN_MS) + 1;
     expect(report.jwksRequests).toBeLessThanOrEqual(report.services * windows);
     // …which is a small fraction of what one fetch per unknown kid would cost.
     expect(report.jwksRequests).toBeLessThan(report.randomKids / 4);
+    passed.add(6);
   });
 
-  it('7. keeps memory bounded, the event loop responsive and rejections handled', () => {
+  it('7. keeps memory bounded and has no unhandled rejections (event-loop delay is reported)', () => {
     expect(unhandledRejections).toBe(0);
     const growthMb = toMb(settledRss() - runStartRss);
     console.log(`RSS growth over the run so far: ${growthMb} MB`);
     expect(growthMb).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+    passed.add(7);
   });
 });

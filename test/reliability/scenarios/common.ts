@@ -1,9 +1,11 @@
 // Settings and small helpers every scenario shares.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Issuer } from '@tollgate/issuer';
-import type { LoadRun, Shot } from '../support/load.js';
+import { startIssuer } from '../../support/issuer.js';
+import { startLoad, type LoadRun, type Shot } from '../support/load.js';
 import type { LoadSummary } from '../support/metrics.js';
-import type { TokenPool } from '../support/tokens.js';
+import { startServices } from '../support/services.js';
+import { mintLegit, TokenPool } from '../support/tokens.js';
 
 /** Requests per second across the three services: "a few hundred", affordable on 2 shared cores. */
 export const RATE_PER_SEC = 300;
@@ -19,11 +21,14 @@ export interface ScenarioReport {
   readonly jwksRequests: number;
   /** One line for the results file. */
   readonly note: string;
+  /** Key events of the services behind failed or forged samples: printed when an assertion fails. */
+  readonly trace: string;
 }
 
-/** A legitimate request with a token from `pool`. */
-export function legit(pool: TokenPool, kind = 'legit'): Shot {
-  return { kind, expect: 'accept', authorization: `Bearer ${pool.pick()}` };
+/** A legitimate request with a fresh token from `pool`; `undefined` (slot skipped) if it has none. */
+export function legit(pool: TokenPool, kind = 'legit'): Shot | undefined {
+  const picked = pool.pick();
+  return picked && { kind, expect: 'accept', authorization: `Bearer ${picked.token}`, kid: picked.kid };
 }
 
 /** Resolves once the load has run for `ms`. */
@@ -32,7 +37,46 @@ export async function until(load: LoadRun, ms: number): Promise<void> {
   if (wait > 0) await sleep(wait);
 }
 
+/**
+ * Runs a listen on a port that was just released, retrying briefly on EADDRINUSE: between the
+ * close and the new listen, any outgoing connection on the machine (ours reconnecting, or another
+ * job's) may be handed that very port as its local ephemeral port for a moment.
+ */
+export async function relisten<T>(listen: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listen();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt >= attempts) throw error;
+      await sleep(200);
+    }
+  }
+}
+
 /** JWKS requests the issuer has answered (or refused by fault) since its last `resetStats()`. */
 export function jwksRequests(issuer: Issuer): number {
   return issuer.stats().byEndpoint.jwks;
+}
+
+/**
+ * Three services and an issuer under 3 s of legitimate load, before anything is measured: the
+ * first requests pay for JIT compilation and lazy initialisation in Node, undici and Nest, which
+ * would otherwise show up as the first scenario's latency and RSS growth.
+ */
+export async function warmUp(): Promise<void> {
+  const idp = await startIssuer();
+  try {
+    const services = await startServices({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] });
+    try {
+      await services.warm();
+      const pool = new TokenPool(() => mintLegit(idp.issuer), { size: 8, refillMs: 200, maxAgeMs: 60_000 });
+      await pool.start();
+      await startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: 3_000, next: () => legit(pool) }).done;
+      await pool.stop();
+    } finally {
+      await services.close();
+    }
+  } finally {
+    await idp.close();
+  }
 }

@@ -10,9 +10,9 @@
 // The other 60 % are legitimate RS256 and HS256 tokens. Every hostile request must get a clean
 // 4xx; the random kids may cost each service at most one JWKS fetch per 1 s cooldown.
 import { startIssuer } from '../../support/issuer.js';
-import { startLoad } from '../support/load.js';
+import { startLoad, type Sample } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
-import { startServices } from '../support/services.js';
+import { startServices, traceFailures } from '../support/services.js';
 import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
 import { HS256_SECRET, jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, type ScenarioReport } from './common.js';
 
@@ -25,6 +25,8 @@ export interface FloodReport extends ScenarioReport {
   readonly randomKids: number;
   /** Statuses hostile requests got, e.g. `{ 401: 1700, 431: 180 }`. */
   readonly hostileStatuses: Readonly<Record<number, number>>;
+  /** Hostile requests not refused cleanly (first few): anything but 401, or for the 50 KB header 431 / a reset. */
+  readonly unclean: readonly Sample[];
   readonly durationMs: number;
   readonly cooldownMs: number;
 }
@@ -65,14 +67,18 @@ export async function runFlood(): Promise<FloodReport> {
       const hostileStatuses: Record<number, number> = {};
       for (const s of hostile) hostileStatuses[s.status] = (hostileStatuses[s.status] ?? 0) + 1;
       const randomKids = hostile.filter((s) => s.kind === 'random-kid').length;
+      const unclean = hostile.filter((s) => !isCleanRefusal(s));
       const jwks = jwksRequests(idp.issuer);
+      const summary = summarize(result.samples);
       return {
-        summary: summarize(result.samples),
+        summary,
+        trace: traceFailures(services.list, summary.examples, load.startedAt),
         jwksRequests: jwks,
         services: services.list.length,
         hostile: hostile.length,
         randomKids,
         hostileStatuses,
+        unclean: unclean.slice(0, 5),
         durationMs: result.elapsedMs,
         cooldownMs: FLOOD_COOLDOWN_MS,
         note:
@@ -85,4 +91,15 @@ export async function runFlood(): Promise<FloodReport> {
   } finally {
     await idp.close();
   }
+}
+
+/**
+ * 401 from tollgate; for the 50 KB header, Node's own 431 — or a reset: Node closes the socket
+ * right after the 431 while request bytes are still unread, and the kernel may then send RST,
+ * which can reach the client before it has read the 431.
+ */
+function isCleanRefusal(sample: Sample): boolean {
+  if (sample.status === 401) return true;
+  if (sample.kind !== 'oversized-header') return false;
+  return sample.status === 431 || (sample.status === 0 && ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(sample.code ?? ''));
 }

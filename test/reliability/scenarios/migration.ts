@@ -15,14 +15,14 @@
 import { startIssuer } from '../../support/issuer.js';
 import { startLoad, type Sample, type Shot } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
-import { startServices } from '../support/services.js';
+import { startServices, traceFailures } from '../support/services.js';
 import { mintLegit, TokenPool } from '../support/tokens.js';
 import { HS256_SECRET, jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, until, type ScenarioReport } from './common.js';
 
 const SWITCH_AT_MS = 3_000;
 /** The end date is fixed before the services start; the load must begin at least this long before it. */
 const MIN_LEAD_MS = 9_000;
-const CUTOFF_FROM_NOW_MS = 13_000;
+const CUTOFF_FROM_NOW_MS = 14_000;
 const QUIET_MS = 500;
 const AFTER_CUTOFF_MS = 4_000;
 
@@ -65,7 +65,7 @@ export async function runMigration(): Promise<MigrationReport> {
         if (!useHs256) return legit(rs256, 'rs256');
         if (now < cutoff - QUIET_MS) return legit(hs256, 'hs256');
         if (now <= cutoff + QUIET_MS) return undefined;
-        return { kind: 'hs256-after-cutoff', expect: 'refuse', authorization: `Bearer ${hs256.pick()}` };
+        return { kind: 'hs256-after-cutoff', expect: 'refuse', authorization: `Bearer ${hs256.any()}` };
       };
       const load = startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs, next });
       await until(load, SWITCH_AT_MS);
@@ -89,7 +89,7 @@ export async function runMigration(): Promise<MigrationReport> {
           ratePerSec: 100,
           maxInFlight: 8,
           durationMs: 2_000,
-          next: () => (turn++ % 2 === 0 ? legit(rs256, 'rs256') : { kind: 'hs256-after-redeploy', expect: 'refuse', authorization: `Bearer ${hs256.pick()}` }),
+          next: () => (turn++ % 2 === 0 ? legit(rs256, 'rs256') : { kind: 'hs256-after-redeploy', expect: 'refuse', authorization: `Bearer ${hs256.any()}` }),
         });
         samples.push(...(await redeployed.done).samples);
       } finally {
@@ -101,6 +101,7 @@ export async function runMigration(): Promise<MigrationReport> {
       const count = (kind: string) => samples.filter((s) => s.kind === kind && s.status === 200).length;
       return {
         summary,
+        trace: traceFailures(services.list, summary.examples, load.startedAt),
         jwksRequests: jwks,
         hs256AcceptedBeforeCutoff: count('hs256'),
         rs256Accepted: count('rs256'),

@@ -21,9 +21,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startIssuer } from '../../support/issuer.js';
 import { startLoad, type Sample } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
-import { startServices, type ServiceName } from '../support/services.js';
+import { startServices, traceFailures, type ServiceName } from '../support/services.js';
 import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, until, type ScenarioReport } from './common.js';
+import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, relisten, until, type ScenarioReport } from './common.js';
 
 const STOP_AT = 2_000;
 const STATUS500_AT = 9_000;
@@ -80,7 +80,7 @@ export async function runOutage(): Promise<OutageReport> {
       const healthMidOutage = Object.fromEntries(services.list.map((s) => [s.name, s.verifier.health().status])) as Record<ServiceName, string>;
       await until(load, STATUS500_AT);
       const status500 = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'status500', forMs: RESTORE_AT - STATUS500_AT + 2_000 });
-      await idp.issuer.start();
+      await relisten(() => idp.issuer.start());
       await until(load, INVALID_JSON_AT);
       status500.clear();
       const invalidJson = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'invalid-json', forMs: RESTORE_AT - INVALID_JSON_AT + 2_000 });
@@ -108,8 +108,10 @@ export async function runOutage(): Promise<OutageReport> {
       const jwks = jwksRequests(idp.issuer);
       const outageMs = Math.round(restoredAt - stoppedAt);
       const worstRecovery = Math.max(...Object.values(recoveryMs));
+      const summary = summarize(result.samples);
       return {
-        summary: summarize(result.samples),
+        summary,
+        trace: traceFailures(services.list, summary.examples, load.startedAt),
         jwksRequests: jwks,
         outageMs,
         unknownDuringOutage: {

@@ -17,9 +17,9 @@ import type { VerifierOptions } from '@tollgate/core';
 import { startIssuer, type TestIssuer } from '../../support/issuer.js';
 import { startLoad, type Sample, type Shot } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
-import { startServices } from '../support/services.js';
+import { startServices, traceFailures } from '../support/services.js';
 import { mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, until, type ScenarioReport } from './common.js';
+import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, relisten, until, type ScenarioReport } from './common.js';
 
 const CLOSE_AT = 4_000;
 const RESTART_AT = 5_000;
@@ -60,7 +60,7 @@ export async function runRestart(): Promise<RestartReport> {
       await before.start();
       let after: TokenPool | undefined = undefined; // set once the new process signs
       let turn = 0;
-      const next = (): Shot => (after !== undefined && turn++ % 2 === 0 ? legit(after, 'post-restart') : legit(before, 'pre-restart'));
+      const next = (): Shot | undefined => (after !== undefined && turn++ % 2 === 0 ? legit(after, 'post-restart') : legit(before, 'pre-restart'));
       const load = startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: DURATION_MS, next });
 
       await until(load, CLOSE_AT);
@@ -70,7 +70,7 @@ export async function runRestart(): Promise<RestartReport> {
       await first.close();
       const fetchesAtClose = services.list.map((s) => s.verifier.stats().jwks.fetches);
       await until(load, RESTART_AT);
-      second = await startIssuer({ ...settings, port });
+      second = await relisten(() => startIssuer({ ...settings, port }));
       const restartedAt = load.elapsed();
       const issuerB = second.issuer;
       const afterPool = new TokenPool(() => mintLegit(issuerB), { size: 16, refillMs: 100, maxAgeMs: 1_500 });
@@ -99,8 +99,10 @@ export async function runRestart(): Promise<RestartReport> {
       const preRestartAcceptedAfterRestart =
         result.samples.filter((s) => s.kind === 'pre-restart' && s.status === 200 && s.sentAt >= restartedAt).length +
         samples.slice(result.samples.length).filter((s) => s.status === 200).length;
+      const summary = summarize(samples);
       return {
-        summary: summarize(samples),
+        summary,
+        trace: traceFailures(services.list, summary.examples, load.startedAt),
         jwksRequests: jwks,
         kidBefore,
         kidAfter,

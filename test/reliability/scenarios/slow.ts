@@ -16,7 +16,7 @@
 import { startIssuer } from '../../support/issuer.js';
 import { startLoad } from '../support/load.js';
 import { percentile, summarize } from '../support/metrics.js';
-import { startServices } from '../support/services.js';
+import { startServices, traceFailures } from '../support/services.js';
 import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
 import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, until, type ScenarioReport } from './common.js';
 
@@ -99,8 +99,10 @@ export async function runSlow(): Promise<SlowReport> {
       const phaseB = { ...stats(inB), waited: inB.filter((s) => s.latencyMs >= SLOW_HEADERS_TIMEOUT_MS / 2).length };
       const maxLatencyMs = Math.max(...result.samples.map((s) => s.latencyMs));
       const jwks = jwksRequests(idp.issuer);
+      const summary = summarize(result.samples);
       return {
-        summary: summarize(result.samples),
+        summary,
+        trace: traceFailures(services.list, summary.examples, load.startedAt),
         jwksRequests: jwks,
         headersTimeoutMs: SLOW_HEADERS_TIMEOUT_MS,
         phaseA,
@@ -111,7 +113,8 @@ export async function runSlow(): Promise<SlowReport> {
         note:
           `JWKS stalls ${SLOW_DELAY_MS} ms for ${((slowUntil - slowFrom) / 1000).toFixed(0)} s, headers timeout ${SLOW_HEADERS_TIMEOUT_MS} ms; ` +
           `keys fresh: p99 ${phaseA.p99Ms.toFixed(0)} ms (max ${phaseA.maxMs.toFixed(0)}) over ${phaseA.requests}; ` +
-          `keys past max-age: p99 ${phaseB.p99Ms.toFixed(0)} ms, ${phaseB.waited}/${phaseB.requests} waited on a refresh; slowest request ${maxLatencyMs.toFixed(0)} ms`,
+          `keys past max-age: p99 ${phaseB.p99Ms.toFixed(0)} ms, ${phaseB.waited}/${phaseB.requests} waited on a refresh` +
+          `${result.shed > 0 ? ` (and ${result.shed} requests not sent: all ${MAX_IN_FLIGHT} in flight were waiting)` : ''}; slowest request ${maxLatencyMs.toFixed(0)} ms`,
       };
     } finally {
       await services.close();

@@ -21,6 +21,8 @@ export interface Shot {
   readonly expect: Expectation;
   /** The whole `Authorization` header value. */
   readonly authorization: string;
+  /** The token's `kid` (or alg), when known: named in failure reports. */
+  readonly kid?: string | undefined;
 }
 
 /** One request as it happened. */
@@ -36,6 +38,7 @@ export interface Sample {
   readonly retryAfter: string | undefined;
   /** The tollgate error code of a refusal, or the client error code when no answer arrived. */
   readonly code: string | undefined;
+  readonly kid?: string | undefined;
 }
 
 export interface LoadTarget {
@@ -58,6 +61,8 @@ export interface LoadOptions {
 
 export interface LoadResult {
   readonly samples: readonly Sample[];
+  /** Slots `next()` left empty (e.g. no fresh token to send). */
+  readonly skipped: number;
   /** Slots dropped because the in-flight cap held sending back for more than 250 ms. */
   readonly shed: number;
   readonly elapsedMs: number;
@@ -65,6 +70,8 @@ export interface LoadResult {
 
 /** A load run in progress. */
 export interface LoadRun {
+  /** `performance.now()` when the run started; sample times are relative to it. */
+  readonly startedAt: number;
   /** Ms since the run started. */
   elapsed(): number;
   /** Resolves when the duration is over and every request has settled. */
@@ -85,6 +92,7 @@ export function startLoad(options: LoadOptions): LoadRun {
   const elapsed = () => performance.now() - started;
   let inFlight = 0;
   let shed = 0;
+  let skipped = 0;
 
   const send = async (index: number, shot: Shot): Promise<void> => {
     const slot = index % targets.length;
@@ -111,7 +119,7 @@ export function startLoad(options: LoadOptions): LoadRun {
     } catch (error) {
       code = (error as { code?: string }).code ?? (error as Error).name;
     }
-    samples.push({ kind: shot.kind, expect: shot.expect, service: target.name, sentAt, status, latencyMs: elapsed() - sentAt, retryAfter, code });
+    samples.push({ kind: shot.kind, expect: shot.expect, service: target.name, sentAt, status, latencyMs: elapsed() - sentAt, retryAfter, code, kid: shot.kid });
   };
 
   const run = async (): Promise<LoadResult> => {
@@ -129,7 +137,10 @@ export function startLoad(options: LoadOptions): LoadRun {
         while (sent < due && inFlight < maxInFlight) {
           const shot = next(elapsed());
           const index = sent++;
-          if (shot === undefined) continue;
+          if (shot === undefined) {
+            skipped++;
+            continue;
+          }
           inFlight++;
           const request = send(index, shot).finally(() => {
             inFlight--;
@@ -143,13 +154,13 @@ export function startLoad(options: LoadOptions): LoadRun {
     } finally {
       await Promise.allSettled(pools.map((pool) => pool.destroy()));
     }
-    return { samples, shed, elapsedMs: elapsed() };
+    return { samples, skipped, shed, elapsedMs: elapsed() };
   };
 
   const done = run();
   // Whoever awaits `done` sees a failure; this only keeps it from counting as unhandled meanwhile.
   done.catch(() => undefined);
-  return { elapsed, done };
+  return { startedAt: started, elapsed, done };
 }
 
 function errorCode(text: string): string | undefined {

@@ -3,6 +3,7 @@
 // service builds its own verifier from the same options, as separate deployments would: each
 // has its own key cache and fetches the JWKS itself, so JWKS request counts are per service.
 import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -23,7 +24,28 @@ export interface Service {
   /** `http://127.0.0.1:<port>`; the protected route is `GET /orders`. */
   readonly url: string;
   readonly verifier: Verifier;
+  /** The verifier's key events (fetches, keys added/removed), for failure reports. */
+  readonly timeline: readonly TimelineEntry[];
   close(): Promise<void>;
+}
+
+/** One verifier event; `at` is `performance.now()`. */
+export interface TimelineEntry {
+  readonly at: number;
+  readonly event: string;
+}
+
+/** Keeps the last key events of a verifier: cheap (a few per second at most) and bounded. */
+function recordTimeline(verifier: Verifier): TimelineEntry[] {
+  const timeline: TimelineEntry[] = [];
+  const add = (event: string) => {
+    timeline.push({ at: performance.now(), event });
+    if (timeline.length > 300) timeline.shift();
+  };
+  verifier.on('fetch', (e) => add(`fetch ${e.kind} ${e.outcome} ${e.status ?? '-'} ${Math.round(e.durationMs)}ms${e.error ? ` (${e.error})` : ''}`));
+  verifier.on('keys:added', (e) => add(`added ${e.kids.join(',')}`));
+  verifier.on('keys:removed', (e) => add(`removed ${e.kids.join(',')}`));
+  return timeline;
 }
 
 /** The protected route every service serves. */
@@ -37,7 +59,7 @@ async function startExpress(options: VerifierOptions): Promise<Service> {
     res.json({ ok: true });
   });
   const served = await listen(app);
-  return { name: 'express', url: served.url, verifier: tollgate.verifier, close: () => closeBoth(served.close(), tollgate.verifier) };
+  return { name: 'express', url: served.url, verifier: tollgate.verifier, timeline: recordTimeline(tollgate.verifier), close: () => closeBoth(served.close(), tollgate.verifier) };
 }
 
 async function startKoa(options: VerifierOptions): Promise<Service> {
@@ -48,7 +70,7 @@ async function startKoa(options: VerifierOptions): Promise<Service> {
     if (ctx.path === PROTECTED_PATH) ctx.body = { ok: true };
   });
   const served = await listen(app.callback());
-  return { name: 'koa', url: served.url, verifier: tollgate.verifier, close: () => closeBoth(served.close(), tollgate.verifier) };
+  return { name: 'koa', url: served.url, verifier: tollgate.verifier, timeline: recordTimeline(tollgate.verifier), close: () => closeBoth(served.close(), tollgate.verifier) };
 }
 
 @Controller()
@@ -75,11 +97,23 @@ async function startNest(options: VerifierOptions): Promise<Service> {
   const { port } = app.getHttpServer().address() as { port: number };
   // The module built this verifier and closes it on shutdown (app.close()).
   const verifier = app.get<Verifier>(TOLLGATE_VERIFIER);
-  return { name: 'nestjs', url: `http://127.0.0.1:${port}`, verifier, close: () => app.close() };
+  return { name: 'nestjs', url: `http://127.0.0.1:${port}`, verifier, timeline: recordTimeline(verifier), close: () => app.close() };
 }
 
 async function closeBoth(server: Promise<void>, verifier: Verifier): Promise<void> {
   await Promise.allSettled([server, verifier.close()]);
+}
+
+/**
+ * The key events of the services that failed a legitimate request, ms relative to `origin`
+ * (the load's start), for the assertion message of a failed scenario.
+ */
+export function traceFailures(services: readonly Service[], failed: readonly { service: ServiceName }[], origin: number): string {
+  const names = new Set(failed.map((f) => f.service));
+  return services
+    .filter((s) => names.has(s.name))
+    .map((s) => `${s.name}: ${s.timeline.map((e) => `[${Math.round(e.at - origin)}] ${e.event}`).join('; ')}`)
+    .join('\n');
 }
 
 const STARTERS: Record<ServiceName, (options: VerifierOptions) => Promise<Service>> = { express: startExpress, koa: startKoa, nestjs: startNest };

@@ -27,7 +27,7 @@ export function headerOf(token: string): Record<string, unknown> {
  * follow the issuer (a rotation shows up within one refill) and never outlive `maxAgeMs`.
  */
 export class TokenPool {
-  private tokens: { token: string; at: number }[] = [];
+  private tokens: { token: string; kid: string; at: number }[] = [];
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   /** Every `kid` (or `alg` for kid-less HS256) the pool has minted with, in order of first use. */
@@ -52,12 +52,20 @@ export class TokenPool {
     await this.loop;
   }
 
-  /** A random token among the fresh ones. */
-  pick(): string {
+  /**
+   * A random token minted within `maxAgeMs`, or `undefined` when the refill has fallen that far
+   * behind (a starved machine): an older token may be signed by a key that has since left the
+   * JWKS, which a legitimate client would not hold, so that request slot is skipped instead.
+   */
+  pick(): { readonly token: string; readonly kid: string } | undefined {
     const cutoff = Date.now() - this.options.maxAgeMs;
     const fresh = this.tokens.filter((t) => t.at >= cutoff);
-    const from = fresh.length > 0 ? fresh : this.tokens;
-    const chosen = from[Math.floor(Math.random() * from.length)];
+    return fresh[Math.floor(Math.random() * fresh.length)];
+  }
+
+  /** Any token, however old: for requests that must be refused anyway. */
+  any(): string {
+    const chosen = this.tokens[Math.floor(Math.random() * this.tokens.length)];
     if (chosen === undefined) throw new Error('token pool is empty; start() it first');
     return chosen.token;
   }
@@ -73,9 +81,9 @@ export class TokenPool {
     const token = await this.mint();
     this.minted++;
     const header = headerOf(token);
-    const id = typeof header.kid === 'string' ? header.kid : String(header.alg);
-    if (!this.kids.includes(id)) this.kids.push(id);
-    this.tokens.push({ token, at: Date.now() });
+    const kid = typeof header.kid === 'string' ? header.kid : String(header.alg);
+    if (!this.kids.includes(kid)) this.kids.push(kid);
+    this.tokens.push({ token, kid, at: Date.now() });
     if (this.tokens.length > this.options.size) this.tokens.shift();
   }
 }
