@@ -213,6 +213,11 @@ export function httpMarkdown(results) {
       `GET /orders answers \`{ ok, sub }\` from the verified claims. ${s.alg} tokens; distinct: 20 000 tokens rotated per request; repeated: one token. Req/s is the median over rounds (min–max), p99 the median of the rounds' p99. ` +
       'Server CPU is the server process’s CPU time per wall second (1.00 = one core busy); a figure well under 1 means the server did not get a whole core (the client or other processes took it). Server CPU per request (CPU time ÷ requests) is the cost of one request; it moves less than req/s on a shared machine. Before timing, each server must answer a valid token with its claims and refuse a missing token, wrong audience, wrong issuer, expired token and bad signature with 401.',
   ];
+  out.push(
+    '\nSet-ups, each as its README shows it: tollgate `verify({ issuer, jwksUri, audience, algorithms })` (Nest: `TollgateModule.forRoot` + global `TollgateGuard`), keys warmed with `verifier.ready()`; ' +
+      'floor: the in-process floor behind a `Bearer ` prefix check (Nest: a guard), 401 on any failure; express-jwt / koa-jwt / passport-jwt with jwks-rsa `expressJwtSecret` / `koaJwtSecret` / `passportJwtSecret({ cache: true, rateLimit: true, jwksRequestsPerMinute: 5, jwksUri })` and `issuer`, `audience`, `algorithms`; ' +
+      'express-oauth2-jwt-bearer `auth({ issuer, jwksUri, audience, tokenSigningAlg })`. Peers fetch their keys on the first (warm-up) request.',
+  );
   for (const fr of Object.values(results.frameworks)) {
     out.push(`\n#### ${fr.label}\n`);
     const rows = Object.entries(fr.configs).map(([, e]) => {
