@@ -25,6 +25,25 @@ export interface ScenarioReport {
   readonly trace: string;
 }
 
+/**
+ * What a scenario started — issuer, services, token pools, load — closed in reverse order
+ * however the scenario ends, so a failed scenario leaves nothing running into the next one.
+ */
+export class Scope {
+  private readonly closers: (() => Promise<unknown>)[] = [];
+
+  /** Registers `value` to be closed with `close`, and returns it. */
+  add<T>(value: T, close: (value: T) => Promise<unknown>): T {
+    this.closers.push(() => close(value));
+    return value;
+  }
+
+  /** Closes everything, newest first; a failing close does not stop the others. */
+  async close(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) await close().catch(() => undefined);
+  }
+}
+
 /** A legitimate request with a fresh token from `pool`; `undefined` (slot skipped) if it has none. */
 export function legit(pool: TokenPool, kind = 'legit'): Shot | undefined {
   const picked = pool.pick();

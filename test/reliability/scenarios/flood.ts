@@ -14,7 +14,7 @@ import { startLoad, type Sample } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
 import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
-import { HS256_SECRET, jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, type ScenarioReport } from './common.js';
+import { HS256_SECRET, jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, type ScenarioReport } from './common.js';
 
 export const FLOOD_COOLDOWN_MS = 1_000;
 export const FLOOD_DURATION_MS = 15_000;
@@ -32,25 +32,29 @@ export interface FloodReport extends ScenarioReport {
 }
 
 export async function runFlood(): Promise<FloodReport> {
-  const idp = await startIssuer({ defaultTenant: { hs256Secret: HS256_SECRET }, jwksMaxAgeSec: 60 });
+  const scope = new Scope();
   try {
-    const services = await startServices({
-      issuer: idp.issuerUrl,
-      audience: idp.audience,
-      algorithms: ['RS256', 'HS256'],
-      hs256: { secrets: [HS256_SECRET] },
-      jwks: { cooldownMs: FLOOD_COOLDOWN_MS },
-    });
-    try {
-      await services.warm();
-      idp.issuer.resetStats();
-      const rs256 = new TokenPool(() => mintLegit(idp.issuer, { alg: 'RS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 });
-      const hs256 = new TokenPool(() => mintLegit(idp.issuer, { alg: 'HS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 });
-      await rs256.start();
-      await hs256.start();
-      const attacker = await Attacker.against(idp.issuer);
-      let turn = 0;
-      const load = startLoad({
+    const idp = scope.add(await startIssuer({ defaultTenant: { hs256Secret: HS256_SECRET }, jwksMaxAgeSec: 60 }), (i) => i.close());
+    const services = scope.add(
+      await startServices({
+        issuer: idp.issuerUrl,
+        audience: idp.audience,
+        algorithms: ['RS256', 'HS256'],
+        hs256: { secrets: [HS256_SECRET] },
+        jwks: { cooldownMs: FLOOD_COOLDOWN_MS },
+      }),
+      (s) => s.close(),
+    );
+    await services.warm();
+    idp.issuer.resetStats();
+    const rs256 = scope.add(new TokenPool(() => mintLegit(idp.issuer, { alg: 'RS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    const hs256 = scope.add(new TokenPool(() => mintLegit(idp.issuer, { alg: 'HS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    await rs256.start();
+    await hs256.start();
+    const attacker = await Attacker.against(idp.issuer);
+    let turn = 0;
+    const load = scope.add(
+      startLoad({
         targets: services.list,
         ratePerSec: RATE_PER_SEC,
         maxInFlight: MAX_IN_FLIGHT,
@@ -60,36 +64,35 @@ export async function runFlood(): Promise<FloodReport> {
           if (slot < 2) return attacker.next();
           return slot === 2 ? legit(hs256, 'legit-hs256') : legit(rs256, 'legit-rs256');
         },
-      });
-      const result = await load.done;
-      await Promise.all([rs256.stop(), hs256.stop()]);
-      const hostile = result.samples.filter((s) => s.expect === 'refuse');
-      const hostileStatuses: Record<number, number> = {};
-      for (const s of hostile) hostileStatuses[s.status] = (hostileStatuses[s.status] ?? 0) + 1;
-      const randomKids = hostile.filter((s) => s.kind === 'random-kid').length;
-      const unclean = hostile.filter((s) => !isCleanRefusal(s));
-      const jwks = jwksRequests(idp.issuer);
-      const summary = summarize(result.samples);
-      return {
-        summary,
-        trace: traceFailures(services.list, summary.examples, load.startedAt),
-        jwksRequests: jwks,
-        services: services.list.length,
-        hostile: hostile.length,
-        randomKids,
-        hostileStatuses,
-        unclean: unclean.slice(0, 5),
-        durationMs: result.elapsedMs,
-        cooldownMs: FLOOD_COOLDOWN_MS,
-        note:
-          `${hostile.length} hostile requests (${randomKids} random kids) answered ${Object.entries(hostileStatuses).map(([status, n]) => `${n} × ${status}`).join(', ')}; ` +
-          `${jwks} JWKS requests for ${services.list.length} services in ${(result.elapsedMs / 1000).toFixed(0)} s (cooldown ${FLOOD_COOLDOWN_MS} ms)`,
-      };
-    } finally {
-      await services.close();
-    }
+      }),
+      (l) => l.stop(),
+    );
+    const result = await load.done;
+    await Promise.all([rs256.stop(), hs256.stop()]);
+    const hostile = result.samples.filter((s) => s.expect === 'refuse');
+    const hostileStatuses: Record<number, number> = {};
+    for (const s of hostile) hostileStatuses[s.status] = (hostileStatuses[s.status] ?? 0) + 1;
+    const randomKids = hostile.filter((s) => s.kind === 'random-kid').length;
+    const unclean = hostile.filter((s) => !isCleanRefusal(s));
+    const jwks = jwksRequests(idp.issuer);
+    const summary = summarize(result.samples);
+    return {
+      summary,
+      trace: traceFailures(services.list, summary.examples, load.startedAt),
+      jwksRequests: jwks,
+      services: services.list.length,
+      hostile: hostile.length,
+      randomKids,
+      hostileStatuses,
+      unclean: unclean.slice(0, 5),
+      durationMs: result.elapsedMs,
+      cooldownMs: FLOOD_COOLDOWN_MS,
+      note:
+        `${hostile.length} hostile requests (${randomKids} random kids) answered ${Object.entries(hostileStatuses).map(([status, n]) => `${n} × ${status}`).join(', ')}; ` +
+        `${jwks} JWKS requests for ${services.list.length} services in ${(result.elapsedMs / 1000).toFixed(0)} s (cooldown ${FLOOD_COOLDOWN_MS} ms; one fetch per unknown kid would have been ${randomKids})`,
+    };
   } finally {
-    await idp.close();
+    await scope.close();
   }
 }
 

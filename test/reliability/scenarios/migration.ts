@@ -17,7 +17,7 @@ import { startLoad, type Sample, type Shot } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
 import { mintLegit, TokenPool } from '../support/tokens.js';
-import { HS256_SECRET, jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, until, type ScenarioReport } from './common.js';
+import { HS256_SECRET, jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, until, type ScenarioReport } from './common.js';
 
 const SWITCH_AT_MS = 3_000;
 /** The end date is fixed before the services start; the load must begin at least this long before it. */
@@ -37,85 +37,83 @@ export interface MigrationReport extends ScenarioReport {
 }
 
 export async function runMigration(): Promise<MigrationReport> {
-  const idp = await startIssuer({ defaultTenant: { algorithm: 'HS256', hs256Secret: HS256_SECRET }, jwksMaxAgeSec: 60 });
+  const scope = new Scope();
   try {
+    const idp = scope.add(await startIssuer({ defaultTenant: { algorithm: 'HS256', hs256Secret: HS256_SECRET }, jwksMaxAgeSec: 60 }), (i) => i.close());
     const cutoff = Date.now() + CUTOFF_FROM_NOW_MS;
-    const services = await startServices({
-      issuer: idp.issuerUrl,
-      audience: idp.audience,
-      algorithms: ['RS256', 'HS256'],
-      hs256: { secrets: [HS256_SECRET], notAfter: cutoff },
-      jwks: { cooldownMs: 500 },
-    });
-    try {
-      await services.warm();
-      idp.issuer.resetStats();
-      const hs256 = new TokenPool(() => mintLegit(idp.issuer, { alg: 'HS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 });
-      await hs256.start();
-      const rs256 = new TokenPool(() => mintLegit(idp.issuer, { alg: 'RS256' }), { size: 16, refillMs: 100, maxAgeMs: 1_500 });
-      let switched = false;
+    const services = scope.add(
+      await startServices({
+        issuer: idp.issuerUrl,
+        audience: idp.audience,
+        algorithms: ['RS256', 'HS256'],
+        hs256: { secrets: [HS256_SECRET], notAfter: cutoff },
+        jwks: { cooldownMs: 500 },
+      }),
+      (s) => s.close(),
+    );
+    await services.warm();
+    idp.issuer.resetStats();
+    const hs256 = scope.add(new TokenPool(() => mintLegit(idp.issuer, { alg: 'HS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    await hs256.start();
+    const rs256 = scope.add(new TokenPool(() => mintLegit(idp.issuer, { alg: 'RS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    let switched = false;
 
-      const startedAt = Date.now();
-      if (cutoff - startedAt < MIN_LEAD_MS) throw new Error(`services took too long to start: ${cutoff - startedAt} ms left before the HS256 cut-off`);
-      const durationMs = cutoff - startedAt + AFTER_CUTOFF_MS;
-      let flip = 0;
-      const next = (): Shot | undefined => {
-        const now = Date.now();
-        const useHs256 = !switched || flip++ % 2 === 0;
-        if (!useHs256) return legit(rs256, 'rs256');
-        if (now < cutoff - QUIET_MS) return legit(hs256, 'hs256');
-        if (now <= cutoff + QUIET_MS) return undefined;
-        return { kind: 'hs256-after-cutoff', expect: 'refuse', authorization: `Bearer ${hs256.any()}` };
-      };
-      const load = startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs, next });
-      await until(load, SWITCH_AT_MS);
-      await idp.issuer.setAlgorithm('RS256');
-      await hs256.stop(); // the issuer signs no more HS256; tokens already issued stay in use
-      await rs256.start();
-      switched = true;
-      const result = await load.done;
-      await rs256.stop();
-      const jwks = jwksRequests(idp.issuer);
-      const lastAccepted = Math.max(...services.list.map((s) => s.verifier.stats().hs256.lastAcceptedAt ?? 0));
+    const startedAt = Date.now();
+    if (cutoff - startedAt < MIN_LEAD_MS) throw new Error(`services took too long to start: ${cutoff - startedAt} ms left before the HS256 cut-off`);
+    const durationMs = cutoff - startedAt + AFTER_CUTOFF_MS;
+    let flip = 0;
+    const next = (): Shot | undefined => {
+      const now = Date.now();
+      const useHs256 = !switched || flip++ % 2 === 0;
+      if (!useHs256) return legit(rs256, 'rs256');
+      if (now < cutoff - QUIET_MS) return legit(hs256, 'hs256');
+      if (now <= cutoff + QUIET_MS) return undefined;
+      return { kind: 'hs256-after-cutoff', expect: 'refuse', authorization: `Bearer ${hs256.any()}` };
+    };
+    const load = scope.add(startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs, next }), (l) => l.stop());
+    await until(load, SWITCH_AT_MS);
+    await idp.issuer.setAlgorithm('RS256');
+    await hs256.stop(); // the issuer signs no more HS256; tokens already issued stay in use
+    await rs256.start();
+    switched = true;
+    const result = await load.done;
+    const jwks = jwksRequests(idp.issuer);
+    const lastAccepted = Math.max(...services.list.map((s) => s.verifier.stats().hs256.lastAcceptedAt ?? 0));
 
-      // The redeployed configuration: migration mode off.
-      const samples: Sample[] = [...result.samples];
-      const after = await startServices({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] }, ['express']);
-      try {
-        await after.warm();
-        let turn = 0;
-        const redeployed = startLoad({
-          targets: after.list,
-          ratePerSec: 100,
-          maxInFlight: 8,
-          durationMs: 2_000,
-          next: () => (turn++ % 2 === 0 ? legit(rs256, 'rs256') : { kind: 'hs256-after-redeploy', expect: 'refuse', authorization: `Bearer ${hs256.any()}` }),
-        });
-        samples.push(...(await redeployed.done).samples);
-      } finally {
-        await after.close();
-      }
+    // The redeployed configuration: migration mode off.
+    const after = scope.add(await startServices({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] }, ['express']), (s) => s.close());
+    await after.warm();
+    let turn = 0;
+    const redeployed = scope.add(
+      startLoad({
+        targets: after.list,
+        ratePerSec: 100,
+        maxInFlight: 8,
+        durationMs: 2_000,
+        next: () => (turn++ % 2 === 0 ? legit(rs256, 'rs256') : { kind: 'hs256-after-redeploy', expect: 'refuse', authorization: `Bearer ${hs256.any()}` }),
+      }),
+      (l) => l.stop(),
+    );
+    const samples: Sample[] = [...result.samples, ...(await redeployed.done).samples];
+    await rs256.stop();
 
-      const summary = summarize(samples);
-      const refusedHs256 = samples.filter((s) => s.kind.startsWith('hs256-after') && s.status !== 200);
-      const count = (kind: string) => samples.filter((s) => s.kind === kind && s.status === 200).length;
-      return {
-        summary,
-        trace: traceFailures(services.list, summary.examples, load.startedAt),
-        jwksRequests: jwks,
-        hs256AcceptedBeforeCutoff: count('hs256'),
-        rs256Accepted: count('rs256'),
-        hs256RefusedAfterCutoff: refusedHs256.length,
-        lastHs256AfterCutoffMs: lastAccepted - cutoff,
-        refusalCodes: [...new Set(refusedHs256.map((s) => `${s.status} ${s.code ?? ''}`.trim()))],
-        note:
-          `${count('hs256')} HS256 and ${count('rs256')} RS256 tokens accepted across the switch; ` +
-          `${refusedHs256.length} HS256 tokens refused after the end date and after the redeploy (${[...new Set(refusedHs256.map((s) => s.code))].join(', ')})`,
-      };
-    } finally {
-      await services.close();
-    }
+    const summary = summarize(samples);
+    const refusedHs256 = samples.filter((s) => s.kind.startsWith('hs256-after') && s.status !== 200);
+    const count = (kind: string) => samples.filter((s) => s.kind === kind && s.status === 200).length;
+    return {
+      summary,
+      trace: traceFailures(services.list, summary.examples, load.startedAt),
+      jwksRequests: jwks,
+      hs256AcceptedBeforeCutoff: count('hs256'),
+      rs256Accepted: count('rs256'),
+      hs256RefusedAfterCutoff: refusedHs256.length,
+      lastHs256AfterCutoffMs: lastAccepted - cutoff,
+      refusalCodes: [...new Set(refusedHs256.map((s) => `${s.status} ${s.code ?? ''}`.trim()))],
+      note:
+        `${count('hs256')} HS256 and ${count('rs256')} RS256 tokens accepted across the switch; ` +
+        `${refusedHs256.length} HS256 tokens refused after the end date and after the redeploy (${[...new Set(refusedHs256.map((s) => s.code))].join(', ')})`,
+    };
   } finally {
-    await idp.close();
+    await scope.close();
   }
 }

@@ -23,7 +23,7 @@ import { startLoad, type Sample } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures, type ServiceName } from '../support/services.js';
 import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, relisten, until, type ScenarioReport } from './common.js';
+import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, relisten, until, type ScenarioReport } from './common.js';
 
 const STOP_AT = 2_000;
 const STATUS500_AT = 9_000;
@@ -50,91 +50,94 @@ export interface OutageReport extends ScenarioReport {
 }
 
 export async function runOutage(): Promise<OutageReport> {
-  const idp = await startIssuer({ jwksMaxAgeSec: 2 });
+  const scope = new Scope();
   try {
-    const services = await startServices({
-      issuer: idp.issuerUrl,
-      audience: idp.audience,
-      algorithms: ['RS256'],
-      jwks: { minMaxAgeSec: 2, maxMaxAgeSec: 2, refreshAheadRatio: 0.5, cooldownMs: 500, retryBaseMs: 200, retryMaxMs: OUTAGE_RETRY_MAX_MS, connectTimeoutMs: 1_000, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000 },
-    });
-    try {
-      await services.warm();
-      idp.issuer.resetStats();
-      const pool = new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 60_000 });
-      await pool.start();
-      const attacker = await Attacker.against(idp.issuer);
-      let turn = 0;
-      const load = startLoad({
+    const idp = scope.add(await startIssuer({ jwksMaxAgeSec: 2 }), (i) => i.close());
+    const services = scope.add(
+      await startServices({
+        issuer: idp.issuerUrl,
+        audience: idp.audience,
+        algorithms: ['RS256'],
+        jwks: { minMaxAgeSec: 2, maxMaxAgeSec: 2, refreshAheadRatio: 0.5, cooldownMs: 500, retryBaseMs: 200, retryMaxMs: OUTAGE_RETRY_MAX_MS, connectTimeoutMs: 1_000, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000 },
+      }),
+      (s) => s.close(),
+    );
+    await services.warm();
+    idp.issuer.resetStats();
+    const pool = scope.add(new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    await pool.start();
+    const attacker = await Attacker.against(idp.issuer);
+    let turn = 0;
+    const load = scope.add(
+      startLoad({
         targets: services.list,
         ratePerSec: RATE_PER_SEC,
         maxInFlight: MAX_IN_FLIGHT,
         durationMs: DURATION_MS,
         next: () => (turn++ % 5 === 4 ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` } : legit(pool)),
-      });
+      }),
+      (l) => l.stop(),
+    );
 
-      await until(load, STOP_AT);
-      const stoppedAt = load.elapsed();
-      await idp.issuer.stop();
-      await until(load, (STOP_AT + STATUS500_AT) / 2);
-      const healthMidOutage = Object.fromEntries(services.list.map((s) => [s.name, s.verifier.health().status])) as Record<ServiceName, string>;
-      await until(load, STATUS500_AT);
-      const status500 = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'status500', forMs: RESTORE_AT - STATUS500_AT + 2_000 });
-      await relisten(() => idp.issuer.start());
-      await until(load, INVALID_JSON_AT);
-      status500.clear();
-      const invalidJson = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'invalid-json', forMs: RESTORE_AT - INVALID_JSON_AT + 2_000 });
-      await until(load, RESTORE_AT);
-      invalidJson.clear();
-      const restoredAt = load.elapsed();
+    await until(load, STOP_AT);
+    const stoppedAt = load.elapsed();
+    await idp.issuer.stop();
+    await until(load, (STOP_AT + STATUS500_AT) / 2);
+    const healthMidOutage = Object.fromEntries(services.list.map((s) => [s.name, s.verifier.health().status])) as Record<ServiceName, string>;
+    await until(load, STATUS500_AT);
+    const status500 = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'status500', forMs: RESTORE_AT - STATUS500_AT + 2_000 });
+    await relisten(() => idp.issuer.start());
+    await until(load, INVALID_JSON_AT);
+    status500.clear();
+    const invalidJson = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'invalid-json', forMs: RESTORE_AT - INVALID_JSON_AT + 2_000 });
+    await until(load, RESTORE_AT);
+    invalidJson.clear();
+    const restoredAt = load.elapsed();
 
-      const recoveryMs = {} as Record<ServiceName, number>;
-      const deadline = restoredAt + 3 * OUTAGE_RETRY_MAX_MS;
-      while (Object.keys(recoveryMs).length < services.list.length && load.elapsed() < deadline) {
-        for (const s of services.list) {
-          if (recoveryMs[s.name] === undefined && s.verifier.health().status === 'ready') recoveryMs[s.name] = Math.round(load.elapsed() - restoredAt);
-        }
-        await sleep(20);
+    const recoveryMs = {} as Record<ServiceName, number>;
+    const deadline = restoredAt + 3 * OUTAGE_RETRY_MAX_MS;
+    while (Object.keys(recoveryMs).length < services.list.length && load.elapsed() < deadline) {
+      for (const s of services.list) {
+        if (recoveryMs[s.name] === undefined && s.verifier.health().status === 'ready') recoveryMs[s.name] = Math.round(load.elapsed() - restoredAt);
       }
-      for (const s of services.list) recoveryMs[s.name] ??= Number.POSITIVE_INFINITY;
-      const recoveredAt = restoredAt + Math.max(...Object.values(recoveryMs));
-
-      const result = await load.done;
-      await pool.stop();
-      const unknown = result.samples.filter((s) => s.kind === 'unknown-kid');
-      const during = unknown.filter((s) => s.sentAt >= stoppedAt + DETECTION_GRACE_MS && s.sentAt + s.latencyMs <= restoredAt);
-      const healthy = unknown.filter((s) => s.sentAt + s.latencyMs < stoppedAt || s.sentAt > recoveredAt);
-      const staleServed = services.list.reduce((sum, s) => sum + s.verifier.stats().jwks.staleServed, 0);
-      const jwks = jwksRequests(idp.issuer);
-      const outageMs = Math.round(restoredAt - stoppedAt);
-      const worstRecovery = Math.max(...Object.values(recoveryMs));
-      const summary = summarize(result.samples);
-      return {
-        summary,
-        trace: traceFailures(services.list, summary.examples, load.startedAt),
-        jwksRequests: jwks,
-        outageMs,
-        unknownDuringOutage: {
-          total: during.length,
-          status503: during.filter((s) => s.status === 503).length,
-          withRetryAfter: during.filter((s) => s.status === 503 && s.retryAfter !== undefined && Number(s.retryAfter) > 0).length,
-          status401: during.filter((s) => s.status === 401).length,
-          other: during.filter((s) => s.status !== 503 && s.status !== 401).slice(0, 5),
-        },
-        unknownWhileHealthy: { total: healthy.length, status401: healthy.filter((s) => s.status === 401).length },
-        healthMidOutage,
-        recoveryMs,
-        retryMaxMs: OUTAGE_RETRY_MAX_MS,
-        staleServed,
-        note:
-          `${(outageMs / 1000).toFixed(1)} s down (refused → 500 → invalid JSON); known kid served stale ${staleServed} times; ` +
-          `unknown kid during the outage: ${during.filter((s) => s.status === 503).length}/${during.length} × 503 + Retry-After, 0 × 401 required; ` +
-          `recovered ${worstRecovery} ms after the endpoint returned (retry ceiling ${OUTAGE_RETRY_MAX_MS} ms)`,
-      };
-    } finally {
-      await services.close();
+      await sleep(20);
     }
+    for (const s of services.list) recoveryMs[s.name] ??= Number.POSITIVE_INFINITY;
+    const recoveredAt = restoredAt + Math.max(...Object.values(recoveryMs));
+
+    const result = await load.done;
+    await pool.stop();
+    const unknown = result.samples.filter((s) => s.kind === 'unknown-kid');
+    const during = unknown.filter((s) => s.sentAt >= stoppedAt + DETECTION_GRACE_MS && s.sentAt + s.latencyMs <= restoredAt);
+    const healthy = unknown.filter((s) => s.sentAt + s.latencyMs < stoppedAt || s.sentAt > recoveredAt);
+    const staleServed = services.list.reduce((sum, s) => sum + s.verifier.stats().jwks.staleServed, 0);
+    const jwks = jwksRequests(idp.issuer);
+    const outageMs = Math.round(restoredAt - stoppedAt);
+    const worstRecovery = Math.max(...Object.values(recoveryMs));
+    const summary = summarize(result.samples);
+    return {
+      summary,
+      trace: traceFailures(services.list, summary.examples, load.startedAt),
+      jwksRequests: jwks,
+      outageMs,
+      unknownDuringOutage: {
+        total: during.length,
+        status503: during.filter((s) => s.status === 503).length,
+        withRetryAfter: during.filter((s) => s.status === 503 && s.retryAfter !== undefined && Number(s.retryAfter) > 0).length,
+        status401: during.filter((s) => s.status === 401).length,
+        other: during.filter((s) => s.status !== 503 && s.status !== 401).slice(0, 5),
+      },
+      unknownWhileHealthy: { total: healthy.length, status401: healthy.filter((s) => s.status === 401).length },
+      healthMidOutage,
+      recoveryMs,
+      retryMaxMs: OUTAGE_RETRY_MAX_MS,
+      staleServed,
+      note:
+        `${(outageMs / 1000).toFixed(1)} s down (refused → 500 → invalid JSON); known kid served stale ${staleServed} times; ` +
+        `unknown kid during the outage: ${during.filter((s) => s.status === 503).length}/${during.length} × 503 + Retry-After, 0 × 401 required; ` +
+        `recovered ${worstRecovery} ms after the endpoint returned (retry ceiling ${OUTAGE_RETRY_MAX_MS} ms)`,
+    };
   } finally {
-    await idp.close();
+    await scope.close();
   }
 }

@@ -14,12 +14,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifierOptions } from '@tollgate/core';
-import { startIssuer, type TestIssuer } from '../../support/issuer.js';
+import { startIssuer } from '../../support/issuer.js';
 import { startLoad, type Sample, type Shot } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
 import { mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, relisten, until, type ScenarioReport } from './common.js';
+import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, relisten, Scope, until, type ScenarioReport } from './common.js';
 
 const CLOSE_AT = 4_000;
 const RESTART_AT = 5_000;
@@ -39,88 +39,76 @@ export interface RestartReport extends ScenarioReport {
 }
 
 export async function runRestart(): Promise<RestartReport> {
-  const keyDir = await mkdtemp(join(tmpdir(), 'tollgate-reliability-keys-'));
-  const settings = { keyDir, jwksMaxAgeSec: 2 } as const;
-  let first: TestIssuer | undefined;
-  let second: TestIssuer | undefined;
+  const scope = new Scope();
   try {
-    first = await startIssuer(settings);
+    const keyDir = scope.add(await mkdtemp(join(tmpdir(), 'tollgate-reliability-keys-')), (dir) => rm(dir, { recursive: true, force: true }));
+    const settings = { keyDir, jwksMaxAgeSec: 2 } as const;
+    const first = scope.add(await startIssuer(settings), (i) => i.close());
     const options: VerifierOptions = {
       issuer: first.issuerUrl,
       audience: first.audience,
       algorithms: ['RS256'],
       jwks: { minMaxAgeSec: 2, maxMaxAgeSec: 2, refreshAheadRatio: 0.5, cooldownMs: 500, retryBaseMs: 200, retryMaxMs: 1_000, connectTimeoutMs: 1_000, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000 },
     };
-    const services = await startServices(options);
-    try {
-      await services.warm();
-      first.issuer.resetStats();
-      const issuerA = first.issuer;
-      const before = new TokenPool(() => mintLegit(issuerA), { size: 32, refillMs: 100, maxAgeMs: 60_000 });
-      await before.start();
-      let after: TokenPool | undefined = undefined; // set once the new process signs
-      let turn = 0;
-      const next = (): Shot | undefined => (after !== undefined && turn++ % 2 === 0 ? legit(after, 'post-restart') : legit(before, 'pre-restart'));
-      const load = startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: DURATION_MS, next });
+    const services = scope.add(await startServices(options), (s) => s.close());
+    await services.warm();
+    first.issuer.resetStats();
+    const before = scope.add(new TokenPool(() => mintLegit(first.issuer), { size: 32, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    await before.start();
+    let after: TokenPool | undefined = undefined; // set once the new process signs
+    let turn = 0;
+    const next = (): Shot | undefined => (after !== undefined && turn++ % 2 === 0 ? legit(after, 'post-restart') : legit(before, 'pre-restart'));
+    const load = scope.add(startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: DURATION_MS, next }), (l) => l.stop());
 
-      await until(load, CLOSE_AT);
-      await before.stop();
-      const firstJwks = jwksRequests(first.issuer);
-      const port = first.issuer.port;
-      await first.close();
-      const fetchesAtClose = services.list.map((s) => s.verifier.stats().jwks.fetches);
-      await until(load, RESTART_AT);
-      second = await relisten(() => startIssuer({ ...settings, port }));
-      const restartedAt = load.elapsed();
-      const issuerB = second.issuer;
-      const afterPool = new TokenPool(() => mintLegit(issuerB), { size: 16, refillMs: 100, maxAgeMs: 1_500 });
-      await afterPool.start();
-      after = afterPool;
-      const result = await load.done;
-      await afterPool.stop();
-      const refetchesAfterRestart = services.list.map((s, i) => s.verifier.stats().jwks.fetches - (fetchesAtClose[i] ?? 0));
+    await until(load, CLOSE_AT);
+    await before.stop();
+    const firstJwks = jwksRequests(first.issuer);
+    const port = first.issuer.port;
+    await first.close();
+    const fetchesAtClose = services.list.map((s) => s.verifier.stats().jwks.fetches);
+    await until(load, RESTART_AT);
+    const second = scope.add(await relisten(() => startIssuer({ ...settings, port })), (i) => i.close());
+    const restartedAt = load.elapsed();
+    const afterPool = scope.add(new TokenPool(() => mintLegit(second.issuer), { size: 16, refillMs: 100, maxAgeMs: 1_500 }), (p) => p.stop());
+    await afterPool.start();
+    after = afterPool;
+    const result = await load.done;
+    await afterPool.stop();
+    const refetchesAfterRestart = services.list.map((s, i) => s.verifier.stats().jwks.fetches - (fetchesAtClose[i] ?? 0));
 
-      // Verifiers that never met the first process.
-      const cold = await startServices(options);
-      const samples: Sample[] = [...result.samples];
-      try {
-        await cold.warm();
-        const coldLoad = startLoad({ targets: cold.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: COLD_DURATION_MS, next: () => legit(before, 'pre-restart-cold') });
-        samples.push(...(await coldLoad.done).samples);
-      } finally {
-        await cold.close();
-      }
+    // Verifiers that never met the first process.
+    const cold = scope.add(await startServices(options), (s) => s.close());
+    await cold.warm();
+    const coldLoad = scope.add(
+      startLoad({ targets: cold.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: COLD_DURATION_MS, next: () => legit(before, 'pre-restart-cold') }),
+      (l) => l.stop(),
+    );
+    const coldSamples = (await coldLoad.done).samples;
+    const samples: Sample[] = [...result.samples, ...coldSamples];
 
-      const kidBefore = before.kids[0] ?? '';
-      const kidAfter = afterPool.kids[0] ?? '';
-      const publishedAfter = (await second.issuer.jwks()).keys.map((key) => key.kid);
-      const jwks = firstJwks + jwksRequests(second.issuer);
-      const coldServiceRequests = samples.length - result.samples.length;
-      const preRestartAcceptedAfterRestart =
-        result.samples.filter((s) => s.kind === 'pre-restart' && s.status === 200 && s.sentAt >= restartedAt).length +
-        samples.slice(result.samples.length).filter((s) => s.status === 200).length;
-      const summary = summarize(samples);
-      return {
-        summary,
-        trace: traceFailures(services.list, summary.examples, load.startedAt),
-        jwksRequests: jwks,
-        kidBefore,
-        kidAfter,
-        publishedAfter,
-        refetchesAfterRestart,
-        preRestartAcceptedAfterRestart,
-        coldServiceRequests,
-        note:
-          `restarted on port ${port} with keys from ${'`keyDir`'}: signing kid ${kidBefore} → ${kidAfter}; ` +
-          `running services refetched ${refetchesAfterRestart.join('/')} times from the new process; ` +
-          `${preRestartAcceptedAfterRestart} pre-restart tokens accepted after the restart, ${coldServiceRequests} of them by 3 cold services`,
-      };
-    } finally {
-      await services.close();
-    }
+    const kidBefore = before.kids[0] ?? '';
+    const kidAfter = afterPool.kids[0] ?? '';
+    const publishedAfter = (await second.issuer.jwks()).keys.map((key) => key.kid);
+    const jwks = firstJwks + jwksRequests(second.issuer);
+    const preRestartAcceptedAfterRestart =
+      result.samples.filter((s) => s.kind === 'pre-restart' && s.status === 200 && s.sentAt >= restartedAt).length + coldSamples.filter((s) => s.status === 200).length;
+    const summary = summarize(samples);
+    return {
+      summary,
+      trace: traceFailures([...services.list, ...cold.list], summary.examples, load.startedAt),
+      jwksRequests: jwks,
+      kidBefore,
+      kidAfter,
+      publishedAfter,
+      refetchesAfterRestart,
+      preRestartAcceptedAfterRestart,
+      coldServiceRequests: coldSamples.length,
+      note:
+        `restarted on port ${port} with the file key store: signing kid ${kidBefore} → ${kidAfter}; ` +
+        `running services refetched ${refetchesAfterRestart.join('/')} times from the new process; ` +
+        `${preRestartAcceptedAfterRestart} pre-restart tokens accepted after the restart, ${coldSamples.length} of them by 3 cold services`,
+    };
   } finally {
-    await second?.close();
-    await first?.close();
-    await rm(keyDir, { recursive: true, force: true });
+    await scope.close();
   }
 }

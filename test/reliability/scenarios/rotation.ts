@@ -14,7 +14,7 @@ import { startLoad } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
 import { mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, until, type ScenarioReport } from './common.js';
+import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, until, type ScenarioReport } from './common.js';
 
 const HOUR = 3_600_000;
 const DURATION_MS = 15_000;
@@ -34,52 +34,56 @@ export interface RotationReport extends ScenarioReport {
 }
 
 export async function runRotation(): Promise<RotationReport> {
-  const idp = await startIssuer({ keyMaxAgeMs: HOUR, keyGraceMs: 4 * HOUR, jwksMaxAgeSec: 60 });
+  const scope = new Scope();
   try {
-    const services = await startServices({
-      issuer: idp.issuerUrl,
-      audience: idp.audience,
-      algorithms: ['RS256'],
-      // Generous fetch timeouts: each rotation makes the issuer generate an RSA key, and its JWKS
-      // endpoint waits for the key ring meanwhile; on a starved 2-core machine that has taken
-      // over 3 s (the default). A slow issuer is scenario 4's subject, not this one's.
-      jwks: { cooldownMs: 500, headersTimeoutMs: 8_000, bodyTimeoutMs: 8_000 },
-    });
-    try {
-      await services.warm();
-      idp.issuer.resetStats();
-      const pool = new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 1_500 });
-      await pool.start();
-      const load = startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: DURATION_MS, next: () => legit(pool) });
-      const rotatedAt: number[] = [];
-      for (let at = ROTATE_EVERY_MS; at <= DURATION_MS - ROTATE_EVERY_MS; at += ROTATE_EVERY_MS) {
-        await until(load, at);
-        idp.clock.advance(HOUR);
-        rotatedAt.push(load.elapsed());
-      }
-      const rotations = rotatedAt.length;
-      const result = await load.done;
-      await pool.stop();
-      const keysRemoved = services.list.reduce((sum, s) => sum + s.verifier.stats().jwks.keysRemoved, 0);
-      const jwks = jwksRequests(idp.issuer);
-      const summary = summarize(result.samples);
-      return {
-        summary,
-        trace: traceFailures(services.list, summary.examples, load.startedAt) + `\nrotations at ${rotatedAt.map(Math.round).join(', ')} ms; kids ${pool.kids.join(', ')}`,
-        jwksRequests: jwks,
-        rotations,
-        kids: pool.kids,
-        acceptedKids: [...new Set(result.samples.filter((s) => s.status === 200 && s.kid !== undefined).map((s) => s.kid as string))],
-        services: services.list.length,
-        keysRemoved,
-        skipped: result.skipped,
-        note: `${rotations} rotations (${pool.kids.length} signing keys) in ${DURATION_MS / 1000} s; ${jwks} JWKS requests for ${services.list.length} services; ` +
-          `${keysRemoved} retired keys dropped by the verifiers after their grace period${result.skipped > 0 ? `; ${result.skipped} slots skipped (no token younger than 1.5 s)` : ''}`,
-      };
-    } finally {
-      await services.close();
+    const idp = scope.add(await startIssuer({ keyMaxAgeMs: HOUR, keyGraceMs: 4 * HOUR, jwksMaxAgeSec: 60 }), (i) => i.close());
+    const services = scope.add(
+      await startServices({
+        issuer: idp.issuerUrl,
+        audience: idp.audience,
+        algorithms: ['RS256'],
+        // Generous fetch timeouts: each rotation makes the issuer generate an RSA key, and its JWKS
+        // endpoint waits for the key ring meanwhile; on a starved 2-core machine that has taken
+        // over 3 s (the default). A slow issuer is scenario 4's subject, not this one's.
+        jwks: { cooldownMs: 500, headersTimeoutMs: 8_000, bodyTimeoutMs: 8_000 },
+      }),
+      (s) => s.close(),
+    );
+    await services.warm();
+    idp.issuer.resetStats();
+    const pool = scope.add(new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 1_500 }), (p) => p.stop());
+    await pool.start();
+    const load = scope.add(
+      startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: DURATION_MS, next: () => legit(pool) }),
+      (l) => l.stop(),
+    );
+    const rotatedAt: number[] = [];
+    for (let at = ROTATE_EVERY_MS; at <= DURATION_MS - ROTATE_EVERY_MS; at += ROTATE_EVERY_MS) {
+      await until(load, at);
+      idp.clock.advance(HOUR);
+      rotatedAt.push(load.elapsed());
     }
+    const rotations = rotatedAt.length;
+    const result = await load.done;
+    await pool.stop();
+    const keysRemoved = services.list.reduce((sum, s) => sum + s.verifier.stats().jwks.keysRemoved, 0);
+    const jwks = jwksRequests(idp.issuer);
+    const summary = summarize(result.samples);
+    return {
+      summary,
+      trace: traceFailures(services.list, summary.examples, load.startedAt) + `\nrotations at ${rotatedAt.map(Math.round).join(', ')} ms; kids ${pool.kids.join(', ')}`,
+      jwksRequests: jwks,
+      rotations,
+      kids: pool.kids,
+      acceptedKids: [...new Set(result.samples.filter((s) => s.status === 200 && s.kid !== undefined).map((s) => s.kid as string))],
+      services: services.list.length,
+      keysRemoved,
+      skipped: result.skipped,
+      note:
+        `${rotations} rotations (${pool.kids.length} signing keys) in ${DURATION_MS / 1000} s; ${jwks} JWKS requests for ${services.list.length} services; ` +
+        `${keysRemoved} retired keys dropped by the verifiers after their grace period${result.skipped > 0 ? `; ${result.skipped} slots skipped (no token younger than 1.5 s)` : ''}`,
+    };
   } finally {
-    await idp.close();
+    await scope.close();
   }
 }

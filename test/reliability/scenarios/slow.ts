@@ -18,7 +18,7 @@ import { startLoad } from '../support/load.js';
 import { percentile, summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
 import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, until, type ScenarioReport } from './common.js';
+import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, until, type ScenarioReport } from './common.js';
 
 export const SLOW_HEADERS_TIMEOUT_MS = 2_000;
 const SLOW_DELAY_MS = 4_000;
@@ -41,85 +41,88 @@ export interface SlowReport extends ScenarioReport {
 }
 
 export async function runSlow(): Promise<SlowReport> {
-  const idp = await startIssuer({ jwksMaxAgeSec: MAX_AGE_SEC });
+  const scope = new Scope();
   try {
-    const services = await startServices({
-      issuer: idp.issuerUrl,
-      audience: idp.audience,
-      algorithms: ['RS256'],
-      jwks: {
-        minMaxAgeSec: MAX_AGE_SEC,
-        maxMaxAgeSec: MAX_AGE_SEC,
-        refreshAheadRatio: 0.5,
-        headersTimeoutMs: SLOW_HEADERS_TIMEOUT_MS,
-        connectTimeoutMs: 1_000,
-        bodyTimeoutMs: 2_000,
-        cooldownMs: 1_000,
-        retryBaseMs: 500,
-        retryMaxMs: 2_000,
-      },
-    });
-    try {
-      await services.warm();
-      const keysFetchedAt = Date.now();
-      idp.issuer.resetStats();
-      const pool = new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 60_000 });
-      await pool.start();
-      const attacker = await Attacker.against(idp.issuer);
-      let turn = 0;
-      const load = startLoad({
+    const idp = scope.add(await startIssuer({ jwksMaxAgeSec: MAX_AGE_SEC }), (i) => i.close());
+    const services = scope.add(
+      await startServices({
+        issuer: idp.issuerUrl,
+        audience: idp.audience,
+        algorithms: ['RS256'],
+        jwks: {
+          minMaxAgeSec: MAX_AGE_SEC,
+          maxMaxAgeSec: MAX_AGE_SEC,
+          refreshAheadRatio: 0.5,
+          headersTimeoutMs: SLOW_HEADERS_TIMEOUT_MS,
+          connectTimeoutMs: 1_000,
+          bodyTimeoutMs: 2_000,
+          cooldownMs: 1_000,
+          retryBaseMs: 500,
+          retryMaxMs: 2_000,
+        },
+      }),
+      (s) => s.close(),
+    );
+    await services.warm();
+    const keysFetchedAt = Date.now();
+    idp.issuer.resetStats();
+    const pool = scope.add(new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    await pool.start();
+    const attacker = await Attacker.against(idp.issuer);
+    let turn = 0;
+    const load = scope.add(
+      startLoad({
         targets: services.list,
         ratePerSec: RATE_PER_SEC,
         maxInFlight: MAX_IN_FLIGHT,
         durationMs: DURATION_MS,
         next: () => (turn++ % 10 === 9 ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` } : legit(pool)),
-      });
-      const loadStartedAt = Date.now() - load.elapsed();
-      await until(load, SLOW_FROM);
-      const slow = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', delayMs: SLOW_DELAY_MS, forMs: SLOW_UNTIL - SLOW_FROM });
-      const slowFrom = load.elapsed();
-      await until(load, SLOW_UNTIL);
-      slow.clear();
-      const slowUntil = load.elapsed();
-      const result = await load.done;
-      await pool.stop();
+      }),
+      (l) => l.stop(),
+    );
+    const loadStartedAt = Date.now() - load.elapsed();
+    await until(load, SLOW_FROM);
+    const slow = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', delayMs: SLOW_DELAY_MS, forMs: SLOW_UNTIL - SLOW_FROM });
+    const slowFrom = load.elapsed();
+    await until(load, SLOW_UNTIL);
+    slow.clear();
+    const slowUntil = load.elapsed();
+    const result = await load.done;
+    await pool.stop();
 
-      // Max-age runs from the warm-up fetch (keys are not refreshed once the endpoint is slow).
-      const expiresAt = keysFetchedAt + MAX_AGE_SEC * 1000 - loadStartedAt;
-      const legitSamples = result.samples.filter((s) => s.expect === 'accept');
-      const inA = legitSamples.filter((s) => s.sentAt >= slowFrom && s.sentAt + s.latencyMs < expiresAt);
-      const inB = legitSamples.filter((s) => s.sentAt >= expiresAt && s.sentAt < slowUntil);
-      const stats = (list: typeof legitSamples) => {
-        const latencies = list.map((s) => s.latencyMs);
-        return { requests: list.length, p99Ms: percentile(latencies, 99), maxMs: latencies.length === 0 ? 0 : Math.max(...latencies) };
-      };
-      const unknownKidStatuses: Record<number, number> = {};
-      for (const s of result.samples.filter((x) => x.kind === 'unknown-kid')) unknownKidStatuses[s.status] = (unknownKidStatuses[s.status] ?? 0) + 1;
-      const phaseA = stats(inA);
-      const phaseB = { ...stats(inB), waited: inB.filter((s) => s.latencyMs >= SLOW_HEADERS_TIMEOUT_MS / 2).length };
-      const maxLatencyMs = Math.max(...result.samples.map((s) => s.latencyMs));
-      const jwks = jwksRequests(idp.issuer);
-      const summary = summarize(result.samples);
-      return {
-        summary,
-        trace: traceFailures(services.list, summary.examples, load.startedAt),
-        jwksRequests: jwks,
-        headersTimeoutMs: SLOW_HEADERS_TIMEOUT_MS,
-        phaseA,
-        phaseB,
-        maxLatencyMs,
-        unknownKidStatuses,
-        shed: result.shed,
-        note:
-          `JWKS stalls ${SLOW_DELAY_MS} ms for ${((slowUntil - slowFrom) / 1000).toFixed(0)} s, headers timeout ${SLOW_HEADERS_TIMEOUT_MS} ms; ` +
-          `keys fresh: p99 ${phaseA.p99Ms.toFixed(0)} ms (max ${phaseA.maxMs.toFixed(0)}) over ${phaseA.requests}; ` +
-          `keys past max-age: p99 ${phaseB.p99Ms.toFixed(0)} ms, ${phaseB.waited}/${phaseB.requests} waited on a refresh` +
-          `${result.shed > 0 ? ` (and ${result.shed} requests not sent: all ${MAX_IN_FLIGHT} in flight were waiting)` : ''}; slowest request ${maxLatencyMs.toFixed(0)} ms`,
-      };
-    } finally {
-      await services.close();
-    }
+    // Max-age runs from the warm-up fetch (keys are not refreshed once the endpoint is slow).
+    const expiresAt = keysFetchedAt + MAX_AGE_SEC * 1000 - loadStartedAt;
+    const legitSamples = result.samples.filter((s) => s.expect === 'accept');
+    const inA = legitSamples.filter((s) => s.sentAt >= slowFrom && s.sentAt + s.latencyMs < expiresAt);
+    const inB = legitSamples.filter((s) => s.sentAt >= expiresAt && s.sentAt < slowUntil);
+    const stats = (list: typeof legitSamples) => {
+      const latencies = list.map((s) => s.latencyMs);
+      return { requests: list.length, p99Ms: percentile(latencies, 99), maxMs: latencies.length === 0 ? 0 : Math.max(...latencies) };
+    };
+    const unknownKidStatuses: Record<number, number> = {};
+    for (const s of result.samples.filter((x) => x.kind === 'unknown-kid')) unknownKidStatuses[s.status] = (unknownKidStatuses[s.status] ?? 0) + 1;
+    const phaseA = stats(inA);
+    const phaseB = { ...stats(inB), waited: inB.filter((s) => s.latencyMs >= SLOW_HEADERS_TIMEOUT_MS / 2).length };
+    const maxLatencyMs = Math.max(...result.samples.map((s) => s.latencyMs));
+    const jwks = jwksRequests(idp.issuer);
+    const summary = summarize(result.samples);
+    return {
+      summary,
+      trace: traceFailures(services.list, summary.examples, load.startedAt),
+      jwksRequests: jwks,
+      headersTimeoutMs: SLOW_HEADERS_TIMEOUT_MS,
+      phaseA,
+      phaseB,
+      maxLatencyMs,
+      unknownKidStatuses,
+      shed: result.shed,
+      note:
+        `JWKS stalls ${SLOW_DELAY_MS} ms for ${((slowUntil - slowFrom) / 1000).toFixed(0)} s, headers timeout ${SLOW_HEADERS_TIMEOUT_MS} ms; ` +
+        `keys fresh: p99 ${phaseA.p99Ms.toFixed(0)} ms (max ${phaseA.maxMs.toFixed(0)}) over ${phaseA.requests}; ` +
+        `keys past max-age: p99 ${phaseB.p99Ms.toFixed(0)} ms, ${phaseB.waited}/${phaseB.requests} waited on a refresh` +
+        `${result.shed > 0 ? ` (and ${result.shed} requests not sent: all ${MAX_IN_FLIGHT} in flight were waiting)` : ''}; slowest request ${maxLatencyMs.toFixed(0)} ms`,
+    };
   } finally {
-    await idp.close();
+    await scope.close();
   }
 }

@@ -76,6 +76,8 @@ export interface LoadRun {
   elapsed(): number;
   /** Resolves when the duration is over and every request has settled. */
   readonly done: Promise<LoadResult>;
+  /** Ends the run early (a scenario that failed half-way); resolves like `done`, never rejects. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -93,6 +95,7 @@ export function startLoad(options: LoadOptions): LoadRun {
   let inFlight = 0;
   let shed = 0;
   let skipped = 0;
+  let stopped = false;
 
   const send = async (index: number, shot: Shot): Promise<void> => {
     const slot = index % targets.length;
@@ -126,7 +129,7 @@ export function startLoad(options: LoadOptions): LoadRun {
     const pending = new Set<Promise<void>>();
     let sent = 0;
     try {
-      while (elapsed() < durationMs) {
+      while (!stopped && elapsed() < durationMs) {
         const due = Math.floor((elapsed() * ratePerSec) / 1000);
         // Open loop with a bounded backlog: a stalled service cannot make the run burst later.
         const backlogCap = Math.ceil(ratePerSec / 4);
@@ -160,7 +163,11 @@ export function startLoad(options: LoadOptions): LoadRun {
   const done = run();
   // Whoever awaits `done` sees a failure; this only keeps it from counting as unhandled meanwhile.
   done.catch(() => undefined);
-  return { startedAt: started, elapsed, done };
+  const stop = async () => {
+    stopped = true;
+    await done.catch(() => undefined);
+  };
+  return { startedAt: started, elapsed, done, stop };
 }
 
 function errorCode(text: string): string | undefined {

@@ -72,7 +72,8 @@ export class TokenPool {
 
   private async refill(): Promise<void> {
     while (this.running) {
-      await sleep(this.options.refillMs);
+      // Unref'd: a pool nobody stopped cannot keep the test process alive.
+      await sleep(this.options.refillMs, undefined, { ref: false });
       if (this.running) await this.add();
     }
   }
