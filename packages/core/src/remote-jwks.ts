@@ -76,9 +76,15 @@ export class RemoteJwksSource implements KeySource {
       await this.refreshNow(now, signal);
       set = this.keySet as KeySet;
     } else if (now >= set.expiresAt) {
-      // Past max-age: wait for the refresh so a key removed meanwhile stops verifying; serve stale if it fails.
-      if (this.mayFetch(now)) await this.refreshNow(now, signal).catch(() => undefined);
-      set = this.usableSet(now) ?? set;
+      if (this.failures > 0) {
+        // Already serving stale: retry in the background. Waiting here would hold every request
+        // for up to the fetch timeout on each retry while the endpoint is slow or down.
+        if (this.mayFetch(now)) this.refreshInBackground();
+      } else {
+        // Past max-age: wait for the refresh so a key removed meanwhile stops verifying; serve stale if it fails.
+        if (this.mayFetch(now)) await this.refreshNow(now, signal).catch(() => undefined);
+        set = this.usableSet(now) ?? set;
+      }
     } else if (now >= set.refreshAt && this.mayFetch(now)) {
       this.refreshInBackground();
     }
