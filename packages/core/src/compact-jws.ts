@@ -38,12 +38,13 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
  * bits of the last character are zero), so one token has exactly one encoding.
  */
 function decodePart(part: string, what: string): Buffer {
-  if (!B64URL.test(part) || part.length % 4 === 1) {
-    throw new TokenError('ERR_TOKEN_MALFORMED', `Token ${what} is not valid base64url; send the token exactly as issued.`);
-  }
   const bytes = Buffer.from(part, 'base64url');
+  // The round trip alone is the strict check: Node's decoder skips or maps characters outside the
+  // base64url alphabet ('+', '/', '=', whitespace) and ignores non-zero trailing bits, and the
+  // canonical re-encoding then differs. The regex only picks the error message, off the hot path.
   if (bytes.toString('base64url') !== part) {
-    throw new TokenError('ERR_TOKEN_MALFORMED', `Token ${what} is not canonical base64url; send the token exactly as issued.`);
+    const invalid = !B64URL.test(part) || part.length % 4 === 1;
+    throw new TokenError('ERR_TOKEN_MALFORMED', invalid ? `Token ${what} is not valid base64url; send the token exactly as issued.` : `Token ${what} is not canonical base64url; send the token exactly as issued.`);
   }
   return bytes;
 }
@@ -69,7 +70,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * three non-empty base64url parts with JSON-object header and payload, a
  * string `alg`, a string `kid` if present, no `crit` and no `b64`.
  */
-export function decodeCompactJws(token: unknown, maxBytes: number): DecodedJws {
+export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map<string, ProtectedHeader>): DecodedJws {
   if (typeof token !== 'string' || token.length === 0) {
     throw new TokenError('ERR_TOKEN_MALFORMED', 'Token must be a non-empty string.');
   }
@@ -87,6 +88,30 @@ export function decodeCompactJws(token: unknown, maxBytes: number): DecodedJws {
   if (payloadPart.length === 0) throw new TokenError('ERR_TOKEN_MALFORMED', 'Token payload is empty.');
   if (signaturePart.length === 0) throw new TokenError('ERR_TOKEN_MALFORMED', 'Token has no signature; unsigned tokens are never accepted.');
 
+  // Tokens of one issuer share a handful of header strings: each is decoded and checked once.
+  let header = headers?.get(headerPart);
+  if (header === undefined) {
+    header = decodeHeader(headerPart);
+    if (headers !== undefined) {
+      if (headers.size >= MAX_REMEMBERED_HEADERS) headers.clear();
+      headers.set(headerPart, header);
+    }
+  }
+  const payload = parseJsonObject(decodePart(payloadPart, 'payload'), 'payload');
+  const signature = decodePart(signaturePart, 'signature');
+  return {
+    header,
+    payload: payload as JwtClaims,
+    signingInput: token.slice(0, second),
+    signature,
+  };
+}
+
+/** Bound of the per-verifier header memo: issuers use a few; random headers only cost a clear now and then. */
+const MAX_REMEMBERED_HEADERS = 64;
+
+/** Decodes and checks a header part. The result is frozen: one object serves every token with that header. */
+function decodeHeader(headerPart: string): ProtectedHeader {
   const header = parseJsonObject(decodePart(headerPart, 'header'), 'header');
   if (typeof header.alg !== 'string' || header.alg.length === 0) {
     throw new TokenError('ERR_TOKEN_MALFORMED', 'Token header has no "alg" string.');
@@ -102,12 +127,5 @@ export function decodeCompactJws(token: unknown, maxBytes: number): DecodedJws {
   if (header.crit !== undefined || header.b64 !== undefined) {
     throw new TokenError('ERR_TOKEN_CRIT_UNSUPPORTED', 'Token header uses "crit" or "b64" extensions, which are not supported.');
   }
-  const payload = parseJsonObject(decodePart(payloadPart, 'payload'), 'payload');
-  const signature = decodePart(signaturePart, 'signature');
-  return {
-    header: header as ProtectedHeader,
-    payload: payload as JwtClaims,
-    signingInput: token.slice(0, second),
-    signature,
-  };
+  return Object.freeze(header) as ProtectedHeader;
 }

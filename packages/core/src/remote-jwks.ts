@@ -120,6 +120,13 @@ export class RemoteJwksSource implements KeySource {
     return candidates;
   }
 
+  keysNow(alg: Algorithm, kid: string | undefined): readonly VerificationKey[] | undefined {
+    const set = this.keySet;
+    // Only a set inside its freshness window, with no failed refresh: anything else needs getKeys' decisions.
+    if (set === null || this.failures > 0 || this.deps.clock() >= set.refreshAt) return undefined;
+    return this.lookup(set, alg, kid) ?? undefined;
+  }
+
   hasKey(key: VerificationKey): boolean {
     const set = this.usableSet(this.deps.clock());
     return set !== null && set.members.has(key);

@@ -20,10 +20,19 @@ export class SecretKeySource implements KeySource {
   }
 
   async getKeys(): Promise<readonly VerificationKey[]> {
+    this.checkOpen();
+    return this.keys;
+  }
+
+  /** Throws once the HS256 migration window has ended (`notAfter`). */
+  checkOpen(): void {
     if (this.notAfterMs !== null && this.clock() > this.notAfterMs) {
       throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `HS256 is no longer accepted: the migration window ended at ${new Date(this.notAfterMs).toISOString()}. Obtain an RS256 token.`);
     }
-    return this.keys;
+  }
+
+  keysNow(): readonly VerificationKey[] | undefined {
+    return this.notAfterMs !== null && this.clock() > this.notAfterMs ? undefined : this.keys;
   }
 
   hasKey(key: VerificationKey): boolean {

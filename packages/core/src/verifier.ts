@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Algorithm } from './algorithms.js';
 import { isSupportedAlgorithm } from './algorithms.js';
 import { checkClaims } from './claims.js';
-import { decodeCompactJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
+import { decodeCompactJws, type DecodedJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
 import { AlgorithmError, ClaimError, KeysUnavailableError, TokenError, isTollgateError, type AnyTollgateError } from './errors.js';
 import { EventHub, type VerifierEventName, type VerifierListener } from './events.js';
 import { createHttpFetcher, type JsonFetcher } from './http-fetcher.js';
@@ -61,6 +61,8 @@ interface Tenant {
 
 interface CacheEntry {
   readonly result: VerifiedToken;
+  /** What a hit returns, built once. */
+  readonly hit: VerifiedToken;
   readonly key: VerificationKey;
   readonly tenant: Tenant;
   readonly expMs: number;
@@ -90,6 +92,7 @@ class TollgateVerifier implements Verifier {
   private readonly cache: LRUCache<string, CacheEntry> | null;
   private readonly clock: () => number;
   private readonly maxTokenBytes: number;
+  private readonly headers = new Map<string, ProtectedHeader>();
   private closed = false;
 
   constructor(options: VerifierOptions) {
@@ -118,8 +121,14 @@ class TollgateVerifier implements Verifier {
   async verify<C extends JwtClaims = JwtClaims>(token: string, options?: VerifyCallOptions): Promise<VerifiedToken<C>> {
     try {
       if (this.closed) throw new KeysUnavailableError('ERR_VERIFIER_CLOSED', 'The verifier was closed; create a new one.');
-      const cached = this.cache === null ? undefined : await this.fromCache(token);
-      const result = cached ?? (await this.verifyFresh(token, options?.signal));
+      // The steps below return plain values when nothing needs waiting for (fresh keys, no custom
+      // check), and promises otherwise: each await costs a turn of the microtask queue per request.
+      let result = this.cache === null ? undefined : this.fromCache(token);
+      if (result instanceof Promise) result = await result;
+      if (result === undefined) {
+        const fresh = this.verifyFresh(token, options?.signal);
+        result = fresh instanceof Promise ? await fresh : fresh;
+      }
       this.accepted(result);
       return result as VerifiedToken<C>;
     } catch (error) {
@@ -127,7 +136,7 @@ class TollgateVerifier implements Verifier {
     }
   }
 
-  private async fromCache(token: string): Promise<VerifiedToken | undefined> {
+  private fromCache(token: string): VerifiedToken | undefined | Promise<VerifiedToken | undefined> {
     const cache = this.cache as LRUCache<string, CacheEntry>;
     const entry = cache.get(token);
     if (entry === undefined) return undefined;
@@ -138,25 +147,36 @@ class TollgateVerifier implements Verifier {
       return undefined;
     }
     // Time-based rules (nbf, max age) and the HS256 end date still apply on a hit.
-    if (entry.key.source === 'secret') await (source as SecretKeySource).getKeys();
+    if (entry.key.source === 'secret') (source as SecretKeySource).checkOpen();
     const { claims, header } = entry.result;
     checkClaims(header, claims, entry.tenant.config.policy, now / 1000);
-    await this.customCheck(entry.tenant, claims, header);
-    this.recorder.tokenCacheHits++;
-    return { ...entry.result, cached: true };
+    if (entry.tenant.config.policy.checkClaims === undefined) {
+      this.recorder.tokenCacheHits++;
+      return entry.hit;
+    }
+    return this.customCheck(entry.tenant, claims, header).then(() => {
+      this.recorder.tokenCacheHits++;
+      return entry.hit;
+    });
   }
 
-  private async verifyFresh(token: string, signal: AbortSignal | undefined): Promise<VerifiedToken> {
-    const { header, payload, signingInput, signature } = decodeCompactJws(token, this.maxTokenBytes);
-    const tenant = this.selectTenant(payload);
-    const alg = header.alg;
+  private verifyFresh(token: string, signal: AbortSignal | undefined): VerifiedToken | Promise<VerifiedToken> {
+    const decoded = decodeCompactJws(token, this.maxTokenBytes, this.headers);
+    const tenant = this.selectTenant(decoded.payload);
+    const alg = decoded.header.alg;
     if (!isSupportedAlgorithm(alg) || !tenant.config.algorithms.has(alg)) {
       throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `Token algorithm ${JSON.stringify(alg.slice(0, 20))} is not allowed for this issuer.`);
     }
     // The alg alone picks the key kind: HS256 only ever meets secrets, asymmetric algs only JWKS keys.
     const source: KeySource | null = alg === 'HS256' ? tenant.secrets : tenant.jwks;
     if (source === null) throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `No keys are configured for ${alg}.`);
-    const candidates = await source.getKeys(alg, header.kid, signal);
+    const candidates = source.keysNow(alg, decoded.header.kid);
+    if (candidates !== undefined) return this.checkAndStore(token, decoded, tenant, alg, candidates);
+    return source.getKeys(alg, decoded.header.kid, signal).then((keys) => this.checkAndStore(token, decoded, tenant, alg, keys));
+  }
+
+  private checkAndStore(token: string, decoded: DecodedJws, tenant: Tenant, alg: Algorithm, candidates: readonly VerificationKey[]): VerifiedToken | Promise<VerifiedToken> {
+    const { header, payload, signingInput, signature } = decoded;
     let key: VerificationKey | undefined;
     for (const candidate of candidates) {
       if (candidate.verify(alg, signingInput, signature)) {
@@ -165,15 +185,18 @@ class TollgateVerifier implements Verifier {
       }
     }
     if (key === undefined) throw new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'Token signature does not verify; the token was altered or signed by another key.');
-    const now = this.clock();
-    checkClaims(header, payload, tenant.config.policy, now / 1000);
-    await this.customCheck(tenant, payload, header);
-    const result: VerifiedToken = { claims: payload, header, alg, kid: header.kid, keySource: key.source, issuer: tenant.config.id, cached: false };
-    if (this.cache !== null) {
-      const expMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
-      this.cache.set(token, { result, key, tenant, expMs });
-    }
-    return result;
+    checkClaims(header, payload, tenant.config.policy, this.clock() / 1000);
+    const verified = key;
+    const store = (): VerifiedToken => {
+      const result: VerifiedToken = { claims: payload, header, alg, kid: header.kid, keySource: verified.source, issuer: tenant.config.id, cached: false };
+      if (this.cache !== null) {
+        const expMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
+        this.cache.set(token, { result, hit: { ...result, cached: true }, key: verified, tenant, expMs });
+      }
+      return result;
+    };
+    if (tenant.config.policy.checkClaims === undefined) return store();
+    return this.customCheck(tenant, payload, header).then(store);
   }
 
   private selectTenant(payload: JwtClaims): Tenant {
