@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Issuer } from '@tollgate/issuer';
 import { startIssuer } from '../../support/issuer.js';
-import { startLoad, type LoadRun, type Shot } from '../support/load.js';
+import { startLoad, type LoadRun, type LoadTarget, type Shot } from '../support/load.js';
 import type { LoadSummary } from '../support/metrics.js';
 import { startServices } from '../support/services.js';
 import { mintLegit, TokenPool } from '../support/tokens.js';
@@ -36,6 +36,16 @@ export class Scope {
   add<T>(value: T, close: (value: T) => Promise<unknown>): T {
     this.closers.push(() => close(value));
     return value;
+  }
+
+  /** A token pool of `size` tokens, refilled every 100 ms, stopped with the scope; start it yourself. */
+  pool(mint: () => Promise<string>, { maxAgeMs = 60_000, size = 16 }: { maxAgeMs?: number; size?: number } = {}): TokenPool {
+    return this.add(new TokenPool(mint, { size, refillMs: 100, maxAgeMs }), (p) => p.stop());
+  }
+
+  /** Load over `targets` at the suite's rate and in-flight cap, stopped with the scope. */
+  load(targets: readonly LoadTarget[], durationMs: number, next: (elapsedMs: number) => Shot | undefined): LoadRun {
+    return this.add(startLoad({ targets, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs, next }), (l) => l.stop());
   }
 
   /** Closes everything, newest first; a failing close does not stop the others. */

@@ -10,11 +10,11 @@
 // The other 60 % are legitimate RS256 and HS256 tokens. Every hostile request must get a clean
 // 4xx; the random kids may cost each service at most one JWKS fetch per 1 s cooldown.
 import { startIssuer } from '../../support/issuer.js';
-import { startLoad, type Sample } from '../support/load.js';
+import type { Sample } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
-import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
-import { HS256_SECRET, jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, type ScenarioReport } from './common.js';
+import { Attacker, mintLegit } from '../support/tokens.js';
+import { HS256_SECRET, jwksRequests, legit, Scope, type ScenarioReport } from './common.js';
 
 export const FLOOD_COOLDOWN_MS = 1_000;
 export const FLOOD_DURATION_MS = 15_000;
@@ -47,26 +47,17 @@ export async function runFlood(): Promise<FloodReport> {
     );
     await services.warm();
     idp.issuer.resetStats();
-    const rs256 = scope.add(new TokenPool(() => mintLegit(idp.issuer, { alg: 'RS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
-    const hs256 = scope.add(new TokenPool(() => mintLegit(idp.issuer, { alg: 'HS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    const rs256 = scope.pool(() => mintLegit(idp.issuer, { alg: 'RS256' }));
+    const hs256 = scope.pool(() => mintLegit(idp.issuer, { alg: 'HS256' }));
     await rs256.start();
     await hs256.start();
     const attacker = await Attacker.against(idp.issuer);
     let turn = 0;
-    const load = scope.add(
-      startLoad({
-        targets: services.list,
-        ratePerSec: RATE_PER_SEC,
-        maxInFlight: MAX_IN_FLIGHT,
-        durationMs: FLOOD_DURATION_MS,
-        next: () => {
-          const slot = turn++ % 5;
-          if (slot < 2) return attacker.next();
-          return slot === 2 ? legit(hs256, 'legit-hs256') : legit(rs256, 'legit-rs256');
-        },
-      }),
-      (l) => l.stop(),
-    );
+    const load = scope.load(services.list, FLOOD_DURATION_MS, () => {
+      const slot = turn++ % 5;
+      if (slot < 2) return attacker.next();
+      return slot === 2 ? legit(hs256, 'legit-hs256') : legit(rs256, 'legit-rs256');
+    });
     const result = await load.done;
     await Promise.all([rs256.stop(), hs256.stop()]);
     const hostile = result.samples.filter((s) => s.expect === 'refuse');

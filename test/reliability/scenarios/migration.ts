@@ -16,8 +16,8 @@ import { startIssuer } from '../../support/issuer.js';
 import { startLoad, type Sample, type Shot } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
-import { mintLegit, TokenPool } from '../support/tokens.js';
-import { HS256_SECRET, jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, until, type ScenarioReport } from './common.js';
+import { mintLegit } from '../support/tokens.js';
+import { HS256_SECRET, jwksRequests, legit, Scope, until, type ScenarioReport } from './common.js';
 
 const SWITCH_AT_MS = 3_000;
 /** The end date is fixed before the services start; the load must begin at least this long before it. */
@@ -53,9 +53,9 @@ export async function runMigration(): Promise<MigrationReport> {
     );
     await services.warm();
     idp.issuer.resetStats();
-    const hs256 = scope.add(new TokenPool(() => mintLegit(idp.issuer, { alg: 'HS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    const hs256 = scope.pool(() => mintLegit(idp.issuer, { alg: 'HS256' }));
     await hs256.start();
-    const rs256 = scope.add(new TokenPool(() => mintLegit(idp.issuer, { alg: 'RS256' }), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    const rs256 = scope.pool(() => mintLegit(idp.issuer, { alg: 'RS256' }));
     let switched = false;
 
     const startedAt = Date.now();
@@ -70,7 +70,7 @@ export async function runMigration(): Promise<MigrationReport> {
       if (now <= cutoff + QUIET_MS) return undefined;
       return { kind: 'hs256-after-cutoff', expect: 'refuse', authorization: `Bearer ${hs256.any()}` };
     };
-    const load = scope.add(startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs, next }), (l) => l.stop());
+    const load = scope.load(services.list, durationMs, next);
     await until(load, SWITCH_AT_MS);
     await idp.issuer.setAlgorithm('RS256');
     await hs256.stop(); // the issuer signs no more HS256; tokens already issued stay in use

@@ -19,11 +19,11 @@
 // and does not have the kid).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startIssuer } from '../../support/issuer.js';
-import { startLoad, type Sample } from '../support/load.js';
+import type { Sample } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures, type ServiceName } from '../support/services.js';
-import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, relisten, until, type ScenarioReport } from './common.js';
+import { Attacker, mintLegit } from '../support/tokens.js';
+import { jwksRequests, legit, Scope, relisten, until, type ScenarioReport } from './common.js';
 
 const STOP_AT = 2_000;
 const STATUS500_AT = 9_000;
@@ -64,19 +64,12 @@ export async function runOutage(): Promise<OutageReport> {
     );
     await services.warm();
     idp.issuer.resetStats();
-    const pool = scope.add(new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    const pool = scope.pool(() => mintLegit(idp.issuer));
     await pool.start();
     const attacker = await Attacker.against(idp.issuer);
     let turn = 0;
-    const load = scope.add(
-      startLoad({
-        targets: services.list,
-        ratePerSec: RATE_PER_SEC,
-        maxInFlight: MAX_IN_FLIGHT,
-        durationMs: DURATION_MS,
-        next: () => (turn++ % 5 === 4 ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` } : legit(pool)),
-      }),
-      (l) => l.stop(),
+    const load = scope.load(services.list, DURATION_MS, () =>
+      turn++ % 5 === 4 ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` } : legit(pool),
     );
 
     await until(load, STOP_AT);

@@ -15,11 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifierOptions } from '@tollgate/core';
 import { startIssuer } from '../../support/issuer.js';
-import { startLoad, type Sample, type Shot } from '../support/load.js';
+import type { Sample, Shot } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
-import { mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, relisten, Scope, until, type ScenarioReport } from './common.js';
+import type { TokenPool } from '../support/tokens.js';
+import { mintLegit } from '../support/tokens.js';
+import { jwksRequests, legit, relisten, Scope, until, type ScenarioReport } from './common.js';
 
 const CLOSE_AT = 4_000;
 const RESTART_AT = 5_000;
@@ -53,12 +54,12 @@ export async function runRestart(): Promise<RestartReport> {
     const services = scope.add(await startServices(options), (s) => s.close());
     await services.warm();
     first.issuer.resetStats();
-    const before = scope.add(new TokenPool(() => mintLegit(first.issuer), { size: 32, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    const before = scope.pool(() => mintLegit(first.issuer), { size: 32 });
     await before.start();
     let after: TokenPool | undefined = undefined; // set once the new process signs
     let turn = 0;
     const next = (): Shot | undefined => (after !== undefined && turn++ % 2 === 0 ? legit(after, 'post-restart') : legit(before, 'pre-restart'));
-    const load = scope.add(startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: DURATION_MS, next }), (l) => l.stop());
+    const load = scope.load(services.list, DURATION_MS, next);
 
     await until(load, CLOSE_AT);
     await before.stop();
@@ -69,7 +70,7 @@ export async function runRestart(): Promise<RestartReport> {
     await until(load, RESTART_AT);
     const second = scope.add(await relisten(() => startIssuer({ ...settings, port })), (i) => i.close());
     const restartedAt = load.elapsed();
-    const afterPool = scope.add(new TokenPool(() => mintLegit(second.issuer), { size: 16, refillMs: 100, maxAgeMs: 1_500 }), (p) => p.stop());
+    const afterPool = scope.pool(() => mintLegit(second.issuer), { maxAgeMs: 1_500 });
     await afterPool.start();
     after = afterPool;
     const result = await load.done;
@@ -79,10 +80,7 @@ export async function runRestart(): Promise<RestartReport> {
     // Verifiers that never met the first process.
     const cold = scope.add(await startServices(options), (s) => s.close());
     await cold.warm();
-    const coldLoad = scope.add(
-      startLoad({ targets: cold.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: COLD_DURATION_MS, next: () => legit(before, 'pre-restart-cold') }),
-      (l) => l.stop(),
-    );
+    const coldLoad = scope.load(cold.list, COLD_DURATION_MS, () => legit(before, 'pre-restart-cold'));
     const coldSamples = (await coldLoad.done).samples;
     const samples: Sample[] = [...result.samples, ...coldSamples];
 

@@ -10,11 +10,10 @@
 // sent: only a request stuck that long could meet a removed key (and the client gives up at 10 s).
 // That margin matters on a starved machine, where one RSA key generation has taken seconds.
 import { startIssuer } from '../../support/issuer.js';
-import { startLoad } from '../support/load.js';
 import { summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
-import { mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, until, type ScenarioReport } from './common.js';
+import { mintLegit } from '../support/tokens.js';
+import { jwksRequests, legit, Scope, until, type ScenarioReport } from './common.js';
 
 const HOUR = 3_600_000;
 const DURATION_MS = 15_000;
@@ -51,12 +50,9 @@ export async function runRotation(): Promise<RotationReport> {
     );
     await services.warm();
     idp.issuer.resetStats();
-    const pool = scope.add(new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 1_500 }), (p) => p.stop());
+    const pool = scope.pool(() => mintLegit(idp.issuer), { maxAgeMs: 1_500 });
     await pool.start();
-    const load = scope.add(
-      startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: DURATION_MS, next: () => legit(pool) }),
-      (l) => l.stop(),
-    );
+    const load = scope.load(services.list, DURATION_MS, () => legit(pool));
     const rotatedAt: number[] = [];
     for (let at = ROTATE_EVERY_MS; at <= DURATION_MS - ROTATE_EVERY_MS; at += ROTATE_EVERY_MS) {
       await until(load, at);

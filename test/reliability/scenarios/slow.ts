@@ -14,11 +14,10 @@
 // 10 % of the traffic carries an unknown kid, which must wait for a fetch: it, too, must come
 // back within the timeout (503 while the endpoint is slow, 401 when it answers).
 import { startIssuer } from '../../support/issuer.js';
-import { startLoad } from '../support/load.js';
 import { percentile, summarize } from '../support/metrics.js';
 import { startServices, traceFailures } from '../support/services.js';
-import { Attacker, mintLegit, TokenPool } from '../support/tokens.js';
-import { jwksRequests, legit, MAX_IN_FLIGHT, RATE_PER_SEC, Scope, until, type ScenarioReport } from './common.js';
+import { Attacker, mintLegit } from '../support/tokens.js';
+import { jwksRequests, legit, MAX_IN_FLIGHT, Scope, until, type ScenarioReport } from './common.js';
 
 export const SLOW_HEADERS_TIMEOUT_MS = 2_000;
 const SLOW_DELAY_MS = 4_000;
@@ -66,19 +65,12 @@ export async function runSlow(): Promise<SlowReport> {
     await services.warm();
     const keysFetchedAt = Date.now();
     idp.issuer.resetStats();
-    const pool = scope.add(new TokenPool(() => mintLegit(idp.issuer), { size: 16, refillMs: 100, maxAgeMs: 60_000 }), (p) => p.stop());
+    const pool = scope.pool(() => mintLegit(idp.issuer));
     await pool.start();
     const attacker = await Attacker.against(idp.issuer);
     let turn = 0;
-    const load = scope.add(
-      startLoad({
-        targets: services.list,
-        ratePerSec: RATE_PER_SEC,
-        maxInFlight: MAX_IN_FLIGHT,
-        durationMs: DURATION_MS,
-        next: () => (turn++ % 10 === 9 ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` } : legit(pool)),
-      }),
-      (l) => l.stop(),
+    const load = scope.load(services.list, DURATION_MS, () =>
+      turn++ % 10 === 9 ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` } : legit(pool),
     );
     const loadStartedAt = Date.now() - load.elapsed();
     await until(load, SLOW_FROM);
