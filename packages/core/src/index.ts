@@ -38,3 +38,5 @@ export type { AuthCheck } from './guards.js';
 export { optionsFromEnv, ENVIRONMENT_VARIABLES } from './env.js';
 export { authenticate, toVerifier, DEFAULT_REALM } from './authenticate.js';
 export type { AuthenticateOptions, VerifierSource } from './authenticate.js';
+export { resolveAdapterOptions } from './adapter-options.js';
+export type { AdapterOptions, ResolvedAdapterOptions } from './adapter-options.js';

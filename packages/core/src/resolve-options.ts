@@ -82,15 +82,18 @@ export const VERIFIER_DEFAULTS = Object.freeze({
 export const MIN_HS256_SECRET_BYTES = 32;
 
 /** Collects every problem so one start-up error lists them all. */
-class Problems {
+export class Problems {
   readonly list: { option: string; message: string }[] = [];
-  add(option: string, message: string): void {
-    this.list.push({ option, message });
+  private readonly options: string[] = [];
+  /** Records a problem with `option`; `related` are further options the same problem involves. */
+  add(option: string, message: string, ...related: string[]): void {
+    this.list.push({ option: [option, ...related].join(', '), message });
+    this.options.push(option, ...related);
   }
-  throwIfAny(): void {
+  throwIfAny(title = 'Invalid tollgate configuration'): void {
     if (this.list.length === 0) return;
     const lines = this.list.map((p) => `  - ${p.option}: ${p.message}`).join('\n');
-    throw new ConfigError(`Invalid tollgate configuration:\n${lines}`, this.list.map((p) => p.option));
+    throw new ConfigError(`${title}:\n${lines}`, this.options);
   }
 }
 

@@ -1,7 +1,7 @@
-import { authenticate, ConfigError, DEFAULT_REALM, requestParts, toVerifier, type AuthenticateOptions, type Verifier, type VerifierSource } from '@tollgate/core';
+import { authenticate, requestParts, resolveAdapterOptions, toVerifier, type Verifier, type VerifierSource } from '@tollgate/core';
 import type { RequestHandler } from 'express';
-import { handleError, setResponder, type Responder } from './errors.js';
-import type { VerifyOptions } from './types.js';
+import { handleError, setResponder } from './errors.js';
+import type { ErrorHandler, VerifyOptions } from './types.js';
 
 /** The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it). */
 export type VerifyMiddleware = RequestHandler & { readonly verifier: Verifier };
@@ -20,15 +20,14 @@ export type VerifyMiddleware = RequestHandler & { readonly verifier: Verifier };
  * app.use('/public', verify(verifier, { credentialsOptional: true }));
  */
 export function verify(source?: VerifierSource, options: VerifyOptions = {}): VerifyMiddleware {
-  const responder = resolveResponder(options);
+  const resolved = resolveAdapterOptions<ErrorHandler>(options, 'verify()', '(err, req, res, next)');
   const verifier = toVerifier(source);
-  const auth: AuthenticateOptions = { credentialsOptional: options.credentialsOptional === true, locations: options.locations, realm: responder.realm };
 
   const tollgate: RequestHandler = function tollgate(req, res, next) {
-    setResponder(req, responder);
+    setResponder(req, resolved);
     const parts = requestParts(req, req.originalUrl);
     // Settled with callbacks, not returned: Express 4 ignores a returned promise and a rejection would go unhandled.
-    authenticate(verifier, parts, auth).then(
+    authenticate(verifier, parts, resolved).then(
       (result) => {
         if (result !== undefined) req.auth = result;
         next();
@@ -37,13 +36,4 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
     );
   };
   return Object.defineProperty(tollgate, 'verifier', { value: verifier, enumerable: true }) as VerifyMiddleware;
-}
-
-function resolveResponder(options: VerifyOptions): Responder {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('verify() options must be an object.', ['options']);
-  const { onError, passErrors = false, realm = DEFAULT_REALM } = options;
-  if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('onError must be a function (err, req, res, next).', ['onError']);
-  if (onError !== undefined && passErrors) throw new ConfigError('onError and passErrors are both set; onError already decides what happens to errors.', ['onError', 'passErrors']);
-  if (typeof realm !== 'string') throw new ConfigError('realm must be a string.', ['realm']);
-  return Object.freeze({ realm, passErrors: passErrors === true, onError });
 }

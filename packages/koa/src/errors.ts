@@ -1,13 +1,9 @@
-import { DEFAULT_REALM, errorResponse, isTollgateError, toHttpError } from '@tollgate/core';
+import { DEFAULT_REALM, errorResponse, isTollgateError, toHttpError, type ResolvedAdapterOptions } from '@tollgate/core';
 import type { Context } from 'koa';
 import type { ErrorHandler } from './types.js';
 
 /** How errors are answered; `verify()` leaves its own on the context so later guards answer alike. */
-export interface Responder {
-  readonly realm: string;
-  readonly passErrors: boolean;
-  readonly onError: ErrorHandler | undefined;
-}
+export type Responder = Pick<ResolvedAdapterOptions<ErrorHandler>, 'realm' | 'passErrors' | 'onError'>;
 
 // Symbol.for, not Symbol(): a guard from a second copy of this package (ESM + CJS) still finds it.
 const RESPONDER = Symbol.for('tollgate.koa.responder');

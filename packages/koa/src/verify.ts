@@ -1,7 +1,7 @@
-import { authenticate, ConfigError, DEFAULT_REALM, requestParts, toVerifier, type AuthenticateOptions, type VerifiedToken, type Verifier, type VerifierSource } from '@tollgate/core';
+import { authenticate, requestParts, resolveAdapterOptions, toVerifier, type VerifiedToken, type Verifier, type VerifierSource } from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
-import { handleError, setResponder, type Responder } from './errors.js';
-import type { TollgateState, VerifyOptions } from './types.js';
+import { handleError, setResponder } from './errors.js';
+import type { ErrorHandler, TollgateState, VerifyOptions } from './types.js';
 
 /** The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it). */
 export type VerifyMiddleware = Middleware<TollgateState> & { readonly verifier: Verifier };
@@ -20,15 +20,14 @@ export type VerifyMiddleware = Middleware<TollgateState> & { readonly verifier: 
  * router.use(verify(verifier, { credentialsOptional: true }));
  */
 export function verify(source?: VerifierSource, options: VerifyOptions = {}): VerifyMiddleware {
-  const responder = resolveResponder(options);
+  const resolved = resolveAdapterOptions<ErrorHandler>(options, 'verify()', '(err, ctx)');
   const verifier = toVerifier(source);
-  const auth: AuthenticateOptions = { credentialsOptional: options.credentialsOptional === true, locations: options.locations, realm: responder.realm };
 
   async function tollgate(ctx: Context, next: Next): Promise<void> {
-    setResponder(ctx, responder);
+    setResponder(ctx, resolved);
     let result: VerifiedToken | undefined;
     try {
-      result = await authenticate(verifier, requestParts(ctx.req, ctx.originalUrl), auth);
+      result = await authenticate(verifier, requestParts(ctx.req, ctx.originalUrl), resolved);
     } catch (error) {
       await handleError(error, ctx);
       return;
@@ -38,13 +37,4 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
     await next();
   }
   return Object.defineProperty(tollgate, 'verifier', { value: verifier, enumerable: true }) as VerifyMiddleware;
-}
-
-function resolveResponder(options: VerifyOptions): Responder {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('verify() options must be an object.', ['options']);
-  const { onError, passErrors = false, realm = DEFAULT_REALM } = options;
-  if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('onError must be a function (err, ctx).', ['onError']);
-  if (onError !== undefined && passErrors) throw new ConfigError('onError and passErrors are both set; onError already decides what happens to errors.', ['onError', 'passErrors']);
-  if (typeof realm !== 'string') throw new ConfigError('realm must be a string.', ['realm']);
-  return Object.freeze({ realm, passErrors: passErrors === true, onError });
 }

@@ -1,4 +1,4 @@
-import { ConfigError, type TokenLocations, type Verifier, type VerifierOptions } from '@tollgate/core';
+import { ConfigError, resolveAdapterOptions, type TokenLocations, type Verifier, type VerifierOptions } from '@tollgate/core';
 
 /**
  * Options of `TollgateModule.forRoot()` / the factory of `forRootAsync()`.
@@ -60,5 +60,7 @@ export function checkModuleOptions(options: unknown): TollgateModuleOptions {
       unknown,
     );
   }
+  // The same checks as the Express and Koa adapters: realm, credentialsOptional, locations.
+  resolveAdapterOptions(options, 'TollgateModule', '');
   return options as TollgateModuleOptions;
 }

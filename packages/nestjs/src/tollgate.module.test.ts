@@ -47,6 +47,14 @@ describe('TollgateModule', () => {
     expect((error as ConfigError).message).toMatch(/Verifier options go under `verifier`/);
   });
 
+  it('checks realm, credentialsOptional and locations like the other adapters, listing every problem', async () => {
+    const bad = { verifier: UNREACHABLE, realm: 7, credentialsOptional: 'yes', locations: { cookie: '' } } as unknown as TollgateModuleOptions;
+    const error = await compile(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).options).toEqual(['credentialsOptional', 'realm', 'locations.cookie']);
+    expect((error as ConfigError).message).toMatch(/^Invalid TollgateModule options:/);
+  });
+
   it('fails at start-up on verifier options that cannot work', async () => {
     await expect(compile({ verifier: { ...UNREACHABLE, algorithms: ['HS256'], hs256: { secrets: ['short'] } } })).rejects.toBeInstanceOf(ConfigError);
   });
