@@ -26,13 +26,19 @@ export class SecretKeySource implements KeySource {
 
   /** Throws once the HS256 migration window has ended (`notAfter`). */
   checkOpen(): void {
-    if (this.notAfterMs !== null && this.clock() > this.notAfterMs) {
-      throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `HS256 is no longer accepted: the migration window ended at ${new Date(this.notAfterMs).toISOString()}. Obtain an RS256 token.`);
+    const end = this.endedAt();
+    if (end !== undefined) {
+      throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `HS256 is no longer accepted: the migration window ended at ${new Date(end).toISOString()}. Obtain an RS256 token.`);
     }
   }
 
   keysNow(): readonly VerificationKey[] | undefined {
-    return this.notAfterMs !== null && this.clock() > this.notAfterMs ? undefined : this.keys;
+    return this.endedAt() === undefined ? this.keys : undefined;
+  }
+
+  /** When the HS256 window ended (`notAfter`), if it has; `undefined` while it is open. */
+  private endedAt(): number | undefined {
+    return this.notAfterMs !== null && this.clock() > this.notAfterMs ? this.notAfterMs : undefined;
   }
 
   hasKey(key: VerificationKey): boolean {

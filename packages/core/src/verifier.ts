@@ -60,7 +60,6 @@ interface Tenant {
 }
 
 interface CacheEntry {
-  readonly result: VerifiedToken;
   /** What a hit returns, built once. */
   readonly hit: VerifiedToken;
   readonly key: VerificationKey;
@@ -148,7 +147,7 @@ class TollgateVerifier implements Verifier {
     }
     // Time-based rules (nbf, max age) and the HS256 end date still apply on a hit.
     if (entry.key.source === 'secret') (source as SecretKeySource).checkOpen();
-    const { claims, header } = entry.result;
+    const { claims, header } = entry.hit;
     checkClaims(header, claims, entry.tenant.config.policy, now / 1000);
     if (entry.tenant.config.policy.checkClaims === undefined) {
       this.recorder.tokenCacheHits++;
@@ -191,7 +190,7 @@ class TollgateVerifier implements Verifier {
       const result: VerifiedToken = { claims: payload, header, alg, kid: header.kid, keySource: verified.source, issuer: tenant.config.id, cached: false };
       if (this.cache !== null) {
         const expMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
-        this.cache.set(token, { result, hit: { ...result, cached: true }, key: verified, tenant, expMs });
+        this.cache.set(token, { hit: { ...result, cached: true }, key: verified, tenant, expMs });
       }
       return result;
     };

@@ -1,4 +1,4 @@
-import { DEFAULT_REALM, errorResponse, isTollgateError, toHttpError, type ResolvedAdapterOptions } from '@tollgate/core';
+import { errorResponse, isTollgateError, resolveAdapterOptions, toHttpError, type ResolvedAdapterOptions } from '@tollgate/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorHandler } from './types.js';
 
@@ -7,7 +7,8 @@ export type Responder = Pick<ResolvedAdapterOptions<ErrorHandler>, 'realm' | 'pa
 
 // Symbol.for, not Symbol(): a guard from a second copy of this package (ESM + CJS) still finds it.
 const RESPONDER = Symbol.for('tollgate.express.responder');
-const DEFAULT_RESPONDER: Responder = Object.freeze({ realm: DEFAULT_REALM, passErrors: false, onError: undefined });
+// Guards mounted without verify() before them answer with the defaults.
+const DEFAULT_RESPONDER: Responder = resolveAdapterOptions<ErrorHandler>({}, 'verify()', '(err, req, res, next)');
 
 type WithResponder = Request & { [RESPONDER]?: Responder };
 

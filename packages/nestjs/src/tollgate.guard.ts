@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { authenticate, DEFAULT_REALM, isTollgateError, requireScopes, type AuthCheck, type Verifier } from '@tollgate/core';
+import { authenticate, isTollgateError, requireScopes, resolveAdapterOptions, type AuthCheck, type ResolvedAdapterOptions, type Verifier } from '@tollgate/core';
 import { Public, ScopesMetadata } from './decorators.js';
 import { setResponseHeaders, toHttpException } from './http-exception.js';
 import { TOLLGATE_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
@@ -37,19 +37,23 @@ function scopeCheck(scopes: readonly string[]): AuthCheck {
  */
 @Injectable()
 export class TollgateGuard implements CanActivate {
+  /** realm, credentialsOptional and locations with their defaults, resolved once rather than per request. */
+  private readonly auth: ResolvedAdapterOptions<never>;
+
   constructor(
     @Inject(Reflector) protected readonly reflector: Reflector,
     @Inject(TOLLGATE_VERIFIER) protected readonly verifier: Verifier,
     @Inject(TOLLGATE_OPTIONS) protected readonly options: TollgateModuleOptions,
-  ) {}
+  ) {
+    this.auth = resolveAdapterOptions(options, 'TollgateModule', '');
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.routeRule(context);
     if (rule.public) return true;
     const request = this.getRequest(context);
     try {
-      const { credentialsOptional, locations } = this.options;
-      const auth = await authenticate(this.verifier, tokenRequestParts(request), { credentialsOptional, locations });
+      const auth = await authenticate(this.verifier, tokenRequestParts(request), this.auth);
       request.auth = auth;
       if (rule.check !== undefined) await rule.check(auth);
       return true;
@@ -75,7 +79,7 @@ export class TollgateGuard implements CanActivate {
    */
   protected handleError(error: unknown, context: ExecutionContext): boolean {
     if (!isTollgateError(error)) throw error;
-    const { exception, headers } = toHttpException(error, { realm: this.options.realm ?? DEFAULT_REALM });
+    const { exception, headers } = toHttpException(error, { realm: this.auth.realm });
     setResponseHeaders(this.getResponse(context), headers);
     throw exception;
   }
