@@ -40,3 +40,18 @@ export { authenticate, toVerifier, DEFAULT_REALM } from './authenticate.js';
 export type { AuthenticateOptions, VerifierSource } from './authenticate.js';
 export { resolveAdapterOptions } from './adapter-options.js';
 export type { AdapterOptions, ResolvedAdapterOptions } from './adapter-options.js';
+// Revocation: the check the verifier runs on every verification, and the in-memory list.
+export { RevocationList, isRevocationRule } from './revocation-list.js';
+export type { RevocationListOptions } from './revocation-list.js';
+export { REVOCATION_DEFAULTS, toRevocationRule, revocationRuleId, revokedError } from './revocation.js';
+export type {
+  RevocationCheck,
+  RevocationRule,
+  JtiRevocation,
+  SubjectRevocation,
+  ClientRevocation,
+  RevocationRequest,
+  RevocationSelector,
+  RevocationState,
+  RevocationRuleOptions,
+} from './revocation.js';
