@@ -15,6 +15,7 @@ export default defineConfig({
       '@tollgate/express': pkg('express'),
       '@tollgate/koa': pkg('koa'),
       '@tollgate/nestjs': pkg('nestjs'),
+      '@tollgate/redis': pkg('redis'),
     },
   },
   test: {

@@ -141,14 +141,14 @@ export function toRevocationRule(request: RevocationRequest, nowMs: number, opti
   if ('jti' in request && request.jti !== undefined) {
     const exp = request.exp;
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new TypeError('A "jti" revocation needs the token\'s "exp" (seconds since the epoch), to know how long to keep it.');
-    return { kind: 'jti', jti: checkValue('jti', request.jti), ...optionalIss(request.iss), expiresAtMs: exp * 1000 + margin };
+    return { kind: 'jti', jti: checkValue('jti', request.jti), ...optionalIss(request.iss), expiresAtMs: Math.ceil(exp * 1000 + margin) };
   }
   const subject = 'sub' in request ? request : undefined;
   const client = 'clientId' in request ? request : undefined;
   const { before, lifetimeMs, iss } = (subject ?? client)!;
   if (before !== undefined && (!(before instanceof Date) || !Number.isFinite(before.getTime()))) throw new TypeError('Revocation "before" must be a valid Date.');
-  const issuedBeforeMs = before === undefined ? nowMs : before.getTime();
-  const expiresAtMs = issuedBeforeMs + checkDuration('lifetimeMs', lifetimeMs, checkDuration('ruleLifetimeMs', options.ruleLifetimeMs, REVOCATION_DEFAULTS.ruleLifetimeMs)) + margin;
+  const issuedBeforeMs = Math.ceil(before === undefined ? nowMs : before.getTime());
+  const expiresAtMs = Math.ceil(issuedBeforeMs + checkDuration('lifetimeMs', lifetimeMs, checkDuration('ruleLifetimeMs', options.ruleLifetimeMs, REVOCATION_DEFAULTS.ruleLifetimeMs)) + margin);
   if (subject !== undefined) return { kind: 'sub', sub: checkValue('sub', subject.sub), ...optionalIss(iss), issuedBeforeMs, expiresAtMs };
   return { kind: 'client', clientId: checkValue('clientId', client!.clientId), ...optionalIss(iss), issuedBeforeMs, expiresAtMs };
 }
