@@ -215,17 +215,19 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     clearTimeout(timer);
   }
 
+  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+
   return {
     host: '127.0.0.1',
     port,
     url: `redis://127.0.0.1:${port}`,
     get running() {
-      return child !== undefined && child.exitCode === null && child.signalCode === null;
+      return running();
     },
     stop,
     async start() {
       if (closed) throw new Error('This test Redis server was closed; start a new one.');
-      if (this.running) return;
+      if (running()) return;
       await launch(port);
     },
     async close() {

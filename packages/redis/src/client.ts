@@ -1,20 +1,26 @@
-import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
+import type { RedisClientType } from 'redis';
 import { RedisUnavailableError, type RedisOperation } from './errors.js';
 
-/**
- * A node-redis (`redis` ≥ 5.12) connection you create, configure, connect and close yourself: a
- * single node (`createClient`), Sentinel (`createSentinel`) or Cluster (`createCluster`), with any
- * modules, scripts, RESP version or type mapping. tollgate runs its commands on it and never
- * closes it; for pub/sub it opens its own `duplicate()`, which it does close.
- */
-// The generics are `any` on purpose: an application's client carries its own modules, scripts
-// and RESP version, and every one of them must be accepted.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export type RedisConnection =
-  | RedisClientType<any, any, any, any, any>
-  | RedisClusterType<any, any, any, any, any>
-  | RedisSentinelType<any, any, any, any, any>;
+type AnyClient = RedisClientType<any, any, any, any, any>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * A node-redis (`redis` 5.12 or later) connection you create, configure, connect and close
+ * yourself: a single node (`createClient`), Sentinel (`createSentinel`) or Cluster
+ * (`createCluster`), with any modules, scripts, RESP version or type mapping. tollgate runs its
+ * commands on it and never closes it; for pub/sub it opens its own `duplicate()`, which it closes.
+ *
+ * Typed as the node-redis members tollgate uses (the generic client types are invariant in
+ * their modules, so a union of them would refuse most real clients).
+ */
+export type RedisConnection = Pick<AnyClient, 'set' | 'eval' | 'subscribe' | 'isReady' | 'isOpen'> & {
+  duplicate(...args: never[]): unknown;
+  connect(): Promise<unknown>;
+  destroy(): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+};
 
 type Listener = (message: string, channel: string) => unknown;
 
@@ -28,7 +34,6 @@ export interface Commands {
   set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   subscribe(channel: string, listener: Listener): Promise<void>;
-  unsubscribe(channel: string, listener: Listener): Promise<void>;
   duplicate(overrides?: Record<string, unknown>): Commands;
   connect(): Promise<unknown>;
   close?(): Promise<unknown>;

@@ -59,6 +59,8 @@ export class RedisRevocationMirror implements RevocationCheck {
   private lastError: string | undefined = NOT_SYNCED;
   private note: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the pending check runs (real time, for rescheduling); undefined while one runs. */
+  private dueAt: number | undefined;
   private closed = false;
   private readonly waiters = new Set<() => void>();
   private readonly clock: () => number;
@@ -264,7 +266,10 @@ export class RedisRevocationMirror implements RevocationCheck {
 
   private schedule(delayMs: number): void {
     if (this.closed) return;
+    clearTimeout(this.timer);
+    this.dueAt = Date.now() + delayMs;
     this.timer = setTimeout(() => {
+      this.dueAt = undefined;
       void this.check().finally(() => {
         const base = this.degradedSince === null ? this.checkIntervalMs : this.retryIntervalMs;
         this.schedule(base * (0.8 + Math.random() * 0.4));
@@ -287,6 +292,10 @@ export class RedisRevocationMirror implements RevocationCheck {
 
   private degrade(reason: string): void {
     this.lastError = reason;
-    if (this.degradedSince === null) this.degradedSince = this.clock();
+    if (this.degradedSince !== null) return;
+    this.degradedSince = this.clock();
+    // Retry at the degraded pace now, not when the next routine check falls due. `dueAt` is
+    // undefined while a check runs; that check schedules the next one itself.
+    if (this.dueAt !== undefined && this.dueAt - Date.now() > this.retryIntervalMs) this.schedule(this.retryIntervalMs * (0.8 + Math.random() * 0.4));
   }
 }
