@@ -52,6 +52,7 @@ export class RedisRevocationMirror implements RevocationCheck {
   private subscribed = false;
   private subscribing = false;
   private syncing: Promise<void> | undefined;
+  private resyncAgain = false;
   /** Changes received while a snapshot is being read, replayed onto it. */
   private buffered: RevocationChange[] | undefined;
   private syncedAt: number | null = null;
@@ -214,9 +215,16 @@ export class RedisRevocationMirror implements RevocationCheck {
     if (missed) void this.resync();
   }
 
-  /** Reads the whole list and swaps it in at once, then replays changes that arrived meanwhile. */
+  /**
+   * Reads the whole list and swaps it in at once, then replays changes that arrived meanwhile.
+   * Asked while a read is in flight, it reads once more afterwards: that read may have started
+   * before the event that asked (a resubscription), and would not cover what came before it.
+   */
   private resync(): Promise<void> {
-    if (this.syncing !== undefined) return this.syncing;
+    if (this.syncing !== undefined) {
+      this.resyncAgain = true;
+      return this.syncing;
+    }
     this.buffered = [];
     this.syncing = (async () => {
       try {
@@ -247,6 +255,10 @@ export class RedisRevocationMirror implements RevocationCheck {
         this.degrade(errorText(error));
       } finally {
         this.syncing = undefined;
+        if (this.resyncAgain && !this.closed) {
+          this.resyncAgain = false;
+          void this.resync();
+        }
       }
     })();
     return this.syncing;
