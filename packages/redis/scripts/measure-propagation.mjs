@@ -8,6 +8,7 @@
 //   node packages/redis/scripts/measure-propagation.mjs [--count 300] [--redis-url redis://…]
 import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setImmediate } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { RedisRevocationMirror, RedisRevocations } from '@tollgate/redis';
