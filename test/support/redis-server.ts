@@ -6,11 +6,12 @@
 // Without `redis-server` on PATH, `describeRedis` skips its suite with a message saying how to
 // install it; under CI (`CI=true`) a missing server fails the run instead, so CI cannot go green
 // by skipping.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe } from 'vitest';
 
 /** What to run when `redis-server` is missing (Debian 12 ships Redis 7.0). */
@@ -20,11 +21,11 @@ export const REDIS_START_TIMEOUT_MS = 10_000;
 /** Default bound on a stop (SIGTERM until exit); SIGKILL after it. */
 export const REDIS_STOP_TIMEOUT_MS = 5_000;
 
-/** Path of `redis-server` on PATH, or undefined. */
-export function findRedisServer(): string | undefined {
+/** Path of `redis-server` (or another program, e.g. `redis-cli`) on PATH, or undefined. */
+export function findRedisServer(program = 'redis-server'): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
-    const candidate = join(dir, 'redis-server');
+    const candidate = join(dir, program);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -69,6 +70,8 @@ export interface StartRedisOptions {
   persist?: boolean;
   /** Extra `redis-server` arguments, e.g. `['--maxclients', '50']`. */
   args?: readonly string[];
+  /** Start in cluster mode (a node for {@link startRedisCluster}); its bus port, port + 10000, is kept free too. */
+  cluster?: boolean;
 }
 
 /** A running (or stopped, restartable) `redis-server` owned by one test file. */
@@ -92,15 +95,25 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-async function freePort(): Promise<number> {
+async function listenOn(port: number): Promise<number | undefined> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+  const bound = await new Promise<number | undefined>((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  if (bound !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return bound;
+}
+
+/** A free port; for a cluster node also one whose bus port (port + 10000) is free. */
+async function freePort(withBusPort = false): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await listenOn(0);
+    if (port === undefined) continue;
+    if (!withBusPort) return port;
+    if (port + 10000 <= 65535 && (await listenOn(port + 10000)) !== undefined) return port;
+  }
+  throw new Error('No free port (with a free cluster bus port) found on 127.0.0.1.');
 }
 
 /** One PING over a raw socket: true on `+PONG`. */
@@ -145,6 +158,7 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
   let output = '';
   let closed = false;
 
+  const clustering = options.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] : [];
   const persistence = options.persist
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
     : ['--save', '', '--appendonly', 'no'];
@@ -163,7 +177,8 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
         '--supervised', 'no',
         '--logfile', '',
         '--loglevel', 'warning',
-        '--databases', '1',
+        ...(options.cluster ? [] : ['--databases', '1']),
+        ...clustering,
         ...(options.args ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -192,7 +207,7 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
   // Another process may take the free port between the probe and Redis binding it: try again.
   let port = 0;
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+    port = await freePort(options.cluster === true);
     try {
       await launch(port);
       break;
@@ -237,4 +252,89 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A Redis Cluster of `redis-server` nodes in cluster mode, slots spread over all of them. */
+export interface TestRedisCluster {
+  readonly nodes: readonly TestRedisServer[];
+  /** For `createCluster({ rootNodes })`. */
+  readonly rootNodes: readonly { url: string }[];
+  close(): Promise<void>;
+}
+
+const run = promisify(execFile);
+
+/**
+ * Starts `masters` cluster-mode nodes (no replicas), joins them with `redis-cli --cluster create`
+ * and resolves when every node reports `cluster_state:ok`.
+ *
+ * @example
+ * const cluster = await startRedisCluster();
+ * const client = await createCluster({ rootNodes: [...cluster.rootNodes] }).connect();
+ */
+export async function startRedisCluster(options: { masters?: number; startTimeoutMs?: number } = {}): Promise<TestRedisCluster> {
+  const cli = findRedisServer('redis-cli');
+  if (cli === undefined) throw new Error(`redis-cli is not on PATH (it comes with redis-server). Install it: ${REDIS_INSTALL_HINT}`);
+  const masters = options.masters ?? 3;
+  const timeoutMs = options.startTimeoutMs ?? 20_000;
+  const nodes: TestRedisServer[] = [];
+  const close = async () => void (await Promise.all(nodes.map((node) => node.close())));
+  try {
+    for (let i = 0; i < masters; i++) nodes.push(await startRedisServer({ cluster: true }));
+    await run(cli, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    for (const node of nodes) {
+      for (;;) {
+        const { stdout } = await run(cli, ['-h', '127.0.0.1', '-p', String(node.port), 'CLUSTER', 'INFO'], { timeout: 2000 });
+        if (/cluster_state:ok/.test(stdout)) break;
+        if (Date.now() > deadline) throw new Error(`Redis Cluster node ${node.port} did not reach cluster_state:ok within ${timeoutMs} ms:\n${stdout}`);
+        await sleep(50);
+      }
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { nodes, rootNodes: nodes.map((n) => ({ url: n.url })), close };
+}
+
+/** One master watched by one Sentinel, as `createSentinel` expects. */
+export interface TestRedisSentinel {
+  readonly master: TestRedisServer;
+  /** The name the Sentinel monitors the master under. */
+  readonly name: string;
+  /** For `createSentinel({ name, sentinelRootNodes })`. */
+  readonly sentinelRootNodes: readonly { host: string; port: number }[];
+  close(): Promise<void>;
+}
+
+/** Starts a master and a Sentinel (`redis-server --sentinel`) monitoring it as `mymaster`. */
+export async function startRedisSentinel(options: { startTimeoutMs?: number } = {}): Promise<TestRedisSentinel> {
+  const master = await startRedisServer(options);
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-sentinel-'));
+  const port = await freePort();
+  const config = join(dir, 'sentinel.conf');
+  // Sentinel rewrites its config file, so it lives in its own directory.
+  writeFileSync(config, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'logfile ""', 'loglevel warning', `sentinel monitor mymaster 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds mymaster 5000', ''].join('\n'));
+  const proc = spawn(binary!, [config, '--sentinel'], { stdio: 'ignore' });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  const close = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exit = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      await exit;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    await master.close();
+  };
+  const deadline = Date.now() + (options.startTimeoutMs ?? REDIS_START_TIMEOUT_MS);
+  while (!(await ping(port))) {
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      await close();
+      throw new Error(`redis-server --sentinel did not answer PING on port ${port}.`);
+    }
+    await sleep(20);
+  }
+  return { master, name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }], close };
 }

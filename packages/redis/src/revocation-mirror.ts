@@ -140,7 +140,7 @@ export class RedisRevocationMirror implements RevocationCheck {
     this.subscriber = undefined;
     if (subscriber !== undefined) {
       subscriber.off('ready', this.onReady);
-      subscriber.destroy();
+      destroyQuietly(subscriber);
     }
   }
 
@@ -188,7 +188,7 @@ export class RedisRevocationMirror implements RevocationCheck {
       // A first connection that failed for good: drop this duplicate; the next check makes another.
       this.subscriber = undefined;
       subscriber.off('ready', this.onReady);
-      subscriber.destroy();
+      destroyQuietly(subscriber);
       this.degrade(`could not subscribe to Redis: ${errorText(error)}`);
     }
   }
@@ -309,5 +309,14 @@ export class RedisRevocationMirror implements RevocationCheck {
     // Retry at the degraded pace now, not when the next routine check falls due. `dueAt` is
     // undefined while a check runs; that check schedules the next one itself.
     if (this.dueAt !== undefined && this.dueAt - Date.now() > this.retryIntervalMs) this.schedule(this.retryIntervalMs * (0.8 + Math.random() * 0.4));
+  }
+}
+
+/** Closes a connection that may already be closed (node-redis throws then). */
+function destroyQuietly(connection: Commands): void {
+  try {
+    connection.destroy();
+  } catch {
+    // already closed
   }
 }
