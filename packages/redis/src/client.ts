@@ -14,7 +14,7 @@ type AnyClient = RedisClientType<any, any, any, any, any>;
  * Typed as the node-redis members tollgate uses (the generic client types are invariant in
  * their modules, so a union of them would refuse most real clients).
  */
-export type RedisConnection = Pick<AnyClient, 'set' | 'eval' | 'subscribe' | 'isReady' | 'isOpen'> & {
+export type RedisConnection = Pick<AnyClient, 'set' | 'eval' | 'subscribe' | 'isReady'> & {
   duplicate(...args: never[]): unknown;
   connect(): Promise<unknown>;
   destroy(): unknown;
@@ -30,14 +30,11 @@ type Listener = (message: string, channel: string) => unknown;
  */
 export interface Commands {
   readonly isReady: boolean;
-  readonly isOpen: boolean;
   set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   subscribe(channel: string, listener: Listener): Promise<void>;
   duplicate(overrides?: Record<string, unknown>): Commands;
   connect(): Promise<unknown>;
-  close?(): Promise<unknown>;
-  quit?(): Promise<unknown>;
   destroy(): unknown;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   off(event: string, listener: (...args: unknown[]) => void): unknown;
