@@ -7,6 +7,7 @@ import { AlgorithmError, ClaimError, KeysUnavailableError, TokenError, isTollgat
 import { EventHub, type VerifierEventName, type VerifierListener } from './events.js';
 import { createHttpFetcher, type JsonFetcher } from './http-fetcher.js';
 import type { KeySource } from './key-source.js';
+import { attachOperatorLog } from './operator-log.js';
 import type { VerifierOptions } from './options.js';
 import { RemoteJwksSource, type JwksSourceState } from './remote-jwks.js';
 import { resolveOptions, type ResolvedIssuer } from './resolve-options.js';
@@ -115,6 +116,8 @@ class TollgateVerifier implements Verifier {
     this.sources = [...shared.values()];
     this.byIssuer = new Map(this.tenants.filter((t) => t.config.issuer !== undefined).map((t) => [t.config.issuer as string, t]));
     this.cache = resolved.tokenCache === null ? null : new LRUCache({ max: resolved.tokenCache.maxEntries });
+    // Key-source trouble reaches the operator once per URL and interval, never per request.
+    if (resolved.logger !== null) attachOperatorLog(this.events, resolved.logger, { clock: this.clock });
   }
 
   async verify<C extends JwtClaims = JwtClaims>(token: string, options?: VerifyCallOptions): Promise<VerifiedToken<C>> {
