@@ -22,6 +22,7 @@ export const ERROR_HTTP = {
   ERR_CLAIM_CHECK_FAILED: { status: 401, bearerError: 'invalid_token' },
   ERR_CLAIM_SCOPE_INSUFFICIENT: { status: 403, bearerError: 'insufficient_scope' },
   ERR_CLAIM_FORBIDDEN: { status: 403, bearerError: 'insufficient_scope' },
+  ERR_CLAIM_AUTH_LEVEL_INSUFFICIENT: { status: 401, bearerError: 'insufficient_user_authentication' },
   ERR_JWKS_UNAVAILABLE: { status: 503, bearerError: null },
   ERR_JWKS_FETCH_FAILED: { status: 503, bearerError: null },
   ERR_JWKS_INVALID: { status: 503, bearerError: null },
@@ -32,8 +33,8 @@ export const ERROR_HTTP = {
   ERR_VERIFIER_CLOSED: { status: 503, bearerError: null },
 } as const satisfies Record<string, { status: number; bearerError: BearerErrorCode | null }>;
 
-/** RFC 6750 section 3.1 error codes. */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/** OAuth error codes of `WWW-Authenticate` challenges: RFC 6750 §3.1 and RFC 9470 §3. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication';
 
 /** Every error code tollgate can produce. Codes are never renamed once released. */
 export type TollgateErrorCode = keyof typeof ERROR_HTTP;

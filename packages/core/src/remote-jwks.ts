@@ -69,7 +69,11 @@ export class RemoteJwksSource implements KeySource {
 
   private readonly issuer: string | undefined;
 
-  async getKeys(alg: Algorithm, kid: string | undefined, signal?: AbortSignal): Promise<readonly VerificationKey[]> {
+  keysFor(alg: Algorithm, kid: string | undefined, signal?: AbortSignal): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {
+    return this.keysNow(alg, kid) ?? this.getKeys(alg, kid, signal);
+  }
+
+  private async getKeys(alg: Algorithm, kid: string | undefined, signal?: AbortSignal): Promise<readonly VerificationKey[]> {
     const now = this.deps.clock();
     let set = this.usableSet(now);
     if (set === null) {
@@ -120,16 +124,11 @@ export class RemoteJwksSource implements KeySource {
     return candidates;
   }
 
-  keysNow(alg: Algorithm, kid: string | undefined): readonly VerificationKey[] | undefined {
+  private keysNow(alg: Algorithm, kid: string | undefined): readonly VerificationKey[] | undefined {
     const set = this.keySet;
     // Only a set inside its freshness window, with no failed refresh: anything else needs getKeys' decisions.
     if (set === null || this.failures > 0 || this.deps.clock() >= set.refreshAt) return undefined;
     return this.lookup(set, alg, kid) ?? undefined;
-  }
-
-  hasKey(key: VerificationKey): boolean {
-    const set = this.usableSet(this.deps.clock());
-    return set !== null && set.members.has(key);
   }
 
   /** Fetches now (sharing any fetch in flight). Rejects with a `KeysUnavailableError` on failure. */
@@ -160,6 +159,8 @@ export class RemoteJwksSource implements KeySource {
     const set = this.keySet;
     if (set !== null && now >= set.expiresAt && now - set.fetchedAt > this.options.maxStaleSec * 1000) {
       this.keySet = null;
+      this.deps.stats.keysRemoved += set.all.length;
+      if (this.deps.events.has('keys:removed')) this.deps.events.emit('keys:removed', { jwksUri: this.jwksUri ?? '', kids: set.all.map((k) => k.kid) });
       return null;
     }
     return set;
