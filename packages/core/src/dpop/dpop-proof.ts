@@ -58,9 +58,12 @@ function decode(proof: unknown, maxBytes: number): DecodedJws {
     if (isTollgateError(error) && error.code === 'ERR_TOKEN_TOO_LARGE') {
       throw refuse('too-large', `The DPoP proof is over the ${maxBytes}-byte limit (dpop.maxProofBytes).`);
     }
-    // decodeCompactJws's message describes the defect ("… is not valid base64url") without echoing input.
-    const detail = isTollgateError(error) ? ` (${error.message.replace(/^Token /, '')})` : '';
-    throw new DpopError('ERR_DPOP_PROOF_INVALID', `The DPoP proof is not a single well-formed compact JWS${detail}.`, { reason: 'malformed', cause: error });
+    // The decoder's own message stays in `cause`: it speaks of "the token", which would mislead here.
+    throw new DpopError(
+      'ERR_DPOP_PROOF_INVALID',
+      'The DPoP header must hold one compact JWS: three canonical base64url parts, a JSON header with "alg" and no "crit", and JSON claims.',
+      { reason: 'malformed', cause: error },
+    );
   }
 }
 

@@ -16,7 +16,8 @@ export interface MemoryReplayStoreOptions {
   /**
    * Most ids remembered at once. An id stays for its proof's acceptance window (by default
    * `maxAgeSec` 300 + `clockSkewSec` 5 s), so size it as peak proofs per second × 305: the default
-   * 100000 covers about 330 proofs/s sustained, in roughly 20 MB. When the store is full of unexpired
+   * 100000 covers about 330 proofs/s sustained, in about 18 MiB of heap with UUID `jti`s (39 MiB if
+   * every `jti` has the maximum 256 characters; measured on Node 20). When the store is full of unexpired
    * ids it refuses new ones (`ERR_REPLAY_STORE_UNAVAILABLE`, 503) rather than forget one early, which
    * would let that proof be replayed. Default 100000.
    */
