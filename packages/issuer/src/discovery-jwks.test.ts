@@ -34,7 +34,8 @@ describe('discovery and JWKS over HTTP', () => {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: ['read', 'write'],
-      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'client_id'],
+      dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'client_id', 'cnf'],
     });
     const rfc8414 = await fetch(`${issuer.baseUrl}/.well-known/oauth-authorization-server`);
     expect(await rfc8414.json()).toEqual(doc);

@@ -53,6 +53,11 @@ export interface IssuerOptions {
   discoveryMaxAgeSec?: number | null;
   /** Send ETags on discovery and JWKS and answer 304 to a matching `If-None-Match`. Default: `true`. */
   etag?: boolean;
+  /**
+   * Require a server nonce in DPoP proofs at the token endpoint (RFC 9449 §8) for tenants that do
+   * not set `dpopNonce` themselves. Default: `false`. Turn on to test a client's nonce handling.
+   */
+  dpopNonce?: boolean;
   /** Largest token request body accepted, in bytes. Default: 16384. */
   maxBodyBytes?: number;
   /** Where `*SecretEnv` settings are looked up. Default: `process.env`. */
@@ -82,9 +87,10 @@ export const DEFAULT_CLIENT: Readonly<ClientConfig> = Object.freeze({ id: 'tollg
 export const DEFAULT_TENANT_NAME = 'default';
 export const DEFAULT_KEY_MAX_AGE_MS = 90 * DAY_MS;
 
-const KNOWN_OPTIONS = new Set<string>([
+/** Every option of `createIssuer()`; the docs test checks the README has a row for each. */
+export const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>([
   'host', 'port', 'publicUrl', 'algorithm', 'tenants', 'defaultTenant', 'clock', 'keyStore', 'keyDir', 'keyMaxAgeMs',
-  'keyGraceMs', 'autoRotate', 'jwksMaxAgeSec', 'discoveryMaxAgeSec', 'etag', 'maxBodyBytes', 'env', 'onError',
+  'keyGraceMs', 'autoRotate', 'jwksMaxAgeSec', 'discoveryMaxAgeSec', 'etag', 'dpopNonce', 'maxBodyBytes', 'env', 'onError',
 ] satisfies (keyof IssuerOptions)[]);
 
 /** Validates options and applies defaults. Throws `IssuerConfigError` naming the option. */
@@ -106,7 +112,9 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
   const algorithm = options.algorithm ?? 'RS256';
   if (!isSigningAlgorithm(algorithm)) fail('algorithm', `must be one of ${SIGNING_ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}`);
   const env = options.env ?? process.env;
-  const tenants = await resolveTenants(options, algorithm, env, fail);
+  const dpopNonce = options.dpopNonce ?? false;
+  if (typeof dpopNonce !== 'boolean') fail('dpopNonce', 'must be a boolean');
+  const tenants = await resolveTenants(options, { defaultAlgorithm: algorithm, defaultDpopNonce: dpopNonce, env }, fail);
 
   if (options.keyStore !== undefined && options.keyDir !== undefined) fail('keyDir', 'and keyStore are both set; give one');
   if (options.keyDir !== undefined && (typeof options.keyDir !== 'string' || options.keyDir === '')) fail('keyDir', 'must be a directory path');
@@ -154,23 +162,22 @@ type Fail = (field: string, message: string) => never;
 
 async function resolveTenants(
   options: IssuerOptions,
-  defaultAlgorithm: SigningAlgorithm,
-  env: Readonly<Record<string, string | undefined>>,
+  defaults: { defaultAlgorithm: SigningAlgorithm; defaultDpopNonce: boolean; env: Readonly<Record<string, string | undefined>> },
   fail: Fail,
 ): Promise<ResolvedTenant[]> {
   const { tenants } = options;
   if (tenants === undefined) {
     const config: TenantConfig = { clients: [DEFAULT_CLIENT], ...options.defaultTenant, name: options.defaultTenant?.name ?? DEFAULT_TENANT_NAME };
-    return [resolveTenant(config, { field: (f) => `defaultTenant.${f}`, defaultAlgorithm, env, root: true })];
+    return [resolveTenant(config, { field: (f) => `defaultTenant.${f}`, ...defaults, root: true })];
   }
   if (options.defaultTenant !== undefined) fail('defaultTenant', 'and tenants are both set; defaultTenant only configures the root tenant used without tenants');
   let resolved: ResolvedTenant[];
   if (typeof tenants === 'string') {
     const fromFile = await readTenantsFile(tenants);
-    resolved = fromFile.map(({ config, field, where }) => resolveTenant(config, { field, where, defaultAlgorithm, env, root: false }));
+    resolved = fromFile.map(({ config, field, where }) => resolveTenant(config, { field, where, ...defaults, root: false }));
   } else {
     if (!Array.isArray(tenants) || tenants.length === 0) fail('tenants', 'must be a non-empty list of tenants or a file path');
-    resolved = tenants.map((config, i) => resolveTenant(config, { field: (f) => `tenants[${i}].${f}`, defaultAlgorithm, env, root: false }));
+    resolved = tenants.map((config, i) => resolveTenant(config, { field: (f) => `tenants[${i}].${f}`, ...defaults, root: false }));
   }
   const names = new Set<string>();
   for (const [i, tenant] of resolved.entries()) {

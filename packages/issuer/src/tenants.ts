@@ -13,6 +13,11 @@ export interface ClientConfig {
   scopes?: readonly string[];
   /** Grant types the client may use. Default: `['client_credentials']`. */
   grantTypes?: readonly string[];
+  /**
+   * Refuse this client's token requests that carry no DPoP proof, so every token it gets is
+   * DPoP-bound (RFC 9449 §5.2 `dpop_bound_access_tokens`). Default: `false` (DPoP when the client sends a proof).
+   */
+  requireDpop?: boolean;
 }
 
 /**
@@ -43,6 +48,12 @@ export interface TenantConfig {
   hs256Secret?: string;
   /** Name of an environment variable holding the HS256 secret. */
   hs256SecretEnv?: string;
+  /**
+   * Make DPoP token requests carry a server nonce (RFC 9449 §8): a proof without a current one
+   * gets `400 use_dpop_nonce` and a `DPoP-Nonce` header to retry with. Default: the issuer's
+   * `dpopNonce` option (`false`).
+   */
+  dpopNonce?: boolean;
 }
 
 /** A client after validation, secret resolved. */
@@ -51,6 +62,7 @@ export interface ResolvedClient {
   readonly secret: string;
   readonly scopes: readonly string[];
   readonly grantTypes: readonly string[];
+  readonly requireDpop: boolean;
 }
 
 /** A tenant after validation, with every default applied. */
@@ -68,6 +80,7 @@ export interface ResolvedTenant {
   readonly hs256Secret: Uint8Array | undefined;
   /** Union of the clients' scopes, advertised in discovery. */
   readonly scopes: readonly string[];
+  readonly dpopNonce: boolean;
 }
 
 /** Maps a `TenantConfig` field to the name the user wrote, for error messages. */
@@ -87,6 +100,8 @@ export function resolveTenant(
     /** Appended to the field name in messages, e.g. ` (tenant "acme" in tenants.yaml)`. */
     where?: string;
     defaultAlgorithm: SigningAlgorithm;
+    /** The issuer's `dpopNonce`. Default: `false`. */
+    defaultDpopNonce?: boolean;
     env: Readonly<Record<string, string | undefined>>;
     root: boolean;
   },
@@ -127,6 +142,9 @@ export function resolveTenant(
     fail('algorithm', `is HS256, which needs a shared secret: set ${field('hs256Secret')} or ${field('hs256SecretEnv')} (HS256 is never used implicitly)`);
   }
 
+  const dpopNonce = config.dpopNonce ?? ctx.defaultDpopNonce ?? false;
+  if (typeof dpopNonce !== 'boolean') fail('dpopNonce', 'must be a boolean');
+
   const clientList = config.clients ?? [];
   if (!Array.isArray(clientList)) fail('clients', 'must be a list');
   const ids = new Set<string>();
@@ -149,6 +167,7 @@ export function resolveTenant(
     typ,
     hs256Secret,
     scopes: [...new Set(clients.flatMap((c) => c.scopes))].sort(),
+    dpopNonce,
   };
 }
 
@@ -199,7 +218,9 @@ function resolveClient(client: ClientConfig, at: string, ctx: Ctx): ResolvedClie
   }
   const grantTypes = client.grantTypes ?? ['client_credentials'];
   if (!Array.isArray(grantTypes) || !grantTypes.every((g) => typeof g === 'string' && g !== '')) fail(`${at}.grantTypes`, 'must be a list of grant type names');
-  return { id: client.id, secret: secret as string, scopes: [...new Set(scopes)], grantTypes: [...grantTypes] };
+  const requireDpop = client.requireDpop ?? false;
+  if (typeof requireDpop !== 'boolean') fail(`${at}.requireDpop`, 'must be a boolean');
+  return { id: client.id, secret: secret as string, scopes: [...new Set(scopes)], grantTypes: [...grantTypes], requireDpop };
 }
 
 function isHttpUrl(value: unknown): boolean {

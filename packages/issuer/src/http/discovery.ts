@@ -1,3 +1,4 @@
+import { DPOP_ALGORITHMS } from '../algorithms.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
 import { cacheableJson, type Reply } from './reply.js';
 
@@ -17,7 +18,8 @@ export async function discoveryDocument(tenant: TenantRuntime): Promise<Record<s
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: algorithms,
     scopes_supported: tenant.config.scopes,
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'client_id'],
+    dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'client_id', 'cnf'],
   };
 }
 

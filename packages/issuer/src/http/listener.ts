@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DpopNonces } from '../dpop-nonce.js';
+import type { ProofReplayCache } from '../dpop-replay.js';
 import type { Faults } from '../faults.js';
 import { ClientAbortedError } from './body.js';
 import type { ResolvedOptions } from '../options.js';
@@ -17,6 +19,7 @@ export interface ListenerDeps {
   readonly faults: Faults;
   readonly stats: RequestCounter;
   readonly sleeper: Sleeper;
+  readonly dpop: { readonly nonces: DpopNonces; readonly replay: ProofReplayCache };
 }
 
 // Deliberately cut short: parses as the start of a JWKS, then ends mid-value.
@@ -104,7 +107,7 @@ async function dispatch(req: IncomingMessage, route: Route, deps: ListenerDeps):
       if (!readOnly) return methodNotAllowed('GET, HEAD');
       return jwksEndpoint(tenant, { cacheControl: options.jwksCacheControl, etag: options.etag, ifNoneMatch });
     case 'token':
-      return tokenEndpoint(req, tenant, { clock: options.clock, maxBodyBytes: options.maxBodyBytes });
+      return tokenEndpoint(req, tenant, { clock: options.clock, maxBodyBytes: options.maxBodyBytes, dpop: deps.dpop });
   }
 }
 

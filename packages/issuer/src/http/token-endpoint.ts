@@ -1,5 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../clock.js';
+import type { DpopNonces } from '../dpop-nonce.js';
+import { checkProof } from '../dpop-proof.js';
+import type { ProofReplayCache } from '../dpop-replay.js';
+import type { ResolvedClient } from '../tenants.js';
 import { mintToken } from '../sign.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
 import { readBody } from './body.js';
@@ -8,12 +12,19 @@ import { errorReply, jsonReply, methodNotAllowed, type Reply } from './reply.js'
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
-/** `POST <issuer>/token`: the OAuth 2.0 client credentials grant (RFC 6749 §4.4). */
-export async function tokenEndpoint(
-  req: IncomingMessage,
-  tenant: TenantRuntime,
-  deps: { clock: Clock; maxBodyBytes: number },
-): Promise<Reply> {
+/** What the token endpoint needs besides the request and the tenant. */
+export interface TokenEndpointDeps {
+  readonly clock: Clock;
+  readonly maxBodyBytes: number;
+  /** Server nonces and used proof ids, shared by every tenant of the issuer. */
+  readonly dpop: { readonly nonces: DpopNonces; readonly replay: ProofReplayCache };
+}
+
+/**
+ * `POST <issuer>/token`: the OAuth 2.0 client credentials grant (RFC 6749 §4.4). With a valid
+ * DPoP proof (RFC 9449 §5) the token is bound to the proof's key (`cnf.jkt`, `token_type: DPoP`).
+ */
+export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime, deps: TokenEndpointDeps): Promise<Reply> {
   if (req.method !== 'POST') return methodNotAllowed('POST');
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
@@ -59,16 +70,55 @@ export async function tokenEndpoint(
     if (refused.length > 0) return errorReply(400, 'invalid_scope', `scope not allowed for this client: ${refused.join(' ').slice(0, 200)}`);
     scopes = [...new Set(tokens)];
   }
+  const nowMs = deps.clock.now();
+  const binding = dpopBinding(req, tenant, client, deps, nowMs);
+  if ('reply' in binding) return binding.reply;
+
   const scope = scopes.join(' ');
   const accessToken = await mintToken(
     tenant,
-    { sub: client.id, client_id: client.id, scope: scope === '' ? undefined : scope },
+    { sub: client.id, client_id: client.id, scope: scope === '' ? undefined : scope, cnf: binding.jkt === undefined ? undefined : { jkt: binding.jkt } },
     {},
-    deps.clock.now(),
+    nowMs,
   );
   return jsonReply(
     200,
-    { access_token: accessToken, token_type: 'Bearer', expires_in: tenant.config.tokenLifetimeSec, ...(scope ? { scope } : {}) },
-    { 'cache-control': 'no-store', pragma: 'no-cache' },
+    {
+      access_token: accessToken,
+      token_type: binding.jkt === undefined ? 'Bearer' : 'DPoP',
+      expires_in: tenant.config.tokenLifetimeSec,
+      ...(scope ? { scope } : {}),
+    },
+    { 'cache-control': 'no-store', pragma: 'no-cache', ...binding.headers },
   );
+}
+
+/**
+ * The key a token will be bound to: the DPoP proof's, none without a proof, or the error to
+ * answer. Errors are 400 with `invalid_dpop_proof` or `use_dpop_nonce` (RFC 9449 §5.2, §8).
+ */
+function dpopBinding(
+  req: IncomingMessage,
+  tenant: TenantRuntime,
+  client: ResolvedClient,
+  deps: TokenEndpointDeps,
+  nowMs: number,
+): { jkt: string | undefined; headers: Record<string, string> } | { reply: Reply } {
+  const proofs = req.headersDistinct.dpop;
+  const { nonces, replay } = deps.dpop;
+  const headers: Record<string, string> = tenant.config.dpopNonce ? { 'dpop-nonce': nonces.current(tenant.name, nowMs) } : {};
+  if (proofs === undefined) {
+    if (client.requireDpop) return { reply: errorReply(400, 'invalid_dpop_proof', 'this client must send a DPoP proof with every token request', headers) };
+    return { jkt: undefined, headers: {} };
+  }
+  const result = checkProof(proofs, {
+    method: 'POST',
+    // The published URL, not one rebuilt from the request's Host header.
+    htu: tenant.info().tokenEndpoint,
+    nowMs,
+    acceptsNonce: tenant.config.dpopNonce ? (nonce) => nonces.accepts(tenant.name, nonce, nowMs) : undefined,
+    remember: (jkt, jti, expiresAtMs) => replay.add({ tenant: tenant.name, jkt, jti }, expiresAtMs, nowMs),
+  });
+  if (!result.ok) return { reply: errorReply(400, result.error, result.description, headers) };
+  return { jkt: result.jkt, headers };
 }
