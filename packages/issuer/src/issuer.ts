@@ -23,6 +23,8 @@ export interface Issuer {
   /** Issuer URL of the default tenant: the `iss` of its tokens, and where discovery starts. */
   readonly issuerUrl: string;
   readonly discoveryUrl: string;
+  /** RFC 8414 authorization server metadata URL of the default tenant. */
+  readonly metadataUrl: string;
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
   /** Every tenant, default first. */
@@ -109,6 +111,7 @@ function createHandle(ctx: {
     port,
     issuerUrl: main.issuer,
     discoveryUrl: main.discoveryUrl,
+    metadataUrl: main.metadataUrl,
     jwksUri: main.jwksUri,
     tokenEndpoint: main.tokenEndpoint,
     get tenants() {

@@ -33,6 +33,9 @@ export const CLIENT_FIELDS: Readonly<Record<string, keyof ClientConfig>> = {
   scopes: 'scopes',
   grant_types: 'grantTypes',
   require_dpop: 'requireDpop',
+  resources: 'resources',
+  acr: 'acr',
+  amr: 'amr',
 };
 // Uitsmijter tenant fields about interactive login; accepted so real tenant files load, but unused.
 const IGNORED_SPEC_FIELDS = new Set(['interceptor', 'providers', 'silent_login', 'templates', 'informations']);

@@ -9,6 +9,8 @@ export interface TenantInfo {
   /** The `iss` of its tokens and the `issuer` of its discovery document. */
   readonly issuer: string;
   readonly discoveryUrl: string;
+  /** RFC 8414 authorization server metadata: `<base>/.well-known/oauth-authorization-server<tenant path>` (§3.1). */
+  readonly metadataUrl: string;
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
   readonly audience: string | readonly string[];
@@ -57,6 +59,7 @@ export class TenantRuntime {
       name: this.name,
       issuer: this.issuer,
       discoveryUrl: `${url}/.well-known/openid-configuration`,
+      metadataUrl: `${this.#baseUrl}/.well-known/oauth-authorization-server${this.config.path}`,
       jwksUri: `${url}/.well-known/jwks.json`,
       tokenEndpoint: `${url}/token`,
       audience: this.config.audience,

@@ -171,9 +171,16 @@ describe('tenant file validation', () => {
     await expect(attempt).rejects.toThrow(message);
   });
 
-  it('maps the DPoP fields: dpop_nonce on the tenant, require_dpop on a client', async () => {
-    const path = await file('dpop.yaml', tenant('  dpop_nonce: true\n  clients:\n    - { id: c, secret: s, require_dpop: true }'));
-    expect(await loadTenantsFile(path)).toEqual([{ name: 'acme', dpopNonce: true, clients: [{ id: 'c', secret: 's', requireDpop: true }] }]);
+  it('maps dpop_nonce on the tenant, and require_dpop, resources, acr and amr on a client', async () => {
+    const client = '{ id: c, secret: s, require_dpop: true, resources: ["https://api.example"], acr: "urn:example:mfa", amr: [pwd, otp] }';
+    const path = await file('dpop.yaml', tenant(`  dpop_nonce: true\n  clients:\n    - ${client}`));
+    expect(await loadTenantsFile(path)).toEqual([
+      {
+        name: 'acme',
+        dpopNonce: true,
+        clients: [{ id: 'c', secret: 's', requireDpop: true, resources: ['https://api.example'], acr: 'urn:example:mfa', amr: ['pwd', 'otp'] }],
+      },
+    ]);
   });
 
   it('rejects broken JSON and a missing file', async () => {

@@ -1,5 +1,6 @@
 import { isSigningAlgorithm, MIN_HS256_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
 import { IssuerConfigError } from './errors.js';
+import { isResourceIndicator } from './resource.js';
 
 /** An OAuth 2.0 client allowed to use the token endpoint of one tenant. */
 export interface ClientConfig {
@@ -18,6 +19,19 @@ export interface ClientConfig {
    * DPoP-bound (RFC 9449 §5.2 `dpop_bound_access_tokens`). Default: `false` (DPoP when the client sends a proof).
    */
   requireDpop?: boolean;
+  /**
+   * Resources (RFC 8707 resource indicators: absolute URIs without fragment) the client may ask
+   * a token for with the `resource` parameter; the token's `aud` is then the resource(s). A
+   * resource not listed gets `400 invalid_target`. Default: none (no `resource` parameter accepted).
+   */
+  resources?: readonly string[];
+  /**
+   * `acr` claim of this client's tokens (RFC 9470 step-up), e.g. `urn:example:mfa`; its tokens
+   * also get `auth_time` = the time of the token request. Default: none.
+   */
+  acr?: string;
+  /** `amr` claim of this client's tokens (RFC 8176 values, e.g. `['pwd', 'otp']`); adds `auth_time` too. Default: none. */
+  amr?: readonly string[];
 }
 
 /**
@@ -63,6 +77,9 @@ export interface ResolvedClient {
   readonly scopes: readonly string[];
   readonly grantTypes: readonly string[];
   readonly requireDpop: boolean;
+  readonly resources: readonly string[];
+  readonly acr: string | undefined;
+  readonly amr: readonly string[] | undefined;
 }
 
 /** A tenant after validation, with every default applied. */
@@ -220,7 +237,27 @@ function resolveClient(client: ClientConfig, at: string, ctx: Ctx): ResolvedClie
   if (!Array.isArray(grantTypes) || !grantTypes.every((g) => typeof g === 'string' && g !== '')) fail(`${at}.grantTypes`, 'must be a list of grant type names');
   const requireDpop = client.requireDpop ?? false;
   if (typeof requireDpop !== 'boolean') fail(`${at}.requireDpop`, 'must be a boolean');
-  return { id: client.id, secret: secret as string, scopes: [...new Set(scopes)], grantTypes: [...grantTypes], requireDpop };
+  const resources = client.resources ?? [];
+  if (!Array.isArray(resources)) fail(`${at}.resources`, 'must be a list of absolute URIs');
+  const badResource = resources.find((r) => !isResourceIndicator(r));
+  if (badResource !== undefined) {
+    fail(`${at}.resources`, `must be absolute URIs without a fragment (RFC 8707 §2); got ${JSON.stringify(badResource)}`);
+  }
+  const { acr, amr } = client;
+  if (acr !== undefined && (typeof acr !== 'string' || acr === '')) fail(`${at}.acr`, 'must be a non-empty string');
+  if (amr !== undefined && (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string' && m !== ''))) {
+    fail(`${at}.amr`, 'must be a list of non-empty strings');
+  }
+  return {
+    id: client.id,
+    secret: secret as string,
+    scopes: [...new Set(scopes)],
+    grantTypes: [...grantTypes],
+    requireDpop,
+    resources: [...new Set(resources)],
+    acr,
+    amr: amr === undefined ? undefined : [...amr],
+  };
 }
 
 function isHttpUrl(value: unknown): boolean {

@@ -6,7 +6,7 @@ import { ClientAbortedError } from './body.js';
 import type { ResolvedOptions } from '../options.js';
 import type { RequestCounter } from '../stats.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
-import { discoveryEndpoint } from './discovery.js';
+import { discoveryEndpoint, metadataEndpoint } from './discovery.js';
 import { jwksEndpoint } from './jwks.js';
 import { errorReply, jsonReply, methodNotAllowed, notFound, type Reply } from './reply.js';
 import { createRouter, type Route } from './router.js';
@@ -100,9 +100,11 @@ async function dispatch(req: IncomingMessage, route: Route, deps: ListenerDeps):
   const { options } = deps;
   const ifNoneMatch = req.headers['if-none-match'];
   switch (route.endpoint) {
-    case 'discovery':
+    case 'discovery': {
       if (!readOnly) return methodNotAllowed('GET, HEAD');
-      return discoveryEndpoint(tenant, { cacheControl: options.discoveryCacheControl, etag: options.etag, ifNoneMatch });
+      const cache = { cacheControl: options.discoveryCacheControl, etag: options.etag, ifNoneMatch };
+      return route.metadata ? metadataEndpoint(tenant, cache) : discoveryEndpoint(tenant, cache);
+    }
     case 'jwks':
       if (!readOnly) return methodNotAllowed('GET, HEAD');
       return jwksEndpoint(tenant, { cacheControl: options.jwksCacheControl, etag: options.etag, ifNoneMatch });
@@ -113,7 +115,14 @@ async function dispatch(req: IncomingMessage, route: Route, deps: ListenerDeps):
 
 function indexEntry(tenant: TenantRuntime) {
   const info = tenant.info();
-  return { name: info.name, issuer: info.issuer, discovery: info.discoveryUrl, jwks_uri: info.jwksUri, token_endpoint: info.tokenEndpoint };
+  return {
+    name: info.name,
+    issuer: info.issuer,
+    discovery: info.discoveryUrl,
+    authorization_server_metadata: info.metadataUrl,
+    jwks_uri: info.jwksUri,
+    token_endpoint: info.tokenEndpoint,
+  };
 }
 
 function write(res: ServerResponse, method: string | undefined, reply: Reply): void {

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { DpopNonces } from '../dpop-nonce.js';
 import { checkProof } from '../dpop-proof.js';
 import type { ProofReplayCache } from '../dpop-replay.js';
+import { isResourceIndicator } from '../resource.js';
 import type { ResolvedClient } from '../tenants.js';
 import { mintToken } from '../sign.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
@@ -36,8 +37,8 @@ export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime,
     return errorReply(413, 'invalid_request', `the body exceeds ${deps.maxBodyBytes} bytes`, { connection: 'close' });
   }
   const form = new URLSearchParams(body.toString('utf8'));
-  const repeated = [...new Set(form.keys())].find((key) => form.getAll(key).length > 1);
-  // RFC 6749 §3.2: parameters must not be repeated.
+  // RFC 6749 §3.2: parameters must not be repeated; RFC 8707 §2 allows several `resource`s.
+  const repeated = [...new Set(form.keys())].find((key) => key !== 'resource' && form.getAll(key).length > 1);
   if (repeated !== undefined) return errorReply(400, 'invalid_request', `parameter ${JSON.stringify(repeated.slice(0, 64))} is repeated`);
   const grantType = form.get('grant_type');
   if (!grantType) return errorReply(400, 'invalid_request', 'grant_type is missing');
@@ -70,14 +71,29 @@ export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime,
     if (refused.length > 0) return errorReply(400, 'invalid_scope', `scope not allowed for this client: ${refused.join(' ').slice(0, 200)}`);
     scopes = [...new Set(tokens)];
   }
+  const audience = audienceFor(form.getAll('resource'), client);
+  if ('reply' in audience) return audience.reply;
+
   const nowMs = deps.clock.now();
   const binding = dpopBinding(req, tenant, client, deps, nowMs);
   if ('reply' in binding) return binding.reply;
 
   const scope = scopes.join(' ');
+  const stepUp = client.acr !== undefined || client.amr !== undefined;
   const accessToken = await mintToken(
     tenant,
-    { sub: client.id, client_id: client.id, scope: scope === '' ? undefined : scope, cnf: binding.jkt === undefined ? undefined : { jkt: binding.jkt } },
+    {
+      sub: client.id,
+      client_id: client.id,
+      scope: scope === '' ? undefined : scope,
+      // Absent, not undefined: undefined would remove the tenant audience.
+      ...(audience.aud === undefined ? {} : { aud: audience.aud }),
+      cnf: binding.jkt === undefined ? undefined : { jkt: binding.jkt },
+      acr: client.acr,
+      amr: client.amr,
+      // The client authenticated just now; that is the only authentication this grant knows.
+      auth_time: stepUp ? Math.floor(nowMs / 1000) : undefined,
+    },
     {},
     nowMs,
   );
@@ -91,6 +107,23 @@ export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime,
     },
     { 'cache-control': 'no-store', pragma: 'no-cache', ...binding.headers },
   );
+}
+
+/**
+ * The token's `aud`: the requested resources (RFC 8707), each of which the client must be allowed
+ * to ask for, or the tenant audience (`undefined` keeps the default) when none was requested.
+ */
+function audienceFor(resources: readonly string[], client: ResolvedClient): { aud: string | string[] | undefined } | { reply: Reply } {
+  if (resources.length === 0) return { aud: undefined };
+  if (!resources.every(isResourceIndicator)) {
+    return { reply: errorReply(400, 'invalid_target', 'resource must be an absolute URI without a fragment (RFC 8707 §2)') };
+  }
+  const refused = resources.filter((r) => !client.resources.includes(r));
+  if (refused.length > 0) {
+    return { reply: errorReply(400, 'invalid_target', `this client may not ask for resource ${JSON.stringify(refused[0]).slice(0, 200)}`) };
+  }
+  const unique = [...new Set(resources)];
+  return { aud: unique.length === 1 ? unique[0] : unique };
 }
 
 /**
