@@ -11,6 +11,16 @@ export { certificateThumbprint, jwkThumbprint } from './thumbprints.js';
 export type { FaultController, FaultEndpoint, FaultHandle, FaultKind, FaultSpec } from './faults.js';
 export type { EndpointCounts, EndpointName, RequestStats } from './stats.js';
 export { createTestClock, systemClock, type Clock, type TestClock } from './clock.js';
-export { createFileKeyStore, createMemoryKeyStore, type KeyStore, type KeyStoreSnapshot, type StoredKey } from './key-store.js';
+export {
+  createFileKeyStore,
+  createMemoryKeyStore,
+  isKeyStoreConflict,
+  KeyStoreConflictError,
+  type KeyStore,
+  type KeyStoreLock,
+  type KeyStoreSnapshot,
+  type MemoryKeyStoreOptions,
+  type StoredKey,
+} from './key-store.js';
 export { loadTenantsFile } from './tenant-file.js';
 export { IssuerConfigError } from './errors.js';

@@ -47,6 +47,13 @@ export interface IssuerOptions {
   keyGraceMs?: number;
   /** Rotate keys automatically when they reach `keyMaxAgeMs`. Default: `true`. */
   autoRotate?: boolean;
+  /**
+   * Time-to-live of the key store's lock around a key change (first key, rotation, grace expiry),
+   * for stores that have `lock()`. A change takes milliseconds (an RSA key generation at most about
+   * a second); the TTL only matters when a holder dies, since the others wait for it to expire.
+   * Issuers waiting for another holder give up after twice this. Default: 10000.
+   */
+  keyLockTtlMs?: number;
   /** `max-age` of the JWKS `Cache-Control: public, max-age=…`; `null` sends no Cache-Control. Default: 3600. */
   jwksMaxAgeSec?: number | null;
   /** `max-age` of the discovery document; `null` sends no Cache-Control. Default: 3600. */
@@ -75,6 +82,7 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly keyStore: KeyStore;
   readonly rotation: RotationPolicy;
+  readonly keyLockTtlMs: number;
   readonly jwksCacheControl: string | undefined;
   readonly discoveryCacheControl: string | undefined;
   readonly etag: boolean;
@@ -86,11 +94,12 @@ export interface ResolvedOptions {
 export const DEFAULT_CLIENT: Readonly<ClientConfig> = Object.freeze({ id: 'tollgate-dev', secret: 'tollgate-dev-secret', scopes: ['read', 'write'] });
 export const DEFAULT_TENANT_NAME = 'default';
 export const DEFAULT_KEY_MAX_AGE_MS = 90 * DAY_MS;
+export const DEFAULT_KEY_LOCK_TTL_MS = 10_000;
 
 /** Every option of `createIssuer()`; the docs test checks the README has a row for each. */
 export const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>([
   'host', 'port', 'publicUrl', 'algorithm', 'tenants', 'defaultTenant', 'clock', 'keyStore', 'keyDir', 'keyMaxAgeMs',
-  'keyGraceMs', 'autoRotate', 'jwksMaxAgeSec', 'discoveryMaxAgeSec', 'etag', 'dpopNonce', 'maxBodyBytes', 'env', 'onError',
+  'keyGraceMs', 'autoRotate', 'keyLockTtlMs', 'jwksMaxAgeSec', 'discoveryMaxAgeSec', 'etag', 'dpopNonce', 'maxBodyBytes', 'env', 'onError',
 ] satisfies (keyof IssuerOptions)[]);
 
 /** Validates options and applies defaults. Throws `IssuerConfigError` naming the option. */
@@ -120,6 +129,7 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
   if (options.keyDir !== undefined && (typeof options.keyDir !== 'string' || options.keyDir === '')) fail('keyDir', 'must be a directory path');
   const keyStore = options.keyStore ?? (options.keyDir === undefined ? createMemoryKeyStore() : createFileKeyStore(options.keyDir));
   if (typeof keyStore.read !== 'function' || typeof keyStore.write !== 'function') fail('keyStore', 'must have read() and write() methods');
+  if (keyStore.lock !== undefined && typeof keyStore.lock !== 'function') fail('keyStore', 'lock must be a method when present');
 
   const clock = options.clock ?? systemClock;
   if (typeof clock.now !== 'function') fail('clock', 'must have a now() method returning ms since the epoch');
@@ -133,6 +143,8 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
   }
   const autoRotate = options.autoRotate ?? true;
   if (typeof autoRotate !== 'boolean') fail('autoRotate', 'must be a boolean');
+  const keyLockTtlMs = options.keyLockTtlMs ?? DEFAULT_KEY_LOCK_TTL_MS;
+  if (!(Number.isFinite(keyLockTtlMs) && keyLockTtlMs > 0)) fail('keyLockTtlMs', `must be a positive number of ms; got ${String(keyLockTtlMs)}`);
 
   const etag = options.etag ?? true;
   if (typeof etag !== 'boolean') fail('etag', 'must be a boolean');
@@ -150,6 +162,7 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
     clock,
     keyStore,
     rotation: Object.freeze({ maxAgeMs, graceMs, autoRotate }),
+    keyLockTtlMs,
     jwksCacheControl: cacheControl('jwksMaxAgeSec', options.jwksMaxAgeSec, fail),
     discoveryCacheControl: cacheControl('discoveryMaxAgeSec', options.discoveryMaxAgeSec, fail),
     etag,
