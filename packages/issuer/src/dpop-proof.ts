@@ -110,6 +110,9 @@ function publicKeyOf(jwk: unknown, alg: DpopAlgorithm): { key: KeyObject; jkt: s
 function signatureValid(alg: DpopAlgorithm, key: KeyObject, input: string, signaturePart: string): boolean {
   const data = Buffer.from(input);
   const signature = Buffer.from(signaturePart, 'base64url');
+  // An RSA signature is exactly as long as the modulus (RFC 8017 §8.1.2, §8.2.2); OpenSSL takes a
+  // PSS signature with its leading zero bytes dropped, which would make such proofs malleable.
+  if (key.asymmetricKeyType === 'rsa' && signature.length * 8 !== key.asymmetricKeyDetails?.modulusLength) return false;
   try {
     switch (alg) {
       case 'ES256':

@@ -117,6 +117,7 @@ describe('DPoP at the token endpoint', () => {
       ['signed by another key', `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: other.publicJwk })}.${p}.${s}`, /signature does not verify/],
       ['payload changed after signing', `${h}.${b64({ ...decodePart(valid, 1), htm: 'POST', jti: 'x' })}.${s}`, /signature does not verify/],
       ['empty signature', `${h}.${p}.`, /exactly one compact JWS/],
+      ['PS256 signature with its leading zero byte removed', stripLeadingZero(createDpopKey({ alg: 'PS256', clock }), url), /signature does not verify/],
       ['no iat', proof({ claims: { iat: undefined } }), /numeric iat/],
       ['string iat', proof({ claims: { iat: String(Math.floor(clock.now() / 1000)) } }), /numeric iat/],
       ['no jti', proof({ claims: { jti: undefined } }), /needs a jti/],
@@ -232,3 +233,13 @@ describe('DPoP behind a public URL', () => {
     expect(decodeProtectedHeader(((await res.json()) as { access_token: string }).access_token).alg).toBe('ES256');
   });
 });
+
+/** A proof whose RSA signature starts with a zero byte, re-encoded without it: OpenSSL takes it for PSS. */
+function stripLeadingZero(key: DpopKey, url: string): string {
+  for (;;) {
+    const proof = key.proof({ method: 'POST', url });
+    const [h, p, s] = proof.split('.') as [string, string, string];
+    const signature = Buffer.from(s, 'base64url');
+    if (signature[0] === 0) return `${h}.${p}.${signature.subarray(1).toString('base64url')}`;
+  }
+}
