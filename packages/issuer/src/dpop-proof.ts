@@ -1,14 +1,19 @@
 // Checks the DPoP proof of a token request (RFC 9449 §4.3). This is the issuer's own small
-// verifier, with node:crypto only; once @tollgate/core ships its proof verifier, the token endpoint
-// should call that instead, so the two cannot drift apart.
+// verifier, with node:crypto only, following the core's defaults (300 s, 5 s skew, 8192 bytes, jti
+// of 256 characters). The core's verifier (verifyDpopProof in packages/core/src/dpop/) is not part
+// of a public entry point yet; once it is, the token endpoint should call it, so the two cannot
+// drift apart.
 import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { DPOP_ALGORITHMS, isDpopAlgorithm, type DpopAlgorithm } from './algorithms.js';
 import { jwkThumbprint } from './thumbprints.js';
 
 /** Oldest `iat` accepted, in seconds before now. */
 export const DPOP_PROOF_MAX_AGE_SEC = 300;
-/** How far `iat` may lie ahead of the issuer's clock, in seconds (client clocks run fast too). */
-export const DPOP_PROOF_LEEWAY_SEC = 60;
+/**
+ * How far `iat` may lie ahead of the issuer's clock, and the tolerance for a proof's own
+ * `exp`/`nbf`, in seconds. The same default as the core's proof verifier (`clockSkewSec`).
+ */
+export const DPOP_PROOF_LEEWAY_SEC = 5;
 /** Largest proof accepted, in characters. */
 export const DPOP_PROOF_MAX_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
@@ -43,6 +48,9 @@ export function checkProof(values: readonly string[], expect: ProofExpectations)
 
   if (header.typ !== 'dpop+jwt') return fail('the DPoP proof must have typ "dpop+jwt"');
   if (!isDpopAlgorithm(header.alg)) return fail(`the DPoP proof alg must be one of ${DPOP_ALGORITHMS.join(', ')}`);
+  if (header.jku !== undefined || header.x5u !== undefined || header.x5c !== undefined) {
+    return fail('the DPoP proof names its key by jku, x5u or x5c; only the embedded jwk is accepted');
+  }
   const key = publicKeyOf(header.jwk, header.alg);
   if (typeof key === 'string') return fail(key);
   if (!signatureValid(header.alg, key.key, `${headerPart}.${payloadPart}`, signaturePart)) {
@@ -58,7 +66,7 @@ export function checkProof(values: readonly string[], expect: ProofExpectations)
   if (typeof iat !== 'number' || !Number.isFinite(iat)) return fail('the DPoP proof needs a numeric iat');
   if (iat < nowSec - DPOP_PROOF_MAX_AGE_SEC) return fail('the DPoP proof is too old; make a new proof for every request');
   if (iat > nowSec + DPOP_PROOF_LEEWAY_SEC) return fail('the DPoP proof iat lies in the future; check the client clock');
-  if (payload.exp !== undefined && !(typeof payload.exp === 'number' && payload.exp > nowSec)) return fail('the DPoP proof has expired');
+  if (payload.exp !== undefined && !(typeof payload.exp === 'number' && payload.exp + DPOP_PROOF_LEEWAY_SEC > nowSec)) return fail('the DPoP proof has expired');
   if (payload.nbf !== undefined && !(typeof payload.nbf === 'number' && payload.nbf <= nowSec + DPOP_PROOF_LEEWAY_SEC)) {
     return fail('the DPoP proof is not valid yet');
   }
