@@ -54,7 +54,16 @@ export interface Verifier {
   off<E extends VerifierEventName>(event: E, listener: VerifierListener<E>): void;
   /** Releases the HTTP agent and caches. Later `verify` calls fail with `ERR_VERIFIER_CLOSED`. */
   close(): Promise<void>;
+  /** The verifier's clock in epoch milliseconds (`clock` option): request-level checks such as DPoP proof times use it too. */
+  now(): number;
 }
+
+/**
+ * `verify` returning a plain value when nothing needs waiting for. Internal to tollgate's packages
+ * (the request gate calls it to spare a promise per request); `Symbol.for`, so a second copy of the
+ * core in one process finds it too.
+ */
+export const VERIFY_NOW: unique symbol = Symbol.for('tollgate.verifyNow') as never;
 
 /**
  * Creates a verifier. Create it once at start-up and share it: it owns the
@@ -109,17 +118,31 @@ class TollgateVerifier implements Verifier {
   }
 
   async verify<C extends JwtClaims = JwtClaims>(token: string, options?: VerifyCallOptions): Promise<VerifiedToken<C>> {
+    return this[VERIFY_NOW](token, options?.signal) as MaybePromise<VerifiedToken<C>>;
+  }
+
+  /** `verify` without a promise when nothing needs waiting for; what the request gate calls. */
+  [VERIFY_NOW](token: string, signal?: AbortSignal): MaybePromise<VerifiedToken> {
+    let outcome: MaybePromise<VerifiedToken>;
     try {
       if (this.closed) throw new KeysUnavailableError('ERR_VERIFIER_CLOSED', 'The verifier was closed; create a new one.');
-      const outcome = this.run(token, options?.signal);
-      const result = outcome instanceof Promise ? await outcome : outcome;
-      this.accepted(result);
-      return result as VerifiedToken<C>;
+      outcome = this.run(token, signal);
     } catch (error) {
-      // A refused token has no business in the cache, whatever refused it.
-      this.cache?.delete(token);
-      throw this.refused(error);
+      throw this.refused(token, error);
     }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (result) => this.accepted(result),
+        (error: unknown) => {
+          throw this.refused(token, error);
+        },
+      );
+    }
+    return this.accepted(outcome);
+  }
+
+  now(): number {
+    return this.clock();
   }
 
   /**
@@ -183,7 +206,7 @@ class TollgateVerifier implements Verifier {
     return issuer;
   }
 
-  private accepted(result: VerifiedToken): void {
+  private accepted(result: VerifiedToken): VerifiedToken {
     const stats = this.recorder;
     stats.accepted++;
     stats.acceptedByAlg[result.alg] = (stats.acceptedByAlg[result.alg] ?? 0) + 1;
@@ -194,9 +217,12 @@ class TollgateVerifier implements Verifier {
     if (this.events.has('verify')) {
       this.events.emit('verify', { outcome: 'accepted', alg: result.alg, source: result.keySource, issuer: result.issuer, cached: result.cached });
     }
+    return result;
   }
 
-  private refused(error: unknown): AnyTollgateError {
+  private refused(token: string, error: unknown): AnyTollgateError {
+    // A refused token has no business in the cache, whatever refused it.
+    this.cache?.delete(token);
     const known: AnyTollgateError = isTollgateError(error)
       ? error
       : new TokenError('ERR_TOKEN_MALFORMED', 'Token could not be processed.', { cause: error });
