@@ -30,6 +30,7 @@ export type { TollgateErrorCode, BearerErrorCode } from './http-mapping.js';
 export type { VerifierEvents, VerifierEventName, VerifierListener } from './events.js';
 export type { VerifierStats } from './stats.js';
 export type { JwksSourceState } from './remote-jwks.js';
+export type { JsonFetcher, JsonFetchOptions, FetchResult } from './http-fetcher.js';
 export type { KeySourceKind, KeyRejection } from './verification-key.js';
 export { extractToken, requestParts, bearerChallenge, errorResponse, toHttpError } from './bearer.js';
 export type { TokenLocations, TokenRequestParts, IncomingMessageLike, ErrorResponse, HttpErrorFields, HttpTollgateError } from './bearer.js';

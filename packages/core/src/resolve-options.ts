@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ASYMMETRIC_ALGORITHMS, isSupportedAlgorithm, type Algorithm } from './algorithms.js';
 import { ConfigError } from './errors.js';
+import type { JsonFetcher } from './http-fetcher.js';
 import { isAllowedKeyUrl } from './key-url.js';
 import type { ClaimCheck, ClaimPolicyOptions, IssuerOptions, JwksOptions, VerifierOptions } from './options.js';
 
@@ -44,6 +45,7 @@ export interface ResolvedJwksOptions {
   readonly maxKeys: number;
   readonly allowHttp: boolean;
   readonly dispatcher: Dispatcher | undefined;
+  readonly fetcher: JsonFetcher | undefined;
 }
 
 export interface ResolvedOptions {
@@ -54,7 +56,7 @@ export interface ResolvedOptions {
   readonly clock: () => number;
 }
 
-export const JWKS_DEFAULTS: Omit<ResolvedJwksOptions, 'dispatcher'> = Object.freeze({
+export const JWKS_DEFAULTS: Omit<ResolvedJwksOptions, 'dispatcher' | 'fetcher'> = Object.freeze({
   connectTimeoutMs: 2000,
   headersTimeoutMs: 3000,
   bodyTimeoutMs: 3000,
@@ -264,7 +266,10 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     maxKeys: n('maxKeys', { min: 1, max: 10_000 }),
     allowHttp: j.allowHttp === true,
     dispatcher: j.dispatcher,
+    fetcher: j.fetcher,
   });
+  if (j.fetcher !== undefined && typeof (j.fetcher as Partial<JsonFetcher> | null)?.fetchJson !== 'function') problems.add('jwks.fetcher', 'must be an object with a fetchJson(url, { etag, signal }) method.');
+  if (j.fetcher !== undefined && j.dispatcher !== undefined) problems.add('jwks.dispatcher', 'has no effect with jwks.fetcher: a custom fetcher does its own HTTP; set one of them.', 'jwks.fetcher');
   if (jwks.minMaxAgeSec > jwks.maxMaxAgeSec) problems.add('jwks.minMaxAgeSec', 'must not exceed jwks.maxMaxAgeSec.');
 
   const multi = options.issuers !== undefined;
