@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Agent } from 'undici';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createVerifier, type Verifier, type VerifierOptions } from './index.js';
+import { ConfigError, createVerifier, type JsonFetcher, type Verifier, type VerifierOptions } from './index.js';
 import { makeKey, manualClock, sign, startJwksServer, type JwksServer, type TestKey } from './testing/jwks-server.js';
 
 const AUD = 'orders';
@@ -302,5 +302,46 @@ describe('HTTP limits', () => {
     verifier = createVerifier({ issuer: server.issuer, audience: AUD, algorithms: ['RS256'] });
     await expect(verifier.verify(await sign(rsa, claims({ iss: server.issuer })))).resolves.toMatchObject({ kid: 'k1' });
     expect(server.counts).toMatchObject({ discovery: 1, jwks: 1 });
+  });
+});
+
+describe('jwks.fetcher', () => {
+  it('replaces the HTTP client for discovery and the JWKS; close() leaves it to its owner', async () => {
+    const requested: string[] = [];
+    let closed = false;
+    const fetcher: JsonFetcher & { close(): Promise<void> } = {
+      async fetchJson(url, { etag, signal }) {
+        requested.push(`${url} etag=${String(etag)} signal=${signal instanceof AbortSignal}`);
+        if (url.endsWith('/.well-known/openid-configuration')) return { status: 200, body: { issuer: 'https://auth.example', jwks_uri: 'https://auth.example/keys' }, etag: undefined, maxAgeSec: undefined };
+        return { status: 200, body: { keys: [rsa.publicJwk] }, etag: '"v1"', maxAgeSec: 300 };
+      },
+      async close() {
+        closed = true;
+      },
+    };
+    const clock = manualClock(Date.now());
+    const v = createVerifier({ issuer: 'https://auth.example', audience: AUD, algorithms: ['RS256'], clock: clock.now, jwks: { fetcher } });
+    await expect(v.verify(await sign(rsa, claims({ iss: 'https://auth.example' })))).resolves.toMatchObject({ kid: 'k1' });
+    const state = v.health().sources[0]!;
+    expect(state.expiresAt! - state.fetchedAt!).toBe(300_000);
+    expect(requested).toEqual(['https://auth.example/.well-known/openid-configuration etag=undefined signal=true', 'https://auth.example/keys etag=undefined signal=true']);
+    await v.close();
+    expect(closed).toBe(false);
+  });
+
+  it('must have fetchJson, and makes jwks.dispatcher pointless', async () => {
+    const options = { jwksUri: 'https://auth.example/keys', audience: AUD, algorithms: ['RS256'] } as const;
+    expect(() => createVerifier({ ...options, jwks: { fetcher: {} as JsonFetcher } })).toThrow(ConfigError);
+    const dispatcher = new Agent();
+    const both = (() => {
+      try {
+        createVerifier({ ...options, jwks: { fetcher: { fetchJson: async () => ({ status: 304, maxAgeSec: undefined }) }, dispatcher } });
+      } catch (error) {
+        return error as ConfigError;
+      }
+      return undefined;
+    })();
+    expect(both?.options).toEqual(['jwks.dispatcher', 'jwks.fetcher']);
+    await dispatcher.close();
   });
 });
