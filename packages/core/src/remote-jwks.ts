@@ -77,7 +77,8 @@ export class RemoteJwksSource implements KeySource {
   ) {
     this.jwksUri = 'jwksUri' in target ? target.jwksUri : undefined;
     this.issuer = 'discover' in target ? target.discover : undefined;
-    this.random = deps.random ?? Math.random;
+    // Looked up per call, not captured: a test or host that replaces Math.random is honoured.
+    this.random = deps.random ?? (() => Math.random());
     this.parser = new JwksParser(options.maxKeys);
     this.backoff = new RetryBackoff(options, this.random);
     this.cooldown = new KidCooldown(options.cooldownMs);

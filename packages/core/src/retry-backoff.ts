@@ -19,7 +19,7 @@ export class RetryBackoff {
   constructor(
     private readonly options: RetryBackoffOptions,
     /** Uniform in [0, 1); injected so tests know the retry time exactly. */
-    private readonly random: () => number = Math.random,
+    private readonly random: () => number = () => Math.random(),
   ) {}
 
   /** Whether the last attempt failed (keys, if any, are then served stale). */
