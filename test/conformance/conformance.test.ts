@@ -144,6 +144,7 @@ describe('hostile JWKS entries', () => {
     'rsa-alg-none': 'unsupported-alg',
     'rsa-1024': 'rsa-too-small',
     'rsa-2047': 'rsa-too-small',
+    'rsa-16384': 'rsa-too-large',
     'ec-private': 'private-material',
     'ec-offcurve': 'invalid-key',
     'ec-crv-mismatch': 'invalid-key',

@@ -96,7 +96,7 @@ export function extractToken(parts: TokenRequestParts, locations: TokenLocations
 }
 
 /** Quotes a value for an RFC 7235 auth-param: escapes `\` and `"`, drops control characters. */
-function quote(value: string): string {
+export function quote(value: string): string {
   // eslint-disable-next-line no-control-regex
   return `"${value.replace(/[\u0000-\u001f\u007f-\uffff]/g, '').replace(/[\\"]/g, '\\$&')}"`;
 }

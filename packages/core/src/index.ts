@@ -10,6 +10,8 @@ export type {
   TokenCacheOptions,
   ClaimCheck,
 } from './options.js';
+export { LOG_INTERVAL_MS } from './operator-log.js';
+export type { VerifierLogger } from './operator-log.js';
 export { JWKS_DEFAULTS, VERIFIER_DEFAULTS, MIN_HS256_SECRET_BYTES } from './resolve-options.js';
 export { SUPPORTED_ALGORITHMS, ASYMMETRIC_ALGORITHMS } from './algorithms.js';
 export type { Algorithm, AsymmetricAlgorithm } from './algorithms.js';
@@ -32,12 +34,9 @@ export type { VerifierStats } from './stats.js';
 export type { JwksSourceState } from './remote-jwks.js';
 export type { JsonFetcher, JsonFetchOptions, FetchResult } from './http-fetcher.js';
 export type { KeySourceKind, KeyRejection } from './verification-key.js';
-export { extractToken, requestParts, bearerChallenge, errorResponse, toHttpError } from './bearer.js';
-export type { TokenLocations, TokenRequestParts, IncomingMessageLike, ErrorResponse, HttpErrorFields, HttpTollgateError } from './bearer.js';
+export { extractToken, bearerChallenge, errorResponse, toHttpError } from './bearer.js';
+export type { TokenLocations, TokenRequestParts, ErrorResponse, HttpErrorFields, HttpTollgateError } from './bearer.js';
 export { requireScopes, requireClaims, grantedScopes } from './guards.js';
 export type { AuthCheck } from './guards.js';
 export { optionsFromEnv, ENVIRONMENT_VARIABLES } from './env.js';
-export { authenticate, toVerifier, DEFAULT_REALM } from './authenticate.js';
-export type { AuthenticateOptions, VerifierSource } from './authenticate.js';
-export { resolveAdapterOptions } from './adapter-options.js';
-export type { AdapterOptions, ResolvedAdapterOptions } from './adapter-options.js';
+// Adapter plumbing (authenticate, toVerifier, requestParts, resolveAdapterOptions, …) is in `@tollgate/core/adapter`.

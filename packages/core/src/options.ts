@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { Algorithm } from './algorithms.js';
 import type { JwtClaims, ProtectedHeader } from './compact-jws.js';
 import type { JsonFetcher } from './http-fetcher.js';
+import type { VerifierLogger } from './operator-log.js';
 
 /**
  * A custom claim check. Throw (ideally a `ClaimError`) to refuse the token;
@@ -35,7 +36,12 @@ export interface Hs256Options {
    * Several secrets = secret rotation: every one verifies. Required, no default.
    */
   secrets: readonly (string | Uint8Array)[];
-  /** End of the migration window (Date, ISO string or epoch ms): HS256 tokens are refused after it. Default: no end. */
+  /**
+   * End of the migration window: HS256 tokens are refused after it. A `Date`, an ISO 8601 string
+   * (`'2026-06-30T00:00:00Z'`) or epoch **milliseconds**; a value before 2001 or after 2100 is
+   * refused at start-up (epoch seconds such as `1767225600` would otherwise mean January 1970).
+   * Default: no end.
+   */
   notAfter?: Date | string | number | null | undefined;
 }
 
@@ -123,6 +129,13 @@ export interface CommonVerifierOptions extends ClaimPolicyOptions {
   tokenCache?: boolean | TokenCacheOptions | undefined;
   /** Clock in epoch milliseconds; inject one in tests. Default `Date.now`. */
   clock?: (() => number) | undefined;
+  /**
+   * Tells the operator when discovery or a JWKS cannot be fetched (with the cause), when it works
+   * again, and when a JWKS holds keys that will not be used. Never per request: at most one warning
+   * per URL every `LOG_INTERVAL_MS` (5 minutes). Any object with `warn(message)` (and optionally
+   * `info(message)`) fits: `console`, pino, winston. `false` silences it. Default `console`.
+   */
+  logger?: VerifierLogger | false | undefined;
 }
 
 /** `createVerifier` options: one issuer inline, or several under `issuers`. */

@@ -8,6 +8,7 @@ import { EventHub, type VerifierEventName, type VerifierListener } from './event
 import { createHttpFetcher, type OwnedJsonFetcher } from './http-fetcher.js';
 import type { KeySource } from './key-source.js';
 import { andThen, type MaybePromise } from './maybe-promise.js';
+import { attachOperatorLog } from './operator-log.js';
 import type { ClaimCheck, VerifierOptions } from './options.js';
 import { RemoteJwksSource, type JwksSourceState } from './remote-jwks.js';
 import { resolveOptions, type ResolvedIssuer } from './resolve-options.js';
@@ -104,6 +105,8 @@ class TollgateVerifier implements Verifier {
     this.sources = [...shared.values()];
     this.byIssuer = new Map(this.issuers.filter((t) => t.config.issuer !== undefined).map((t) => [t.config.issuer as string, t]));
     this.cache = resolved.tokenCache === null ? null : new TokenCache(resolved.tokenCache.maxEntries);
+    // Key-source trouble reaches the operator once per URL and interval, never per request.
+    if (resolved.logger !== null) attachOperatorLog(this.events, resolved.logger, { clock: this.clock });
   }
 
   async verify<C extends JwtClaims = JwtClaims>(token: string, options?: VerifyCallOptions): Promise<VerifiedToken<C>> {

@@ -104,6 +104,25 @@ describe('verify()', () => {
     expect(() => verify(verifier, { realm: 42 as never })).toThrow(expect.objectContaining({ options: ['realm'] }));
   });
 
+  it('refuses unknown options at start-up, suggesting the known name', () => {
+    const verifier = fakeVerifier(async () => TOKEN);
+    expect(() => verify(verifier, { credentialOptional: true } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['credentialOptional'], message: 'Invalid verify() options:\n  - credentialOptional is not a known option; did you mean credentialsOptional?' }),
+    );
+    expect(() => verify(undefined, { audience: 'orders' } as never)).toThrow(expect.objectContaining({ options: ['audience'], message: expect.stringContaining('audience is a verifier option: pass it in the first argument') }));
+  });
+
+  it('warmOnStart starts fetching keys at once, in the background; a failure neither throws nor rejects', async () => {
+    const ready = vi.fn(() => Promise.reject(new Error('JWKS down')));
+    const verifier = { ...fakeVerifier(async () => TOKEN), ready } as Verifier;
+    verify(verifier);
+    expect(ready).not.toHaveBeenCalled();
+    const middleware = verify(verifier, { warmOnStart: true });
+    expect(ready).toHaveBeenCalledOnce();
+    expect(middleware.verifier).toBe(verifier);
+    await new Promise((resolve) => setImmediate(resolve)); // an unhandled rejection would fail the test run here
+  });
+
   it('refuses bad verifier options synchronously', () => {
     expect(() => verify({ issuer: 'https://issuer.test', audience: 'orders-api', algorithms: ['HS256'] })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }));
   });
