@@ -34,6 +34,7 @@ export type { TollgateErrorCode, BearerErrorCode } from './http-mapping.js';
 export type { VerifierEvents, VerifierEventName, VerifierListener } from './events.js';
 export type { VerifierStats } from './stats.js';
 export type { JwksSourceState } from './remote-jwks.js';
+export type { JsonFetcher, JsonFetchOptions, FetchResult } from './http-fetcher.js';
 export type { KeySourceKind, KeyRejection } from './verification-key.js';
 export { extractToken } from './bearer.js';
 export type { TokenLocations, TokenRequestParts } from './bearer.js';

@@ -5,7 +5,7 @@ import { decodeCompactJws, type JwtClaims, type ProtectedHeader } from './compac
 import { deepFreeze } from './deep-freeze.js';
 import { AlgorithmError, ClaimError, KeysUnavailableError, TokenError, isTollgateError, type AnyTollgateError } from './errors.js';
 import { EventHub, type VerifierEventName, type VerifierListener } from './events.js';
-import { createHttpFetcher, type JsonFetcher } from './http-fetcher.js';
+import { createHttpFetcher, type OwnedJsonFetcher } from './http-fetcher.js';
 import type { KeySource } from './key-source.js';
 import { andThen, type MaybePromise } from './maybe-promise.js';
 import { attachOperatorLog } from './operator-log.js';
@@ -82,7 +82,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
 class TollgateVerifier implements Verifier {
   private readonly events = new EventHub();
   private readonly recorder = new StatsRecorder();
-  private readonly fetcher: JsonFetcher;
+  /** The built-in fetcher, closed by `close()`; `null` when `jwks.fetcher` supplies one. */
+  private readonly ownFetcher: OwnedJsonFetcher | null;
   private readonly issuers: readonly Issuer[];
   private readonly byIssuer: ReadonlyMap<string, Issuer>;
   private readonly sources: readonly RemoteJwksSource[];
@@ -96,9 +97,9 @@ class TollgateVerifier implements Verifier {
     const resolved = resolveOptions(options);
     this.clock = resolved.clock;
     this.maxTokenBytes = resolved.maxTokenBytes;
-    this.fetcher = createHttpFetcher(resolved.jwks);
+    this.ownFetcher = resolved.jwks.fetcher === undefined ? createHttpFetcher(resolved.jwks) : null;
     const shared = new Map<string, RemoteJwksSource>();
-    const deps = { fetcher: this.fetcher, clock: this.clock, events: this.events, stats: this.recorder };
+    const deps = { fetcher: resolved.jwks.fetcher ?? (this.ownFetcher as OwnedJsonFetcher), clock: this.clock, events: this.events, stats: this.recorder };
     this.issuers = resolved.issuers.map((config) => {
       let jwks: RemoteJwksSource | null = null;
       if (config.keys !== null) {
@@ -258,7 +259,7 @@ class TollgateVerifier implements Verifier {
     if (this.closed) return;
     this.closed = true;
     this.cache?.clear();
-    await this.fetcher.close();
+    await this.ownFetcher?.close();
   }
 }
 
