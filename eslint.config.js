@@ -10,11 +10,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // Files that belong to a tsconfig.json project and can be linted with type information.
-const typed = [
-  'packages/*/src/**/*.ts',
-  'test/**/*.ts',
-  'examples/*/src/**/*.{ts,mjs}',
-];
+const typed = ['packages/*/src/**/*.ts', 'test/**/*.ts', 'examples/*/src/**/*.{ts,mjs}'];
 
 export default defineConfig(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'test/bench/results/**', 'docs/api/**'] },

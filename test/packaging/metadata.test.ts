@@ -1,6 +1,6 @@
 /**
  * Every published package carries the metadata a registry page and a changelog link need, its
- * own LICENSE, and the `check:package` script that CI runs (publint --strict and attw on what
+ * own LICENSE and CHANGELOG, and the `check:package` script that CI runs (publint --strict and attw on what
  * `pnpm pack` ships). A new package under packages/ is checked without being listed here.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ interface PackageJson {
   bugs?: { url?: string };
   repository?: { type?: string; url?: string; directory?: string };
   files?: string[];
+  publishConfig?: Record<string, string>;
   scripts?: Record<string, string>;
 }
 
@@ -52,7 +53,20 @@ describe.each(published)('packages/$dir', ({ dir, pkg }) => {
 
   it('ships its own LICENSE, the same as the repository one', () => {
     expect(pkg.files).toContain('LICENSE');
-    expect(readFileSync(join(root, 'packages', dir, 'LICENSE'), 'utf8')).toBe(readFileSync(join(root, 'LICENSE'), 'utf8'));
+    expect(readFileSync(join(root, 'packages', dir, 'LICENSE'), 'utf8')).toBe(
+      readFileSync(join(root, 'LICENSE'), 'utf8'),
+    );
+  });
+
+  it('ships a CHANGELOG.md that changesets writes into', () => {
+    expect(pkg.files).toContain('CHANGELOG.md');
+    expect(readFileSync(join(root, 'packages', dir, 'CHANGELOG.md'), 'utf8')).toMatch(
+      new RegExp(`^# ${pkg.name.replace('/', '\\/')}\n`),
+    );
+  });
+
+  it('is published with public access (a scoped package is private by default)', () => {
+    expect(pkg.publishConfig).toEqual({ access: 'public' });
   });
 
   it('has the check:package script CI runs after the build', () => {
