@@ -2,21 +2,23 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pkg = (name: string) => fileURLToPath(new URL(`../packages/${name}/src/index.ts`, import.meta.url));
+const pkg = (name: string, entry = 'index') => fileURLToPath(new URL(`../packages/${name}/src/${entry}.ts`, import.meta.url));
 
 // Tests run against the TypeScript sources, so no build is needed before `pnpm test`.
 // Tests that prove the published ESM/CJS builds spawn Node on `dist/` themselves.
 export default defineConfig({
   root,
   resolve: {
-    alias: {
-      '@tollgate/core': pkg('core'),
-      '@tollgate/issuer': pkg('issuer'),
-      '@tollgate/express': pkg('express'),
-      '@tollgate/koa': pkg('koa'),
-      '@tollgate/nestjs': pkg('nestjs'),
-      '@tollgate/redis': pkg('redis'),
-    },
+    // Exact matches: a string alias would also catch subpaths ('@tollgate/core' inside '@tollgate/core/adapter').
+    alias: [
+      { find: /^@tollgate\/core$/, replacement: pkg('core') },
+      { find: /^@tollgate\/core\/adapter$/, replacement: pkg('core', 'adapter') },
+      { find: /^@tollgate\/issuer$/, replacement: pkg('issuer') },
+      { find: /^@tollgate\/express$/, replacement: pkg('express') },
+      { find: /^@tollgate\/koa$/, replacement: pkg('koa') },
+      { find: /^@tollgate\/nestjs$/, replacement: pkg('nestjs') },
+      { find: /^@tollgate\/redis$/, replacement: pkg('redis') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

@@ -15,6 +15,7 @@ export type Profile =
   | 'issuer-typ'
   | 'issuer-zero-tolerance'
   | 'issuer-max-age'
+  | 'issuer-required-claims'
   | 'issuer-migration'
   | 'issuer-migration-ended'
   | 'hostile'
@@ -62,6 +63,8 @@ export function profileOptions(profile: Profile, f: Fixture): VerifierOptions {
       return { ...issuer, clockToleranceSec: 0 };
     case 'issuer-max-age':
       return { ...issuer, maxTokenAgeSec: 300 };
+    case 'issuer-required-claims':
+      return { ...issuer, requiredClaims: ['constructor', 'toString', '__proto__'] };
     case 'issuer-migration':
       return { ...issuer, ...migration };
     case 'issuer-migration-ended':
@@ -760,6 +763,29 @@ add('hs256', 'RFC 7518 3.2; RFC 8725 3.5; BRIEF HS256 migration', [
   { id: 'off/current-secret', description: 'HS256 with the real secret, migration off', profile: 'issuer', token: hs256('current'), expected: code('ERR_ALG_NOT_ALLOWED'), reason: 'Off unless configured.' },
   { id: 'ended/current-secret', description: 'HS256 with the real secret after notAfter', profile: 'issuer-migration-ended', token: hs256('current'), expected: code('ERR_ALG_NOT_ALLOWED'), reason: 'The migration window closed.' },
   { id: 'ended/rs256', description: 'RS256 after the HS256 window closed', profile: 'issuer-migration-ended', token: (f) => rs256(f), expected: ACCEPT, reason: 'Only HS256 ends.' },
+]);
+
+// --- Findings of the 2026-12 outside review (issue 12) ---------------------------------------------------------
+/**
+ * Signs with PS256 until the signature starts with a zero byte (PSS is randomised: about one try in
+ * 256), then drops that byte: OpenSSL still accepts the shorter signature, so without an exact
+ * length check the token has a second valid encoding.
+ */
+const zeroLeadingPs256 = (drop: boolean) => (f: Fixture) => {
+  const key = hostileKey(f, 'rsa-ps256');
+  const input = Buffer.from(`${b64u(head('PS256', key))}.${b64u(f.claims({ jti: 'zero-leading' }))}`);
+  const sign = signer('PS256', key.privateKey);
+  for (;;) {
+    const signature = sign(input);
+    if (signature[0] === 0) return `${input.toString()}.${b64u(drop ? signature.subarray(1) : signature)}`;
+  }
+};
+add('review', 'issue 12 review findings; RFC 8017 8.1.2', [
+  { id: 'ps256-zero-leading/as-signed', description: 'PS256 signature whose first byte is 0x00, as signed', profile: 'hostile', token: zeroLeadingPs256(false), expected: ACCEPT, reason: 'A correct signature of the full modulus length.' },
+  { id: 'ps256-zero-leading/byte-dropped', description: 'the same PS256 signature with its leading 0x00 removed (255 bytes)', profile: 'hostile', token: zeroLeadingPs256(true), expected: code('ERR_TOKEN_SIGNATURE_INVALID'), reason: 'Finding 2: a signature is exactly as long as the modulus; a second encoding of one token would defeat replay checks and caches keyed on the token string.' },
+  { id: 'required-claims/prototype-names', description: 'requiredClaims constructor, toString, __proto__; the token has none of them', profile: 'issuer-required-claims', token: (f) => rs256(f), expected: code('ERR_CLAIM_MISSING', 'constructor'), reason: 'Finding 6: only own members of the payload count as present.' },
+  { id: 'required-claims/own-members', description: 'the same policy, the token carries all three as own members', profile: 'issuer-required-claims', token: (f) => rs256Raw(f, head('RS256', f.issuer.rs), `{"iss":${JSON.stringify(f.issuer.url)},"aud":${JSON.stringify(f.issuer.audience)},"exp":${f.now + 600},"iat":${f.now},"sub":"u","constructor":1,"toString":2,"__proto__":{"a":3}}`), expected: ACCEPT, reason: 'Own members named like prototype members are ordinary claims.' },
+  { id: 'rsa-16384', description: 'RS256 token naming an RSA-16384 key of the hostile JWKS', profile: 'hostile', token: (f) => compact(head('RS256', hostileKey(f, 'rsa-16384')), f.claims(), fixedSignature(Buffer.alloc(2048, 1))), expected: code('ERR_KEY_NOT_FOUND'), reason: 'Finding 5: RSA keys over 8192 bits are refused at import (keys:rejected rsa-too-large), so a forged token never costs a 16384-bit verification.' },
 ]);
 
 /** The corpus, in table order. Ids are unique. */

@@ -19,7 +19,7 @@ export interface FixtureKey {
 /** Kids of the hostile JWKS. Several share key material on purpose: rejection must follow the entry's metadata, not the key bits. */
 export const HOSTILE_KIDS = [
   'rsa-noalg', 'rsa-ps256', 'ops-verify', 'es256', 'es384', 'es512', 'ed-noalg',
-  'enc', 'ops-encrypt', 'ops-sign', 'rsa-alg-hs256', 'rsa-alg-none', 'rsa-1024', 'rsa-2047', 'rsa-e1',
+  'enc', 'ops-encrypt', 'ops-sign', 'rsa-alg-hs256', 'rsa-alg-none', 'rsa-1024', 'rsa-2047', 'rsa-e1', 'rsa-16384',
   'ec-private', 'ec-offcurve', 'ec-crv-mismatch', 'oct', 'ed448', 'secp256k1', 'dup-rsa', 'dup-ec',
   'ed-small-order-0', 'ed-small-order-1', 'ed-small-order-8a', 'ed-small-order-8b', 'ed-small-order-p-1', 'ed-small-order-p', 'ed-small-order-p+1',
 ] as const;
@@ -95,6 +95,13 @@ export const ED25519_SMALL_ORDER: Readonly<Record<string, Buffer>> = {
 /** A JWKS entry nobody holds a private key for. */
 const publicOnly = (kid: string, jwk: Record<string, unknown>): FixtureKey => ({ kid, privateKey: undefined as never, publicKey: undefined as never, jwk: { ...jwk, kid } });
 
+function oddModulus(bits: number): Buffer {
+  const n = randomBytes(bits / 8);
+  n[0] = (n[0] ?? 0) | 0x80;
+  n[n.length - 1] = (n[n.length - 1] ?? 0) | 1;
+  return n;
+}
+
 const rsa = (bits = 2048) => generateKeyPairSync('rsa', { modulusLength: bits });
 const ec = (namedCurve: string) => generateKeyPairSync('ec', { namedCurve });
 
@@ -125,6 +132,8 @@ function hostileKeys(): Record<HostileKid, FixtureKey> {
     'rsa-2047': fromPair('rsa-2047', rsa(2047), { alg: 'RS256' }),
     // A 2048-bit modulus with public exponent 1: "verifying" is the identity, so anyone can sign.
     'rsa-e1': fromPair('rsa-e1', e1Modulus, { alg: 'RS256', e: 'AQ' }),
+    // Too large to be worth verifying; a random odd modulus stands in, since nobody signs with it.
+    'rsa-16384': publicOnly('rsa-16384', { kty: 'RSA', use: 'sig', alg: 'RS256', e: 'AQAB', n: oddModulus(16_384).toString('base64url') }),
     'ec-private': fromPair('ec-private', p256, { ...p256.privateKey.export({ format: 'jwk' }), kid: 'ec-private', alg: 'ES256' }),
     'ec-offcurve': fromPair('ec-offcurve', offCurve, { alg: 'ES256', y: y.toString('base64url') }),
     'ec-crv-mismatch': fromPair('ec-crv-mismatch', p256, { alg: 'ES384', crv: 'P-384' }),

@@ -173,7 +173,7 @@ describe('examples without configuration', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await withTimeout(new Promise<number | null>((resolve) => child.once('exit', resolve)), 20_000, `${name} exit`, () => child.kill());
     expect(code).toBe(1);
-    expect(output).toContain('TOLLGATE_ISSUER or TOLLGATE_JWKS_URI must be set');
+    expect(output).toContain('TOLLGATE_ISSUER or TOLLGATE_JWKS_URI is required to find the keys for RS256.');
     expect(output).toContain('TOLLGATE_AUDIENCE must be set');
   }, 30_000);
 });

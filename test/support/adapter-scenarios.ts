@@ -2,7 +2,8 @@
 // by each adapter's integration test with its own app builder. Expected challenge strings are
 // spelled out here by hand, not built with the core's helpers, so a core regression shows up.
 import type { RequestListener } from 'node:http';
-import { ENVIRONMENT_VARIABLES, createVerifier, type TokenLocations, type VerifiedToken, type Verifier, type VerifierSource } from '@tollgate/core';
+import { ENVIRONMENT_VARIABLES, createVerifier, type TokenLocations, type VerifiedToken, type Verifier } from '@tollgate/core';
+import type { VerifierSource } from '@tollgate/core/adapter';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer, request, type TestResponse } from './http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from './issuer.js';
@@ -12,6 +13,7 @@ export interface AdapterAppOptions {
   credentialsOptional?: boolean;
   realm?: string;
   locations?: TokenLocations;
+  warmOnStart?: boolean;
 }
 
 /** An app under test and the verifier its `verify()` middleware uses (read from `middleware.verifier`). */
@@ -328,6 +330,94 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     });
   });
 
+  describe(`${name}: telling the operator`, () => {
+    /** A JWKS endpoint on its own real server: 404 (a wrong path) until `fixed`, then the issuer's key set. */
+    const jwksServer = async (idp: TestIssuer) => {
+      const state = { fixed: false, hits: 0 };
+      const server = await listen((req, res) => {
+        state.hits++;
+        if (!state.fixed) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+        fetch(idp.jwksUri).then(
+          async (upstream) => void res.writeHead(200, { 'content-type': 'application/json' }).end(await upstream.text()),
+          () => void res.writeHead(502).end(),
+        );
+      });
+      opened.push(server);
+      return Object.assign(state, { jwksUri: `${server.url}/.well-known/jwks.json` });
+    };
+    const recorder = () => {
+      const lines: string[] = [];
+      return { lines, logger: { warn: (m: string) => lines.push(`warn ${m}`), info: (m: string) => lines.push(`info ${m}`) } };
+    };
+
+    it('a JWKS answering 404: every request gets 503, the operator gets one warning with the cause, then one line on recovery', async () => {
+      const idp = await startIssuer();
+      opened.push(idp);
+      const jwks = await jwksServer(idp);
+      const { lines, logger } = recorder();
+      // The verifier's clock moves past the retry backoff between requests, so each one fetches again, without sleeping.
+      let now = Date.now();
+      const app = await serve({ jwksUri: jwks.jwksUri, audience: idp.audience, algorithms: ['RS256'], logger, clock: () => now, jwks: { retryMaxMs: 1000 } });
+      const token = await idp.mintToken();
+
+      for (let i = 0; i < 5; i++) {
+        const res = await request(app.url, '/me', { authorization: bearer(token) });
+        expect({ status: res.status, code: res.json().code }).toEqual({ status: 503, code: 'ERR_JWKS_FETCH_FAILED' });
+        now += 2000;
+      }
+      expect(jwks.hits).toBe(5);
+      expect(lines).toEqual([
+        `warn tollgate: the JWKS could not be fetched: ${jwks.jwksUri} answered HTTP 404. Check the URL: the server has no document at this path. ` +
+          'Tokens whose keys are not cached are refused with 503 until a fetch succeeds; retries continue with backoff. Next report about this URL in 5 min at the earliest.',
+      ]);
+
+      jwks.fixed = true;
+      expect((await request(app.url, '/me', { authorization: bearer(token) })).status).toBe(200);
+      expect((await request(app.url, '/me', { authorization: bearer(token) })).status).toBe(200);
+      expect(lines.slice(1)).toEqual([`info tollgate: the JWKS at ${jwks.jwksUri} answers again, after 5 failed attempts over 10 s.`]);
+    });
+
+    it('logs to console by default, and not at all with logger: false', async () => {
+      const idp = await startIssuer();
+      opened.push(idp);
+      const jwks = await jwksServer(idp);
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        const token = await idp.mintToken();
+        const loud = await serve({ jwksUri: jwks.jwksUri, audience: idp.audience, algorithms: ['RS256'] });
+        const quiet = await serve({ jwksUri: `${jwks.jwksUri}?quiet`, audience: idp.audience, algorithms: ['RS256'], logger: false });
+        for (const app of [loud, loud, quiet, quiet]) expect((await request(app.url, '/me', { authorization: bearer(token) })).status).toBe(503);
+        expect(warn).toHaveBeenCalledOnce();
+        expect(String(warn.mock.calls[0]?.[0])).toContain(`${jwks.jwksUri} answered HTTP 404`);
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('warmOnStart fetches the keys while the app starts, before any request', async () => {
+      const idp = await startIssuer();
+      opened.push(idp);
+      const before = idp.issuer.stats().byEndpoint.jwks;
+      const app = await serve({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] }, { warmOnStart: true });
+      await vi.waitFor(() => expect(app.verifier.health().status).toBe('ready'), { timeout: 3000, interval: 20 });
+      expect(idp.issuer.stats().byEndpoint.jwks).toBe(before + 1);
+      expect((await request(app.url, '/me', { authorization: bearer(await idp.mintToken()) })).status).toBe(200);
+      expect(idp.issuer.stats().byEndpoint.jwks).toBe(before + 1);
+    });
+
+    it('warmOnStart with an unreachable JWKS: the app still starts, and the operator gets one warning', async () => {
+      const idp = await startIssuer();
+      opened.push(idp);
+      const jwks = await jwksServer(idp);
+      const { lines, logger } = recorder();
+      const app = await serve({ jwksUri: jwks.jwksUri, audience: idp.audience, algorithms: ['RS256'], logger }, { warmOnStart: true });
+      await vi.waitFor(() => expect(lines).toHaveLength(1), { timeout: 3000, interval: 20 });
+      expect(lines[0]).toMatch(/^warn tollgate: the JWKS could not be fetched: .* answered HTTP 404\./);
+      expect(jwks.hits).toBe(1);
+      expectMissing(await request(app.url, '/me'));
+    });
+  });
+
   describe(`${name}: configuration from the environment only`, () => {
     let idp: TestIssuer;
     beforeAll(async () => {
@@ -381,7 +471,30 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
 
     it('names every missing variable at once', () => {
       env({});
-      expect(() => build(undefined)).toThrow(expect.objectContaining({ options: ['TOLLGATE_ISSUER', 'TOLLGATE_AUDIENCE'] }));
+      expect(() => build(undefined)).toThrow(expect.objectContaining({ options: ['TOLLGATE_ISSUER', 'TOLLGATE_JWKS_URI', 'TOLLGATE_AUDIENCE'] }));
+    });
+
+    it('names every problem at once, under the variables the user set, unknown ones included', () => {
+      env({ TOLLGATE_ALGORITHMS: 'HS256', TOLLGATE_HS256_SECRETS: 'short' });
+      vi.stubEnv('TOLLGATE_ALGORITHM', 'RS256');
+      expect(() => build(undefined)).toThrow(
+        expect.objectContaining({
+          options: ['TOLLGATE_AUDIENCE', 'TOLLGATE_HS256_SECRETS', 'TOLLGATE_ALGORITHM'],
+          message: [
+            'tollgate could not start from environment variables:',
+            '  - TOLLGATE_AUDIENCE must be set to the audience this service accepts (comma-separated for several).',
+            '  - secret 1 of TOLLGATE_HS256_SECRETS is 5 bytes long; HS256 secrets must be at least 32 bytes (RFC 7518 3.2), so use a longer random secret.',
+            '  - TOLLGATE_ALGORITHM is not a tollgate variable; did you mean TOLLGATE_ALGORITHMS?',
+          ].join('\n'),
+        }),
+      );
+    });
+
+    it('refuses unknown adapter options, suggesting the known name', () => {
+      env({ TOLLGATE_ISSUER: idp.issuerUrl, TOLLGATE_AUDIENCE: idp.audience });
+      expect(() => build(undefined, { credentialOptional: true } as AdapterAppOptions)).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['credentialOptional'], message: expect.stringContaining('did you mean credentialsOptional?') }),
+      );
     });
 
     it('refuses HS256 in TOLLGATE_ALGORITHMS without secrets', () => {

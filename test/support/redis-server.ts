@@ -185,8 +185,8 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     );
     child = proc;
     live.add(proc);
-    proc.stdout!.on('data', (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000)));
-    proc.stderr!.on('data', (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000)));
+    proc.stdout.on('data', (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000)));
+    proc.stderr.on('data', (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000)));
     let exited = false;
     proc.once('exit', () => {
       exited = true;

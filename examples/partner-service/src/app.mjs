@@ -1,8 +1,10 @@
 // @ts-check
 // A fulfilment partner's service. The partner was given one thing: the JWKS URL of the auth
 // server. No shared secret (it could forge tokens with it), no discovery, no framework: plain
-// node:http and @tollgate/core, which is all the adapters are made of.
-import { authenticate, errorResponse, isTollgateError, requestParts, requireScopes } from '@tollgate/core';
+// node:http and @tollgate/core, which is all the adapters are made of (their plumbing,
+// `authenticate` and `requestParts`, comes from the `@tollgate/core/adapter` entry).
+import { errorResponse, isTollgateError, requireScopes } from '@tollgate/core';
+import { authenticate, requestParts } from '@tollgate/core/adapter';
 
 /** The check every shipment request must pass after the token is verified. */
 const canReadOrders = requireScopes('orders:read');

@@ -49,6 +49,9 @@ describe('checkClaims', () => {
     ['an empty audience list', { aud: [] }, {}, 'ERR_CLAIM_MISMATCH', 'aud', 'mismatch'],
     ['a numeric audience', { aud: 7 }, {}, 'ERR_CLAIM_INVALID', 'aud', 'invalid-type'],
     ['a required claim missing', {}, { requiredClaims: ['jti'] }, 'ERR_CLAIM_MISSING', 'jti', 'missing'],
+    ['a required claim named constructor, present only on the prototype', {}, { requiredClaims: ['constructor'] }, 'ERR_CLAIM_MISSING', 'constructor', 'missing'],
+    ['a required claim named toString', {}, { requiredClaims: ['toString'] }, 'ERR_CLAIM_MISSING', 'toString', 'missing'],
+    ['a required claim named __proto__', {}, { requiredClaims: ['__proto__'] }, 'ERR_CLAIM_MISSING', '__proto__', 'missing'],
   ])('refuses %s', (_name, over, policyOver, code, claim, reason) => {
     expect(() => checkClaims(header, { ...base, ...over }, policy(policyOver as Partial<ResolvedClaimPolicy>), NOW)).toThrow(
       expect.objectContaining({ code, claim, reason }),
@@ -69,5 +72,10 @@ describe('checkClaims', () => {
     for (const typ of ['JWT', 'at+jwt2', undefined]) {
       expect(() => checkClaims({ alg: 'RS256', ...(typ ? { typ } : {}) }, base, p, NOW)).toThrow(expect.objectContaining({ code: 'ERR_CLAIM_MISMATCH', claim: 'typ' }));
     }
+  });
+
+  it('accepts required claims that are own members, whatever their name', () => {
+    const payload = JSON.parse('{"iss":"https://auth.example.com","aud":"orders","exp":1800000060,"constructor":"c","__proto__":{"x":1}}') as object;
+    expect(() => checkClaims(header, payload, policy({ requiredClaims: ['constructor', '__proto__'] }), NOW)).not.toThrow();
   });
 });

@@ -58,7 +58,8 @@ export function checkClaims(header: ProtectedHeader, payload: JwtClaims, policy:
   if (policy.audience !== null) checkAudience(payload.aud, policy.audience);
 
   for (const claim of policy.requiredClaims) {
-    if (payload[claim] === undefined) throw new ClaimError('ERR_CLAIM_MISSING', `Token has no "${claim}" claim, which is required.`, { claim, reason: 'missing' });
+    // Own members only: `constructor`, `toString` or `__proto__` must not pass as present through the prototype.
+    if (!Object.hasOwn(payload, claim)) throw new ClaimError('ERR_CLAIM_MISSING', `Token has no "${claim}" claim, which is required.`, { claim, reason: 'missing' });
   }
 }
 

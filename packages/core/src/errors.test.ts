@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DpopError, StoreUnavailableError } from './errors.js';
 import { ClaimError, ERROR_HTTP, KeysUnavailableError, TokenError, TollgateError, isTollgateError, type AnyTollgateError } from './index.js';
 
 describe('errors', () => {
@@ -35,5 +36,33 @@ describe('errors', () => {
     }
     const claim = new ClaimError('ERR_CLAIM_MISMATCH', 'x', { claim: 'aud', reason: 'mismatch', expected: ['a'] });
     expect([claim.name, claim.claim, claim.reason, claim.expected, claim.expose]).toEqual(['ClaimError', 'aud', 'mismatch', ['a'], true]);
+  });
+
+  it('narrows DPoP and replay-store errors, which carry the DPoP OAuth codes and a retry hint', () => {
+    const errors: AnyTollgateError[] = [
+      new DpopError('ERR_DPOP_NONCE_REQUIRED', 'x', { reason: 'nonce' }),
+      new DpopError('ERR_DPOP_PROOF_REPLAYED', 'x', { reason: 'replayed' }),
+      new DpopError('ERR_DPOP_REQUEST_INVALID', 'x', { reason: 'request' }),
+      new StoreUnavailableError('ERR_REPLAY_STORE_UNAVAILABLE', 'x', { retryAfterSec: 2.5 }),
+    ];
+    const facts = errors.map((error) => {
+      switch (error.code) {
+        case 'ERR_DPOP_NONCE_REQUIRED':
+        case 'ERR_DPOP_PROOF_REPLAYED':
+        case 'ERR_DPOP_REQUEST_INVALID':
+          return [error.name, error.reason, error.status, error.bearerError];
+        case 'ERR_REPLAY_STORE_UNAVAILABLE':
+          return [error.name, error.retryAfterSec, error.status, error.expose];
+        default:
+          return null;
+      }
+    });
+    expect(facts).toEqual([
+      ['DpopError', 'nonce', 401, 'use_dpop_nonce'],
+      ['DpopError', 'replayed', 401, 'invalid_dpop_proof'],
+      ['DpopError', 'request', 400, 'invalid_request'],
+      ['StoreUnavailableError', 3, 503, false],
+    ]);
+    expect(errors.map((error) => isTollgateError(error))).toEqual([true, true, true, true]);
   });
 });

@@ -13,7 +13,7 @@ export class TollgateError extends Error {
   readonly code: TollgateErrorCode;
   /** HTTP status an adapter answers with. */
   readonly status: number;
-  /** RFC 6750 `error` attribute for `WWW-Authenticate`, or null when none applies. */
+  /** OAuth `error` attribute for `WWW-Authenticate` (RFC 6750, RFC 9449), or null when none applies. */
   readonly bearerError: BearerErrorCode | null;
   /** Koa and http-errors convention: whether the message is safe to show to clients (not for 5xx, whose messages name internal URLs). */
   readonly expose: boolean;
@@ -114,8 +114,68 @@ export class ConfigError extends TollgateError {
   }
 }
 
+/** Which DPoP check refused a request (RFC 9449 sections 4.3, 7 and 9). */
+export type DpopFailureReason =
+  | 'malformed'
+  | 'too-large'
+  | 'typ'
+  | 'alg'
+  | 'jwk'
+  | 'key-reference'
+  | 'signature'
+  | 'htm'
+  | 'htu'
+  | 'iat'
+  | 'exp'
+  | 'nbf'
+  | 'jti'
+  | 'ath'
+  | 'nonce'
+  | 'replayed'
+  | 'binding'
+  | 'downgrade'
+  | 'required'
+  | 'missing'
+  | 'request';
+
+/**
+ * A DPoP proof or a DPoP request was refused. `reason` names the failed check;
+ * `status`/`bearerError` follow the one HTTP table (401 `invalid_dpop_proof`,
+ * `use_dpop_nonce` or `invalid_token`; 400 `invalid_request`).
+ */
+export class DpopError extends TollgateError {
+  declare readonly code: CodeIn<'ERR_DPOP_'>;
+  readonly reason: DpopFailureReason;
+  constructor(code: CodeIn<'ERR_DPOP_'>, message: string, facts: { reason: DpopFailureReason; cause?: unknown }) {
+    super(code, message, { cause: facts.cause });
+    this.reason = facts.reason;
+  }
+}
+
+/**
+ * A shared store (the DPoP replay store) could not answer, so the request is refused rather than
+ * risk accepting a replay. Retryable: adapters answer 503 with `Retry-After: retryAfterSec`.
+ */
+export class StoreUnavailableError extends TollgateError {
+  declare readonly code: 'ERR_REPLAY_STORE_UNAVAILABLE';
+  /** Seconds after which a retry has a chance; at least 1. */
+  readonly retryAfterSec: number;
+  constructor(code: 'ERR_REPLAY_STORE_UNAVAILABLE', message: string, options: { retryAfterSec?: number; cause?: unknown } = {}) {
+    super(code, message, { cause: options.cause });
+    this.retryAfterSec = Math.max(1, Math.ceil(options.retryAfterSec ?? 1));
+  }
+}
+
 /** Union of all error classes: `switch (err.code)` narrows to the class. */
-export type AnyTollgateError = TokenError | AlgorithmError | KeyError | ClaimError | KeysUnavailableError | ConfigError;
+export type AnyTollgateError =
+  | TokenError
+  | AlgorithmError
+  | KeyError
+  | ClaimError
+  | KeysUnavailableError
+  | ConfigError
+  | DpopError
+  | StoreUnavailableError;
 
 /**
  * True for any tollgate error, including one thrown by another copy of the

@@ -10,6 +10,8 @@ export type {
   TokenCacheOptions,
   ClaimCheck,
 } from './options.js';
+export { LOG_INTERVAL_MS } from './operator-log.js';
+export type { VerifierLogger } from './operator-log.js';
 export { JWKS_DEFAULTS, VERIFIER_DEFAULTS, MIN_HS256_SECRET_BYTES } from './resolve-options.js';
 export { SUPPORTED_ALGORITHMS, ASYMMETRIC_ALGORITHMS } from './algorithms.js';
 export type { Algorithm, AsymmetricAlgorithm } from './algorithms.js';
@@ -22,24 +24,45 @@ export {
   ClaimError,
   KeysUnavailableError,
   ConfigError,
+  DpopError,
+  StoreUnavailableError,
   isTollgateError,
 } from './errors.js';
-export type { AnyTollgateError, ClaimFailureReason } from './errors.js';
+export type { AnyTollgateError, ClaimFailureReason, DpopFailureReason } from './errors.js';
 export { ERROR_HTTP } from './http-mapping.js';
 export type { TollgateErrorCode, BearerErrorCode } from './http-mapping.js';
 export type { VerifierEvents, VerifierEventName, VerifierListener } from './events.js';
 export type { VerifierStats } from './stats.js';
 export type { JwksSourceState } from './remote-jwks.js';
+export type { JsonFetcher, JsonFetchOptions, FetchResult } from './http-fetcher.js';
 export type { KeySourceKind, KeyRejection } from './verification-key.js';
-export { extractToken, requestParts, bearerChallenge, errorResponse, toHttpError } from './bearer.js';
-export type { TokenLocations, TokenRequestParts, IncomingMessageLike, ErrorResponse, HttpErrorFields, HttpTollgateError } from './bearer.js';
+export { extractToken } from './bearer.js';
+export type { TokenLocations, TokenRequestParts } from './bearer.js';
+export { bearerChallenge } from './challenge.js';
+export { errorResponse, toHttpError } from './error-response.js';
+export type { ErrorResponse, HttpErrorFields, HttpTollgateError, ResponseContext } from './error-response.js';
 export { requireScopes, requireClaims, grantedScopes } from './guards.js';
 export type { AuthCheck } from './guards.js';
+export { requireAuthLevel, StepUpError } from './step-up.js';
+export type { AuthLevel } from './step-up.js';
+export type { RequestAuth, TokenBinding } from './gate.js';
+// Sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate binding).
+export type { DpopOptions, DpopMode } from './dpop/dpop-options.js';
+export type { MtlsOptions } from './mtls/certificate-binding.js';
+export { MemoryReplayStore, MEMORY_REPLAY_STORE_DEFAULTS } from './dpop/replay-store.js';
+export type { ReplayStore, MemoryReplayStoreOptions } from './dpop/replay-store.js';
+export { DpopNonces, DPOP_NONCE_DEFAULTS } from './dpop/dpop-nonce.js';
+export type { DpopNonceOptions } from './dpop/dpop-nonce.js';
+export { verifyDpopProof, accessTokenHash } from './dpop/dpop-proof.js';
+export type { DpopProofExpectation, VerifiedDpopProof } from './dpop/dpop-proof.js';
+export { createDpopProofPolicy, DPOP_PROOF_DEFAULTS } from './dpop/dpop-proof-policy.js';
+export type { DpopProofOptions, DpopProofPolicy } from './dpop/dpop-proof-policy.js';
+export { normalizeHtu } from './dpop/htu.js';
+export type { HtuOriginOption } from './dpop/htu.js';
+export { jwkThumbprint } from './dpop/jwk-thumbprint.js';
+export { certificateThumbprint } from './mtls/certificate-thumbprint.js';
 export { optionsFromEnv, ENVIRONMENT_VARIABLES } from './env.js';
-export { authenticate, toVerifier, DEFAULT_REALM } from './authenticate.js';
-export type { AuthenticateOptions, VerifierSource } from './authenticate.js';
-export { resolveAdapterOptions } from './adapter-options.js';
-export type { AdapterOptions, ResolvedAdapterOptions } from './adapter-options.js';
+// Adapter plumbing (authenticate, toVerifier, requestParts, resolveAdapterOptions, …) is in `@tollgate/core/adapter`.
 // Revocation: the check the verifier runs on every verification, and the in-memory list.
 export { RevocationList, isRevocationRule } from './revocation-list.js';
 export type { RevocationListOptions } from './revocation-list.js';

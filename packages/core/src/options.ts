@@ -1,6 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { Algorithm } from './algorithms.js';
 import type { JwtClaims, ProtectedHeader } from './compact-jws.js';
+import type { JsonFetcher } from './http-fetcher.js';
+import type { VerifierLogger } from './operator-log.js';
 
 /**
  * A custom claim check. Throw (ideally a `ClaimError`) to refuse the token;
@@ -34,7 +36,12 @@ export interface Hs256Options {
    * Several secrets = secret rotation: every one verifies. Required, no default.
    */
   secrets: readonly (string | Uint8Array)[];
-  /** End of the migration window (Date, ISO string or epoch ms): HS256 tokens are refused after it. Default: no end. */
+  /**
+   * End of the migration window: HS256 tokens are refused after it. A `Date`, an ISO 8601 string
+   * (`'2026-06-30T00:00:00Z'`) or epoch **milliseconds**; a value before 2001 or after 2100 is
+   * refused at start-up (epoch seconds such as `1767225600` would otherwise mean January 1970).
+   * Default: no end.
+   */
   notAfter?: Date | string | number | null | undefined;
 }
 
@@ -96,6 +103,14 @@ export interface JwksOptions {
   allowHttp?: boolean | undefined;
   /** undici dispatcher for all key fetches (proxies, custom TLS, tests). Default: a private `Agent` closed by `close()`. */
   dispatcher?: Dispatcher | undefined;
+  /**
+   * Fetches the discovery document and the JWKS. Default: the built-in undici fetcher, which
+   * applies the timeouts, `maxResponseBytes`, `maxRedirects` (checking every redirect target
+   * against the https rule), gzip/deflate/br decoding and `dispatcher` above. Replace it only to
+   * take over HTTP entirely (a client library your platform requires, request signing, a local
+   * mirror); it then owns all of those rules, and `close()` leaves it open.
+   */
+  fetcher?: JsonFetcher | undefined;
 }
 
 /** The verified-token cache: repeated tokens skip signature checking. */
@@ -114,6 +129,13 @@ export interface CommonVerifierOptions extends ClaimPolicyOptions {
   tokenCache?: boolean | TokenCacheOptions | undefined;
   /** Clock in epoch milliseconds; inject one in tests. Default `Date.now`. */
   clock?: (() => number) | undefined;
+  /**
+   * Tells the operator when discovery or a JWKS cannot be fetched (with the cause), when it works
+   * again, and when a JWKS holds keys that will not be used. Never per request: at most one warning
+   * per URL every `LOG_INTERVAL_MS` (5 minutes). Any object with `warn(message)` (and optionally
+   * `info(message)`) fits: `console`, pino, winston. `false` silences it. Default `console`.
+   */
+  logger?: VerifierLogger | false | undefined;
 }
 
 /** `createVerifier` options: one issuer inline, or several under `issuers`. */

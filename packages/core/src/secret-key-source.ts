@@ -19,29 +19,11 @@ export class SecretKeySource implements KeySource {
     this.keys = Object.freeze(secrets.map((secret) => secretKey(secret, undefined)));
   }
 
-  async getKeys(): Promise<readonly VerificationKey[]> {
-    this.checkOpen();
-    return this.keys;
-  }
-
-  /** Throws once the HS256 migration window has ended (`notAfter`). */
-  checkOpen(): void {
-    const end = this.endedAt();
-    if (end !== undefined) {
-      throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `HS256 is no longer accepted: the migration window ended at ${new Date(end).toISOString()}. Obtain an RS256 token.`);
+  /** Every secret while the migration window is open; throws once it has ended (`notAfter`). */
+  keysFor(): readonly VerificationKey[] {
+    if (this.notAfterMs !== null && this.clock() > this.notAfterMs) {
+      throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `HS256 is no longer accepted: the migration window ended at ${new Date(this.notAfterMs).toISOString()}. Obtain an RS256 token.`);
     }
-  }
-
-  keysNow(): readonly VerificationKey[] | undefined {
-    return this.endedAt() === undefined ? this.keys : undefined;
-  }
-
-  /** When the HS256 window ended (`notAfter`), if it has; `undefined` while it is open. */
-  private endedAt(): number | undefined {
-    return this.notAfterMs !== null && this.clock() > this.notAfterMs ? this.notAfterMs : undefined;
-  }
-
-  hasKey(key: VerificationKey): boolean {
-    return this.keys.includes(key);
+    return this.keys;
   }
 }

@@ -1,3 +1,4 @@
+import { constants, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { makeKey } from './testing/jwks-server.js';
 import { importJwk, type VerificationKey } from './verification-key.js';
@@ -27,5 +28,37 @@ describe('importJwk', () => {
     expect(importJwk({ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' })).toBe('invalid-key');
     expect(importJwk({ kty: 'RSA', n: 'not base64!', e: 'AQAB' })).toBeTypeOf('string');
     expect(importJwk('a string')).toBe('not-an-object');
+  });
+
+  it('refuses RSA keys over 8192 bits: each forged token would cost a verifier tens of milliseconds', () => {
+    // A public key needs no primes to import: a random odd modulus of the right size will do.
+    const modulus = (bits: number) => {
+      const n = randomBytes(bits / 8);
+      n[0]! |= 0x80;
+      n[n.length - 1]! |= 1;
+      return { kty: 'RSA', n: n.toString('base64url'), e: 'AQAB' };
+    };
+    expect(importJwk(modulus(16_384))).toBe('rsa-too-large');
+    expect(importJwk(modulus(8192 + 8))).toBe('rsa-too-large');
+    expect(typeof importJwk(modulus(8192))).toBe('object');
+  });
+
+  it.each([
+    ['RS256', constants.RSA_PKCS1_PADDING],
+    ['PS256', constants.RSA_PKCS1_PSS_PADDING],
+  ] as const)('%s: refuses a signature shorter than the modulus (leading zero byte dropped), which OpenSSL accepts', (alg, padding) => {
+    const testKey = makeKey(alg, 'k');
+    const key = importJwk(testKey.publicJwk) as VerificationKey;
+    const privateKey = createPrivateKey(testKey.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    // Sign until a signature starts with 0x00 (about 1 in 256 for PS256; RS256 is deterministic, so vary the input).
+    for (let i = 0; ; i++) {
+      const input = `header.payload${i}`;
+      const signature = cryptoSign('sha256', Buffer.from(input), { key: privateKey, padding, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+      if (signature[0] !== 0) continue;
+      expect(key.verify(alg, input, signature)).toBe(true);
+      expect(key.verify(alg, input, signature.subarray(1))).toBe(false);
+      expect(key.verify(alg, input, Buffer.concat([Buffer.alloc(1), signature]))).toBe(false);
+      break;
+    }
   });
 });

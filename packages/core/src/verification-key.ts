@@ -28,11 +28,19 @@ export type KeyRejection =
   | 'unsupported-curve'
   | 'unsupported-alg'
   | 'rsa-too-small'
+  | 'rsa-too-large'
   | 'weak-key'
-  | 'invalid-key';
+  | 'invalid-key'
+  /** More entries under one `kid` fit the same algorithm than a token may try (see `MAX_KEYS_PER_KID_AND_ALG`). */
+  | 'too-many-for-kid';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const MIN_RSA_BITS = 2048;
+/**
+ * Larger moduli cost a verifier dearly and add nothing (NIST rates 3072 bits at 128-bit security):
+ * a hostile JWKS full of RSA-16384 keys would make every forged token cost tens of milliseconds.
+ */
+export const MAX_RSA_BITS = 8192;
 
 /**
  * RFC 8017 3.1 requires 3 <= e < n; NIST SP 800-89 an odd e below 2^256. With e = 1
@@ -102,6 +110,7 @@ export function importJwk(jwk: unknown): VerificationKey | KeyRejection {
   if (entry.kty === 'RSA') {
     const { modulusLength, publicExponent } = keyObject.asymmetricKeyDetails ?? {};
     if (modulusLength === undefined || modulusLength < MIN_RSA_BITS) return 'rsa-too-small';
+    if (modulusLength > MAX_RSA_BITS) return 'rsa-too-large';
     if (!isSafeRsaExponent(publicExponent)) return 'weak-key';
   }
   if (entry.crv === 'Ed25519' && hasSmallOrder(Buffer.from(String(entry.x), 'base64url'))) return 'weak-key';
@@ -110,6 +119,10 @@ export function importJwk(jwk: unknown): VerificationKey | KeyRejection {
 
 function asymmetricKey(kid: string | undefined, keyObject: KeyObject, algorithms: readonly AsymmetricAlgorithm[]): VerificationKey {
   const inputs = new Map(algorithms.map((alg) => [alg as Algorithm, verifyKeyInput(alg, keyObject)]));
+  // RFC 8017 8.1.2 / 8.2.2: an RSA signature is exactly as long as the modulus. OpenSSL also takes
+  // one with its leading zero byte dropped, which would give some tokens a second valid encoding.
+  const modulusLength = keyObject.asymmetricKeyDetails?.modulusLength;
+  const rsaSignatureBytes = modulusLength === undefined ? undefined : Math.ceil(modulusLength / 8);
   return {
     kid,
     source: 'jwks',
@@ -118,7 +131,7 @@ function asymmetricKey(kid: string | undefined, keyObject: KeyObject, algorithms
       const input = inputs.get(alg);
       const spec = ALGORITHM_SPECS[alg];
       if (input === undefined) return false;
-      if (spec.signatureBytes !== undefined && signature.length !== spec.signatureBytes) return false;
+      if (signature.length !== (spec.signatureBytes ?? rsaSignatureBytes)) return false;
       try {
         return cryptoVerify(spec.hash, Buffer.from(signingInput), input, signature);
       } catch {

@@ -1,18 +1,21 @@
-import { LRUCache } from 'lru-cache';
 import type { Algorithm } from './algorithms.js';
 import { isSupportedAlgorithm } from './algorithms.js';
 import { checkClaims } from './claims.js';
-import { decodeCompactJws, type DecodedJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
+import { decodeCompactJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
+import { deepFreeze } from './deep-freeze.js';
 import { AlgorithmError, ClaimError, KeysUnavailableError, TokenError, isTollgateError, type AnyTollgateError } from './errors.js';
 import { EventHub, type VerifierEventName, type VerifierListener } from './events.js';
-import { createHttpFetcher, type JsonFetcher } from './http-fetcher.js';
+import { createHttpFetcher, type OwnedJsonFetcher } from './http-fetcher.js';
 import type { KeySource } from './key-source.js';
-import type { VerifierOptions } from './options.js';
+import { andThen, type MaybePromise } from './maybe-promise.js';
+import { attachOperatorLog } from './operator-log.js';
+import type { ClaimCheck, VerifierOptions } from './options.js';
 import { RemoteJwksSource, type JwksSourceState } from './remote-jwks.js';
 import { resolveOptions, type ResolvedIssuer } from './resolve-options.js';
 import { SecretKeySource } from './secret-key-source.js';
 import { StatsRecorder, type VerifierStats } from './stats.js';
-import type { KeySourceKind, VerificationKey } from './verification-key.js';
+import { TokenCache } from './token-cache.js';
+import type { KeySourceKind } from './verification-key.js';
 
 /** What `verify()` resolves to. */
 export interface VerifiedToken<C extends JwtClaims = JwtClaims> {
@@ -51,21 +54,16 @@ export interface Verifier {
   off<E extends VerifierEventName>(event: E, listener: VerifierListener<E>): void;
   /** Releases the HTTP agent and caches. Later `verify` calls fail with `ERR_VERIFIER_CLOSED`. */
   close(): Promise<void>;
+  /** The verifier's clock in epoch milliseconds (`clock` option): request-level checks such as DPoP proof times use it too. */
+  now(): number;
 }
 
-interface Tenant {
-  readonly config: ResolvedIssuer;
-  readonly jwks: RemoteJwksSource | null;
-  readonly secrets: SecretKeySource | null;
-}
-
-interface CacheEntry {
-  /** What a hit returns, built once. */
-  readonly hit: VerifiedToken;
-  readonly key: VerificationKey;
-  readonly tenant: Tenant;
-  readonly expMs: number;
-}
+/**
+ * `verify` returning a plain value when nothing needs waiting for. Internal to tollgate's packages
+ * (the request gate calls it to spare a promise per request); `Symbol.for`, so a second copy of the
+ * core in one process finds it too.
+ */
+export const VERIFY_NOW: unique symbol = Symbol.for('tollgate.verifyNow') as never;
 
 /**
  * Creates a verifier. Create it once at start-up and share it: it owns the
@@ -84,11 +82,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
 class TollgateVerifier implements Verifier {
   private readonly events = new EventHub();
   private readonly recorder = new StatsRecorder();
-  private readonly fetcher: JsonFetcher;
-  private readonly tenants: readonly Tenant[];
-  private readonly byIssuer: ReadonlyMap<string, Tenant>;
+  /** The built-in fetcher, closed by `close()`; `null` when `jwks.fetcher` supplies one. */
+  private readonly ownFetcher: OwnedJsonFetcher | null;
+  private readonly issuers: readonly Issuer[];
+  private readonly byIssuer: ReadonlyMap<string, Issuer>;
   private readonly sources: readonly RemoteJwksSource[];
-  private readonly cache: LRUCache<string, CacheEntry> | null;
+  private readonly cache: TokenCache | null;
   private readonly clock: () => number;
   private readonly maxTokenBytes: number;
   private readonly headers = new Map<string, ProtectedHeader>();
@@ -98,10 +97,10 @@ class TollgateVerifier implements Verifier {
     const resolved = resolveOptions(options);
     this.clock = resolved.clock;
     this.maxTokenBytes = resolved.maxTokenBytes;
-    this.fetcher = createHttpFetcher(resolved.jwks);
+    this.ownFetcher = resolved.jwks.fetcher === undefined ? createHttpFetcher(resolved.jwks) : null;
     const shared = new Map<string, RemoteJwksSource>();
-    const deps = { fetcher: this.fetcher, clock: this.clock, events: this.events, stats: this.recorder };
-    this.tenants = resolved.issuers.map((config) => {
+    const deps = { fetcher: resolved.jwks.fetcher ?? (this.ownFetcher as OwnedJsonFetcher), clock: this.clock, events: this.events, stats: this.recorder };
+    this.issuers = resolved.issuers.map((config) => {
       let jwks: RemoteJwksSource | null = null;
       if (config.keys !== null) {
         // Issuers that share a JWKS share one source: one cache, one fetch.
@@ -113,113 +112,102 @@ class TollgateVerifier implements Verifier {
       return { config, jwks, secrets };
     });
     this.sources = [...shared.values()];
-    this.byIssuer = new Map(this.tenants.filter((t) => t.config.issuer !== undefined).map((t) => [t.config.issuer as string, t]));
-    this.cache = resolved.tokenCache === null ? null : new LRUCache({ max: resolved.tokenCache.maxEntries });
+    this.byIssuer = new Map(this.issuers.filter((t) => t.config.issuer !== undefined).map((t) => [t.config.issuer as string, t]));
+    this.cache = resolved.tokenCache === null ? null : new TokenCache(resolved.tokenCache.maxEntries);
+    // Key-source trouble reaches the operator once per URL and interval, never per request.
+    if (resolved.logger !== null) attachOperatorLog(this.events, resolved.logger, { clock: this.clock });
   }
 
   async verify<C extends JwtClaims = JwtClaims>(token: string, options?: VerifyCallOptions): Promise<VerifiedToken<C>> {
-    try {
-      if (this.closed) throw new KeysUnavailableError('ERR_VERIFIER_CLOSED', 'The verifier was closed; create a new one.');
-      // The steps below return plain values when nothing needs waiting for (fresh keys, no custom
-      // check), and promises otherwise: each await costs a turn of the microtask queue per request.
-      let result = this.cache === null ? undefined : this.fromCache(token);
-      if (result instanceof Promise) result = await result;
-      if (result === undefined) {
-        const fresh = this.verifyFresh(token, options?.signal);
-        result = fresh instanceof Promise ? await fresh : fresh;
-      }
-      this.accepted(result);
-      return result as VerifiedToken<C>;
-    } catch (error) {
-      throw this.refused(error);
-    }
+    return this[VERIFY_NOW](token, options?.signal) as MaybePromise<VerifiedToken<C>>;
   }
 
-  private fromCache(token: string): VerifiedToken | undefined | Promise<VerifiedToken | undefined> {
-    const cache = this.cache as LRUCache<string, CacheEntry>;
-    const entry = cache.get(token);
-    if (entry === undefined) return undefined;
-    const now = this.clock();
-    const source: KeySource | null = entry.key.source === 'jwks' ? entry.tenant.jwks : entry.tenant.secrets;
-    if (now >= entry.expMs || source === null || !source.hasKey(entry.key)) {
-      cache.delete(token);
-      return undefined;
+  /** `verify` without a promise when nothing needs waiting for; what the request gate calls. */
+  [VERIFY_NOW](token: string, signal?: AbortSignal): MaybePromise<VerifiedToken> {
+    let outcome: MaybePromise<VerifiedToken>;
+    try {
+      if (this.closed) throw new KeysUnavailableError('ERR_VERIFIER_CLOSED', 'The verifier was closed; create a new one.');
+      outcome = this.run(token, signal);
+    } catch (error) {
+      throw this.refused(token, error);
     }
-    // Time-based rules (nbf, max age) and the HS256 end date still apply on a hit.
-    if (entry.key.source === 'secret') (source as SecretKeySource).checkOpen();
-    const { claims, header } = entry.hit;
-    checkClaims(header, claims, entry.tenant.config.policy, now / 1000);
-    if (entry.tenant.config.policy.checkClaims === undefined) {
-      this.recorder.tokenCacheHits++;
-      return entry.hit;
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (result) => this.accepted(result),
+        (error: unknown) => {
+          throw this.refused(token, error);
+        },
+      );
     }
-    return this.customCheck(entry.tenant, claims, header).then(() => {
-      this.recorder.tokenCacheHits++;
-      return entry.hit;
+    return this.accepted(outcome);
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  /**
+   * The pipeline: decode, pick the issuer and its key source, ask the source for keys, check the
+   * signature, apply the claim policy and the custom check, remember the result. A cached token
+   * skips decoding and the signature check only: its key must still be one the source offers now.
+   */
+  private run(token: string, signal: AbortSignal | undefined): MaybePromise<VerifiedToken> {
+    const entry = this.cache?.get(token, this.clock());
+    if (entry === undefined) return this.verifyFresh(token, signal);
+    const { alg, kid } = entry.result;
+    return andThen(entry.source.keysFor(alg, kid, signal), (keys) => {
+      // The key left the key set since: verify from scratch, which refuses the token unless another key signed it.
+      if (!keys.includes(entry.key)) return this.verifyFresh(token, signal);
+      return this.checkPolicy(entry.issuer, entry.result, () => {
+        this.recorder.tokenCacheHits++;
+        return TokenCache.hitResult(entry);
+      });
     });
   }
 
-  private verifyFresh(token: string, signal: AbortSignal | undefined): VerifiedToken | Promise<VerifiedToken> {
-    const decoded = decodeCompactJws(token, this.maxTokenBytes, this.headers);
-    const tenant = this.selectTenant(decoded.payload);
-    const alg = decoded.header.alg;
-    if (!isSupportedAlgorithm(alg) || !tenant.config.algorithms.has(alg)) {
+  private verifyFresh(token: string, signal: AbortSignal | undefined): MaybePromise<VerifiedToken> {
+    const { header, payload, signingInput, signature } = decodeCompactJws(token, this.maxTokenBytes, this.headers);
+    const issuer = this.selectIssuer(payload);
+    const alg = header.alg;
+    if (!isSupportedAlgorithm(alg) || !issuer.config.algorithms.has(alg)) {
       throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `Token algorithm ${JSON.stringify(alg.slice(0, 20))} is not allowed for this issuer.`);
     }
     // The alg alone picks the key kind: HS256 only ever meets secrets, asymmetric algs only JWKS keys.
-    const source: KeySource | null = alg === 'HS256' ? tenant.secrets : tenant.jwks;
+    const source: KeySource | null = alg === 'HS256' ? issuer.secrets : issuer.jwks;
     if (source === null) throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `No keys are configured for ${alg}.`);
-    const candidates = source.keysNow(alg, decoded.header.kid);
-    if (candidates !== undefined) return this.checkAndStore(token, decoded, tenant, alg, candidates);
-    return source.getKeys(alg, decoded.header.kid, signal).then((keys) => this.checkAndStore(token, decoded, tenant, alg, keys));
+    return andThen(source.keysFor(alg, header.kid, signal), (candidates) => {
+      const key = candidates.find((candidate) => candidate.verify(alg, signingInput, signature));
+      if (key === undefined) throw new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'Token signature does not verify; the token was altered or signed by another key.');
+      const result: VerifiedToken = Object.freeze({ claims: deepFreeze(payload), header, alg, kid: header.kid, keySource: key.source, issuer: issuer.config.id, cached: false });
+      return this.checkPolicy(issuer.config, result, () => {
+        if (this.cache !== null) {
+          const expMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
+          this.cache.set(token, { result, key, source, issuer: issuer.config, expMs });
+        }
+        return result;
+      });
+    });
   }
 
-  private checkAndStore(token: string, decoded: DecodedJws, tenant: Tenant, alg: Algorithm, candidates: readonly VerificationKey[]): VerifiedToken | Promise<VerifiedToken> {
-    const { header, payload, signingInput, signature } = decoded;
-    let key: VerificationKey | undefined;
-    for (const candidate of candidates) {
-      if (candidate.verify(alg, signingInput, signature)) {
-        key = candidate;
-        break;
-      }
-    }
-    if (key === undefined) throw new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'Token signature does not verify; the token was altered or signed by another key.');
-    checkClaims(header, payload, tenant.config.policy, this.clock() / 1000);
-    const verified = key;
-    const store = (): VerifiedToken => {
-      const result: VerifiedToken = { claims: payload, header, alg, kid: header.kid, keySource: verified.source, issuer: tenant.config.id, cached: false };
-      if (this.cache !== null) {
-        const expMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
-        this.cache.set(token, { hit: { ...result, cached: true }, key: verified, tenant, expMs });
-      }
-      return result;
-    };
-    if (tenant.config.policy.checkClaims === undefined) return store();
-    return this.customCheck(tenant, payload, header).then(store);
+  /** The claim policy (time rules re-applied on every hit), then the custom check; `done` runs when both pass. */
+  private checkPolicy(issuer: ResolvedIssuer, result: VerifiedToken, done: () => VerifiedToken): MaybePromise<VerifiedToken> {
+    const { policy } = issuer;
+    checkClaims(result.header, result.claims, policy, this.clock() / 1000);
+    if (policy.checkClaims === undefined) return done();
+    return customCheck(policy.checkClaims, result).then(done);
   }
 
-  private selectTenant(payload: JwtClaims): Tenant {
-    if (this.tenants.length === 1 && this.tenants[0]!.config.issuer === undefined) return this.tenants[0]!;
-    const tenant = typeof payload.iss === 'string' ? this.byIssuer.get(payload.iss) : undefined;
-    if (tenant === undefined) {
+  private selectIssuer(payload: JwtClaims): Issuer {
+    if (this.issuers.length === 1 && this.issuers[0]!.config.issuer === undefined) return this.issuers[0]!;
+    const issuer = typeof payload.iss === 'string' ? this.byIssuer.get(payload.iss) : undefined;
+    if (issuer === undefined) {
       // Refused before any key lookup: an unknown issuer never causes a network request.
       throw new ClaimError('ERR_CLAIM_MISMATCH', 'Token "iss" is not a trusted issuer.', { claim: 'iss', reason: payload.iss === undefined ? 'missing' : 'mismatch' });
     }
-    return tenant;
+    return issuer;
   }
 
-  private async customCheck(tenant: Tenant, claims: JwtClaims, header: ProtectedHeader): Promise<void> {
-    const check = tenant.config.policy.checkClaims;
-    if (check === undefined) return;
-    try {
-      await check(claims, header);
-    } catch (error) {
-      if (isTollgateError(error)) throw error;
-      throw new ClaimError('ERR_CLAIM_CHECK_FAILED', 'Token failed a custom claim check.', { claim: '*', reason: 'check-failed', cause: error });
-    }
-  }
-
-  private accepted(result: VerifiedToken): void {
+  private accepted(result: VerifiedToken): VerifiedToken {
     const stats = this.recorder;
     stats.accepted++;
     stats.acceptedByAlg[result.alg] = (stats.acceptedByAlg[result.alg] ?? 0) + 1;
@@ -230,9 +218,12 @@ class TollgateVerifier implements Verifier {
     if (this.events.has('verify')) {
       this.events.emit('verify', { outcome: 'accepted', alg: result.alg, source: result.keySource, issuer: result.issuer, cached: result.cached });
     }
+    return result;
   }
 
-  private refused(error: unknown): AnyTollgateError {
+  private refused(token: string, error: unknown): AnyTollgateError {
+    // A refused token has no business in the cache, whatever refused it.
+    this.cache?.delete(token);
     const known: AnyTollgateError = isTollgateError(error)
       ? error
       : new TokenError('ERR_TOKEN_MALFORMED', 'Token could not be processed.', { cause: error });
@@ -253,7 +244,7 @@ class TollgateVerifier implements Verifier {
   }
 
   stats(): VerifierStats {
-    return this.recorder.snapshot(this.cache === null ? null : this.cache.size);
+    return this.recorder.snapshot(this.cache?.size ?? null);
   }
 
   on<E extends VerifierEventName>(event: E, listener: VerifierListener<E>): () => void {
@@ -268,6 +259,22 @@ class TollgateVerifier implements Verifier {
     if (this.closed) return;
     this.closed = true;
     this.cache?.clear();
-    await this.fetcher.close();
+    await this.ownFetcher?.close();
+  }
+}
+
+/** One trusted issuer with its key sources. */
+interface Issuer {
+  readonly config: ResolvedIssuer;
+  readonly jwks: RemoteJwksSource | null;
+  readonly secrets: SecretKeySource | null;
+}
+
+async function customCheck(check: ClaimCheck, result: VerifiedToken): Promise<void> {
+  try {
+    await check(result.claims, result.header);
+  } catch (error) {
+    if (isTollgateError(error)) throw error;
+    throw new ClaimError('ERR_CLAIM_CHECK_FAILED', 'Token failed a custom claim check.', { claim: '*', reason: 'check-failed', cause: error });
   }
 }

@@ -14,7 +14,7 @@ function fakeVerifier(verify: (token: string) => Promise<VerifiedToken>): Verifi
 
 function fakeReq(authorization?: string | string[]): Request {
   const list = authorization === undefined ? undefined : [authorization].flat();
-  return { headers: { authorization: list?.join(', ') }, headersDistinct: list ? { authorization: list } : {}, originalUrl: '/orders' } as unknown as Request;
+  return { method: 'GET', rawHeaders: (list ?? []).flatMap((value) => ['Authorization', value]), originalUrl: '/orders' } as unknown as Request;
 }
 
 function fakeRes(headersSent = false) {
@@ -44,7 +44,7 @@ describe('verify()', () => {
     const { returned, nextArgs } = await run(verify(fakeVerifier(async () => TOKEN)), req, fakeRes().res);
     expect(returned).toBeUndefined();
     expect(nextArgs).toEqual([]);
-    expect(req.auth).toBe(TOKEN);
+    expect(req.auth).toEqual({ ...TOKEN, binding: 'bearer' });
   });
 
   it('answers a refusal itself and does not call next', async () => {
@@ -102,6 +102,25 @@ describe('verify()', () => {
     expect(() => verify(verifier, { passErrors: true, onError: () => undefined })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['onError', 'passErrors'] }));
     expect(() => verify(verifier, { onError: 'log' as never })).toThrow(expect.objectContaining({ options: ['onError'] }));
     expect(() => verify(verifier, { realm: 42 as never })).toThrow(expect.objectContaining({ options: ['realm'] }));
+  });
+
+  it('refuses unknown options at start-up, suggesting the known name', () => {
+    const verifier = fakeVerifier(async () => TOKEN);
+    expect(() => verify(verifier, { credentialOptional: true } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['credentialOptional'], message: 'Invalid verify() options:\n  - credentialOptional is not a known option; did you mean credentialsOptional?' }),
+    );
+    expect(() => verify(undefined, { audience: 'orders' } as never)).toThrow(expect.objectContaining({ options: ['audience'], message: expect.stringContaining('audience is a verifier option: pass it in the first argument') }));
+  });
+
+  it('warmOnStart starts fetching keys at once, in the background; a failure neither throws nor rejects', async () => {
+    const ready = vi.fn(() => Promise.reject(new Error('JWKS down')));
+    const verifier = { ...fakeVerifier(async () => TOKEN), ready } as Verifier;
+    verify(verifier);
+    expect(ready).not.toHaveBeenCalled();
+    const middleware = verify(verifier, { warmOnStart: true });
+    expect(ready).toHaveBeenCalledOnce();
+    expect(middleware.verifier).toBe(verifier);
+    await new Promise((resolve) => setImmediate(resolve)); // an unhandled rejection would fail the test run here
   });
 
   it('refuses bad verifier options synchronously', () => {

@@ -1,4 +1,5 @@
-import { errorResponse, isTollgateError, resolveAdapterOptions, toHttpError, type ResolvedAdapterOptions } from '@tollgate/core';
+import { errorResponse, isTollgateError, toHttpError } from '@tollgate/core';
+import { resolveAdapterOptions, type AdapterDescription, type ResolvedAdapterOptions } from '@tollgate/core/adapter';
 import type { Context } from 'koa';
 import type { ErrorHandler } from './types.js';
 
@@ -7,8 +8,15 @@ export type Responder = Pick<ResolvedAdapterOptions<ErrorHandler>, 'realm' | 'pa
 
 // Symbol.for, not Symbol(): a guard from a second copy of this package (ESM + CJS) still finds it.
 const RESPONDER = Symbol.for('tollgate.koa.responder');
+/** How `verify()` introduces itself to the core's option check. */
+export const KOA_ADAPTER: AdapterDescription = {
+  where: 'verify()',
+  onErrorSignature: '(err, ctx)',
+  verifierOptionsGo: 'in the first argument: verify({ issuer, audience, algorithms }, options)',
+};
+
 // Guards mounted without verify() before them answer with the defaults.
-const DEFAULT_RESPONDER: Responder = resolveAdapterOptions<ErrorHandler>({}, 'verify()', '(err, ctx)');
+const DEFAULT_RESPONDER: Responder = resolveAdapterOptions<ErrorHandler>({}, KOA_ADAPTER);
 
 type WithResponder = Context & { [RESPONDER]?: Responder };
 

@@ -7,5 +7,7 @@ export { requireScopes, requireClaims, toMiddleware } from './guards.js';
 export type { TollgateState, VerifyOptions, ErrorHandler } from './types.js';
 export type { HttpErrorFields, HttpTollgateError } from '@tollgate/core';
 // Re-exported so an app needs no direct dependency on @tollgate/core for the usual tasks.
-export { createVerifier, errorResponse, isTollgateError, DEFAULT_REALM } from '@tollgate/core';
-export type { AnyTollgateError, AuthCheck, JwtClaims, TokenLocations, VerifiedToken, Verifier, VerifierOptions, VerifierSource } from '@tollgate/core';
+export { createVerifier, errorResponse, isTollgateError } from '@tollgate/core';
+export type { AnyTollgateError, AuthCheck, JwtClaims, TokenLocations, VerifiedToken, Verifier, VerifierLogger, VerifierOptions } from '@tollgate/core';
+export { DEFAULT_REALM } from '@tollgate/core/adapter';
+export type { VerifierSource } from '@tollgate/core/adapter';

@@ -1,4 +1,5 @@
-import type { AnyTollgateError, JwtClaims, TokenLocations, VerifiedToken } from '@tollgate/core';
+import type { AnyTollgateError, JwtClaims, VerifiedToken } from '@tollgate/core';
+import type { AdapterOptions } from '@tollgate/core/adapter';
 import type { Context } from 'koa';
 
 /**
@@ -28,30 +29,11 @@ declare module 'koa' {
  */
 export type ErrorHandler = (error: AnyTollgateError, ctx: Context) => void | Promise<void>;
 
-/** Adapter options of `verify()`, next to the verifier source. Every field is optional. */
-export interface VerifyOptions {
-  /**
-   * Let requests without a token through with `ctx.state.auth` unset. A token that is present but
-   * bad is still refused. Guards after `verify()` refuse anonymous requests with 401.
-   * Default: `false`.
-   */
-  credentialsOptional?: boolean | undefined;
-  /**
-   * Also read the token from a cookie and/or a query parameter, e.g. `{ cookie: 'access_token' }`.
-   * The `Authorization: Bearer` header is always read; a token in more than one place is a 400.
-   * Default: the header only.
-   */
-  locations?: TokenLocations | undefined;
-  /** `realm` of the `WWW-Authenticate` challenge. Default: `'api'` (core `DEFAULT_REALM`). */
-  realm?: string | undefined;
-  /**
-   * Throw tollgate errors into Koa's error handling instead of answering. The error keeps its class
-   * and `code` and carries `status`, `statusCode`, `headers` (the RFC 6750 challenge or
-   * `Retry-After`) and `expose` (false for 5xx), so Koa's default `ctx.onerror` sends the right
-   * status and headers with the message as a text body. Default: `false` (tollgate answers with
-   * a JSON body).
-   */
-  passErrors?: boolean | undefined;
-  /** Renders tollgate errors yourself; see {@link ErrorHandler}. Cannot be combined with `passErrors`. Default: none. */
-  onError?: ErrorHandler | undefined;
-}
+/**
+ * Adapter options of `verify()`, next to the verifier source: `credentialsOptional`, `locations`,
+ * `realm`, `passErrors`, `onError` (an {@link ErrorHandler}) and `warmOnStart`, documented once on
+ * the core's `AdapterOptions`. Every field is optional; an unknown one is refused at start-up.
+ * With `passErrors`, Koa's default `ctx.onerror` answers with the error's status, headers and
+ * message as a text body.
+ */
+export type VerifyOptions = AdapterOptions<ErrorHandler>;

@@ -63,6 +63,25 @@ describe('verify()', () => {
     expect(ctx.body).toBeUndefined();
   });
 
+  it('refuses unknown options at start-up, suggesting the known name', () => {
+    const verifier = fakeVerifier(async () => TOKEN);
+    expect(() => verify(verifier, { credentialOptional: true } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['credentialOptional'], message: 'Invalid verify() options:\n  - credentialOptional is not a known option; did you mean credentialsOptional?' }),
+    );
+    expect(() => verify(undefined, { audience: 'orders' } as never)).toThrow(expect.objectContaining({ options: ['audience'], message: expect.stringContaining('audience is a verifier option: pass it in the first argument') }));
+  });
+
+  it('warmOnStart starts fetching keys at once, in the background; a failure neither throws nor rejects', async () => {
+    const ready = vi.fn(() => Promise.reject(new Error('JWKS down')));
+    const verifier = { ...fakeVerifier(async () => TOKEN), ready } as Verifier;
+    verify(verifier);
+    expect(ready).not.toHaveBeenCalled();
+    const middleware = verify(verifier, { warmOnStart: true });
+    expect(ready).toHaveBeenCalledOnce();
+    expect(middleware.verifier).toBe(verifier);
+    await new Promise((resolve) => setImmediate(resolve)); // an unhandled rejection would fail the test run here
+  });
+
   it('exposes the given verifier and refuses contradictory options at start-up', () => {
     const verifier = fakeVerifier(async () => TOKEN);
     expect(verify(verifier).verifier).toBe(verifier);

@@ -26,6 +26,12 @@ export const TOLLGATE_OPTIONS = MODULE_OPTIONS_TOKEN as string;
  */
 export const TOLLGATE_VERIFIER = 'TOLLGATE_VERIFIER';
 
+/**
+ * Injection token of the options after one check at start-up (`ResolvedTollgateOptions`). The
+ * verifier provider and `TollgateGuard` read these, so options are checked once, not per guard.
+ */
+export const TOLLGATE_RESOLVED_OPTIONS = 'TOLLGATE_RESOLVED_OPTIONS';
+
 /** What `TollgateModule.forRoot()` accepts. */
 export type TollgateForRootOptions = TollgateModuleOptions & TollgateModuleExtras;
 /** What `TollgateModule.forRootAsync()` accepts: `imports`, `inject`, `useFactory` (or `useClass`/`useExisting`), `isGlobal`. */

@@ -1,39 +1,30 @@
-import { ConfigError, resolveAdapterOptions, type TokenLocations, type Verifier, type VerifierOptions } from '@tollgate/core';
+import { Logger } from '@nestjs/common';
+import type { Verifier, VerifierLogger, VerifierOptions } from '@tollgate/core';
+import { resolveAdapterOptions, type AdapterDescription, type AdapterOptions, type ResolvedAdapterOptions } from '@tollgate/core/adapter';
 
 /**
- * Options of `TollgateModule.forRoot()` / the factory of `forRootAsync()`.
- * Verifier settings live under `verifier`; everything else is about how the
- * guard reads tokens and answers HTTP requests.
+ * Options of `TollgateModule.forRoot()` / the factory of `forRootAsync()`: the core's adapter
+ * options (`credentialsOptional`, `locations`, `realm`, `warmOnStart`, documented once on
+ * `AdapterOptions`) and `verifier`. `passErrors` and `onError` are not taken: the guard throws
+ * Nest HTTP exceptions, which exception filters (or an overridden `TollgateGuard.handleError`)
+ * take over. An unknown option is refused at start-up.
  *
  * @example
  * TollgateModule.forRoot({
  *   verifier: { issuer: 'https://auth.example.com', audience: 'orders', algorithms: ['RS256'] },
  *   realm: 'orders',
+ *   warmOnStart: true,
  * })
  */
-export interface TollgateModuleOptions {
+export interface TollgateModuleOptions extends Omit<AdapterOptions<never>, 'passErrors' | 'onError'> {
   /**
    * The core's verifier options (`createVerifier`), or an existing `Verifier` to share
    * its key caches. Default: built from the `TOLLGATE_*` environment variables, failing
-   * at start-up with a message naming every missing one. A verifier the module builds is
-   * closed on application shutdown; one you pass in is yours to close.
+   * at start-up with a message naming every missing one. A verifier the module builds logs
+   * through Nest's `Logger` unless its options set `logger`, and is closed on application
+   * shutdown; one you pass in is yours to close.
    */
   verifier?: VerifierOptions | Verifier | undefined;
-  /** `realm` in `WWW-Authenticate` challenges. Default `'api'`. */
-  realm?: string | undefined;
-  /**
-   * Let requests without a token through the guard (`@Auth()` is then `undefined`);
-   * a bad token is still refused, and `@Scopes()` still needs one. Default `false`.
-   */
-  credentialsOptional?: boolean | undefined;
-  /** Extra token locations (cookie, query). Default: the `Authorization` header only. */
-  locations?: TokenLocations | undefined;
-  /**
-   * Prefetch discovery and keys (`verifier.ready()`) in the background when the module
-   * starts, so the first request does not wait. Failures are logged and never stop the
-   * application from booting. Default `false`.
-   */
-  warmOnStart?: boolean | undefined;
 }
 
 /** Extra options of `forRoot`/`forRootAsync` that shape the Nest module itself. */
@@ -42,25 +33,37 @@ export interface TollgateModuleExtras {
   isGlobal?: boolean;
 }
 
-const KNOWN_OPTIONS = new Set<string>(['verifier', 'realm', 'credentialsOptional', 'locations', 'warmOnStart'] satisfies (keyof TollgateModuleOptions)[]);
+/** The module options checked once, with every default applied: what the module, the verifier provider and the guard read. */
+export interface ResolvedTollgateOptions extends ResolvedAdapterOptions<never> {
+  readonly verifier: VerifierOptions | Verifier | undefined;
+}
+
+const NEST_ADAPTER: AdapterDescription = {
+  where: 'TollgateModule',
+  onErrorSignature: null,
+  verifierOptionsGo: 'under `verifier`, as in TollgateModule.forRoot({ verifier: { issuer, audience, algorithms } })',
+  ownOptions: ['verifier'],
+  elsewhere: [
+    {
+      names: new Set(['passErrors', 'onError']),
+      advice: (one) => `not taken by TollgateModule: the guard throws Nest HTTP exceptions, so handle ${one ? 'refusals' : 'them'} with an exception filter or by overriding TollgateGuard.handleError().`,
+    },
+  ],
+};
 
 /**
- * Checks the module options once, at start-up. Catches the likely slip of passing
- * verifier options flat (`{ issuer, audience }`), which would otherwise silently fall
- * back to environment variables.
+ * Checks the module options once, at start-up, with the same rules as the Express and Koa
+ * adapters. Catches the likely slip of passing verifier options flat (`{ issuer, audience }`),
+ * which would otherwise silently fall back to environment variables.
  */
-export function checkModuleOptions(options: unknown): TollgateModuleOptions {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') throw new ConfigError('TollgateModule options must be an object.', ['TollgateModule']);
-  const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      `TollgateModule does not know the option(s) ${unknown.join(', ')}. Verifier options go under \`verifier\`: ` +
-        'TollgateModule.forRoot({ verifier: { issuer, audience, algorithms } }).',
-      unknown,
-    );
-  }
-  // The same checks as the Express and Koa adapters: realm, credentialsOptional, locations.
-  resolveAdapterOptions(options, 'TollgateModule', '');
-  return options as TollgateModuleOptions;
+export function resolveModuleOptions(options: unknown): ResolvedTollgateOptions {
+  const given = options ?? {};
+  const resolved = resolveAdapterOptions<never>(given, NEST_ADAPTER);
+  return Object.freeze({ ...resolved, verifier: (given as TollgateModuleOptions).verifier });
+}
+
+/** The verifier's logger when the module builds it: Nest's own, so its lines look like the app's. */
+export function nestLogger(): VerifierLogger {
+  const logger = new Logger('Tollgate');
+  return { warn: (message) => logger.warn(message), info: (message) => logger.log(message) };
 }

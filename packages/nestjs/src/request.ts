@@ -1,4 +1,5 @@
-import { requestParts, type IncomingMessageLike, type JwtClaims, type TokenRequestParts, type VerifiedToken } from '@tollgate/core';
+import type { JwtClaims, VerifiedToken } from '@tollgate/core';
+import { requestParts, type IncomingMessageLike, type TokenRequestParts } from '@tollgate/core/adapter';
 
 /** A request the guard has seen: `auth` holds the verified token (undefined for an anonymous request when credentials are optional). */
 export interface TollgateRequest<C extends JwtClaims = JwtClaims> {

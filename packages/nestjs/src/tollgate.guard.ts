@@ -1,10 +1,11 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { authenticate, isTollgateError, requireScopes, resolveAdapterOptions, type AuthCheck, type ResolvedAdapterOptions, type Verifier } from '@tollgate/core';
+import { isTollgateError, requireScopes, type AuthCheck, type Verifier } from '@tollgate/core';
+import { authenticate } from '@tollgate/core/adapter';
 import { Public, ScopesMetadata } from './decorators.js';
 import { setResponseHeaders, toHttpException } from './http-exception.js';
-import { TOLLGATE_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
-import type { TollgateModuleOptions } from './options.js';
+import { TOLLGATE_RESOLVED_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
+import type { ResolvedTollgateOptions } from './options.js';
 import { tokenRequestParts, type TollgateRequest } from './request.js';
 
 /** What a route asks for: nothing (public), or a valid token passing `check` (none: any valid token). */
@@ -37,23 +38,22 @@ function scopeCheck(scopes: readonly string[]): AuthCheck {
  */
 @Injectable()
 export class TollgateGuard implements CanActivate {
-  /** realm, credentialsOptional and locations with their defaults, resolved once rather than per request. */
-  private readonly auth: ResolvedAdapterOptions<never>;
-
+  /**
+   * @param options the module options as checked once by `TollgateModule` (realm,
+   *   credentialsOptional, locations with their defaults); the guard never re-checks them.
+   */
   constructor(
     @Inject(Reflector) protected readonly reflector: Reflector,
     @Inject(TOLLGATE_VERIFIER) protected readonly verifier: Verifier,
-    @Inject(TOLLGATE_OPTIONS) protected readonly options: TollgateModuleOptions,
-  ) {
-    this.auth = resolveAdapterOptions(options, 'TollgateModule', '');
-  }
+    @Inject(TOLLGATE_RESOLVED_OPTIONS) protected readonly options: ResolvedTollgateOptions,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.routeRule(context);
     if (rule.public) return true;
     const request = this.getRequest(context);
     try {
-      const auth = await authenticate(this.verifier, tokenRequestParts(request), this.auth);
+      const auth = await authenticate(this.verifier, tokenRequestParts(request), this.options);
       request.auth = auth;
       if (rule.check !== undefined) await rule.check(auth);
       return true;
@@ -79,7 +79,7 @@ export class TollgateGuard implements CanActivate {
    */
   protected handleError(error: unknown, context: ExecutionContext): boolean {
     if (!isTollgateError(error)) throw error;
-    const { exception, headers } = toHttpException(error, { realm: this.auth.realm });
+    const { exception, headers } = toHttpException(error, { realm: this.options.realm });
     setResponseHeaders(this.getResponse(context), headers);
     throw exception;
   }

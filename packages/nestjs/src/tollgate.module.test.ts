@@ -15,6 +15,8 @@ import {
 import { Test } from '@nestjs/testing';
 import { ClaimError, ConfigError, createVerifier, KeysUnavailableError, TokenError, type Verifier } from '@tollgate/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TOLLGATE_RESOLVED_OPTIONS } from './module-definition.js';
+import type { ResolvedTollgateOptions } from './options.js';
 import { Public, Scopes, TOLLGATE_OPTIONS, TOLLGATE_VERIFIER, TollgateGuard, TollgateModule, toHttpException, type TollgateModuleOptions, type TollgateRequest } from './index.js';
 
 // Port 9 (discard) on loopback: nothing listens, so a fetch fails at once without leaving the machine.
@@ -44,7 +46,22 @@ describe('TollgateModule', () => {
     const error = await compile(flat).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).options).toEqual(['jwksUri', 'audience', 'algorithms']);
-    expect((error as ConfigError).message).toMatch(/Verifier options go under `verifier`/);
+    expect((error as ConfigError).message).toBe(
+      'Invalid TollgateModule options:\n  - jwksUri, audience and algorithms are verifier options: pass them under `verifier`, as in TollgateModule.forRoot({ verifier: { issuer, audience, algorithms } }).',
+    );
+  });
+
+  it('refuses unknown options, suggesting the closest name, and explains the Express/Koa options it does not take', async () => {
+    const error = await compile({ verifier: UNREACHABLE, credentialOptional: true, passErrors: true } as unknown as TollgateModuleOptions).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).options).toEqual(['passErrors', 'credentialOptional']);
+    expect((error as ConfigError).message).toBe(
+      [
+        'Invalid TollgateModule options:',
+        '  - passErrors is not taken by TollgateModule: the guard throws Nest HTTP exceptions, so handle refusals with an exception filter or by overriding TollgateGuard.handleError().',
+        '  - credentialOptional is not a known option; did you mean credentialsOptional?',
+      ].join('\n'),
+    );
   });
 
   it('checks realm, credentialsOptional and locations like the other adapters, listing every problem', async () => {
@@ -65,7 +82,7 @@ describe('TollgateModule', () => {
     vi.stubEnv('TOLLGATE_AUDIENCE', '');
     const error = await compile({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).options).toEqual(['TOLLGATE_ISSUER', 'TOLLGATE_AUDIENCE']);
+    expect((error as ConfigError).options).toEqual(['TOLLGATE_ISSUER', 'TOLLGATE_JWKS_URI', 'TOLLGATE_AUDIENCE']);
 
     vi.stubEnv('TOLLGATE_JWKS_URI', UNREACHABLE.jwksUri);
     vi.stubEnv('TOLLGATE_AUDIENCE', 'orders');
@@ -97,12 +114,12 @@ describe('TollgateModule', () => {
     await moduleRef.close();
   });
 
-  it('with warmOnStart, prefetches keys in the background and only logs a failure: the app still boots', async () => {
+  it('with warmOnStart, prefetches keys in the background and only logs a failure, through Nest\'s Logger: the app still boots', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const moduleRef = await compile({ verifier: UNREACHABLE, warmOnStart: true });
     await moduleRef.init();
     await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(1), { timeout: 5000 });
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/^Could not prefetch signing keys; requests will fetch them on demand\./);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/^tollgate: the JWKS could not be fetched: request to http:\/\/127\.0\.0\.1:9\/jwks\.json failed: ECONNREFUSED/);
     expect(moduleRef.get<Verifier>(TOLLGATE_VERIFIER).stats().jwks.fetches).toBe(1);
     await moduleRef.close();
   });
@@ -217,6 +234,15 @@ describe('TollgateGuard', () => {
     await expect(anonymous).rejects.toBeInstanceOf(UnauthorizedException);
     expect(headers).toEqual({ 'www-authenticate': 'Bearer realm="api"' });
     await expect(guard.canActivate(contextFor(Resolver.prototype.ping, Resolver, [{}, {}, {}, {}]))).resolves.toBe(true);
+  });
+
+  it('reads the options the module checked once, with their defaults, rather than checking them itself', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier: UNREACHABLE, realm: 'orders' })], providers: [TollgateGuard] }).compile();
+    const resolved = moduleRef.get<ResolvedTollgateOptions>(TOLLGATE_RESOLVED_OPTIONS);
+    expect(resolved).toEqual({ credentialsOptional: false, locations: {}, realm: 'orders', passErrors: false, onError: undefined, warmOnStart: false, verifier: UNREACHABLE });
+    expect(Object.isFrozen(resolved)).toBe(true);
+    expect((moduleRef.get(TollgateGuard) as unknown as { options: unknown }).options).toBe(resolved);
+    await moduleRef.close();
   });
 
   it('lets handleError be overridden, and rethrows errors that are not tollgate’s unchanged', async () => {

@@ -1,7 +1,8 @@
-import { Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { toVerifier, type Verifier } from '@tollgate/core';
-import { ConfigurableModuleClass, TOLLGATE_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
-import { checkModuleOptions, type TollgateModuleOptions } from './options.js';
+import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Verifier } from '@tollgate/core';
+import { toVerifier, warmInBackground } from '@tollgate/core/adapter';
+import { ConfigurableModuleClass, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
+import { nestLogger, resolveModuleOptions, type ResolvedTollgateOptions } from './options.js';
 
 /**
  * Provides one `Verifier` (token `TOLLGATE_VERIFIER`) and the options the
@@ -25,30 +26,28 @@ import { checkModuleOptions, type TollgateModuleOptions } from './options.js';
  */
 @Module({
   providers: [
+    // The options are checked once, here; the verifier provider and every guard read the result.
+    { provide: TOLLGATE_RESOLVED_OPTIONS, useFactory: resolveModuleOptions, inject: [TOLLGATE_OPTIONS] },
     {
       provide: TOLLGATE_VERIFIER,
-      useFactory: (options: unknown) => toVerifier(checkModuleOptions(options).verifier),
-      inject: [TOLLGATE_OPTIONS],
+      useFactory: (options: ResolvedTollgateOptions) => toVerifier(options.verifier, { logger: nestLogger() }),
+      inject: [TOLLGATE_RESOLVED_OPTIONS],
     },
   ],
-  exports: [TOLLGATE_VERIFIER, TOLLGATE_OPTIONS],
+  exports: [TOLLGATE_VERIFIER, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS],
 })
 export class TollgateModule extends ConfigurableModuleClass implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('TollgateModule');
-
   constructor(
     @Inject(TOLLGATE_VERIFIER) private readonly verifier: Verifier,
-    @Inject(TOLLGATE_OPTIONS) private readonly options: TollgateModuleOptions,
+    @Inject(TOLLGATE_RESOLVED_OPTIONS) private readonly options: ResolvedTollgateOptions,
   ) {
     super();
   }
 
   onModuleInit(): void {
-    // Never awaited: an issuer outage must not keep the application from booting.
-    if (this.options.warmOnStart !== true) return;
-    this.verifier.ready().catch((error: unknown) => {
-      this.logger.warn(`Could not prefetch signing keys; requests will fetch them on demand. ${error instanceof Error ? error.message : String(error)}`);
-    });
+    // Never awaited: an issuer outage must not keep the application from booting. A failure
+    // reaches the operator through the verifier's logger (Nest's Logger for a verifier built here).
+    warmInBackground(this.verifier, this.options);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,7 +4,7 @@ export type { RedisOperation } from './errors.js';
 export { DEFAULT_KEY_PREFIX, keyLayout } from './keys.js';
 export type { KeyLayout } from './keys.js';
 export { RedisReplayStore, REPLAY_STORE_DEFAULTS } from './replay-store.js';
-export type { ReplayStore, RedisReplayStoreOptions } from './replay-store.js';
+export type { RedisReplayStoreOptions } from './replay-store.js';
 export { RedisRevocations, REVOCATIONS_DEFAULTS } from './revocations.js';
 export type { RedisRevocationsOptions, RevocationSnapshot, RevocationVersion, RevocationChange } from './revocations.js';
 export { RedisRevocationMirror, MIRROR_DEFAULTS } from './revocation-mirror.js';

@@ -1,14 +1,6 @@
+import type { ReplayStore } from '@tollgate/core';
 import { bounded, commands, type Commands, type RedisConnection } from './client.js';
 import { clientProblems, DEFAULT_KEY_PREFIX, durationProblems, keyLayout, prefixProblems, throwProblems, type KeyLayout } from './keys.js';
-
-/**
- * The DPoP replay store as the core defines it (declared here until the core exports it; the
- * shape is the same). `true`: first use; `false`: a replay. Atomic across processes. Throws or
- * rejects when it cannot answer, and callers fail closed.
- */
-export interface ReplayStore {
-  useOnce(id: string, ttlMs: number): boolean | Promise<boolean>;
-}
 
 export interface RedisReplayStoreOptions {
   /** Your node-redis connection (single node, Sentinel or Cluster). Required. */

@@ -132,8 +132,8 @@ export class RedisRevocationMirror implements RevocationCheck {
   }
 
   /** Stops the checks and closes the mirror's own subscriber connection; your client stays open. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     clearTimeout(this.timer);
     const subscriber = this.subscriber;
@@ -142,6 +142,7 @@ export class RedisRevocationMirror implements RevocationCheck {
       subscriber.off('ready', this.onReady);
       destroyQuietly(subscriber);
     }
+    return Promise.resolve();
   }
 
   private newList(): RevocationList {

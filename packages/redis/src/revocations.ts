@@ -183,6 +183,6 @@ export function parseChange(message: string): RevocationChange | undefined {
 function isSelector(value: unknown): value is RevocationSelector {
   if (typeof value !== 'object' || value === null) return false;
   const s = value as Record<string, unknown>;
-  const named = ['jti', 'sub', 'clientId'].filter((k) => typeof s[k] === 'string' && (s[k] as string).length > 0);
+  const named = ['jti', 'sub', 'clientId'].filter((k) => typeof s[k] === 'string' && s[k].length > 0);
   return named.length === 1 && (s.iss === undefined || typeof s.iss === 'string');
 }

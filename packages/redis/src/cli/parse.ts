@@ -20,7 +20,7 @@ export function parseFlags(args: readonly string[], flags: readonly FlagSpec[]):
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const flag of flags) options[flag.name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as FlagValues;
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
