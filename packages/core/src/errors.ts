@@ -134,6 +134,8 @@ export type DpopFailureReason =
   | 'replayed'
   | 'binding'
   | 'downgrade'
+  | 'required'
+  | 'missing'
   | 'request';
 
 /**

@@ -9,6 +9,7 @@ export const ERROR_HTTP = {
   ERR_TOKEN_TOO_LARGE: { status: 401, bearerError: 'invalid_token' },
   ERR_TOKEN_SIGNATURE_INVALID: { status: 401, bearerError: 'invalid_token' },
   ERR_TOKEN_CRIT_UNSUPPORTED: { status: 401, bearerError: 'invalid_token' },
+  ERR_TOKEN_CERTIFICATE_MISMATCH: { status: 401, bearerError: 'invalid_token' },
   ERR_ALG_NOT_ALLOWED: { status: 401, bearerError: 'invalid_token' },
   ERR_ALG_KEY_MISMATCH: { status: 401, bearerError: 'invalid_token' },
   ERR_KEY_NOT_FOUND: { status: 401, bearerError: 'invalid_token' },
@@ -36,6 +37,7 @@ export const ERROR_HTTP = {
   ERR_DPOP_NONCE_REQUIRED: { status: 401, bearerError: 'use_dpop_nonce' },
   ERR_DPOP_BINDING_MISMATCH: { status: 401, bearerError: 'invalid_token' },
   ERR_DPOP_BOUND_TOKEN_AS_BEARER: { status: 401, bearerError: 'invalid_token' },
+  ERR_DPOP_REQUIRED: { status: 401, bearerError: 'invalid_token' },
   ERR_DPOP_REQUEST_INVALID: { status: 400, bearerError: 'invalid_request' },
   ERR_REPLAY_STORE_UNAVAILABLE: { status: 503, bearerError: null },
 } as const satisfies Record<string, { status: number; bearerError: BearerErrorCode | null }>;

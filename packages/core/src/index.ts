@@ -33,8 +33,11 @@ export type { VerifierEvents, VerifierEventName, VerifierListener } from './even
 export type { VerifierStats } from './stats.js';
 export type { JwksSourceState } from './remote-jwks.js';
 export type { KeySourceKind, KeyRejection } from './verification-key.js';
-export { extractToken, bearerChallenge, errorResponse, toHttpError } from './bearer.js';
-export type { TokenLocations, TokenRequestParts, ErrorResponse, HttpErrorFields, HttpTollgateError } from './bearer.js';
+export { extractToken } from './bearer.js';
+export type { TokenLocations, TokenRequestParts } from './bearer.js';
+export { bearerChallenge } from './challenge.js';
+export { errorResponse, toHttpError } from './error-response.js';
+export type { ErrorResponse, HttpErrorFields, HttpTollgateError, ResponseContext } from './error-response.js';
 export { requireScopes, requireClaims, grantedScopes } from './guards.js';
 export type { AuthCheck } from './guards.js';
 export { optionsFromEnv, ENVIRONMENT_VARIABLES } from './env.js';

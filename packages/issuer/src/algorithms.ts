@@ -15,5 +15,18 @@ export function isAsymmetric(alg: SigningAlgorithm): alg is AsymmetricAlgorithm 
   return alg !== 'HS256';
 }
 
+/**
+ * Algorithms of DPoP proofs (RFC 9449): the ones the proof helper signs with, and the ones the
+ * token endpoint accepts and advertises in `dpop_signing_alg_values_supported`. Asymmetric only:
+ * a proof is signed by a key the client holds and nobody else.
+ */
+export type DpopAlgorithm = 'ES256' | 'RS256' | 'PS256' | 'EdDSA';
+
+export const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+
+export function isDpopAlgorithm(value: unknown): value is DpopAlgorithm {
+  return typeof value === 'string' && (DPOP_ALGORITHMS as readonly string[]).includes(value);
+}
+
 /** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output. */
 export const MIN_HS256_SECRET_BYTES = 32;

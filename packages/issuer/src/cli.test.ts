@@ -1,14 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PROOF_FLAGS, PROOF_HELP } from './cli/proof.js';
 import { MAIN_HELP, runCli, type CliIo } from './cli/run.js';
 import { SERVE_FLAGS, SERVE_HELP } from './cli/serve.js';
 import { TOKEN_FLAGS, TOKEN_HELP } from './cli/token.js';
+import { accessTokenHash } from './dpop-key.js';
 import type { Issuer } from './issuer.js';
-import { decodePart, withTimeout } from './test-support.js';
+import { basic, decodePart, withTimeout } from './test-support.js';
 
 const SECRET = 'a-shared-secret-of-at-least-32-bytes!';
 
@@ -59,14 +61,15 @@ afterEach(async () => {
 
 describe('help', () => {
   it('documents every flag of both commands', async () => {
-    for (const [command, flags, help] of [['serve', SERVE_FLAGS, SERVE_HELP], ['token', TOKEN_FLAGS, TOKEN_HELP]] as const) {
+    for (const [command, flags, help] of [['serve', SERVE_FLAGS, SERVE_HELP], ['token', TOKEN_FLAGS, TOKEN_HELP], ['proof', PROOF_FLAGS, PROOF_HELP]] as const) {
       const cli = io();
       expect(await runCli([command, '--help'], cli)).toBe(0);
       expect(cli.out).toBe(help);
       for (const flag of flags) expect(cli.out, `${command} --${flag.name}`).toMatch(new RegExp(`--${flag.name}\\b.*\\S`));
     }
     for (const expected of ['--host', '--port', '--alg', '--tenants', '--keys', '--max-age']) expect(SERVE_HELP).toContain(expected);
-    for (const expected of ['--alg', '--sub', '--aud', '--scope', '--keys', '--claim']) expect(TOKEN_HELP).toContain(expected);
+    for (const expected of ['--alg', '--sub', '--aud', '--scope', '--keys', '--claim', '--dpop-key']) expect(TOKEN_HELP).toContain(expected);
+    for (const expected of ['--key', '--method', '--url', '--token', '--nonce']) expect(PROOF_HELP).toContain(expected);
   });
 
   it('prints the command list for --help, and to stderr with status 2 for no command', async () => {
@@ -89,6 +92,11 @@ describe('help', () => {
     [['serve', '--jwks-max-age', 'soon'], /--jwks-max-age must be a number of seconds or "none"/],
     [['serve', '--tenants', 'x.yaml', '--audience', 'a'], /configure the default tenant; with --tenants, set them in the tenants file/],
     [['token', '--claim', 'novalue'], /--claim must look like name=value/],
+    [['token', '--dpop-alg', 'ES256'], /--dpop-alg needs --dpop-key <file>/],
+    [['token', '--dpop-key', 'k.json', '--dpop-alg', 'HS256'], /--dpop-alg must be one of ES256, RS256, PS256, EdDSA; got "HS256"/],
+    [['proof'], /proof needs --key, --method, --url\nRun `tollgate-issuer proof --help`/],
+    [['proof', '--key', 'k.json', '--method', 'GET', '--url', '/orders'], /--url must be an absolute URL; got "\/orders"/],
+    [['proof', '--key', 'k.json', '--method', 'GET', '--url', 'http://x/', '--alg', 'none'], /--alg must be one of ES256/],
   ])('exits 2 on bad usage: %j', async (argv, message) => {
     const cli = io();
     expect(await runCli(argv, cli)).toBe(2);
@@ -191,5 +199,67 @@ describe('token', () => {
     const unknown = io();
     expect(await runCli(['token', '--tenants', 't.json', '--tenant', 'three'], unknown)).toBe(1);
     expect(unknown.err).toMatch(/unknown tenant "three"; tenants: one, two/);
+  });
+});
+
+describe('DPoP: token --dpop-key and proof', () => {
+  it('mints a bound token, makes proofs for a resource and for the token endpoint, as the README shows', async () => {
+    const { issuer } = await serve(['--port', '0', '--keys', 'keys']);
+    const minted = io();
+    expect(await runCli(['token', '--keys', 'keys', '--port', String(issuer.port), '--dpop-key', 'dpop-key.json', '--scope', 'read'], minted)).toBe(0);
+    expect(minted.err).toMatch(/made a new ES256 DPoP key in .*dpop-key\.json; the token is bound to it \(jkt [A-Za-z0-9_-]{43}\)/);
+    expect(minted.err).toContain('tollgate-issuer proof --key dpop-key.json --method GET --url <request URL> --token <token>');
+    const token = minted.out.trim();
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUri)), { issuer: issuer.issuerUrl });
+    const jkt = (payload.cnf as { jkt: string }).jkt;
+    expect(minted.err).toContain(`(jkt ${jkt})`);
+
+    const file = join(dir, 'dpop-key.json');
+    if (process.platform !== 'win32') expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', d: expect.any(String) });
+
+    // A proof for a request to a resource server, carrying the token.
+    const made = io();
+    expect(await runCli(['proof', '--key', 'dpop-key.json', '--method', 'GET', '--url', 'http://127.0.0.1:3000/orders?page=2', '--token', token], made)).toBe(0);
+    expect(made.err).toBe('');
+    const checked = await jwtVerify(made.out.trim(), EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] });
+    expect(await calculateJwkThumbprint(checked.protectedHeader.jwk!)).toBe(jkt);
+    expect(checked.payload).toMatchObject({ htm: 'GET', htu: 'http://127.0.0.1:3000/orders', ath: accessTokenHash(token) });
+
+    // A proof for the token endpoint: the issuer answers with a token bound to the same key.
+    const forToken = io();
+    expect(await runCli(['proof', '--key', 'dpop-key.json', '--method', 'POST', '--url', issuer.tokenEndpoint], forToken)).toBe(0);
+    const res = await fetch(issuer.tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: basic('tollgate-dev', 'tollgate-dev-secret'), 'content-type': 'application/x-www-form-urlencoded', dpop: forToken.out.trim() },
+      body: 'grant_type=client_credentials',
+    });
+    const body = (await res.json()) as { access_token: string; token_type: string };
+    expect(body.token_type).toBe('DPoP');
+    expect(decodePart(body.access_token, 1).cnf).toEqual({ jkt });
+
+    // The key file is reused, not replaced.
+    const again = io();
+    expect(await runCli(['token', '--keys', 'keys', '--port', String(issuer.port), '--dpop-key', 'dpop-key.json'], again)).toBe(0);
+    expect(again.err).toMatch(/^tollgate-issuer: the token is bound to it/);
+    expect(decodePart(again.out.trim(), 1).cnf).toEqual({ jkt });
+  });
+
+  it('makes a key of another algorithm on request, and refuses a file of the wrong one or a broken file', async () => {
+    const made = io();
+    expect(await runCli(['proof', '--key', 'ed.json', '--alg', 'EdDSA', '--method', 'GET', '--url', 'http://localhost/'], made)).toBe(0);
+    expect(made.err).toMatch(/made a new EdDSA DPoP key/);
+    expect(decodeProtectedHeader(made.out.trim())).toMatchObject({ alg: 'EdDSA', typ: 'dpop+jwt', jwk: { kty: 'OKP', crv: 'Ed25519' } });
+    const wrong = io();
+    expect(await runCli(['token', '--dpop-key', 'ed.json', '--dpop-alg', 'ES256'], wrong)).toBe(2);
+    expect(wrong.err).toMatch(/holds a key for EdDSA, not ES256/);
+    await writeFile(join(dir, 'broken.json'), '{"kty":"EC"');
+    const broken = io();
+    expect(await runCli(['proof', '--key', 'broken.json', '--method', 'GET', '--url', 'http://localhost/'], broken)).toBe(1);
+    expect(broken.err).toMatch(/DPoP key file .*broken\.json is not JSON; remove it to make a new key/);
+    await writeFile(join(dir, 'public.json'), JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }));
+    const pub = io();
+    expect(await runCli(['proof', '--key', 'public.json', '--method', 'GET', '--url', 'http://localhost/'], pub)).toBe(1);
+    expect(pub.err).toMatch(/does not hold a usable private key/);
   });
 });

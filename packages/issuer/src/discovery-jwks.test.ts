@@ -34,10 +34,26 @@ describe('discovery and JWKS over HTTP', () => {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: ['read', 'write'],
-      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'client_id'],
+      dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'client_id', 'cnf', 'acr', 'amr', 'auth_time'],
     });
-    const rfc8414 = await fetch(`${issuer.baseUrl}/.well-known/oauth-authorization-server`);
-    expect(await rfc8414.json()).toEqual(doc);
+  });
+
+  it('publishes RFC 8414 authorization server metadata without the OpenID Connect fields', async () => {
+    expect(issuer.metadataUrl).toBe(`${issuer.baseUrl}/.well-known/oauth-authorization-server`);
+    const res = await fetch(issuer.metadataUrl);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=3600');
+    expect(await res.json()).toEqual({
+      issuer: issuer.issuerUrl,
+      token_endpoint: issuer.tokenEndpoint,
+      jwks_uri: issuer.jwksUri,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      response_types_supported: [],
+      scopes_supported: ['read', 'write'],
+      dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+    });
   });
 
   it('publishes public RSA signing keys only, with kid, kty, use and alg', async () => {
@@ -88,7 +104,16 @@ describe('discovery and JWKS over HTTP', () => {
   it('lists tenants at / and answers 404 and 405 as JSON', async () => {
     const index = await fetch(`${issuer.baseUrl}/`);
     expect(await index.json()).toEqual({
-      tenants: [{ name: 'default', issuer: issuer.issuerUrl, discovery: issuer.discoveryUrl, jwks_uri: issuer.jwksUri, token_endpoint: issuer.tokenEndpoint }],
+      tenants: [
+        {
+          name: 'default',
+          issuer: issuer.issuerUrl,
+          discovery: issuer.discoveryUrl,
+          authorization_server_metadata: issuer.metadataUrl,
+          jwks_uri: issuer.jwksUri,
+          token_endpoint: issuer.tokenEndpoint,
+        },
+      ],
     });
     const missing = await fetch(`${issuer.baseUrl}/nope`);
     expect(missing.status).toBe(404);

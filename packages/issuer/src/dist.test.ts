@@ -53,18 +53,26 @@ console.log(JSON.stringify({ keys: keys.length, parts: token.split('.').length }
 `;
 
 const CONSUMER = `
-import { createIssuer, createTestClock, IssuerConfigError, type Issuer, type IssuerOptions, type KeyInfo } from '@tollgate/issuer';
+import { createDpopKey, createIssuer, createMemoryKeyStore, createTestClock, isKeyStoreConflict, IssuerConfigError, type DpopKey, type Issuer, type IssuerOptions, type KeyInfo, type KeyStore } from '@tollgate/issuer';
 const options: IssuerOptions = { clock: createTestClock(), tenants: [{ name: 'a', algorithm: 'ES256' }] };
 export async function main(): Promise<KeyInfo[]> {
   const issuer: Issuer = await createIssuer(options);
   const token: string = await issuer.sign({ sub: 'x' }, { tenant: 'a', header: { typ: 'at+jwt' } });
   issuer.faults.inject({ endpoint: 'jwks', kind: 'status500', count: 1 });
   const stats: number = issuer.stats().byEndpoint.jwks;
-  void token; void stats; void IssuerConfigError;
+  const key: DpopKey = createDpopKey({ alg: 'PS256' });
+  const bound: string = await issuer.sign({ cnf: key.cnf, acr: 'urn:example:mfa', auth_time: 1 });
+  const proof: string = key.proof({ method: 'GET', url: 'http://127.0.0.1/', accessToken: bound });
+  const store: KeyStore = createMemoryKeyStore({ clock: createTestClock() });
+  const held = await store.lock?.('a', 1000);
+  await held?.release();
+  void token; void stats; void IssuerConfigError; void proof; void isKeyStoreConflict;
   return issuer.keys('a');
 }
 // @ts-expect-error: the algorithm is a closed union
 export const bad: IssuerOptions = { algorithm: 'RS512' };
+// @ts-expect-error: DPoP proofs are signed with asymmetric algorithms only
+export const badProofKey = createDpopKey({ alg: 'HS256' });
 `;
 
 /** Type-checks a consumer of the built declarations in a scratch project that links the package. */
@@ -133,6 +141,14 @@ describe('built package', () => {
       const token = (await node([dist('cli.mjs'), 'token', '--keys', keyDir, '--port', port, '--sub', 'bin-user'])).trim();
       const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${baseUrl}/.well-known/jwks.json`)), { issuer: baseUrl, audience: 'api://default' });
       expect(payload.sub).toBe('bin-user');
+
+      const proof = (await node([dist('cli.mjs'), 'proof', '--key', join(keyDir, 'dpop.json'), '--method', 'POST', '--url', `${baseUrl}/token`])).trim();
+      const res = await fetch(`${baseUrl}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${btoa('tollgate-dev:tollgate-dev-secret')}`, 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+        body: 'grant_type=client_credentials',
+      });
+      expect(((await res.json()) as { token_type: string }).token_type).toBe('DPoP');
 
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');

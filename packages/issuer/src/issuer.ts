@@ -1,5 +1,7 @@
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
 import type { Clock } from './clock.js';
+import { DpopNonces } from './dpop-nonce.js';
+import { ProofReplayCache } from './dpop-replay.js';
 import { Faults, type FaultController } from './faults.js';
 import { createListener } from './http/listener.js';
 import { baseUrlFor, HttpLifecycle } from './http/server.js';
@@ -21,6 +23,8 @@ export interface Issuer {
   /** Issuer URL of the default tenant: the `iss` of its tokens, and where discovery starts. */
   readonly issuerUrl: string;
   readonly discoveryUrl: string;
+  /** RFC 8414 authorization server metadata URL of the default tenant. */
+  readonly metadataUrl: string;
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
   /** Every tenant, default first. */
@@ -80,7 +84,8 @@ export async function createIssuer(options: IssuerOptions = {}): Promise<Issuer>
   const faults = new Faults((name) => void find(name));
   const stats = new RequestCounter();
   const sleeper = new Sleeper();
-  const listener = createListener({ tenants, options: resolved, faults, stats, sleeper });
+  const dpop = { nonces: new DpopNonces(), replay: new ProofReplayCache() };
+  const listener = createListener({ tenants, options: resolved, faults, stats, sleeper, dpop });
   const server = new HttpLifecycle(listener, sleeper);
   const port = await server.listen(resolved.host, resolved.port);
   const baseUrl = resolved.publicUrl ?? baseUrlFor(resolved.host, port);
@@ -106,6 +111,7 @@ function createHandle(ctx: {
     port,
     issuerUrl: main.issuer,
     discoveryUrl: main.discoveryUrl,
+    metadataUrl: main.metadataUrl,
     jwksUri: main.jwksUri,
     tokenEndpoint: main.tokenEndpoint,
     get tenants() {

@@ -1,8 +1,8 @@
-import { createHmac, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { constants, createHmac, sign as cryptoSign, type KeyObject } from 'node:crypto';
 
 /** What signs a JWS: a private key for asymmetric algorithms, a secret for HS256, nothing for `none`. */
 export type SigningMaterial =
-  | { alg: 'RS256' | 'ES256' | 'EdDSA'; key: KeyObject }
+  | { alg: 'RS256' | 'PS256' | 'ES256' | 'EdDSA'; key: KeyObject }
   | { alg: 'HS256'; secret: Uint8Array }
   | { alg: 'none' };
 
@@ -21,6 +21,10 @@ export function encodeJwt(header: Record<string, unknown>, payload: Record<strin
   switch (material.alg) {
     case 'RS256':
       signature = cryptoSign('sha256', data, material.key);
+      break;
+    case 'PS256':
+      // RFC 7518 §3.5: the salt is as long as the hash output.
+      signature = cryptoSign('sha256', data, { key: material.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
       break;
     case 'ES256':
       // JWS wants the raw r||s form (RFC 7518 §3.4), not Node's default DER.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock } from './clock.js';
-import { createFileKeyStore, createMemoryKeyStore } from './key-store.js';
+import { createFileKeyStore, createMemoryKeyStore, isKeyStoreConflict, type KeyStore } from './key-store.js';
 import { DAY_MS, startIssuer } from './test-support.js';
 
 let dir: string;
@@ -109,6 +109,74 @@ describe('file key store', () => {
     const keys = [{ kid: 'k', alg: 'EdDSA' as const, createdAt: '2025-01-01T00:00:00.000Z', privateJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' } }];
     const revision = await store.write('t', keys);
     expect(await store.read('t')).toEqual({ revision, keys });
+  });
+});
+
+describe('issuer replicas sharing one store', () => {
+  /** Counts successful writes, so "rotated once" is a number, not an impression. */
+  function countingWrites(base: KeyStore) {
+    const counts = { writes: 0, conflicts: 0 };
+    const store: KeyStore = {
+      read: (tenant) => base.read(tenant),
+      write: (tenant, keys, expected) =>
+        base.write(tenant, keys, expected).then(
+          (revision) => (counts.writes++, revision),
+          (err: unknown) => {
+            if (isKeyStoreConflict(err)) counts.conflicts++;
+            throw err;
+          },
+        ),
+      lock: (tenant, ttlMs) => base.lock!(tenant, ttlMs),
+    };
+    return { store, counts };
+  }
+  const jwksText = async (issuer: { jwksUri: string }) => (await fetch(issuer.jwksUri)).text();
+
+  it('start together with one key, rotate once at the same instant, serve the same JWKS; a later replica picks the keys up', async () => {
+    const clock = createTestClock('2026-01-05T10:00:00Z');
+    const { store: keyStore, counts } = countingWrites(createMemoryKeyStore({ clock }));
+    const [a, b] = await Promise.all([startIssuer({ clock, keyStore, algorithm: 'ES256' }), startIssuer({ clock, keyStore, algorithm: 'ES256' })]);
+    expect(counts.writes).toBe(1);
+    expect((await a.keys()).map((k) => k.kid)).toEqual(['2026-01-05']);
+    expect(await jwksText(b)).toBe(await jwksText(a));
+
+    clock.advance(91 * DAY_MS);
+    // Both replicas see the key is over age at the same instant, through every kind of key operation.
+    const [tokenA, tokenB] = await Promise.all([a.sign(), b.sign(), fetch(a.jwksUri), fetch(b.jwksUri), a.keys(), b.keys()]);
+    expect(counts.writes).toBe(2);
+    const stored = (await keyStore.read('default'))!.keys;
+    expect(stored.map((k) => [k.kid, k.retiredAt ?? 'active'])).toEqual([
+      ['2026-04-06', 'active'],
+      ['2026-01-05', '2026-04-06T10:00:00.000Z'],
+    ]);
+    expect(await jwksText(b)).toBe(await jwksText(a));
+    expect(decodeProtectedHeader(tokenA).kid).toBe('2026-04-06');
+    expect(decodeProtectedHeader(tokenB).kid).toBe('2026-04-06');
+    const jwks = createLocalJWKSet((await (await fetch(a.jwksUri)).json()) as JSONWebKeySet);
+    for (const token of [tokenA, tokenB]) await jwtVerify(token, jwks, { currentDate: new Date(clock.now()) });
+
+    const c = await startIssuer({ clock, keyStore, algorithm: 'ES256' });
+    expect(counts.writes).toBe(2);
+    expect(await jwksText(c)).toBe(await jwksText(a));
+    expect(decodeProtectedHeader(await c.sign()).kid).toBe('2026-04-06');
+  });
+
+  it('a rotation through one replica is what every replica signs with next', async () => {
+    const clock = createTestClock('2026-01-05T10:00:00Z');
+    const keyStore = createMemoryKeyStore({ clock });
+    const a = await startIssuer({ clock, keyStore, algorithm: 'ES256' });
+    const b = await startIssuer({ clock, keyStore, algorithm: 'ES256' });
+    const rotated = await a.rotate();
+    expect(decodeProtectedHeader(await b.sign()).kid).toBe(rotated.kid);
+    expect(await jwksText(b)).toBe(await jwksText(a));
+  });
+
+  it('file store: writes compare the revision, so a stale writer gets a conflict', async () => {
+    const store = createFileKeyStore(dir);
+    const first = await store.write('t', [], null);
+    await expect(store.write('t', [], null)).rejects.toMatchObject({ code: 'ERR_ISSUER_KEY_STORE_CONFLICT' });
+    await expect(store.write('t', [], 'stale')).rejects.toMatchObject({ code: 'ERR_ISSUER_KEY_STORE_CONFLICT' });
+    expect(await store.write('t', [], first)).toEqual(expect.any(String));
   });
 });
 

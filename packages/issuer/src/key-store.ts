@@ -2,6 +2,7 @@ import { createHash, randomBytes, type JsonWebKey } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AsymmetricAlgorithm } from './algorithms.js';
+import { systemClock, type Clock } from './clock.js';
 
 /** The persisted form of one key pair. Contains private key material. */
 export interface StoredKey {
@@ -22,20 +23,97 @@ export interface KeyStoreSnapshot {
 }
 
 /**
+ * A held key-store lock. While it holds, no other issuer sharing the store changes the
+ * tenant's keys (they wait, then re-read), so a rotation happens once, not once per replica.
+ */
+export interface KeyStoreLock {
+  /**
+   * Random value naming this holder (a fencing value). A store gives the lock up on `release()`
+   * only while it still holds this value, so a holder whose lock expired cannot release the next one's.
+   */
+  readonly fence: string;
+  /** Gives the lock up if this holder still has it; resolves (does nothing) when it already expired. */
+  release(): Promise<void>;
+}
+
+/**
  * Where tenants' keys live between requests and across restarts. The issuer reads before each
  * key operation and merges what it finds, so several processes may share one store
- * (e.g. `tollgate-issuer serve` and `tollgate-issuer token` on one key directory).
+ * (e.g. `tollgate-issuer serve` and `tollgate-issuer token` on one key directory, or issuer
+ * replicas on one Redis).
+ *
+ * To let replicas rotate exactly once, a shared store implements two more things: `write()`
+ * with `expectedRevision` as an atomic compare-and-set, and optionally `lock()`. The key ring
+ * uses them like this: read; if keys must change (first key, rotation, grace expiry, a new
+ * algorithm), take the lock (if the store has one; when another replica holds it, wait and
+ * start over), read again, make the change, and write with the revision it read. A write that
+ * fails with {@link KeyStoreConflictError} starts over from the store's keys, so a replica that
+ * lost a race adopts the winner's keys and its own new key is never used.
+ *
+ * @example A shared store's shape (see `createMemoryKeyStore()` for a complete one)
+ * ```ts
+ * const store: KeyStore = {
+ *   read: (tenant) => redisGetSnapshot(tenant),                    // { revision, keys } | undefined
+ *   write: (tenant, keys, expected) => redisCompareAndSet(tenant, keys, expected), // throws KeyStoreConflictError
+ *   lock: (tenant, ttlMs) => redisSetNxPx(`lock:${tenant}`, ttlMs), // KeyStoreLock | undefined
+ * };
+ * ```
  */
 export interface KeyStore {
   /** Returns the tenant's keys, or `undefined` when nothing was stored yet. */
   read(tenant: string): Promise<KeyStoreSnapshot | undefined>;
-  /** Replaces the tenant's keys and returns the new revision. */
-  write(tenant: string, keys: readonly StoredKey[]): Promise<string>;
+  /**
+   * Replaces the tenant's keys and returns the new revision (any string that changes on every
+   * write).
+   *
+   * @param expectedRevision - the revision the caller read, or `null` when it read nothing. A
+   *   store that supports compare-and-set writes only if the stored revision still equals it
+   *   (`null`: only if nothing is stored), atomically, and otherwise rejects with
+   *   `KeyStoreConflictError` and changes nothing. The issuer always passes it; a store that
+   *   ignores it writes last-writer-wins, and the issuer's merge repairs lost keys on its next read.
+   */
+  write(tenant: string, keys: readonly StoredKey[], expectedRevision?: string | null): Promise<string>;
+  /**
+   * Optional: takes the tenant's key lock for `ttlMs` (it expires by itself, so a crashed
+   * holder cannot block the others for longer), or resolves `undefined` when another holder
+   * has it. Never waits. Without it, compare-and-set alone keeps replicas consistent, but two of
+   * them may each generate a key before one loses the race.
+   */
+  lock?(tenant: string, ttlMs: number): Promise<KeyStoreLock | undefined>;
 }
 
 /**
- * Keeps keys in memory. Pass the same store to a second `createIssuer()` to simulate a restart
- * that keeps its keys.
+ * `KeyStore.write()` found another revision than the caller read: someone else changed the keys.
+ * The key ring re-reads and starts over. Recognise it with {@link isKeyStoreConflict}, which also
+ * works across two copies of this package.
+ */
+export class KeyStoreConflictError extends Error {
+  static readonly code = 'ERR_ISSUER_KEY_STORE_CONFLICT';
+  readonly code = KeyStoreConflictError.code;
+  override readonly name = 'KeyStoreConflictError';
+  readonly tenant: string;
+
+  constructor(tenant: string, message = `the keys of tenant "${tenant}" changed since they were read; read them again and retry`) {
+    super(message);
+    this.tenant = tenant;
+  }
+}
+
+/** True for a `KeyStoreConflictError`, from this copy of the package or another (checked by `code`). */
+export function isKeyStoreConflict(error: unknown): error is KeyStoreConflictError {
+  return error instanceof KeyStoreConflictError || (error instanceof Error && (error as { code?: unknown }).code === KeyStoreConflictError.code);
+}
+
+/** Options of `createMemoryKeyStore()`. */
+export interface MemoryKeyStoreOptions {
+  /** Clock the lock's time-to-live runs on. Default: the system clock; pass a test clock to expire locks by hand. */
+  clock?: Clock;
+}
+
+/**
+ * Keeps keys in memory, with compare-and-set writes and an expiring lock, like a shared store.
+ * Pass the same store to a second `createIssuer()` to simulate a restart that keeps its keys, or
+ * to several issuers to simulate replicas that share their keys and rotate once.
  *
  * @example
  * ```ts
@@ -45,16 +123,34 @@ export interface KeyStore {
  * const second = await createIssuer({ keyStore, port: first.port }); // same keys, same URL
  * ```
  */
-export function createMemoryKeyStore(): KeyStore {
+export function createMemoryKeyStore(options: MemoryKeyStoreOptions = {}): KeyStore {
+  const clock = options.clock ?? systemClock;
   const tenants = new Map<string, KeyStoreSnapshot>();
+  const locks = new Map<string, { fence: string; expiresAtMs: number }>();
   let counter = 0;
   return {
     // Snapshots are frozen copies, so reads (one per key operation) need not copy again.
     read: (tenant) => Promise.resolve(tenants.get(tenant)),
-    write(tenant, keys) {
+    write(tenant, keys, expectedRevision) {
+      const current = tenants.get(tenant)?.revision ?? null;
+      if (expectedRevision !== undefined && expectedRevision !== current) return Promise.reject(new KeyStoreConflictError(tenant));
       const revision = String(++counter);
       tenants.set(tenant, deepFreeze({ revision, keys: structuredClone([...keys]) }));
       return Promise.resolve(revision);
+    },
+    lock(tenant, ttlMs) {
+      const now = clock.now();
+      const held = locks.get(tenant);
+      if (held && held.expiresAtMs > now) return Promise.resolve(undefined);
+      const fence = randomBytes(16).toString('base64url');
+      locks.set(tenant, { fence, expiresAtMs: now + ttlMs });
+      return Promise.resolve({
+        fence,
+        release() {
+          if (locks.get(tenant)?.fence === fence) locks.delete(tenant);
+          return Promise.resolve();
+        },
+      });
     },
   };
 }
@@ -72,6 +168,7 @@ const FILE_VERSION = 1;
 /**
  * Keeps keys in `<dir>/<tenant>.keys.json` (mode 0600, directory 0700), written atomically
  * (temporary file, fsync, rename), so tokens signed before a restart still verify after it.
+ * Writes compare the file's revision first (compare-and-set within one machine); there is no lock.
  *
  * @param dir - directory for key files; created when missing.
  * @example
@@ -94,13 +191,28 @@ export function createFileKeyStore(dir: string): KeyStore {
       }
       return { revision: revisionOf(text), keys: parseKeyFile(text, file, tenant) };
     },
-    async write(tenant, keys) {
+    async write(tenant, keys, expectedRevision) {
       await mkdir(root, { recursive: true, mode: 0o700 });
       const text = `${JSON.stringify({ version: FILE_VERSION, tenant, keys }, null, 2)}\n`;
+      if (expectedRevision !== undefined && (await currentRevision(fileOf(tenant))) !== expectedRevision) {
+        throw new KeyStoreConflictError(tenant);
+      }
       await writeAtomically(fileOf(tenant), text);
       return revisionOf(text);
     },
   };
+}
+
+// The compare and the rename are two steps, so two processes writing in the same instant can both
+// pass the compare; the key ring's merge (union by kid) repairs that on the next read. Files have
+// no lock: a directory shared by replicas on several machines is not what this store is for.
+async function currentRevision(file: string): Promise<string | null> {
+  try {
+    return revisionOf(await readFile(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
 }
 
 function revisionOf(text: string): string {

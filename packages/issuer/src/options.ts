@@ -47,12 +47,24 @@ export interface IssuerOptions {
   keyGraceMs?: number;
   /** Rotate keys automatically when they reach `keyMaxAgeMs`. Default: `true`. */
   autoRotate?: boolean;
+  /**
+   * Time-to-live of the key store's lock around a key change (first key, rotation, grace expiry),
+   * for stores that have `lock()`. A change takes milliseconds (an RSA key generation at most about
+   * a second); the TTL only matters when a holder dies, since the others wait for it to expire.
+   * Issuers waiting for another holder give up after twice this. Default: 10000.
+   */
+  keyLockTtlMs?: number;
   /** `max-age` of the JWKS `Cache-Control: public, max-age=…`; `null` sends no Cache-Control. Default: 3600. */
   jwksMaxAgeSec?: number | null;
   /** `max-age` of the discovery document; `null` sends no Cache-Control. Default: 3600. */
   discoveryMaxAgeSec?: number | null;
   /** Send ETags on discovery and JWKS and answer 304 to a matching `If-None-Match`. Default: `true`. */
   etag?: boolean;
+  /**
+   * Require a server nonce in DPoP proofs at the token endpoint (RFC 9449 §8) for tenants that do
+   * not set `dpopNonce` themselves. Default: `false`. Turn on to test a client's nonce handling.
+   */
+  dpopNonce?: boolean;
   /** Largest token request body accepted, in bytes. Default: 16384. */
   maxBodyBytes?: number;
   /** Where `*SecretEnv` settings are looked up. Default: `process.env`. */
@@ -70,6 +82,7 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly keyStore: KeyStore;
   readonly rotation: RotationPolicy;
+  readonly keyLockTtlMs: number;
   readonly jwksCacheControl: string | undefined;
   readonly discoveryCacheControl: string | undefined;
   readonly etag: boolean;
@@ -81,10 +94,12 @@ export interface ResolvedOptions {
 export const DEFAULT_CLIENT: Readonly<ClientConfig> = Object.freeze({ id: 'tollgate-dev', secret: 'tollgate-dev-secret', scopes: ['read', 'write'] });
 export const DEFAULT_TENANT_NAME = 'default';
 export const DEFAULT_KEY_MAX_AGE_MS = 90 * DAY_MS;
+export const DEFAULT_KEY_LOCK_TTL_MS = 10_000;
 
-const KNOWN_OPTIONS = new Set<string>([
+/** Every option of `createIssuer()`; the docs test checks the README has a row for each. */
+export const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>([
   'host', 'port', 'publicUrl', 'algorithm', 'tenants', 'defaultTenant', 'clock', 'keyStore', 'keyDir', 'keyMaxAgeMs',
-  'keyGraceMs', 'autoRotate', 'jwksMaxAgeSec', 'discoveryMaxAgeSec', 'etag', 'maxBodyBytes', 'env', 'onError',
+  'keyGraceMs', 'autoRotate', 'keyLockTtlMs', 'jwksMaxAgeSec', 'discoveryMaxAgeSec', 'etag', 'dpopNonce', 'maxBodyBytes', 'env', 'onError',
 ] satisfies (keyof IssuerOptions)[]);
 
 /** Validates options and applies defaults. Throws `IssuerConfigError` naming the option. */
@@ -106,12 +121,15 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
   const algorithm = options.algorithm ?? 'RS256';
   if (!isSigningAlgorithm(algorithm)) fail('algorithm', `must be one of ${SIGNING_ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}`);
   const env = options.env ?? process.env;
-  const tenants = await resolveTenants(options, algorithm, env, fail);
+  const dpopNonce = options.dpopNonce ?? false;
+  if (typeof dpopNonce !== 'boolean') fail('dpopNonce', 'must be a boolean');
+  const tenants = await resolveTenants(options, { defaultAlgorithm: algorithm, defaultDpopNonce: dpopNonce, env }, fail);
 
   if (options.keyStore !== undefined && options.keyDir !== undefined) fail('keyDir', 'and keyStore are both set; give one');
   if (options.keyDir !== undefined && (typeof options.keyDir !== 'string' || options.keyDir === '')) fail('keyDir', 'must be a directory path');
   const keyStore = options.keyStore ?? (options.keyDir === undefined ? createMemoryKeyStore() : createFileKeyStore(options.keyDir));
   if (typeof keyStore.read !== 'function' || typeof keyStore.write !== 'function') fail('keyStore', 'must have read() and write() methods');
+  if (keyStore.lock !== undefined && typeof keyStore.lock !== 'function') fail('keyStore', 'lock must be a method when present');
 
   const clock = options.clock ?? systemClock;
   if (typeof clock.now !== 'function') fail('clock', 'must have a now() method returning ms since the epoch');
@@ -125,6 +143,8 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
   }
   const autoRotate = options.autoRotate ?? true;
   if (typeof autoRotate !== 'boolean') fail('autoRotate', 'must be a boolean');
+  const keyLockTtlMs = options.keyLockTtlMs ?? DEFAULT_KEY_LOCK_TTL_MS;
+  if (!(Number.isFinite(keyLockTtlMs) && keyLockTtlMs > 0)) fail('keyLockTtlMs', `must be a positive number of ms; got ${String(keyLockTtlMs)}`);
 
   const etag = options.etag ?? true;
   if (typeof etag !== 'boolean') fail('etag', 'must be a boolean');
@@ -142,6 +162,7 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
     clock,
     keyStore,
     rotation: Object.freeze({ maxAgeMs, graceMs, autoRotate }),
+    keyLockTtlMs,
     jwksCacheControl: cacheControl('jwksMaxAgeSec', options.jwksMaxAgeSec, fail),
     discoveryCacheControl: cacheControl('discoveryMaxAgeSec', options.discoveryMaxAgeSec, fail),
     etag,
@@ -154,23 +175,22 @@ type Fail = (field: string, message: string) => never;
 
 async function resolveTenants(
   options: IssuerOptions,
-  defaultAlgorithm: SigningAlgorithm,
-  env: Readonly<Record<string, string | undefined>>,
+  defaults: { defaultAlgorithm: SigningAlgorithm; defaultDpopNonce: boolean; env: Readonly<Record<string, string | undefined>> },
   fail: Fail,
 ): Promise<ResolvedTenant[]> {
   const { tenants } = options;
   if (tenants === undefined) {
     const config: TenantConfig = { clients: [DEFAULT_CLIENT], ...options.defaultTenant, name: options.defaultTenant?.name ?? DEFAULT_TENANT_NAME };
-    return [resolveTenant(config, { field: (f) => `defaultTenant.${f}`, defaultAlgorithm, env, root: true })];
+    return [resolveTenant(config, { field: (f) => `defaultTenant.${f}`, ...defaults, root: true })];
   }
   if (options.defaultTenant !== undefined) fail('defaultTenant', 'and tenants are both set; defaultTenant only configures the root tenant used without tenants');
   let resolved: ResolvedTenant[];
   if (typeof tenants === 'string') {
     const fromFile = await readTenantsFile(tenants);
-    resolved = fromFile.map(({ config, field, where }) => resolveTenant(config, { field, where, defaultAlgorithm, env, root: false }));
+    resolved = fromFile.map(({ config, field, where }) => resolveTenant(config, { field, where, ...defaults, root: false }));
   } else {
     if (!Array.isArray(tenants) || tenants.length === 0) fail('tenants', 'must be a non-empty list of tenants or a file path');
-    resolved = tenants.map((config, i) => resolveTenant(config, { field: (f) => `tenants[${i}].${f}`, defaultAlgorithm, env, root: false }));
+    resolved = tenants.map((config, i) => resolveTenant(config, { field: (f) => `tenants[${i}].${f}`, ...defaults, root: false }));
   }
   const names = new Set<string>();
   for (const [i, tenant] of resolved.entries()) {

@@ -1,10 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import { isAsymmetric, isSigningAlgorithm, type SigningAlgorithm } from './algorithms.js';
 import { encodeJwt, type SigningMaterial } from './jwt.js';
+import { withOverrides } from './overrides.js';
 import type { TenantRuntime } from './tenant-runtime.js';
 
-/** Claims to put in a token. A claim set to `undefined` removes the default for it. */
-export type JwtClaims = Record<string, unknown>;
+/**
+ * Claims to put in a token: any JSON-serialisable values, with the registered ones below typed.
+ * A claim set to `undefined` removes the default for it.
+ */
+export interface JwtClaims {
+  [claim: string]: unknown;
+  /**
+   * Confirmation (RFC 7800) binding the token to a key the client holds: `{ jkt }` for DPoP
+   * (RFC 9449 §6.1, e.g. `createDpopKey().cnf`) or `{ 'x5t#S256' }` for a client certificate
+   * (RFC 8705 §3.1, see `certificateThumbprint()`). Default: none (a bearer token).
+   */
+  cnf?: TokenConfirmation | undefined;
+  /** Authentication context class reference (OIDC Core §2, RFC 9470), e.g. `'urn:example:mfa'`. Default: none. */
+  acr?: string | undefined;
+  /** Authentication methods (RFC 8176), e.g. `['pwd', 'otp']`. Default: none. */
+  amr?: readonly string[] | undefined;
+  /** When the user authenticated, in seconds since the epoch (OIDC Core §2, RFC 9470). Default: none. */
+  auth_time?: number | undefined;
+}
+
+/** The `cnf` claim of a sender-constrained token. Other confirmation members pass through unchanged. */
+export interface TokenConfirmation {
+  [member: string]: unknown;
+  /** base64url SHA-256 JWK thumbprint (RFC 7638) of the client's DPoP key. */
+  jkt?: string;
+  /** base64url SHA-256 thumbprint of the client certificate's DER encoding. */
+  'x5t#S256'?: string;
+}
 
 /** How `issuer.sign()` mints a token. Every field is optional. */
 export interface SignOptions {
@@ -79,15 +106,6 @@ async function materialFor(
   if (!isSigningAlgorithm(alg) || !isAsymmetric(alg)) throw new TypeError(`unsupported alg ${JSON.stringify(alg)}`);
   const entry = await tenant.ring.signingKey(alg);
   return { alg, material: { alg, key: entry.privateKey }, kid: entry.kid };
-}
-
-function withOverrides(base: Record<string, unknown>, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides ?? {})) {
-    if (value === undefined) delete out[key];
-    else out[key] = value;
-  }
-  return out;
 }
 
 function toBytes(secret: string | Uint8Array): Uint8Array {

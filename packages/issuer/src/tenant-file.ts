@@ -12,7 +12,8 @@ export interface TenantFromFile {
   readonly where: string;
 }
 
-const SPEC_FIELDS: Readonly<Record<string, keyof TenantConfig>> = {
+/** `spec` fields of a tenants file and the `TenantConfig` field each sets. */
+export const SPEC_FIELDS: Readonly<Record<string, keyof TenantConfig>> = {
   jwt_algorithm: 'algorithm',
   audience: 'audience',
   issuer: 'issuer',
@@ -22,13 +23,19 @@ const SPEC_FIELDS: Readonly<Record<string, keyof TenantConfig>> = {
   typ: 'typ',
   hs256_secret: 'hs256Secret',
   hs256_secret_env: 'hs256SecretEnv',
+  dpop_nonce: 'dpopNonce',
 };
-const CLIENT_FIELDS: Readonly<Record<string, keyof ClientConfig>> = {
+/** Client fields of a tenants file and the `ClientConfig` field each sets. */
+export const CLIENT_FIELDS: Readonly<Record<string, keyof ClientConfig>> = {
   id: 'id',
   secret: 'secret',
   secret_env: 'secretEnv',
   scopes: 'scopes',
   grant_types: 'grantTypes',
+  require_dpop: 'requireDpop',
+  resources: 'resources',
+  acr: 'acr',
+  amr: 'amr',
 };
 // Uitsmijter tenant fields about interactive login; accepted so real tenant files load, but unused.
 const IGNORED_SPEC_FIELDS = new Set(['interceptor', 'providers', 'silent_login', 'templates', 'informations']);

@@ -9,6 +9,8 @@ export interface TenantInfo {
   /** The `iss` of its tokens and the `issuer` of its discovery document. */
   readonly issuer: string;
   readonly discoveryUrl: string;
+  /** RFC 8414 authorization server metadata: `<base>/.well-known/oauth-authorization-server<tenant path>` (§3.1). */
+  readonly metadataUrl: string;
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
   readonly audience: string | readonly string[];
@@ -57,6 +59,7 @@ export class TenantRuntime {
       name: this.name,
       issuer: this.issuer,
       discoveryUrl: `${url}/.well-known/openid-configuration`,
+      metadataUrl: `${this.#baseUrl}/.well-known/oauth-authorization-server${this.config.path}`,
       jwksUri: `${url}/.well-known/jwks.json`,
       tokenEndpoint: `${url}/token`,
       audience: this.config.audience,
@@ -72,7 +75,7 @@ export class TenantRuntime {
 export async function prepareTenants(
   resolved: ResolvedOptions,
 ): Promise<{ tenants: TenantRuntime[]; find: (name: string | undefined) => TenantRuntime }> {
-  const deps = { store: resolved.keyStore, clock: resolved.clock, policy: resolved.rotation };
+  const deps = { store: resolved.keyStore, clock: resolved.clock, policy: resolved.rotation, lockTtlMs: resolved.keyLockTtlMs };
   const tenants = resolved.tenants.map((config) => new TenantRuntime(config, new KeyRing(config.name, config.algorithm, deps)));
   // Keys exist before the first request, and a file store holds them before anyone mints a token.
   await Promise.all(tenants.map((t) => t.ring.refresh()));

@@ -161,12 +161,26 @@ describe('tenant file validation', () => {
     ['a duplicate tenant', `${tenant('  hosts: []')}\n---\n${tenant('  hosts: []')}`, /defines tenant "acme" twice/],
     ['broken YAML', 'kind: Tenant\nmetadata: [', /is not valid YAML/],
     ['an empty file', '# nothing\n', /contains no tenants/],
+    ['a non-boolean dpop_nonce', tenant('  dpop_nonce: sometimes'), /spec\.dpop_nonce \(tenant "acme" .*\) must be a boolean/],
+    ['a non-boolean require_dpop', tenant('  clients:\n    - { id: c, secret: s, require_dpop: 1 }'), /spec\.clients\[0\]\.require_dpop .* must be a boolean/],
   ];
   it.each(cases)('rejects %s with a message naming the field', async (_name, text, message) => {
     const path = await file('tenants.yaml', text);
     const attempt = startIssuer({ tenants: path });
     await expect(attempt).rejects.toBeInstanceOf(IssuerConfigError);
     await expect(attempt).rejects.toThrow(message);
+  });
+
+  it('maps dpop_nonce on the tenant, and require_dpop, resources, acr and amr on a client', async () => {
+    const client = '{ id: c, secret: s, require_dpop: true, resources: ["https://api.example"], acr: "urn:example:mfa", amr: [pwd, otp] }';
+    const path = await file('dpop.yaml', tenant(`  dpop_nonce: true\n  clients:\n    - ${client}`));
+    expect(await loadTenantsFile(path)).toEqual([
+      {
+        name: 'acme',
+        dpopNonce: true,
+        clients: [{ id: 'c', secret: 's', requireDpop: true, resources: ['https://api.example'], acr: 'urn:example:mfa', amr: ['pwd', 'otp'] }],
+      },
+    ]);
   });
 
   it('rejects broken JSON and a missing file', async () => {
@@ -186,6 +200,7 @@ describe('issuer option validation', () => {
     ['keyDir with keyStore', { keyDir: '/tmp/x', keyStore: { read: () => undefined, write: () => '' } }, /keyDir and keyStore are both set/],
     ['a negative max-age', { jwksMaxAgeSec: -1 }, /jwksMaxAgeSec must be a whole number of seconds or null/],
     ['a bad tenant issuer', { tenants: [{ name: 'a', issuer: 'not a url' }] }, /tenants\[0\]\.issuer must be an http\(s\) URL/],
+    ['a non-boolean dpopNonce', { dpopNonce: 'yes' }, /^dpopNonce must be a boolean$/],
   ])('rejects %s', async (_name, options, message) => {
     await expect(startIssuer(options)).rejects.toThrow(message);
   });

@@ -1,5 +1,6 @@
 import { isSigningAlgorithm, MIN_HS256_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
 import { IssuerConfigError } from './errors.js';
+import { isResourceIndicator } from './resource.js';
 
 /** An OAuth 2.0 client allowed to use the token endpoint of one tenant. */
 export interface ClientConfig {
@@ -13,6 +14,24 @@ export interface ClientConfig {
   scopes?: readonly string[];
   /** Grant types the client may use. Default: `['client_credentials']`. */
   grantTypes?: readonly string[];
+  /**
+   * Refuse this client's token requests that carry no DPoP proof, so every token it gets is
+   * DPoP-bound (RFC 9449 §5.2 `dpop_bound_access_tokens`). Default: `false` (DPoP when the client sends a proof).
+   */
+  requireDpop?: boolean;
+  /**
+   * Resources (RFC 8707 resource indicators: absolute URIs without fragment) the client may ask
+   * a token for with the `resource` parameter; the token's `aud` is then the resource(s). A
+   * resource not listed gets `400 invalid_target`. Default: none (no `resource` parameter accepted).
+   */
+  resources?: readonly string[];
+  /**
+   * `acr` claim of this client's tokens (RFC 9470 step-up), e.g. `urn:example:mfa`; its tokens
+   * also get `auth_time` = the time of the token request. Default: none.
+   */
+  acr?: string;
+  /** `amr` claim of this client's tokens (RFC 8176 values, e.g. `['pwd', 'otp']`); adds `auth_time` too. Default: none. */
+  amr?: readonly string[];
 }
 
 /**
@@ -43,6 +62,12 @@ export interface TenantConfig {
   hs256Secret?: string;
   /** Name of an environment variable holding the HS256 secret. */
   hs256SecretEnv?: string;
+  /**
+   * Make DPoP token requests carry a server nonce (RFC 9449 §8): a proof without a current one
+   * gets `400 use_dpop_nonce` and a `DPoP-Nonce` header to retry with. Default: the issuer's
+   * `dpopNonce` option (`false`).
+   */
+  dpopNonce?: boolean;
 }
 
 /** A client after validation, secret resolved. */
@@ -51,6 +76,10 @@ export interface ResolvedClient {
   readonly secret: string;
   readonly scopes: readonly string[];
   readonly grantTypes: readonly string[];
+  readonly requireDpop: boolean;
+  readonly resources: readonly string[];
+  readonly acr: string | undefined;
+  readonly amr: readonly string[] | undefined;
 }
 
 /** A tenant after validation, with every default applied. */
@@ -68,6 +97,7 @@ export interface ResolvedTenant {
   readonly hs256Secret: Uint8Array | undefined;
   /** Union of the clients' scopes, advertised in discovery. */
   readonly scopes: readonly string[];
+  readonly dpopNonce: boolean;
 }
 
 /** Maps a `TenantConfig` field to the name the user wrote, for error messages. */
@@ -87,6 +117,8 @@ export function resolveTenant(
     /** Appended to the field name in messages, e.g. ` (tenant "acme" in tenants.yaml)`. */
     where?: string;
     defaultAlgorithm: SigningAlgorithm;
+    /** The issuer's `dpopNonce`. Default: `false`. */
+    defaultDpopNonce?: boolean;
     env: Readonly<Record<string, string | undefined>>;
     root: boolean;
   },
@@ -127,6 +159,9 @@ export function resolveTenant(
     fail('algorithm', `is HS256, which needs a shared secret: set ${field('hs256Secret')} or ${field('hs256SecretEnv')} (HS256 is never used implicitly)`);
   }
 
+  const dpopNonce = config.dpopNonce ?? ctx.defaultDpopNonce ?? false;
+  if (typeof dpopNonce !== 'boolean') fail('dpopNonce', 'must be a boolean');
+
   const clientList = config.clients ?? [];
   if (!Array.isArray(clientList)) fail('clients', 'must be a list');
   const ids = new Set<string>();
@@ -149,6 +184,7 @@ export function resolveTenant(
     typ,
     hs256Secret,
     scopes: [...new Set(clients.flatMap((c) => c.scopes))].sort(),
+    dpopNonce,
   };
 }
 
@@ -199,7 +235,29 @@ function resolveClient(client: ClientConfig, at: string, ctx: Ctx): ResolvedClie
   }
   const grantTypes = client.grantTypes ?? ['client_credentials'];
   if (!Array.isArray(grantTypes) || !grantTypes.every((g) => typeof g === 'string' && g !== '')) fail(`${at}.grantTypes`, 'must be a list of grant type names');
-  return { id: client.id, secret: secret as string, scopes: [...new Set(scopes)], grantTypes: [...grantTypes] };
+  const requireDpop = client.requireDpop ?? false;
+  if (typeof requireDpop !== 'boolean') fail(`${at}.requireDpop`, 'must be a boolean');
+  const resources = client.resources ?? [];
+  if (!Array.isArray(resources)) fail(`${at}.resources`, 'must be a list of absolute URIs');
+  const badResource = resources.find((r) => !isResourceIndicator(r));
+  if (badResource !== undefined) {
+    fail(`${at}.resources`, `must be absolute URIs without a fragment (RFC 8707 §2); got ${JSON.stringify(badResource)}`);
+  }
+  const { acr, amr } = client;
+  if (acr !== undefined && (typeof acr !== 'string' || acr === '')) fail(`${at}.acr`, 'must be a non-empty string');
+  if (amr !== undefined && (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string' && m !== ''))) {
+    fail(`${at}.amr`, 'must be a list of non-empty strings');
+  }
+  return {
+    id: client.id,
+    secret: secret as string,
+    scopes: [...new Set(scopes)],
+    grantTypes: [...grantTypes],
+    requireDpop,
+    resources: [...new Set(resources)],
+    acr,
+    amr: amr === undefined ? undefined : [...amr],
+  };
 }
 
 function isHttpUrl(value: unknown): boolean {

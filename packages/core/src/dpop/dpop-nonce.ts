@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { ConfigError } from '../errors.js';
+import { line, opt, Problems } from '../problems.js';
 
 /** What proof verification needs from a nonce policy. `DpopNonces` is the default implementation. */
 export interface DpopNonceCheck {
@@ -54,21 +54,18 @@ export class DpopNonces implements DpopNonceCheck {
   private current = '';
   private previous = '';
 
-  constructor(options: DpopNonceOptions = {}, prefix = 'dpop.nonce') {
-    const problems: string[] = [];
-    const names: string[] = [];
+  constructor(options: DpopNonceOptions = {}, prefix = 'dpop.nonce', shared?: Problems) {
+    const problems = shared ?? new Problems();
     const raw: unknown = options.secret;
     const secret = raw === undefined ? randomBytes(MIN_NONCE_SECRET_BYTES) : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw instanceof Uint8Array ? Buffer.from(raw) : Buffer.alloc(0);
     if (secret.length < MIN_NONCE_SECRET_BYTES) {
-      names.push(`${prefix}.secret`);
-      problems.push(`${prefix}.secret must be at least ${MIN_NONCE_SECRET_BYTES} bytes (generate one with \`openssl rand -base64 32\`).`);
+      problems.add(line`${opt(`${prefix}.secret`)} must be at least ${MIN_NONCE_SECRET_BYTES} bytes (generate one with \`openssl rand -base64 32\`).`);
     }
     const stepSec = options.stepSec ?? DPOP_NONCE_DEFAULTS.stepSec;
     if (typeof stepSec !== 'number' || !Number.isInteger(stepSec) || stepSec < 1) {
-      names.push(`${prefix}.stepSec`);
-      problems.push(`${prefix}.stepSec must be a whole number of seconds, at least 1.`);
+      problems.add(line`${opt(`${prefix}.stepSec`)} must be a whole number of seconds, at least 1.`);
     }
-    if (problems.length > 0) throw new ConfigError(`Invalid DPoP nonce options: ${problems.join(' ')}`, names);
+    if (shared === undefined) problems.throwIfAny('Invalid DPoP nonce options');
     this.key = secret;
     this.stepMs = stepSec * 1000;
     this.clock = options.clock ?? Date.now;

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../algorithms.js';
-import { ConfigError } from '../errors.js';
+import { line, opt, Problems } from '../problems.js';
 import type { ProofKey } from './proof-key.js';
 
 /** How DPoP proofs are judged. Every field is optional; `DPOP_PROOF_DEFAULTS` holds the defaults. */
@@ -60,18 +60,14 @@ const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS);
 
 /**
  * Resolves `DpopProofOptions` once, at start-up. Throws `ConfigError` listing
- * every invalid option (named `${prefix}.<option>`).
+ * every invalid option (named `${prefix}.<option>`), or adds them to `shared` for the caller to throw.
  *
  * @example
  * const policy = createDpopProofPolicy({ algorithms: ['ES256', 'EdDSA'] });
  */
-export function createDpopProofPolicy(options: DpopProofOptions = {}, prefix = 'dpop'): DpopProofPolicy {
-  const problems: string[] = [];
-  const names: string[] = [];
-  const fail = (option: string, message: string) => {
-    names.push(`${prefix}.${option}`);
-    problems.push(`${prefix}.${option} ${message}`);
-  };
+export function createDpopProofPolicy(options: DpopProofOptions = {}, prefix = 'dpop', shared?: Problems): DpopProofPolicy {
+  const problems = shared ?? new Problems();
+  const fail = (option: string, message: string) => problems.add(line`${opt(`${prefix}.${option}`)} ${message}`);
   const number = (option: keyof typeof DPOP_PROOF_DEFAULTS, min: number, integer: boolean): number => {
     const value = options[option] ?? DPOP_PROOF_DEFAULTS[option];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
@@ -93,7 +89,7 @@ export function createDpopProofPolicy(options: DpopProofOptions = {}, prefix = '
   const maxProofBytes = number('maxProofBytes', 512, true);
   const maxJtiChars = number('maxJtiChars', 1, true);
   const keyCacheMaxEntries = number('keyCacheMaxEntries', 0, true);
-  if (problems.length > 0) throw new ConfigError(`Invalid DPoP proof options: ${problems.join(' ')}`, names);
+  if (shared === undefined) problems.throwIfAny('Invalid DPoP proof options');
 
   const list = Object.freeze([...new Set(algorithms)]);
   return Object.freeze({

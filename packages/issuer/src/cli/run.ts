@@ -1,5 +1,6 @@
 import { IssuerConfigError } from '../errors.js';
 import { UsageError } from './flags.js';
+import { proof } from './proof.js';
 import { serve } from './serve.js';
 import type { CliIo } from './shared.js';
 import { token } from './token.js';
@@ -14,6 +15,7 @@ injects faults. For development, tests and demos; not a production identity prov
 Commands:
   serve    Start the issuer and print its URLs (tollgate-issuer serve --help)
   token    Mint a token and print it (tollgate-issuer token --help)
+  proof    Make a DPoP proof for one request (tollgate-issuer proof --help)
 
 Options:
   -h, --help    Show this help.
@@ -31,6 +33,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await serve(args, io);
       case 'token':
         return await token(args, io);
+      case 'proof':
+        return await proof(args, io);
       case undefined:
       case '-h':
       case '--help':
@@ -42,7 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`tollgate-issuer: ${err.message}\nRun \`tollgate-issuer ${command === 'serve' || command === 'token' ? `${command} ` : ''}--help\` for usage.\n`);
+      io.stderr(`tollgate-issuer: ${err.message}\nRun \`tollgate-issuer ${command === 'serve' || command === 'token' || command === 'proof' ? `${command} ` : ''}--help\` for usage.\n`);
       return 2;
     }
     const message = err instanceof IssuerConfigError ? err.message : (err as Error).message ?? String(err);

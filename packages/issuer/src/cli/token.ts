@@ -1,9 +1,11 @@
+import { resolve } from 'node:path';
 import { isAsymmetric } from '../algorithms.js';
 import { baseUrlFor } from '../http/server.js';
 import { prepareTenants } from '../tenant-runtime.js';
 import { resolveOptions } from '../options.js';
 import { mintToken, type JwtClaims, type SignOptions } from '../sign.js';
 import { DURATION_HELP, HELP, listFlag, parseFlags, renderHelp, sharedFlags, stringFlag, UsageError, type FlagSpec } from './flags.js';
+import { dpopAlgorithmFlag, loadOrCreateDpopKey } from './dpop-key-file.js';
 import { algorithmFlag, durationFlag, sharedIssuerOptions, type CliIo } from './shared.js';
 
 export const TOKEN_FLAGS: readonly FlagSpec[] = [
@@ -18,6 +20,8 @@ export const TOKEN_FLAGS: readonly FlagSpec[] = [
   { name: 'claim', type: 'string', multiple: true, value: '<name=value>', help: 'Any claim; the value is parsed as JSON when it is valid JSON, else taken as a string.' },
   { name: 'typ', type: 'string', value: '<typ>', help: 'The typ header, e.g. at+jwt. Default: the tenant\'s (JWT).' },
   { name: 'kid', type: 'string', value: '<kid>', help: 'Sign with this published key (e.g. a retired one). Default: the current signing key.' },
+  { name: 'dpop-key', type: 'string', value: '<file>', help: 'Bind the token to the DPoP key in this file (cnf.jkt), made when missing; make proofs with `tollgate-issuer proof --key <file>`.' },
+  { name: 'dpop-alg', type: 'string', value: '<alg>', help: 'ES256, RS256, PS256 or EdDSA: algorithm of a new --dpop-key. Default: ES256.' },
   HELP,
 ];
 
@@ -26,7 +30,8 @@ export const TOKEN_HELP = renderHelp(
   'Mints a token and prints it to stdout. Use the same --keys, --tenants, --host and --port as a\n' +
     'running `tollgate-issuer serve`, and the token carries its issuer and a key it publishes.',
   TOKEN_FLAGS,
-  `${DURATION_HELP}\nExample: tollgate-issuer token --keys .keys --sub alice --scope "orders:read" --claim tenant_id=acme`,
+  `${DURATION_HELP}\nExample: tollgate-issuer token --keys .keys --sub alice --scope "orders:read" --claim tenant_id=acme\n` +
+    'DPoP-bound: tollgate-issuer token --keys .keys --dpop-key dpop-key.json (then: tollgate-issuer proof --help)',
 );
 
 export async function token(args: readonly string[], io: CliIo): Promise<number> {
@@ -59,6 +64,10 @@ export async function token(args: readonly string[], io: CliIo): Promise<number>
     claims[pair.slice(0, eq)] = parseValue(pair.slice(eq + 1));
   }
 
+  const dpopKeyFile = stringFlag(values, 'dpop-key');
+  const dpopAlg = dpopAlgorithmFlag(stringFlag(values, 'dpop-alg'), '--dpop-alg');
+  if (dpopAlg !== undefined && dpopKeyFile === undefined) throw new UsageError('--dpop-alg needs --dpop-key <file>');
+
   // Flags are all checked above, before keys are generated or files touched.
   const resolved = await resolveOptions(options);
   const { tenants, find } = await prepareTenants(resolved);
@@ -69,6 +78,16 @@ export async function token(args: readonly string[], io: CliIo): Promise<number>
   if (options.keyDir === undefined && kid === undefined && isAsymmetric(signingAlg)) {
     io.stderr('tollgate-issuer: no --keys directory, so this token is signed with a throwaway key no JWKS publishes;\n' +
       '  pass the --keys directory of a running `tollgate-issuer serve` to get a token it verifies.\n');
+  }
+  if (dpopKeyFile !== undefined) {
+    const path = resolve(io.cwd, dpopKeyFile);
+    const { key, created } = await loadOrCreateDpopKey(path, dpopAlg);
+    claims.cnf = key.cnf;
+    io.stderr(
+      `tollgate-issuer: ${created ? `made a new ${key.alg} DPoP key in ${path}; the` : 'the'} token is bound to it (jkt ${key.jkt}).\n` +
+        `  Send it as "Authorization: DPoP <token>" with a new proof per request:\n` +
+        `  tollgate-issuer proof --key ${dpopKeyFile} --method GET --url <request URL> --token <token>\n`,
+    );
   }
   io.stdout(`${await mintToken(tenant, claims, signOptions, resolved.clock.now())}\n`);
   return 0;

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DpopNonces } from '../dpop-nonce.js';
+import type { ProofReplayCache } from '../dpop-replay.js';
 import type { Faults } from '../faults.js';
 import { ClientAbortedError } from './body.js';
 import type { ResolvedOptions } from '../options.js';
 import type { RequestCounter } from '../stats.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
-import { discoveryEndpoint } from './discovery.js';
+import { discoveryEndpoint, metadataEndpoint } from './discovery.js';
 import { jwksEndpoint } from './jwks.js';
 import { errorReply, jsonReply, methodNotAllowed, notFound, type Reply } from './reply.js';
 import { createRouter, type Route } from './router.js';
@@ -17,6 +19,7 @@ export interface ListenerDeps {
   readonly faults: Faults;
   readonly stats: RequestCounter;
   readonly sleeper: Sleeper;
+  readonly dpop: { readonly nonces: DpopNonces; readonly replay: ProofReplayCache };
 }
 
 // Deliberately cut short: parses as the start of a JWKS, then ends mid-value.
@@ -97,20 +100,29 @@ async function dispatch(req: IncomingMessage, route: Route, deps: ListenerDeps):
   const { options } = deps;
   const ifNoneMatch = req.headers['if-none-match'];
   switch (route.endpoint) {
-    case 'discovery':
+    case 'discovery': {
       if (!readOnly) return methodNotAllowed('GET, HEAD');
-      return discoveryEndpoint(tenant, { cacheControl: options.discoveryCacheControl, etag: options.etag, ifNoneMatch });
+      const cache = { cacheControl: options.discoveryCacheControl, etag: options.etag, ifNoneMatch };
+      return route.metadata ? metadataEndpoint(tenant, cache) : discoveryEndpoint(tenant, cache);
+    }
     case 'jwks':
       if (!readOnly) return methodNotAllowed('GET, HEAD');
       return jwksEndpoint(tenant, { cacheControl: options.jwksCacheControl, etag: options.etag, ifNoneMatch });
     case 'token':
-      return tokenEndpoint(req, tenant, { clock: options.clock, maxBodyBytes: options.maxBodyBytes });
+      return tokenEndpoint(req, tenant, { clock: options.clock, maxBodyBytes: options.maxBodyBytes, dpop: deps.dpop });
   }
 }
 
 function indexEntry(tenant: TenantRuntime) {
   const info = tenant.info();
-  return { name: info.name, issuer: info.issuer, discovery: info.discoveryUrl, jwks_uri: info.jwksUri, token_endpoint: info.tokenEndpoint };
+  return {
+    name: info.name,
+    issuer: info.issuer,
+    discovery: info.discoveryUrl,
+    authorization_server_metadata: info.metadataUrl,
+    jwks_uri: info.jwksUri,
+    token_endpoint: info.tokenEndpoint,
+  };
 }
 
 function write(res: ServerResponse, method: string | undefined, reply: Reply): void {

@@ -7,6 +7,8 @@ export interface Route {
   readonly tenant: TenantRuntime | undefined;
   /** True only for `GET /`, the tenant index. */
   readonly index?: boolean;
+  /** True for the RFC 8414 authorization server metadata, which counts and faults as `discovery`. */
+  readonly metadata?: boolean;
 }
 
 const TENANT_PREFIX = /^\/tenants\/([^/]+)(?:\/|$)/;
@@ -24,7 +26,7 @@ export function createRouter(tenants: readonly TenantRuntime[]): (rawUrl: string
     const path = tenant.config.path;
     byName.set(tenant.name, tenant);
     table.set(`${path}/.well-known/openid-configuration`, { endpoint: 'discovery', tenant });
-    table.set(`/.well-known/oauth-authorization-server${path}`, { endpoint: 'discovery', tenant });
+    table.set(`/.well-known/oauth-authorization-server${path}`, { endpoint: 'discovery', tenant, metadata: true });
     table.set(`${path}/.well-known/jwks.json`, { endpoint: 'jwks', tenant });
     table.set(`${path}/token`, { endpoint: 'token', tenant });
   }
