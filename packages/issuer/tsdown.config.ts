@@ -13,7 +13,9 @@ export default defineConfig([
     dts: true,
     fixedExtension: true,
     clean: true,
-    sourcemap: true,
+    // No source maps: the bundle is unminified and readable as shipped, and with maps on tsdown
+    // ends every .d.mts/.d.cts with a sourceMappingURL to a declaration map it does not write.
+    sourcemap: false,
   },
   {
     entry: { cli: 'src/cli.ts' },
@@ -23,6 +25,6 @@ export default defineConfig([
     dts: false,
     fixedExtension: true,
     clean: false,
-    sourcemap: true,
+    sourcemap: false, // as the library build above
   },
 ]);

@@ -4,7 +4,9 @@
 import { createVerifier, isTollgateError, type Verifier } from '@tollgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS, profileOptions, type CorpusCase, type Profile } from './corpus.js';
+import { startConformanceJwksServer } from '../support/conformance-jwks-server.js';
 import { createFixture, ED25519_SMALL_ORDER, type Fixture } from './fixture.js';
+import { compact, signer } from './jws.js';
 
 /** `other failure`: refused with another code, a non-tollgate error, a token fragment in the message, or a failed extra check. */
 type Outcome = 'accepted as expected' | 'refused as expected' | 'false accept' | 'false reject' | 'other failure';
@@ -170,6 +172,30 @@ describe('hostile JWKS entries', () => {
 
   it('every entry tollgate must not use is reported in keys:rejected, with its reason', async () => {
     expect(await rejections()).toEqual(expectedRejections);
+  });
+
+  it('a JWKS crowding one kid: at most 3 keys per kid and algorithm are tried, the rest are reported and never used', async () => {
+    // 84 RSA entries under one kid made every forged token with that kid cost 84 signature checks.
+    // Decoys share one key's material (made distinct by an ignored member); two real keys sit at
+    // positions 3 (inside the cap) and 84 (outside it).
+    const decoy = (i: number) => ({ ...f().attacker.rs.jwk, kid: 'crowd', 'x-decoy': i });
+    const inside = f().issuer.rs;
+    const outside = f().hostile.keys['rsa-noalg'];
+    const keys = [decoy(0), decoy(1), { ...inside.jwk, kid: 'crowd' }, ...Array.from({ length: 80 }, (_, i) => decoy(i + 2)), { ...outside.jwk, kid: 'crowd', alg: 'RS256' }];
+    const crowd = await startConformanceJwksServer({ keys });
+    const verifier = createVerifier({ jwksUri: crowd.jwksUri, audience: f().issuer.audience, algorithms: ['RS256'], clock: () => f().now * 1000 });
+    const reasons: string[] = [];
+    verifier.on('keys:rejected', (event) => reasons.push(...event.rejected.map((r) => `${String(r.kid)}:${r.reason}`)));
+    const token = (key: typeof inside) => compact({ alg: 'RS256', kid: 'crowd' }, f().claims(), signer('RS256', key.privateKey));
+    try {
+      await expect(verifier.verify(token(inside))).resolves.toMatchObject({ kid: 'crowd' });
+      await expect(verifier.verify(token(outside))).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
+      expect(reasons).toEqual(Array.from({ length: 81 }, () => 'crowd:too-many-for-kid'));
+      expect(verifier.health().sources[0]?.keys).toBe(3);
+    } finally {
+      await verifier.close();
+      await crowd.close();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-// Issue 9 — the reliability suite: zero-downtime key rotation and migration, shown under load
+// The reliability suite: zero-downtime key rotation and migration, shown under load
 // with faults injected, bounded in time. Run with `pnpm test:reliability`.
 //
 // Set-up, shared by every scenario:

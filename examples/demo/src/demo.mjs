@@ -1,5 +1,5 @@
 // @ts-check
-// `pnpm demo`: the HS256 → RS256 migration of the seed posts, live. The real mini-issuer, four real
+// `pnpm demo`: the HS256 → RS256 migration of README.md's story, live. The real mini-issuer, four real
 // services in their own processes (the apps of examples/), continuous traffic with real tokens,
 // and a timeline: HS256 era, migration mode, issuer switch, HS256 off, key rotation, attacks.
 // Exits non-zero if a legitimate request failed or a forged token was accepted.
@@ -16,7 +16,7 @@ const DEADLINE_MS = 180_000;
 const RATE_PER_SEC = 120;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-/** The morning Bread and Butter Inc. starts its migration (the kid of the seed post's first key). */
+/** The morning Bread and Butter Inc. starts its migration (the kid of the first RSA key in README.md's story). */
 const START = Date.parse('2025-11-24T09:00:00Z');
 const TENANT = 'breadandbutter';
 const AUDIENCE = 'api://breadandbutter';

@@ -1,5 +1,4 @@
 // @ts-check
-/* global fetch -- Node's built-in fetch (Node >= 18) */
 // The clients of the demo and the traffic they send. Each client logs in at the issuer's token
 // endpoint (OAuth 2.0 client credentials), keeps its token until shortly before it expires, and
 // calls the services with it. Every such request is legitimate and must succeed; the attacks are

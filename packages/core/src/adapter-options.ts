@@ -1,4 +1,6 @@
 import type { TokenLocations } from './bearer.js';
+import { resolveDpopOptions, type CheckedDpop, type DpopOptions } from './dpop/dpop-options.js';
+import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './mtls/certificate-binding.js';
 import { line, opt, Problems } from './problems.js';
 import { VERIFIER_OPTION_NAMES, shown } from './resolve-options.js';
 import { refuseUnknownOptions, type MisplacedOptions } from './unknown-options.js';
@@ -49,6 +51,18 @@ export interface AdapterOptions<H> {
    * for services that take traffic as soon as they listen. Default: `false`.
    */
   warmOnStart?: boolean | undefined;
+  /**
+   * Sender-constrained tokens with DPoP (RFC 9449): `{ mode: 'allowed' | 'required', origin }`.
+   * A token bound to a DPoP key (`cnf.jkt`) is refused as Bearer whatever the mode. Default:
+   * `{ mode: 'off' }`. See the README section "Sender-constrained tokens".
+   */
+  dpop?: DpopOptions | undefined;
+  /**
+   * Certificate-bound tokens (RFC 8705): a token with `cnf["x5t#S256"]` is accepted only with that
+   * client certificate, read from the TLS connection, or from `certificateHeader` behind a
+   * TLS-terminating proxy. Default: the TLS connection only.
+   */
+  mtls?: MtlsOptions | undefined;
 }
 
 /** Adapter options with every default applied. */
@@ -59,6 +73,9 @@ export interface ResolvedAdapterOptions<H> {
   readonly passErrors: boolean;
   readonly onError: H | undefined;
   readonly warmOnStart: boolean;
+  /** `null`: DPoP is off and unconfigured. */
+  readonly dpop: CheckedDpop | null;
+  readonly mtls: ResolvedMtls;
 }
 
 /** What `resolveAdapterOptions` needs to know about the adapter calling it. */
@@ -75,7 +92,7 @@ export interface AdapterDescription {
   readonly elsewhere?: readonly MisplacedOptions[] | undefined;
 }
 
-const SHARED_OPTIONS = ['credentialsOptional', 'locations', 'realm', 'warmOnStart'] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
+const SHARED_OPTIONS = ['credentialsOptional', 'locations', 'realm', 'warmOnStart', 'dpop', 'mtls'] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
 const ERROR_OPTIONS = ['passErrors', 'onError'] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
 const LOCATION_OPTIONS: ReadonlySet<string> = new Set(['cookie', 'query'] satisfies (keyof TokenLocations)[]);
 
@@ -125,6 +142,8 @@ export function resolveAdapterOptions<H>(options: unknown, adapter: AdapterDescr
     }
   }
   flag('warmOnStart', warmOnStart);
+  const dpop = resolveDpopOptions(problems, (options as AdapterOptions<unknown>).dpop);
+  const mtls = resolveMtlsOptions(problems, (options as AdapterOptions<unknown>).mtls);
   problems.throwIfAny(title);
   return Object.freeze({
     credentialsOptional,
@@ -133,5 +152,7 @@ export function resolveAdapterOptions<H>(options: unknown, adapter: AdapterDescr
     passErrors: takesErrors && passErrors,
     onError: takesErrors ? (onError as H | undefined) : undefined,
     warmOnStart,
+    dpop,
+    mtls,
   });
 }

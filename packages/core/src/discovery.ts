@@ -13,12 +13,12 @@ export function discoveryUrl(issuer: string): string {
  * `issuer` must equal the configured one exactly (OIDC Discovery 4.3), or a
  * compromised or misrouted discovery endpoint could point us at foreign keys.
  */
-export async function discoverJwksUri(issuer: string, fetcher: JsonFetcher, events: EventHub, allowHttp: boolean): Promise<string> {
+export async function discoverJwksUri(issuer: string, fetcher: JsonFetcher, events: EventHub, allowHttp: boolean, signal?: AbortSignal): Promise<string> {
   const url = discoveryUrl(issuer);
   const started = performance.now();
   let status: number | undefined;
   try {
-    const result = await fetcher.fetchJson(url, {});
+    const result = await fetcher.fetchJson(url, { signal });
     status = result.status;
     if (result.status !== 200) throw new FetchFailure(`${url} answered 304 to an unconditional request`, 304);
     const doc = result.body as Record<string, unknown> | null;

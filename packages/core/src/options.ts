@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Algorithm } from './algorithms.js';
 import type { JwtClaims, ProtectedHeader } from './compact-jws.js';
+import type { JsonFetcher } from './http-fetcher.js';
 import type { VerifierLogger } from './operator-log.js';
 
 /**
@@ -102,6 +103,14 @@ export interface JwksOptions {
   allowHttp?: boolean | undefined;
   /** undici dispatcher for all key fetches (proxies, custom TLS, tests). Default: a private `Agent` closed by `close()`. */
   dispatcher?: Dispatcher | undefined;
+  /**
+   * Fetches the discovery document and the JWKS. Default: the built-in undici fetcher, which
+   * applies the timeouts, `maxResponseBytes`, `maxRedirects` (checking every redirect target
+   * against the https rule), gzip/deflate/br decoding and `dispatcher` above. Replace it only to
+   * take over HTTP entirely (a client library your platform requires, request signing, a local
+   * mirror); it then owns all of those rules, and `close()` leaves it open.
+   */
+  fetcher?: JsonFetcher | undefined;
 }
 
 /** The verified-token cache: repeated tokens skip signature checking. */

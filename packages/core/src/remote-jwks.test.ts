@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { Agent } from 'undici';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createVerifier, type Verifier, type VerifierOptions } from './index.js';
+import { ConfigError, createVerifier, type JsonFetcher, type Verifier, type VerifierOptions } from './index.js';
 import { makeKey, manualClock, sign, startJwksServer, type JwksServer, type TestKey } from './testing/jwks-server.js';
 
 const AUD = 'orders';
@@ -268,5 +270,78 @@ describe('HTTP limits', () => {
     const started = performance.now();
     await expect(v.ready()).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED' });
     expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('refuses a redirect to plain http on a host that is not loopback, for the JWKS and for discovery', async () => {
+    server = await startJwksServer([rsa.publicJwk]);
+    const redirector = await startJwksServer();
+    // Every host name resolves to 127.0.0.1, so a followed redirect to keys.example would reach `server`.
+    const dispatcher = new Agent({ connect: { lookup: (_host, _options, done) => done(null, [{ address: '127.0.0.1', family: 4 }]) } });
+    const elsewhere = `http://keys.example:${new URL(server.url).port}`;
+    redirector.jwksBehaviour = { kind: 'redirect', location: `${elsewhere}/jwks.json` };
+    redirector.discoveryBehaviour = { kind: 'redirect', location: `${elsewhere}/.well-known/openid-configuration` };
+    const jwks = { maxRedirects: 3, dispatcher };
+    const byUri = createVerifier({ jwksUri: redirector.jwksUri, audience: AUD, algorithms: ['RS256'], jwks });
+    const byDiscovery = createVerifier({ issuer: redirector.issuer, audience: AUD, algorithms: ['RS256'], jwks });
+    try {
+      await expect(byUri.verify(await sign(rsa, claims()))).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED', message: expect.stringContaining('which is not https') });
+      await expect(byDiscovery.ready()).rejects.toMatchObject({ code: 'ERR_DISCOVERY_FAILED', message: expect.stringContaining('which is not https') });
+      expect(server.counts).toMatchObject({ jwks: 0, discovery: 0 });
+    } finally {
+      await Promise.all([byUri.close(), byDiscovery.close(), redirector.close()]);
+      await dispatcher.close();
+    }
+  });
+
+  it('loads a discovery document and a JWKS sent gzip-compressed or with a byte order mark', async () => {
+    server = await startJwksServer();
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const discovery = JSON.stringify({ issuer: server.issuer, jwks_uri: server.jwksUri });
+    server.discoveryBehaviour = { kind: 'raw', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.concat([bom, Buffer.from(discovery)])) };
+    server.jwksBehaviour = { kind: 'raw', headers: { 'content-type': 'application/json' }, body: Buffer.concat([bom, Buffer.from(JSON.stringify({ keys: [rsa.publicJwk] }))]) };
+    verifier = createVerifier({ issuer: server.issuer, audience: AUD, algorithms: ['RS256'] });
+    await expect(verifier.verify(await sign(rsa, claims({ iss: server.issuer })))).resolves.toMatchObject({ kid: 'k1' });
+    expect(server.counts).toMatchObject({ discovery: 1, jwks: 1 });
+  });
+});
+
+describe('jwks.fetcher', () => {
+  it('replaces the HTTP client for discovery and the JWKS; close() leaves it to its owner', async () => {
+    const requested: string[] = [];
+    let closed = false;
+    const fetcher: JsonFetcher & { close(): Promise<void> } = {
+      async fetchJson(url, { etag, signal }) {
+        requested.push(`${url} etag=${String(etag)} signal=${signal instanceof AbortSignal}`);
+        if (url.endsWith('/.well-known/openid-configuration')) return { status: 200, body: { issuer: 'https://auth.example', jwks_uri: 'https://auth.example/keys' }, etag: undefined, maxAgeSec: undefined };
+        return { status: 200, body: { keys: [rsa.publicJwk] }, etag: '"v1"', maxAgeSec: 300 };
+      },
+      async close() {
+        closed = true;
+      },
+    };
+    const clock = manualClock(Date.now());
+    const v = createVerifier({ issuer: 'https://auth.example', audience: AUD, algorithms: ['RS256'], clock: clock.now, jwks: { fetcher } });
+    await expect(v.verify(await sign(rsa, claims({ iss: 'https://auth.example' })))).resolves.toMatchObject({ kid: 'k1' });
+    const state = v.health().sources[0]!;
+    expect(state.expiresAt! - state.fetchedAt!).toBe(300_000);
+    expect(requested).toEqual(['https://auth.example/.well-known/openid-configuration etag=undefined signal=true', 'https://auth.example/keys etag=undefined signal=true']);
+    await v.close();
+    expect(closed).toBe(false);
+  });
+
+  it('must have fetchJson, and makes jwks.dispatcher pointless', async () => {
+    const options = { jwksUri: 'https://auth.example/keys', audience: AUD, algorithms: ['RS256'] } as const;
+    expect(() => createVerifier({ ...options, jwks: { fetcher: {} as JsonFetcher } })).toThrow(ConfigError);
+    const dispatcher = new Agent();
+    const both = (() => {
+      try {
+        createVerifier({ ...options, jwks: { fetcher: { fetchJson: async () => ({ status: 304, maxAgeSec: undefined }) }, dispatcher } });
+      } catch (error) {
+        return error as ConfigError;
+      }
+      return undefined;
+    })();
+    expect(both?.options).toEqual(['jwks.dispatcher', 'jwks.fetcher']);
+    await dispatcher.close();
   });
 });

@@ -1,25 +1,19 @@
-import { LRUCache } from 'lru-cache';
 import type { Algorithm } from './algorithms.js';
 import { discoverJwksUri } from './discovery.js';
-import { AlgorithmError, KeyError, KeysUnavailableError, TollgateError } from './errors.js';
+import { KeyError, KeysUnavailableError, TollgateError } from './errors.js';
 import type { EventHub } from './events.js';
-import { FetchFailure, type JsonFetcher } from './http-fetcher.js';
+import { freshness, type Freshness } from './freshness.js';
+import { FetchFailure, fetchDeadlineMs, type JsonFetcher } from './http-fetcher.js';
+import { JwksParser } from './jwks-parser.js';
+import { KeySet } from './key-set.js';
 import type { KeySource } from './key-source.js';
+import { KidCooldown } from './kid-cooldown.js';
+import type { MaybePromise } from './maybe-promise.js';
 import type { ResolvedJwksOptions } from './resolve-options.js';
+import { RetryBackoff } from './retry-backoff.js';
+import { isWaitAborted, SharedFetch, waitFor, type FetchRun } from './shared-fetch.js';
 import type { StatsRecorder } from './stats.js';
-import { importJwk, type KeyRejection, type VerificationKey } from './verification-key.js';
-
-/** One imported JWKS, replaced whole on every change and never patched in place. */
-interface KeySet {
-  readonly byKid: ReadonlyMap<string, readonly VerificationKey[]>;
-  readonly all: readonly VerificationKey[];
-  readonly members: ReadonlySet<VerificationKey>;
-  readonly etag: string | undefined;
-  /** When the last successful response (200 or 304) arrived. */
-  readonly fetchedAt: number;
-  readonly refreshAt: number;
-  readonly expiresAt: number;
-}
+import type { VerificationKey } from './verification-key.js';
 
 /** Read-only state of one remote key set, for readiness probes and dashboards. */
 export interface JwksSourceState {
@@ -42,20 +36,39 @@ export interface RemoteJwksDeps {
   readonly clock: () => number;
   readonly events: EventHub;
   readonly stats: StatsRecorder;
+  /** Uniform in [0, 1), for the retry and refresh-ahead jitter. Default `Math.random`. */
+  readonly random?: (() => number) | undefined;
 }
 
-/** A key set fetched from a JWKS URL (given, or found through discovery) and kept fresh. */
+/** The key set in use, with its freshness and validator: replaced whole, never patched. */
+interface Snapshot extends Freshness {
+  readonly keys: KeySet;
+  readonly etag: string | undefined;
+}
+
+type Keys = readonly VerificationKey[];
+
+/**
+ * A key set fetched from a JWKS URL (given, or found through discovery) and kept fresh. It
+ * decides when to fetch and what to answer meanwhile; the parts do the rest: the fetcher, the
+ * parser (JWKS → `KeySet`), the shared fetch (one run in flight, sequence numbers), the retry
+ * backoff, the unknown-`kid` cooldown and the freshness window.
+ *
+ * `keysFor` answers synchronously whenever it need not wait: keys fresh, or due for refresh
+ * (refreshed in the background), or serving stale while refreshes fail. It returns a promise only
+ * when the answer depends on a fetch: no keys yet, keys past max-age with no failed refresh, or an
+ * unknown `kid` that may be fetched.
+ */
 export class RemoteJwksSource implements KeySource {
-  private keySet: KeySet | null = null;
+  private snapshot: Snapshot | null = null;
   private jwksUri: string | undefined;
-  private inFlight: Promise<void> | null = null;
-  private sequence = 0;
-  private appliedSequence = 0;
-  private failures = 0;
-  private retryAt = 0;
-  private lastError: string | undefined;
-  private cooldownUntil = 0;
-  private readonly imported: LRUCache<string, VerificationKey>;
+  private readonly issuer: string | undefined;
+  private readonly random: () => number;
+  private readonly parser: JwksParser;
+  private readonly backoff: RetryBackoff;
+  private readonly cooldown: KidCooldown;
+  private readonly flight: SharedFetch;
+  private readonly hungAfterMs: number;
 
   constructor(
     target: { readonly jwksUri: string } | { readonly discover: string },
@@ -64,170 +77,141 @@ export class RemoteJwksSource implements KeySource {
   ) {
     this.jwksUri = 'jwksUri' in target ? target.jwksUri : undefined;
     this.issuer = 'discover' in target ? target.discover : undefined;
-    this.imported = new LRUCache({ max: options.maxKeys * 2 });
+    // Looked up per call, not captured: a test or host that replaces Math.random is honoured.
+    this.random = deps.random ?? (() => Math.random());
+    this.parser = new JwksParser(options.maxKeys);
+    this.backoff = new RetryBackoff(options, this.random);
+    this.cooldown = new KidCooldown(options.cooldownMs);
+    // A refresh is at most two fetches (discovery once, then the JWKS), each within the fetch deadline.
+    this.hungAfterMs = 2 * fetchDeadlineMs(options);
+    this.flight = new SharedFetch(deps.clock, this.hungAfterMs);
   }
 
-  private readonly issuer: string | undefined;
-
-  keysFor(alg: Algorithm, kid: string | undefined, signal?: AbortSignal): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {
-    return this.keysNow(alg, kid) ?? this.getKeys(alg, kid, signal);
-  }
-
-  private async getKeys(alg: Algorithm, kid: string | undefined, signal?: AbortSignal): Promise<readonly VerificationKey[]> {
+  keysFor(alg: Algorithm, kid: string | undefined, signal?: AbortSignal): MaybePromise<Keys> {
     const now = this.deps.clock();
-    let set = this.usableSet(now);
-    if (set === null) {
-      await this.refreshNow(now, signal);
-      set = this.keySet as KeySet;
-    } else if (now >= set.expiresAt) {
-      if (this.failures > 0) {
-        // Already serving stale: retry in the background. Waiting here would hold every request
-        // for up to the fetch timeout on each retry while the endpoint is slow or down.
-        if (this.mayFetch(now)) this.refreshInBackground();
-      } else {
-        // Past max-age: wait for the refresh so a key removed meanwhile stops verifying; serve stale if it fails.
-        if (this.mayFetch(now)) await this.refreshNow(now, signal).catch(() => undefined);
-        set = this.usableSet(now) ?? set;
-      }
-    } else if (now >= set.refreshAt && this.mayFetch(now)) {
-      this.refreshInBackground();
+    const snapshot = this.usable(now);
+    // Fetches started before this request; a later one has seen a JWKS newer than the token.
+    const before = this.flight.latestStarted;
+    if (snapshot === null) return this.afterFetch(now, null, alg, kid, signal, before);
+    if (now >= snapshot.expiresAt) {
+      // Past max-age: wait for the refresh, so a key removed meanwhile stops verifying.
+      if (!this.backoff.failing) return this.afterFetch(now, snapshot, alg, kid, signal, before);
+      // Serving stale already: retry in the background. Waiting here would hold every request
+      // for up to the fetch timeout on each retry while the endpoint is slow or down.
+      this.joinOrStart(now);
+    } else if (now >= snapshot.refreshAt) {
+      this.joinOrStart(now);
     }
-
-    let candidates = this.lookup(set, alg, kid);
-    if (candidates === null && kid !== undefined) {
-      // A fetch already under way may bring the kid; join it rather than start another.
-      if (this.inFlight !== null) {
-        await this.wait(this.inFlight, signal).catch(() => undefined);
-        candidates = this.lookup(this.keySet ?? set, alg, kid);
-      }
-      // Still unknown: one refetch right away (the first token after a rotation succeeds), then a cooldown.
-      const at = this.deps.clock();
-      if (candidates === null && at >= this.cooldownUntil && this.mayFetch(at)) {
-        this.cooldownUntil = at + this.options.cooldownMs;
-        try {
-          await this.refreshNow(at, signal);
-        } catch (error) {
-          // A failed fetch said nothing about this kid; the retry backoff alone limits the next attempt.
-          this.cooldownUntil = 0;
-          throw error;
-        }
-        candidates = this.lookup(this.keySet ?? set, alg, kid);
-      }
-    }
-    if (candidates === null) {
-      if (this.failures > 0) throw this.unavailable(this.deps.clock());
-      throw kid === undefined
-        ? new KeyError('ERR_KEY_NOT_FOUND', `No key in the JWKS fits a token without "kid" signed with ${alg}.`)
-        : new KeyError('ERR_KEY_NOT_FOUND', 'The token\'s "kid" is not in the issuer\'s JWKS; the key may have been removed or the token forged.');
-    }
-    if (this.failures > 0) this.deps.stats.staleServed++;
-    return candidates;
+    return this.answer(snapshot.keys, alg, kid, signal, before);
   }
 
-  private keysNow(alg: Algorithm, kid: string | undefined): readonly VerificationKey[] | undefined {
-    const set = this.keySet;
-    // Only a set inside its freshness window, with no failed refresh: anything else needs getKeys' decisions.
-    if (set === null || this.failures > 0 || this.deps.clock() >= set.refreshAt) return undefined;
-    return this.lookup(set, alg, kid) ?? undefined;
-  }
-
-  /** Fetches now (sharing any fetch in flight). Rejects with a `KeysUnavailableError` on failure. */
+  /** Fetches now (sharing any fetch in flight, ignoring the backoff). Rejects with a `KeysUnavailableError` on failure. */
   async warm(signal?: AbortSignal): Promise<void> {
-    await this.wait(this.inFlight ?? this.startRefresh(), signal);
+    await waitFor(this.joinOrStart(this.deps.clock(), true) as Promise<void>, signal);
   }
 
   state(): JwksSourceState {
     const now = this.deps.clock();
-    const set = this.usableSet(now);
+    const set = this.usable(now);
     return {
       jwksUri: this.jwksUri,
       issuer: this.issuer,
-      status: set === null ? 'empty' : this.failures > 0 ? 'stale' : now >= set.expiresAt ? 'expired' : 'fresh',
-      keys: set?.all.length ?? 0,
+      status: set === null ? 'empty' : this.backoff.failing ? 'stale' : now >= set.expiresAt ? 'expired' : 'fresh',
+      keys: set?.keys.size ?? 0,
       fetchedAt: set?.fetchedAt ?? null,
       expiresAt: set?.expiresAt ?? null,
-      inFlight: this.inFlight !== null,
-      coolingDown: now < this.cooldownUntil,
-      consecutiveFailures: this.failures,
-      retryAt: this.failures > 0 ? this.retryAt : null,
-      lastError: this.lastError,
+      inFlight: this.flight.isRunning(now),
+      coolingDown: this.cooldown.active(now),
+      consecutiveFailures: this.backoff.consecutiveFailures,
+      retryAt: this.backoff.nextAttemptAt,
+      lastError: this.backoff.lastError,
     };
   }
 
-  /** The current set, unless stale-if-error has run out (then keys are dropped for good). */
-  private usableSet(now: number): KeySet | null {
-    const set = this.keySet;
-    if (set !== null && now >= set.expiresAt && now - set.fetchedAt > this.options.maxStaleSec * 1000) {
-      this.keySet = null;
-      this.deps.stats.keysRemoved += set.all.length;
-      if (this.deps.events.has('keys:removed')) this.deps.events.emit('keys:removed', { jwksUri: this.jwksUri ?? '', kids: set.all.map((k) => k.kid) });
-      return null;
+  /** The candidates from `keys`, or, for an unknown `kid`, what a refetch finds. */
+  private answer(keys: KeySet, alg: Algorithm, kid: string | undefined, signal: AbortSignal | undefined, before: number): MaybePromise<Keys> {
+    const candidates = keys.lookup(alg, kid);
+    if (candidates === null) return this.unknownKid(alg, kid, signal, before);
+    if (this.backoff.failing) this.deps.stats.staleServed++;
+    return candidates;
+  }
+
+  /** Waits for the fetch in flight (or a new one), then answers; `stale` keeps serving if that fetch fails. */
+  private afterFetch(now: number, stale: Snapshot | null, alg: Algorithm, kid: string | undefined, signal: AbortSignal | undefined, before: number): MaybePromise<Keys> {
+    const fetch = this.joinOrStart(now);
+    if (fetch === null) {
+      // Backing off (a fetch was just abandoned): serve stale, or fail fast.
+      if (stale !== null) return this.answer(stale.keys, alg, kid, signal, before);
+      throw this.unavailable(now);
     }
-    return set;
+    return this.thenAnswer(fetch, stale !== null, alg, kid, signal, before);
   }
 
-  private lookup(set: KeySet, alg: Algorithm, kid: string | undefined): readonly VerificationKey[] | null {
-    if (kid === undefined) {
-      const fitting = set.all.filter((key) => key.algorithms.has(alg));
-      if (fitting.length > 1) throw new KeyError('ERR_KEY_AMBIGUOUS', `Token has no "kid" and ${fitting.length} keys fit ${alg}; the issuer must set "kid".`);
-      return fitting.length === 1 ? fitting : null;
+  private async thenAnswer(fetch: Promise<void>, staleIfError: boolean, alg: Algorithm, kid: string | undefined, signal: AbortSignal | undefined, before: number): Promise<Keys> {
+    try {
+      await waitFor(fetch, signal);
+    } catch (error) {
+      if (!staleIfError || isWaitAborted(error)) throw error;
     }
-    const byKid = set.byKid.get(kid);
-    if (byKid === undefined) return null;
-    const fitting = byKid.filter((key) => key.algorithms.has(alg));
-    if (fitting.length === 0) throw new AlgorithmError('ERR_ALG_KEY_MISMATCH', `The key named by the token's "kid" cannot verify ${alg} (its type, curve or alg differ).`);
-    return fitting;
+    const now = this.deps.clock();
+    const set = this.usable(now);
+    if (set === null) throw this.unavailable(now);
+    return this.answer(set.keys, alg, kid, signal, before);
   }
 
-  private mayFetch(now: number): boolean {
-    return this.failures === 0 || now >= this.retryAt;
+  /**
+   * A `kid` the key set lacks. A fetch in flight may bring it: join that. Otherwise refetch once
+   * (the first token after a rotation verifies), unless a fetch started after this request has
+   * already answered, the backoff says wait, or the unknown-`kid` cooldown is running.
+   */
+  private unknownKid(alg: Algorithm, kid: string | undefined, signal: AbortSignal | undefined, before: number): MaybePromise<Keys> {
+    const now = this.deps.clock();
+    if (kid === undefined || this.flight.latestApplied > before) throw this.notFound(alg, kid, now);
+    const running = this.inFlight(now);
+    if (running !== null) return this.thenLookUp(running, false, alg, kid, signal, before);
+    if (!this.backoff.mayAttempt(now)) throw this.unavailable(now);
+    if (!this.cooldown.tryStart(now)) throw this.notFound(alg, kid, now);
+    const refetch = this.start();
+    // A failed refetch said nothing about the kid: the backoff alone limits the next attempt.
+    refetch.catch(() => this.cooldown.cancel(now));
+    return this.thenLookUp(refetch, true, alg, kid, signal, before);
   }
 
-  private unavailable(now: number): KeysUnavailableError {
-    return new KeysUnavailableError('ERR_JWKS_UNAVAILABLE', `Signing keys are unavailable: ${this.lastError ?? 'the key set could not be fetched'}. Retry later.`, {
-      retryAfterSec: Math.max(1, (this.retryAt - now) / 1000),
-    });
+  private async thenLookUp(fetch: Promise<void>, own: boolean, alg: Algorithm, kid: string, signal: AbortSignal | undefined, before: number): Promise<Keys> {
+    try {
+      await waitFor(fetch, signal);
+    } catch (error) {
+      // The refetch this request started failed: say so. A joined fetch that failed: decide again.
+      if (own || isWaitAborted(error)) throw error;
+    }
+    const now = this.deps.clock();
+    const set = this.usable(now);
+    if (set === null) throw this.unavailable(now);
+    return this.answer(set.keys, alg, kid, signal, before);
   }
 
-  private async refreshNow(now: number, signal: AbortSignal | undefined): Promise<void> {
-    if (this.inFlight === null && !this.mayFetch(now)) throw this.unavailable(now);
-    await this.wait(this.inFlight ?? this.startRefresh(), signal);
+  /** The fetch in flight, or a new one if the backoff allows it (or `force`); `null` otherwise. */
+  private joinOrStart(now: number, force = false): Promise<void> | null {
+    const running = this.inFlight(now);
+    if (running !== null) return running;
+    return force || this.backoff.mayAttempt(now) ? this.start() : null;
   }
 
-  private refreshInBackground(): void {
-    if (this.inFlight === null) this.startRefresh().catch(() => undefined);
-  }
-
-  /** Caller-side wait: a caller's signal stops its own wait, never the shared fetch. */
-  private wait(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-    if (signal === undefined) return promise;
-    if (signal.aborted) return Promise.reject(aborted());
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(aborted());
-      signal.addEventListener('abort', onAbort, { once: true });
-      promise.then(
-        () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
-  }
-
-  private startRefresh(): Promise<void> {
-    const promise = this.refresh().finally(() => {
-      this.inFlight = null;
-    });
-    this.inFlight = promise;
+  private inFlight(now: number): Promise<void> | null {
+    const { promise, abandoned } = this.flight.inFlight(now);
+    if (abandoned !== null) {
+      const error = new FetchFailure(`no answer within ${this.hungAfterMs} ms; the request was abandoned`, undefined);
+      this.failed(now, error, this.jwksUri, this.hungAfterMs, undefined);
+    }
     return promise;
   }
 
-  private async refresh(): Promise<void> {
-    const sequence = ++this.sequence;
+  private start(): Promise<void> {
+    return this.flight.start((run) => this.refresh(run));
+  }
+
+  /** One run: discovery when the JWKS URL is not known yet, then the JWKS (conditional when an ETag is cached). */
+  private async refresh(run: FetchRun): Promise<void> {
     const { events, stats, clock, fetcher } = this.deps;
     let url = this.jwksUri;
     let status: number | undefined;
@@ -235,131 +219,91 @@ export class RemoteJwksSource implements KeySource {
     try {
       if (url === undefined) {
         stats.discoveryFetches++;
-        url = this.jwksUri = await discoverJwksUri(this.issuer as string, fetcher, events, this.options.allowHttp);
+        url = this.jwksUri = await discoverJwksUri(this.issuer as string, fetcher, events, this.options.allowHttp, run.signal);
       }
       stats.fetches++;
-      const result = await fetcher.fetchJson(url, { etag: this.keySet?.etag });
+      const sent = this.snapshot?.etag;
+      const result = await fetcher.fetchJson(url, { etag: sent, signal: run.signal });
       status = result.status;
-      const now = clock();
-      const maxAgeMs = this.freshnessMs(result.maxAgeSec);
-      if (result.status === 304 && this.keySet !== null) {
+      const times = freshness(clock(), result.maxAgeSec, this.options, this.random);
+      let applied = false;
+      if (result.status === 304) {
+        const current = this.snapshot;
+        if (sent === undefined || current === null) throw new FetchFailure(`${url} answered 304 Not Modified to a request without If-None-Match`, 304);
         stats.notModified++;
-        if (sequence > this.appliedSequence) {
-          this.appliedSequence = sequence;
-          this.keySet = { ...this.keySet, fetchedAt: now, refreshAt: now + maxAgeMs * this.options.refreshAheadRatio, expiresAt: now + maxAgeMs };
-        }
-        this.succeeded();
-        if (events.has('fetch')) events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status, outcome: 'not-modified' });
-        return;
+        // A 304 confirms the set whose ETag it was sent, and only while no newer answer replaced it.
+        applied = current.etag === sent && this.flight.claim(run.sequence);
+        if (applied) this.snapshot = { ...current, ...times };
+      } else {
+        const { set, rejected } = this.parser.parse(url, result.body);
+        if (rejected.length > 0 && events.has('keys:rejected')) events.emit('keys:rejected', { jwksUri: url, rejected });
+        // A slower, older fetch must never overwrite a newer key set.
+        applied = this.flight.claim(run.sequence);
+        if (applied) this.swap(url, set, result.etag, times);
       }
-      if (result.status !== 200) throw new FetchFailure(`${url} answered 304 to a request without a cached key set`, 304);
-      const keys = this.importAll(url, result.body);
-      // A slower, older fetch must never overwrite a newer key set.
-      if (sequence > this.appliedSequence) {
-        this.appliedSequence = sequence;
-        this.swap(url, keys, result.etag, now, maxAgeMs);
+      if (applied || this.flight.isCurrent(run.sequence)) this.backoff.succeeded();
+      if (events.has('fetch')) {
+        events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status, outcome: result.status === 304 ? 'not-modified' : 'updated' });
       }
-      this.succeeded();
-      if (events.has('fetch')) events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status, outcome: 'updated' });
     } catch (error) {
-      this.failed(clock(), error);
-      const message = this.lastError as string;
-      if (url !== undefined && !(error instanceof KeysUnavailableError && error.code.startsWith('ERR_DISCOVERY'))) {
-        stats.fetchErrors++;
-        if (events.has('fetch'))
-          events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status: error instanceof FetchFailure ? error.httpStatus : status, outcome: 'error', error: message });
-      }
-      const set = this.keySet;
-      if (set !== null && events.has('jwks:stale')) {
-        events.emit('jwks:stale', { jwksUri: url ?? '', ageSec: Math.floor((clock() - set.fetchedAt) / 1000), error: message });
-      }
+      // An abandoned run was reported when it was abandoned; the run in flight now owns the state.
+      if (!this.flight.isCurrent(run.sequence)) throw error;
+      const now = clock();
+      this.failed(now, error, url, performance.now() - started, error instanceof FetchFailure ? error.httpStatus : status);
       if (error instanceof TollgateError) throw error;
-      throw new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', `Fetching the JWKS failed: ${message}.`, {
-        retryAfterSec: (this.retryAt - clock()) / 1000,
+      throw new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', `Fetching the JWKS failed: ${this.backoff.lastError ?? 'unknown error'}.`, {
+        retryAfterSec: this.backoff.retryAfterSec(now),
         cause: error,
       });
     }
   }
 
-  private freshnessMs(maxAgeSec: number | undefined): number {
-    const { defaultMaxAgeSec, minMaxAgeSec, maxMaxAgeSec } = this.options;
-    const sec = Math.min(maxMaxAgeSec, Math.max(minMaxAgeSec, maxAgeSec ?? defaultMaxAgeSec));
-    return sec * 1000;
+  /** Records a failed run: backoff, counters, a `fetch` event (when the JWKS URL is known) and `jwks:stale`. */
+  private failed(now: number, error: unknown, url: string | undefined, durationMs: number, status: number | undefined): void {
+    const { events, stats } = this.deps;
+    this.backoff.failed(now, error);
+    const message = this.backoff.lastError as string;
+    if (url !== undefined) {
+      stats.fetchErrors++;
+      if (events.has('fetch')) events.emit('fetch', { kind: 'jwks', url, durationMs, status, outcome: 'error', error: message });
+    }
+    const set = this.snapshot;
+    if (set !== null && events.has('jwks:stale')) events.emit('jwks:stale', { jwksUri: url ?? '', ageSec: Math.floor((now - set.fetchedAt) / 1000), error: message });
   }
 
-  private succeeded(): void {
-    this.failures = 0;
-    this.retryAt = 0;
-    this.lastError = undefined;
-  }
-
-  private failed(now: number, error: unknown): void {
-    this.failures++;
-    const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(this.failures - 1, 30));
-    // Full-range jitter in [ceiling/2, ceiling]: many instances that failed together do not retry together.
-    this.retryAt = now + ceiling / 2 + Math.random() * (ceiling / 2);
-    this.lastError = error instanceof Error ? error.message : String(error);
-  }
-
-  private importAll(url: string, body: unknown): VerificationKey[] {
-    const entries = (body as { keys?: unknown } | null)?.keys;
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(entries)) {
-      throw new KeysUnavailableError('ERR_JWKS_INVALID', `${url} is not a JWK Set: expected a JSON object with a "keys" array.`);
-    }
-    if (entries.length > this.options.maxKeys) {
-      throw new KeysUnavailableError('ERR_JWKS_INVALID', `${url} lists ${entries.length} keys, over jwks.maxKeys (${this.options.maxKeys}).`);
-    }
-    const keys: VerificationKey[] = [];
-    const rejected: { kid: string | undefined; reason: KeyRejection }[] = [];
-    for (const entry of entries as unknown[]) {
-      const cacheKey = importCacheKey(entry);
-      let key = cacheKey === undefined ? undefined : this.imported.get(cacheKey);
-      if (key === undefined) {
-        const result = importJwk(entry);
-        if (typeof result === 'string') {
-          const kid = (entry as { kid?: unknown } | null)?.kid;
-          rejected.push({ kid: typeof kid === 'string' ? kid : undefined, reason: result });
-          continue;
-        }
-        key = result;
-        if (cacheKey !== undefined) this.imported.set(cacheKey, key);
-      }
-      keys.push(key);
-    }
-    if (rejected.length > 0 && this.deps.events.has('keys:rejected')) this.deps.events.emit('keys:rejected', { jwksUri: url, rejected });
-    return keys;
-  }
-
-  private swap(url: string, keys: VerificationKey[], etag: string | undefined, now: number, maxAgeMs: number): void {
-    const byKid = new Map<string, VerificationKey[]>();
-    for (const key of keys) {
-      if (key.kid === undefined) continue;
-      const list = byKid.get(key.kid);
-      if (list) list.push(key);
-      else byKid.set(key.kid, [key]);
-    }
-    const previous = this.keySet?.members ?? new Set<VerificationKey>();
-    const members = new Set(keys);
-    this.keySet = { byKid, all: keys, members, etag, fetchedAt: now, refreshAt: now + maxAgeMs * this.options.refreshAheadRatio, expiresAt: now + maxAgeMs };
-    const added = keys.filter((key) => !previous.has(key));
-    const removed = [...previous].filter((key) => !members.has(key));
-    this.deps.stats.keysAdded += added.length;
-    this.deps.stats.keysRemoved += removed.length;
-    const { events } = this.deps;
+  private swap(url: string, keys: KeySet, etag: string | undefined, times: Freshness): void {
+    const previous = this.snapshot?.keys ?? KeySet.EMPTY;
+    this.snapshot = { keys, etag, ...times };
+    const { added, removed } = previous.changesTo(keys);
+    const { events, stats } = this.deps;
+    stats.keysAdded += added.length;
+    stats.keysRemoved += removed.length;
     if (added.length > 0 && events.has('keys:added')) events.emit('keys:added', { jwksUri: url, kids: added.map((k) => k.kid) });
     if (removed.length > 0 && events.has('keys:removed')) events.emit('keys:removed', { jwksUri: url, kids: removed.map((k) => k.kid) });
   }
-}
 
-/** Identity of a whole JWKS entry: an unchanged entry is never imported twice. */
-function importCacheKey(entry: unknown): string | undefined {
-  try {
-    return JSON.stringify(entry);
-  } catch {
-    return undefined;
+  /** The current set, unless stale-if-error has run out: then the keys are dropped for good, visibly. */
+  private usable(now: number): Snapshot | null {
+    const set = this.snapshot;
+    if (set !== null && now >= set.expiresAt && now - set.fetchedAt > this.options.maxStaleSec * 1000) {
+      this.snapshot = null;
+      this.deps.stats.keysRemoved += set.keys.size;
+      if (this.deps.events.has('keys:removed')) this.deps.events.emit('keys:removed', { jwksUri: this.jwksUri ?? '', kids: set.keys.all.map((k) => k.kid) });
+      return null;
+    }
+    return set;
   }
-}
 
-function aborted(): KeysUnavailableError {
-  return new KeysUnavailableError('ERR_KEY_WAIT_ABORTED', 'Stopped waiting for signing keys: the caller aborted (verify signal).');
+  private notFound(alg: Algorithm, kid: string | undefined, now: number): TollgateError {
+    if (this.backoff.failing) return this.unavailable(now);
+    return kid === undefined
+      ? new KeyError('ERR_KEY_NOT_FOUND', `No key in the JWKS fits a token without "kid" signed with ${alg}.`)
+      : new KeyError('ERR_KEY_NOT_FOUND', 'The token\'s "kid" is not in the issuer\'s JWKS; the key may have been removed or the token forged.');
+  }
+
+  private unavailable(now: number): KeysUnavailableError {
+    return new KeysUnavailableError('ERR_JWKS_UNAVAILABLE', `Signing keys are unavailable: ${this.backoff.lastError ?? 'the key set could not be fetched'}. Retry later.`, {
+      retryAfterSec: this.backoff.retryAfterSec(now),
+    });
+  }
 }

@@ -21,7 +21,14 @@ export interface NodeRequestLike {
   readonly url?: string | undefined;
   /** Header names and values as received, alternating: repeats are all here, unlike in `headers`. */
   readonly rawHeaders: readonly string[];
-  readonly socket?: { readonly encrypted?: boolean; getPeerCertificate?(detailed?: boolean): { readonly raw?: Uint8Array } | null } | null | undefined;
+  /** The connection: a `net.Socket`, or a `tls.TLSSocket` when this process terminated TLS. */
+  readonly socket?: object | null | undefined;
+}
+
+/** What the core reads of a `tls.TLSSocket`. */
+interface TlsSocketLike {
+  readonly encrypted?: boolean;
+  getPeerCertificate?(detailed?: boolean): { readonly raw?: Uint8Array } | null;
 }
 
 /**
@@ -38,9 +45,9 @@ export function nodeRequestFacts(message: NodeRequestLike, url?: string): Reques
     method: message.method ?? 'GET',
     url: url ?? message.url ?? '/',
     header: (name) => rawHeader(message.rawHeaders, name),
-    encrypted: message.socket?.encrypted === true,
+    encrypted: (message.socket as TlsSocketLike | null | undefined)?.encrypted === true,
     clientCertificate: () => {
-      const socket = message.socket;
+      const socket = message.socket as TlsSocketLike | null | undefined;
       if (socket?.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
       // Without a certificate Node answers an empty object (or null once the socket is gone).
       const raw = socket.getPeerCertificate(false)?.raw;

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm, type Algorithm } from './algorithms.js';
+import type { JsonFetcher } from './http-fetcher.js';
 import { isAllowedKeyUrl } from './key-url.js';
 import type { VerifierLogger } from './operator-log.js';
 import type { ClaimCheck, ClaimPolicyOptions, CommonVerifierOptions, Hs256Options, IssuerOptions, JwksOptions, TokenCacheOptions, VerifierOptions } from './options.js';
@@ -46,6 +47,7 @@ export interface ResolvedJwksOptions {
   readonly maxKeys: number;
   readonly allowHttp: boolean;
   readonly dispatcher: Dispatcher | undefined;
+  readonly fetcher: JsonFetcher | undefined;
 }
 
 export interface ResolvedOptions {
@@ -58,7 +60,7 @@ export interface ResolvedOptions {
   readonly logger: VerifierLogger | null;
 }
 
-export const JWKS_DEFAULTS: Omit<ResolvedJwksOptions, 'dispatcher'> = Object.freeze({
+export const JWKS_DEFAULTS: Omit<ResolvedJwksOptions, 'dispatcher' | 'fetcher'> = Object.freeze({
   connectTimeoutMs: 2000,
   headersTimeoutMs: 3000,
   bodyTimeoutMs: 3000,
@@ -109,6 +111,7 @@ const JWKS_OPTIONS = names<JwksOptions>({
   maxKeys: true,
   allowHttp: true,
   dispatcher: true,
+  fetcher: true,
 });
 const HS256_OPTIONS = names<Hs256Options>({ secrets: true, notAfter: true });
 const TOKEN_CACHE_OPTIONS = names<TokenCacheOptions>({ maxEntries: true });
@@ -370,8 +373,11 @@ function jwksOf(problems: Problems, value: unknown): ResolvedJwksOptions {
     maxKeys: n('maxKeys', { min: 1, max: 10_000 }),
     allowHttp: j.allowHttp === true,
     dispatcher: j.dispatcher,
+    fetcher: j.fetcher,
   });
   if (j.allowHttp !== undefined && typeof j.allowHttp !== 'boolean') problems.add(line`${opt('jwks.allowHttp')} must be true or false, got ${shown(j.allowHttp)}.`);
+  if (j.fetcher !== undefined && typeof (j.fetcher as Partial<JsonFetcher> | null)?.fetchJson !== 'function') problems.add(line`${opt('jwks.fetcher')} must be an object with a fetchJson(url, { etag, signal }) method.`);
+  if (j.fetcher !== undefined && j.dispatcher !== undefined) problems.add(line`${opt('jwks.dispatcher')} has no effect with ${opt('jwks.fetcher')}, which does its own HTTP; set one of them.`);
   if (jwks.minMaxAgeSec > jwks.maxMaxAgeSec) problems.add(line`${opt('jwks.minMaxAgeSec')} must not exceed ${see('jwks.maxMaxAgeSec')}.`);
   return jwks;
 }

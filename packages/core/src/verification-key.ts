@@ -30,7 +30,9 @@ export type KeyRejection =
   | 'rsa-too-small'
   | 'rsa-too-large'
   | 'weak-key'
-  | 'invalid-key';
+  | 'invalid-key'
+  /** More entries under one `kid` fit the same algorithm than a token may try (see `MAX_KEYS_PER_KID_AND_ALG`). */
+  | 'too-many-for-kid';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const MIN_RSA_BITS = 2048;

@@ -5,7 +5,7 @@ import { decodeCompactJws, type JwtClaims, type ProtectedHeader } from './compac
 import { deepFreeze } from './deep-freeze.js';
 import { AlgorithmError, ClaimError, KeysUnavailableError, TokenError, isTollgateError, type AnyTollgateError } from './errors.js';
 import { EventHub, type VerifierEventName, type VerifierListener } from './events.js';
-import { createHttpFetcher, type JsonFetcher } from './http-fetcher.js';
+import { createHttpFetcher, type OwnedJsonFetcher } from './http-fetcher.js';
 import type { KeySource } from './key-source.js';
 import { andThen, type MaybePromise } from './maybe-promise.js';
 import { attachOperatorLog } from './operator-log.js';
@@ -54,7 +54,16 @@ export interface Verifier {
   off<E extends VerifierEventName>(event: E, listener: VerifierListener<E>): void;
   /** Releases the HTTP agent and caches. Later `verify` calls fail with `ERR_VERIFIER_CLOSED`. */
   close(): Promise<void>;
+  /** The verifier's clock in epoch milliseconds (`clock` option): request-level checks such as DPoP proof times use it too. */
+  now(): number;
 }
+
+/**
+ * `verify` returning a plain value when nothing needs waiting for. Internal to tollgate's packages
+ * (the request gate calls it to spare a promise per request); `Symbol.for`, so a second copy of the
+ * core in one process finds it too.
+ */
+export const VERIFY_NOW: unique symbol = Symbol.for('tollgate.verifyNow') as never;
 
 /**
  * Creates a verifier. Create it once at start-up and share it: it owns the
@@ -73,7 +82,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
 class TollgateVerifier implements Verifier {
   private readonly events = new EventHub();
   private readonly recorder = new StatsRecorder();
-  private readonly fetcher: JsonFetcher;
+  /** The built-in fetcher, closed by `close()`; `null` when `jwks.fetcher` supplies one. */
+  private readonly ownFetcher: OwnedJsonFetcher | null;
   private readonly issuers: readonly Issuer[];
   private readonly byIssuer: ReadonlyMap<string, Issuer>;
   private readonly sources: readonly RemoteJwksSource[];
@@ -87,9 +97,9 @@ class TollgateVerifier implements Verifier {
     const resolved = resolveOptions(options);
     this.clock = resolved.clock;
     this.maxTokenBytes = resolved.maxTokenBytes;
-    this.fetcher = createHttpFetcher(resolved.jwks);
+    this.ownFetcher = resolved.jwks.fetcher === undefined ? createHttpFetcher(resolved.jwks) : null;
     const shared = new Map<string, RemoteJwksSource>();
-    const deps = { fetcher: this.fetcher, clock: this.clock, events: this.events, stats: this.recorder };
+    const deps = { fetcher: resolved.jwks.fetcher ?? (this.ownFetcher as OwnedJsonFetcher), clock: this.clock, events: this.events, stats: this.recorder };
     this.issuers = resolved.issuers.map((config) => {
       let jwks: RemoteJwksSource | null = null;
       if (config.keys !== null) {
@@ -109,17 +119,31 @@ class TollgateVerifier implements Verifier {
   }
 
   async verify<C extends JwtClaims = JwtClaims>(token: string, options?: VerifyCallOptions): Promise<VerifiedToken<C>> {
+    return this[VERIFY_NOW](token, options?.signal) as MaybePromise<VerifiedToken<C>>;
+  }
+
+  /** `verify` without a promise when nothing needs waiting for; what the request gate calls. */
+  [VERIFY_NOW](token: string, signal?: AbortSignal): MaybePromise<VerifiedToken> {
+    let outcome: MaybePromise<VerifiedToken>;
     try {
       if (this.closed) throw new KeysUnavailableError('ERR_VERIFIER_CLOSED', 'The verifier was closed; create a new one.');
-      const outcome = this.run(token, options?.signal);
-      const result = outcome instanceof Promise ? await outcome : outcome;
-      this.accepted(result);
-      return result as VerifiedToken<C>;
+      outcome = this.run(token, signal);
     } catch (error) {
-      // A refused token has no business in the cache, whatever refused it.
-      this.cache?.delete(token);
-      throw this.refused(error);
+      throw this.refused(token, error);
     }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (result) => this.accepted(result),
+        (error: unknown) => {
+          throw this.refused(token, error);
+        },
+      );
+    }
+    return this.accepted(outcome);
+  }
+
+  now(): number {
+    return this.clock();
   }
 
   /**
@@ -183,7 +207,7 @@ class TollgateVerifier implements Verifier {
     return issuer;
   }
 
-  private accepted(result: VerifiedToken): void {
+  private accepted(result: VerifiedToken): VerifiedToken {
     const stats = this.recorder;
     stats.accepted++;
     stats.acceptedByAlg[result.alg] = (stats.acceptedByAlg[result.alg] ?? 0) + 1;
@@ -194,9 +218,12 @@ class TollgateVerifier implements Verifier {
     if (this.events.has('verify')) {
       this.events.emit('verify', { outcome: 'accepted', alg: result.alg, source: result.keySource, issuer: result.issuer, cached: result.cached });
     }
+    return result;
   }
 
-  private refused(error: unknown): AnyTollgateError {
+  private refused(token: string, error: unknown): AnyTollgateError {
+    // A refused token has no business in the cache, whatever refused it.
+    this.cache?.delete(token);
     const known: AnyTollgateError = isTollgateError(error)
       ? error
       : new TokenError('ERR_TOKEN_MALFORMED', 'Token could not be processed.', { cause: error });
@@ -232,7 +259,7 @@ class TollgateVerifier implements Verifier {
     if (this.closed) return;
     this.closed = true;
     this.cache?.clear();
-    await this.fetcher.close();
+    await this.ownFetcher?.close();
   }
 }
 

@@ -1,13 +1,10 @@
-import { errorResponse, isTollgateError, toHttpError } from '@tollgate/core';
-import { resolveAdapterOptions, type AdapterDescription, type ResolvedAdapterOptions } from '@tollgate/core/adapter';
+import { isTollgateError } from '@tollgate/core';
+import { createResponder, resolveAdapterOptions, type AdapterDescription, type Responder } from '@tollgate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorHandler } from './types.js';
 
-/** How errors are answered; `verify()` leaves its own on the request so later guards answer alike. */
-export type Responder = Pick<ResolvedAdapterOptions<ErrorHandler>, 'realm' | 'passErrors' | 'onError'>;
-
 // Symbol.for, not Symbol(): a guard from a second copy of this package (ESM + CJS) still finds it.
-const RESPONDER = Symbol.for('tollgate.express.responder');
+const GATE = Symbol.for('tollgate.express.gate');
 /** How `verify()` introduces itself to the core's option check. */
 export const EXPRESS_ADAPTER: AdapterDescription = {
   where: 'verify()',
@@ -16,38 +13,40 @@ export const EXPRESS_ADAPTER: AdapterDescription = {
 };
 
 // Guards mounted without verify() before them answer with the defaults.
-const DEFAULT_RESPONDER: Responder = resolveAdapterOptions<ErrorHandler>({}, EXPRESS_ADAPTER);
+const DEFAULT_RESPONDER: Responder = createResponder(resolveAdapterOptions({}, EXPRESS_ADAPTER));
 
-type WithResponder = Request & { [RESPONDER]?: Responder };
+type WithGate = Request & { [GATE]?: Responder };
 
-export function setResponder(req: Request, responder: Responder): void {
-  (req as WithResponder)[RESPONDER] = responder;
+/** Leaves the gate of `verify()` on the request, so the guards after it answer the same way. */
+export function setGate(req: Request, gate: Responder): void {
+  (req as WithGate)[GATE] = gate;
 }
 
 /**
  * Answers a failed `verify()` or guard: the user's `onError`, else `next(err)` with `passErrors`,
- * else the RFC 6750 response. Never throws and never returns a rejected promise (Express 4 would
- * not catch it).
+ * else the core's response. Never throws and never returns a rejected promise (Express 4 would not
+ * catch it).
  */
 export function handleError(error: unknown, req: Request, res: Response, next: NextFunction): void {
   if (!isTollgateError(error)) {
     next(error);
     return;
   }
-  const responder = (req as WithResponder)[RESPONDER] ?? DEFAULT_RESPONDER;
-  if (responder.onError !== undefined) {
+  const responder = (req as WithGate)[GATE] ?? DEFAULT_RESPONDER;
+  const onError = responder.options.onError as ErrorHandler | undefined;
+  if (onError !== undefined) {
     try {
-      const result = responder.onError(error, req, res, next);
+      const result = onError(error, req, res, next);
       if (result !== undefined) Promise.resolve(result).catch(next);
     } catch (thrown) {
       next(thrown);
     }
     return;
   }
-  if (responder.passErrors || res.headersSent) {
-    next(toHttpError(error, { realm: responder.realm }));
+  if (responder.options.passErrors || res.headersSent) {
+    next(responder.httpError(error, { auth: req.auth }));
     return;
   }
-  const response = errorResponse(error, { realm: responder.realm });
+  const response = responder.respond(error, { auth: req.auth });
   res.status(response.status).set(response.headers).json(response.body);
 }

@@ -1,4 +1,4 @@
-import type { AnyTollgateError, JwtClaims, VerifiedToken } from '@tollgate/core';
+import type { AnyTollgateError, JwtClaims, RequestAuth } from '@tollgate/core';
 import type { AdapterOptions } from '@tollgate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -8,10 +8,11 @@ declare global {
   namespace Express {
     interface Request {
       /**
-       * The verified token, set by `verify()`. `undefined` before `verify()` ran, and for anonymous
-       * requests when `credentialsOptional` is on. Use `getAuth<C>(req)` for typed custom claims.
+       * The verified token and how it was bound (`binding`: bearer, dpop, mtls), set by `verify()`.
+       * `undefined` before `verify()` ran, and for anonymous requests when `credentialsOptional` is
+       * on. Use `getAuth<C>(req)` for typed custom claims.
        */
-      auth?: VerifiedToken | undefined;
+      auth?: RequestAuth | undefined;
     }
   }
 }
@@ -38,6 +39,6 @@ export type VerifyOptions = AdapterOptions<ErrorHandler>;
  * interface OrdersClaims extends JwtClaims { tenant_id: string }
  * const auth = getAuth<OrdersClaims>(req); // auth?.claims.tenant_id is a string
  */
-export function getAuth<C extends JwtClaims = JwtClaims>(req: Request): VerifiedToken<C> | undefined {
-  return req.auth as VerifiedToken<C> | undefined;
+export function getAuth<C extends JwtClaims = JwtClaims>(req: Request): RequestAuth<C> | undefined {
+  return req.auth as RequestAuth<C> | undefined;
 }

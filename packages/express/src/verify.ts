@@ -1,14 +1,15 @@
 import type { Verifier } from '@tollgate/core';
-import { authenticate, requestParts, resolveAdapterOptions, toVerifier, warmInBackground, type VerifierSource } from '@tollgate/core/adapter';
+import { createGate, nodeRequestFacts, warmInBackground, type RequestAuth, type VerifierSource } from '@tollgate/core/adapter';
 import type { RequestHandler } from 'express';
-import { EXPRESS_ADAPTER, handleError, setResponder } from './errors.js';
-import type { ErrorHandler, VerifyOptions } from './types.js';
+import { EXPRESS_ADAPTER, handleError, setGate } from './errors.js';
+import type { VerifyOptions } from './types.js';
 
 /** The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it). */
 export type VerifyMiddleware = RequestHandler & { readonly verifier: Verifier };
 
 /**
- * Verifies the request's bearer token and sets `req.auth`; refuses with an RFC 6750 response.
+ * Verifies the request's token and sets `req.auth`; refuses with an RFC 6750 (or RFC 9449 DPoP)
+ * response.
  *
  * `source` is the core's verifier options, an existing verifier (several middlewares then share
  * one key cache), or nothing: then `TOLLGATE_*` environment variables configure it. The verifier
@@ -20,23 +21,30 @@ export type VerifyMiddleware = RequestHandler & { readonly verifier: Verifier };
  * app.use(verify(undefined, { warmOnStart: true })); // TOLLGATE_ISSUER, TOLLGATE_AUDIENCE, ...
  * app.use(verify({ issuer: 'https://auth.example.com', audience: 'orders-api', algorithms: ['RS256'] }));
  * app.use('/public', verify(verifier, { credentialsOptional: true }));
+ * app.use(verify(verifier, { dpop: { mode: 'required', origin: 'https://api.example.com' } }));
  */
 export function verify(source?: VerifierSource, options: VerifyOptions = {}): VerifyMiddleware {
-  const resolved = resolveAdapterOptions<ErrorHandler>(options, EXPRESS_ADAPTER);
-  const verifier = toVerifier(source);
-  warmInBackground(verifier, resolved);
+  const gate = createGate(source, options, EXPRESS_ADAPTER);
+  warmInBackground(gate.verifier, gate.options);
 
   const tollgate: RequestHandler = function tollgate(req, res, next) {
-    setResponder(req, resolved);
-    const parts = requestParts(req, req.originalUrl);
-    // Settled with callbacks, not returned: Express 4 ignores a returned promise and a rejection would go unhandled.
-    authenticate(verifier, parts, resolved).then(
-      (result) => {
-        if (result !== undefined) req.auth = result;
-        next();
-      },
-      (error: unknown) => handleError(error, req, res, next),
-    );
+    setGate(req, gate);
+    const done = (auth: RequestAuth | undefined) => {
+      if (auth !== undefined) req.auth = auth;
+      const headers = gate.successHeaders(auth);
+      if (headers !== undefined) res.set(headers);
+      next();
+    };
+    let outcome: RequestAuth | undefined | Promise<RequestAuth | undefined>;
+    try {
+      outcome = gate.authenticate(nodeRequestFacts(req, req.originalUrl));
+    } catch (error) {
+      handleError(error, req, res, next);
+      return;
+    }
+    // Settled with callbacks, never returned: Express 4 ignores a returned promise and a rejection would go unhandled.
+    if (outcome instanceof Promise) outcome.then(done, (error: unknown) => handleError(error, req, res, next));
+    else done(outcome);
   };
-  return Object.defineProperty(tollgate, 'verifier', { value: verifier, enumerable: true }) as VerifyMiddleware;
+  return Object.defineProperty(tollgate, 'verifier', { value: gate.verifier, enumerable: true }) as VerifyMiddleware;
 }

@@ -2,7 +2,7 @@
 //
 // Keys come from node:crypto generateKeyPairSync and are exported as JWK/PEM by
 // KeyObject.export — never WebCrypto generate/export, which hung at start-up on
-// Node 20 about once in fifteen starts (see the design brief). Tokens are signed
+// Node 20 about once in fifteen starts. Tokens are signed
 // with node:crypto once, written to test/bench/results/fixtures/ (git-ignored)
 // and reused by later runs while they stay valid for long enough.
 import { constants, createHmac, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';

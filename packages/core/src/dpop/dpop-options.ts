@@ -5,7 +5,7 @@ import { refuseUnknownOptions } from '../unknown-options.js';
 import { DpopNonces, type DpopNonceOptions } from './dpop-nonce.js';
 import { createDpopProofPolicy, type DpopProofOptions, type DpopProofPolicy } from './dpop-proof-policy.js';
 import { resolveHtuOrigin, type HtuOrigin, type HtuOriginOption } from './htu.js';
-import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
+import type { ReplayStore } from './replay-store.js';
 
 /** Whether requests may, or must, prove possession of the token's key with a DPoP proof (RFC 9449). */
 export type DpopMode = 'off' | 'allowed' | 'required';
@@ -43,7 +43,7 @@ export interface DpopOptions {
   replayStore?: ReplayStore | undefined;
 }
 
-/** DPoP settings with every default applied; `null` when DPoP is off and nothing else was set. */
+/** DPoP settings with every default applied. */
 export interface ResolvedDpop {
   readonly mode: DpopMode;
   readonly origin: HtuOrigin;
@@ -52,6 +52,9 @@ export interface ResolvedDpop {
   readonly replayStore: ReplayStore;
 }
 
+/** What `resolveDpopOptions` returns: the replay store is left to the gate, which knows the verifier's clock. */
+export type CheckedDpop = Omit<ResolvedDpop, 'replayStore'> & { readonly replayStore: ReplayStore | undefined };
+
 const DPOP_OPTIONS: ReadonlySet<string> = new Set(['mode', 'origin', 'proof', 'nonce', 'replayStore'] satisfies (keyof DpopOptions)[]);
 const MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
 
@@ -59,7 +62,7 @@ const MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
  * Checks the `dpop` option once, at start-up. With `mode: 'off'` and no `origin`, DPoP stays
  * unconfigured (`null`); with an origin, a route may still turn it on (Nest's `@Dpop()`).
  */
-export function resolveDpopOptions(problems: Problems, value: unknown, clock: () => number): ResolvedDpop | null {
+export function resolveDpopOptions(problems: Problems, value: unknown): CheckedDpop | null {
   if (value === undefined) return null;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.add(line`${opt('dpop')} must be an object such as { mode: 'allowed', origin: 'https://api.example.com' }, got ${shown(value)}.`);
@@ -85,9 +88,10 @@ export function resolveDpopOptions(problems: Problems, value: unknown, clock: ()
   }
   const policy = createDpopProofPolicy(proof ?? {}, 'dpop.proof', problems);
   let nonces: DpopNonces | null = null;
-  if (nonce === true) nonces = new DpopNonces({ clock }, 'dpop.nonce', problems);
-  else if (typeof nonce === 'object' && nonce !== null) nonces = new DpopNonces({ clock, ...nonce }, 'dpop.nonce', problems);
+  // The gate passes its clock's time to every check, so the nonces' own clock is never read.
+  if (nonce === true) nonces = new DpopNonces({}, 'dpop.nonce', problems);
+  else if (typeof nonce === 'object' && nonce !== null) nonces = new DpopNonces(nonce, 'dpop.nonce', problems);
   else if (nonce !== false) problems.add(line`${opt('dpop.nonce')} must be true, false or { secret, stepSec }, got ${shown(nonce)}.`);
   if (htuOrigin === undefined) return null;
-  return Object.freeze({ mode, origin: htuOrigin, policy, nonces, replayStore: replayStore ?? new MemoryReplayStore({ clock }) });
+  return Object.freeze({ mode, origin: htuOrigin, policy, nonces, replayStore });
 }

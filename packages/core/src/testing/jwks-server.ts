@@ -37,7 +37,9 @@ type Behaviour =
   | { kind: 'body'; body: string }
   | { kind: 'drop' }
   | { kind: 'slow'; delayMs: number }
-  | { kind: 'redirect'; location: string };
+  | { kind: 'redirect'; location: string }
+  /** Exactly these bytes and headers (encodings, byte order marks, odd status codes). */
+  | { kind: 'raw'; status?: number; headers?: Record<string, string>; body: Buffer | string };
 
 export interface JwksServer {
   readonly url: string;
@@ -74,6 +76,10 @@ export async function startJwksServer(initial: Record<string, unknown>[] = []): 
     if (behaviour.kind === 'slow') await new Promise((r) => setTimeout(r, behaviour.delayMs));
     if (behaviour.kind === 'status') {
       res.writeHead(behaviour.status, { 'content-type': 'application/json' }).end('{"error":"injected"}');
+      return;
+    }
+    if (behaviour.kind === 'raw') {
+      res.writeHead(behaviour.status ?? 200, behaviour.headers ?? {}).end(behaviour.body);
       return;
     }
     if (behaviour.kind === 'redirect') {

@@ -1,0 +1,68 @@
+// Lint configuration for the whole workspace (`pnpm lint` from the root; editors find it here).
+//
+// TypeScript sources, tests and the type-checked JavaScript examples are linted with type
+// information (`recommendedTypeChecked`, through each file's nearest tsconfig.json). The rules that
+// matter most here are no-floating-promises and no-misused-promises: Express 4 drops a rejected
+// promise returned by a middleware, so a promise nobody awaits is a request that never answers.
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+// Files that belong to a tsconfig.json project and can be linted with type information.
+const typed = ['packages/*/src/**/*.ts', 'test/**/*.ts', 'examples/*/src/**/*.{ts,mjs}'];
+
+export default defineConfig(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'test/bench/results/**', 'docs/api/**'] },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: typed,
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
+    // For now, the rules of recommendedTypeChecked that the code base does not pass yet are
+    // warnings, so CI stays green while the violations are fixed. Once `pnpm lint` shows no
+    // warning for a rule, delete its line here and it is an error again.
+    files: typed,
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'warn',
+      '@typescript-eslint/no-misused-promises': 'warn',
+      '@typescript-eslint/await-thenable': 'warn',
+      '@typescript-eslint/no-base-to-string': 'warn',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
+      '@typescript-eslint/no-unsafe-argument': 'warn',
+      '@typescript-eslint/no-unsafe-assignment': 'warn',
+      '@typescript-eslint/no-unsafe-call': 'warn',
+      '@typescript-eslint/no-unsafe-member-access': 'warn',
+      '@typescript-eslint/no-unsafe-return': 'warn',
+      '@typescript-eslint/prefer-promise-reject-errors': 'warn',
+      '@typescript-eslint/require-await': 'warn',
+      '@typescript-eslint/unbound-method': 'warn',
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['**/*.cjs', '**/*.cts'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.commonjs } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);
