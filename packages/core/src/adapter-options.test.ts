@@ -24,7 +24,7 @@ function problemOf(options: unknown, adapter = EXPRESS): ConfigError {
 
 describe('resolveAdapterOptions', () => {
   it('applies the documented defaults', () => {
-    expect(resolve({})).toEqual({ credentialsOptional: false, locations: {}, realm: 'api', passErrors: false, onError: undefined, warmOnStart: false });
+    expect(resolve({})).toEqual({ credentialsOptional: false, locations: {}, realm: 'api', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined } });
   });
 
   it('keeps what is given, frozen so a later change to the caller object cannot alter a running middleware', () => {
@@ -32,7 +32,7 @@ describe('resolveAdapterOptions', () => {
     const given = { credentialsOptional: true, locations: { cookie: 'at', query: 'access_token' }, realm: 'orders', onError, warmOnStart: true };
     const resolved = resolve(given);
     given.locations.cookie = 'other';
-    expect(resolved).toEqual({ credentialsOptional: true, locations: { cookie: 'at', query: 'access_token' }, realm: 'orders', passErrors: false, onError, warmOnStart: true });
+    expect(resolved).toEqual({ credentialsOptional: true, locations: { cookie: 'at', query: 'access_token' }, realm: 'orders', passErrors: false, onError, warmOnStart: true, dpop: null, mtls: { certificateHeader: undefined } });
     expect(Object.isFrozen(resolved) && Object.isFrozen(resolved.locations)).toBe(true);
   });
 
@@ -82,7 +82,7 @@ describe('resolveAdapterOptions', () => {
 
   it('treats passErrors and onError as unknown for an adapter without them, and resolves the rest', () => {
     expect(problemOf({ passErrors: true }, NEST).message).toBe('Invalid TollgateModule options:\n  - passErrors is not supported here.');
-    expect(resolve({ verifier: {}, realm: 'r' }, NEST)).toEqual({ credentialsOptional: false, locations: {}, realm: 'r', passErrors: false, onError: undefined, warmOnStart: false });
+    expect(resolve({ verifier: {}, realm: 'r' }, NEST)).toEqual({ credentialsOptional: false, locations: {}, realm: 'r', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined } });
     expect(problemOf({ verifier: {} }).options).toEqual(['verifier']);
   });
 

@@ -138,7 +138,7 @@ function environmentProblems(file: string): string[] {
 
 type Code = keyof typeof ERROR_HTTP;
 const CODES = Object.keys(ERROR_HTTP) as Code[];
-const BEARER_ERRORS = new Set(['invalid_request', 'invalid_token', 'insufficient_scope']);
+const BEARER_ERRORS = new Set<string>(Object.values(ERROR_HTTP).flatMap((http) => (http.bearerError === null ? [] : [http.bearerError])));
 
 /** The HTTP cell of the core README's error table for a code, exactly. */
 function httpCell(code: Code): string {

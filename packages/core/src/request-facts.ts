@@ -20,7 +20,9 @@ export interface NodeRequestLike {
   readonly method?: string | undefined;
   readonly url?: string | undefined;
   /** Header names and values as received, alternating: repeats are all here, unlike in `headers`. */
-  readonly rawHeaders: readonly string[];
+  readonly rawHeaders?: readonly string[] | undefined;
+  /** Read only when `rawHeaders` is missing (a hand-made request of another transport): lower-case names. */
+  readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
   /** The connection: a `net.Socket`, or a `tls.TLSSocket` when this process terminated TLS. */
   readonly socket?: object | null | undefined;
 }
@@ -44,7 +46,7 @@ export function nodeRequestFacts(message: NodeRequestLike, url?: string): Reques
   return {
     method: message.method ?? 'GET',
     url: url ?? message.url ?? '/',
-    header: (name) => rawHeader(message.rawHeaders, name),
+    header: Array.isArray(message.rawHeaders) ? (name) => rawHeader(message.rawHeaders!, name) : (name) => message.headers?.[name],
     encrypted: (message.socket as TlsSocketLike | null | undefined)?.encrypted === true,
     clientCertificate: () => {
       const socket = message.socket as TlsSocketLike | null | undefined;

@@ -1,4 +1,4 @@
-import { requireClaims as claimsCheck, requireScopes as scopesCheck, type AuthCheck, type JwtClaims, type VerifiedToken } from '@tollgate/core';
+import { requireAuthLevel as authLevelCheck, requireClaims as claimsCheck, requireScopes as scopesCheck, type AuthCheck, type AuthLevel, type JwtClaims, type VerifiedToken } from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
 import { handleError } from './errors.js';
 import type { TollgateState } from './types.js';
@@ -50,4 +50,16 @@ export function requireClaims<C extends JwtClaims = JwtClaims>(
   description?: string,
 ): Middleware<TollgateState> {
   return toMiddleware(claimsCheck<C>(predicate, description));
+}
+
+/**
+ * Requires a strong or recent enough login (RFC 9470 step-up): the token's `acr` among the
+ * accepted values, `auth_time` within `maxAgeSec`, every listed `amr`. Refuses with 401
+ * `insufficient_user_authentication`, with `acr_values` / `max_age` in the challenge.
+ *
+ * @example
+ * router.post('/payments', requireAuthLevel({ acr: 'urn:example:mfa', maxAgeSec: 300 }), pay);
+ */
+export function requireAuthLevel(level: AuthLevel): Middleware<TollgateState> {
+  return toMiddleware(authLevelCheck(level));
 }

@@ -1,4 +1,4 @@
-import type { AnyTollgateError, JwtClaims, VerifiedToken } from '@tollgate/core';
+import type { AnyTollgateError, JwtClaims, RequestAuth } from '@tollgate/core';
 import type { AdapterOptions } from '@tollgate/core/adapter';
 import type { Context } from 'koa';
 
@@ -11,13 +11,13 @@ import type { Context } from 'koa';
  * router.get('/orders', (ctx: ParameterizedContext<TollgateState<OrdersClaims>>) => { ctx.state.auth?.claims.tenant_id });
  */
 export interface TollgateState<C extends JwtClaims = JwtClaims> {
-  auth?: VerifiedToken<C> | undefined;
+  auth?: RequestAuth<C> | undefined;
 }
 
 declare module 'koa' {
   // Koa's extension point for ctx.state: every handler sees `ctx.state.auth` typed without ceremony.
   interface DefaultState {
-    auth?: VerifiedToken | undefined;
+    auth?: RequestAuth | undefined;
   }
 }
 

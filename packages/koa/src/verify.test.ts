@@ -16,7 +16,7 @@ function fakeCtx(authorization?: string | string[]) {
   const list = authorization === undefined ? undefined : [authorization].flat();
   const headers: Record<string, string> = {};
   const ctx = {
-    req: { headers: { authorization: list?.join(', ') }, headersDistinct: list ? { authorization: list } : {} },
+    req: { method: 'GET', rawHeaders: (list ?? []).flatMap((value) => ['Authorization', value]) },
     originalUrl: '/orders',
     state: {} as Record<string, unknown>,
     status: 404,
@@ -27,13 +27,13 @@ function fakeCtx(authorization?: string | string[]) {
 }
 
 describe('verify()', () => {
-  it('is a named async middleware that attaches ctx.state.auth and calls next', async () => {
+  it('is a named middleware returning a promise that attaches ctx.state.auth and calls next', async () => {
     const middleware = verify(fakeVerifier(async () => TOKEN));
     const { ctx } = fakeCtx('Bearer abc');
     const next = vi.fn(async () => undefined);
     await middleware(ctx, next);
     expect(middleware.name).toBe('tollgate');
-    expect(ctx.state.auth).toBe(TOKEN);
+    expect(ctx.state.auth).toEqual({ ...TOKEN, binding: 'bearer' });
     expect(next).toHaveBeenCalledOnce();
   });
 

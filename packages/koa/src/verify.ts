@@ -1,14 +1,15 @@
-import type { VerifiedToken, Verifier } from '@tollgate/core';
-import { authenticate, requestParts, resolveAdapterOptions, toVerifier, warmInBackground, type VerifierSource } from '@tollgate/core/adapter';
+import type { Verifier } from '@tollgate/core';
+import { createGate, nodeRequestFacts, warmInBackground, type RequestAuth, type VerifierSource } from '@tollgate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
-import { handleError, KOA_ADAPTER, setResponder } from './errors.js';
-import type { ErrorHandler, TollgateState, VerifyOptions } from './types.js';
+import { handleError, KOA_ADAPTER, setGate } from './errors.js';
+import type { TollgateState, VerifyOptions } from './types.js';
 
 /** The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it). */
 export type VerifyMiddleware = Middleware<TollgateState> & { readonly verifier: Verifier };
 
 /**
- * Verifies the request's bearer token and sets `ctx.state.auth`; refuses with an RFC 6750 response.
+ * Verifies the request's token and sets `ctx.state.auth`; refuses with an RFC 6750 (or RFC 9449
+ * DPoP) response.
  *
  * `source` is the core's verifier options, an existing verifier (several middlewares then share
  * one key cache), or nothing: then `TOLLGATE_*` environment variables configure it. The verifier
@@ -20,24 +21,29 @@ export type VerifyMiddleware = Middleware<TollgateState> & { readonly verifier: 
  * app.use(verify(undefined, { warmOnStart: true })); // TOLLGATE_ISSUER, TOLLGATE_AUDIENCE, ...
  * app.use(verify({ issuer: 'https://auth.example.com', audience: 'orders-api', algorithms: ['RS256'] }));
  * router.use(verify(verifier, { credentialsOptional: true }));
+ * app.use(verify(verifier, { dpop: { mode: 'required', origin: 'https://api.example.com' } }));
  */
 export function verify(source?: VerifierSource, options: VerifyOptions = {}): VerifyMiddleware {
-  const resolved = resolveAdapterOptions<ErrorHandler>(options, KOA_ADAPTER);
-  const verifier = toVerifier(source);
-  warmInBackground(verifier, resolved);
+  const gate = createGate(source, options, KOA_ADAPTER);
+  warmInBackground(gate.verifier, gate.options);
 
-  async function tollgate(ctx: Context, next: Next): Promise<void> {
-    setResponder(ctx, resolved);
-    let result: VerifiedToken | undefined;
+  const accept = (ctx: Context, next: Next, auth: RequestAuth | undefined): Promise<void> => {
+    if (auth !== undefined) (ctx.state as TollgateState).auth = auth;
+    const headers = gate.successHeaders(auth);
+    if (headers !== undefined) ctx.set(headers);
+    // Errors from downstream middleware are not ours to map.
+    return next();
+  };
+  function tollgate(ctx: Context, next: Next): Promise<void> {
+    setGate(ctx, gate);
+    let outcome: RequestAuth | undefined | Promise<RequestAuth | undefined>;
     try {
-      result = await authenticate(verifier, requestParts(ctx.req, ctx.originalUrl), resolved);
+      outcome = gate.authenticate(nodeRequestFacts(ctx.req, ctx.originalUrl));
     } catch (error) {
-      await handleError(error, ctx);
-      return;
+      return handleError(error, ctx);
     }
-    if (result !== undefined) (ctx.state as TollgateState).auth = result;
-    // Outside the try: errors from downstream middleware are not ours to map.
-    await next();
+    if (outcome instanceof Promise) return outcome.then((auth) => accept(ctx, next, auth), (error: unknown) => handleError(error, ctx));
+    return accept(ctx, next, outcome);
   }
-  return Object.defineProperty(tollgate, 'verifier', { value: verifier, enumerable: true }) as VerifyMiddleware;
+  return Object.defineProperty(tollgate, 'verifier', { value: gate.verifier, enumerable: true }) as VerifyMiddleware;
 }

@@ -1,6 +1,6 @@
 import { createParamDecorator, Inject, type ExecutionContext, type PipeTransform, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { requireScopes, type VerifiedToken } from '@tollgate/core';
+import { ConfigError, requireAuthLevel, requireScopes, type AuthLevel as CoreAuthLevel, type DpopMode, type RequestAuth } from '@tollgate/core';
 import { TOLLGATE_VERIFIER } from './module-definition.js';
 import type { TollgateRequest } from './request.js';
 
@@ -39,8 +39,46 @@ export function Scopes(...scopes: string[]): ClassDecorator & MethodDecorator {
   return ScopesMetadata(scopes);
 }
 
+/** Metadata written by `@Dpop()`: the DPoP mode of a route. */
+export const DpopMetadata = Reflector.createDecorator<DpopMode>({ key: 'tollgate:dpop' });
+
+/**
+ * Sets the DPoP mode (RFC 9449) of a route or a controller, over the module's `dpop.mode`:
+ * `'required'` refuses every Bearer request there. The module must configure `dpop.origin`;
+ * without it such a route answers 500 rather than silently accept bearer tokens.
+ *
+ * @example
+ * @Dpop('required')
+ * @Controller('payments')
+ * export class PaymentsController {}
+ */
+export function Dpop(mode: DpopMode): ClassDecorator & MethodDecorator {
+  if (mode !== 'off' && mode !== 'allowed' && mode !== 'required') throw new ConfigError(`@Dpop() takes 'off', 'allowed' or 'required', got ${JSON.stringify(mode)}.`, ['mode']);
+  return DpopMetadata(mode);
+}
+
+/** Metadata written by `@AuthLevel()`: the step-up check of a route. */
+export const AuthLevelMetadata = Reflector.createDecorator<ReturnType<typeof requireAuthLevel>>({ key: 'tollgate:auth-level' });
+
+/**
+ * Requires a strong or recent enough login on a route or controller (RFC 9470 step-up): the
+ * token's `acr`, `auth_time` within `maxAgeSec`, `amr`. A token that falls short gets 401
+ * `insufficient_user_authentication` with `acr_values` / `max_age` in the challenge. Checked
+ * after `@Scopes()`. The handler's declaration replaces the controller's.
+ *
+ * @example
+ * @AuthLevel({ acr: 'urn:example:mfa', maxAgeSec: 300 })
+ * @Post('transfer') transfer() {}
+ */
+export function AuthLevel(level: AuthLevelOptions): ClassDecorator & MethodDecorator {
+  return AuthLevelMetadata(requireAuthLevel(level)); // validates the level now, at declaration
+}
+
+/** What `@AuthLevel()` takes. */
+export type AuthLevelOptions = CoreAuthLevel;
+
 /** What `@Auth(field)` can pick from the verified token. */
-export type AuthField = keyof VerifiedToken;
+export type AuthField = keyof RequestAuth;
 
 /**
  * Hands the verified token to a handler: `@Auth()` gives the `VerifiedToken`,

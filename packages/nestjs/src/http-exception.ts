@@ -6,7 +6,7 @@ import {
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { errorResponse, type AnyTollgateError, type ErrorResponse } from '@tollgate/core';
+import { errorResponse, type AnyTollgateError, type ErrorResponse, type ResponseContext } from '@tollgate/core';
 
 const EXCEPTIONS: Readonly<Record<number, new (body: object, options: { cause: unknown }) => HttpException>> = {
   400: BadRequestException,
@@ -19,21 +19,24 @@ const EXCEPTIONS: Readonly<Record<number, new (body: object, options: { cause: u
 /**
  * Turns a tollgate error into the Nest HTTP exception for its status
  * (`UnauthorizedException`, `ForbiddenException`, `BadRequestException`,
- * `ServiceUnavailableException`, …) with the core's RFC 6750 body
+ * `ServiceUnavailableException`, …) with the core's body
  * `{ error, error_description, code }`. The original error is the exception's
- * `cause`; the headers to send are in `errorResponse(cause)` — the guard sets them
- * on the response before throwing.
+ * `cause`; the headers to send (challenges, `Retry-After`, `DPoP-Nonce`) are
+ * returned next to it — the guard sets them on the response before throwing.
  *
  * @example
  * const { exception, headers } = toHttpException(err, { realm: 'orders' });
  */
-export function toHttpException(error: AnyTollgateError, options: { realm?: string | undefined } = {}): { exception: HttpException; headers: ErrorResponse['headers'] } {
-  const { status, headers, body } = errorResponse(error, options);
+export function toHttpException(error: AnyTollgateError, context: ResponseContext = {}): { exception: HttpException; headers: ErrorResponse['headers'] } {
+  return exceptionFor(error, errorResponse(error, context));
+}
+
+/** The Nest exception for an answer the core already built. */
+export function exceptionFor(error: AnyTollgateError, { status, headers, body }: ErrorResponse): { exception: HttpException; headers: ErrorResponse['headers'] } {
   const Exception = EXCEPTIONS[status];
   const exception = Exception === undefined ? new HttpException(body, status, { cause: error }) : new Exception(body, { cause: error });
   return { exception, headers };
 }
-
 /** Sets headers on an Express response, a Fastify reply or a bare `ServerResponse`. */
 export function setResponseHeaders(response: unknown, headers: ErrorResponse['headers']): void {
   if (typeof response !== 'object' || response === null) return;

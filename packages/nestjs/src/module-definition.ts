@@ -36,3 +36,6 @@ export const TOLLGATE_RESOLVED_OPTIONS = 'TOLLGATE_RESOLVED_OPTIONS';
 export type TollgateForRootOptions = TollgateModuleOptions & TollgateModuleExtras;
 /** What `TollgateModule.forRootAsync()` accepts: `imports`, `inject`, `useFactory` (or `useClass`/`useExisting`), `isGlobal`. */
 export type TollgateForRootAsyncOptions = ConfigurableModuleAsyncOptions<TollgateModuleOptions> & TollgateModuleExtras;
+
+/** Internal: the module's request gate (verifier + checked options), read by `TollgateGuard`. */
+export const TOLLGATE_GATE = 'TOLLGATE_GATE';

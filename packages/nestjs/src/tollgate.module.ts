@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Verifier } from '@tollgate/core';
-import { toVerifier, warmInBackground } from '@tollgate/core/adapter';
-import { ConfigurableModuleClass, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
+import { openGate, toVerifier, warmInBackground } from '@tollgate/core/adapter';
+import { ConfigurableModuleClass, TOLLGATE_GATE, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
 import { nestLogger, resolveModuleOptions, type ResolvedTollgateOptions } from './options.js';
 
 /**
@@ -33,8 +33,9 @@ import { nestLogger, resolveModuleOptions, type ResolvedTollgateOptions } from '
       useFactory: (options: ResolvedTollgateOptions) => toVerifier(options.verifier, { logger: nestLogger() }),
       inject: [TOLLGATE_RESOLVED_OPTIONS],
     },
+    { provide: TOLLGATE_GATE, useFactory: openGate, inject: [TOLLGATE_VERIFIER, TOLLGATE_RESOLVED_OPTIONS] },
   ],
-  exports: [TOLLGATE_VERIFIER, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS],
+  exports: [TOLLGATE_VERIFIER, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS, TOLLGATE_GATE],
 })
 export class TollgateModule extends ConfigurableModuleClass implements OnModuleInit, OnApplicationShutdown {
   constructor(
