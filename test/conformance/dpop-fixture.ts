@@ -3,11 +3,10 @@
 // every configuration the rows need; the clients' proof keys (with thumbprints computed by jose, an
 // independent implementation of RFC 7638); and client certificates made in the test (RFC 8705).
 import { createHash, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { createVerifier, type Verifier } from '@tollgate/core';
+import { createVerifier, DpopNonces, type Verifier } from '@tollgate/core';
 import { createGate, type Gate, type RequestAuth, type RequestFacts, type RouteOptions } from '@tollgate/core/adapter';
 import { createTestClock, type JwtClaims, type TestClock } from '@tollgate/issuer';
 import { calculateJwkThumbprint } from 'jose';
-import { DpopNonces } from '../../packages/core/src/dpop/dpop-nonce.js';
 import { createCertificateAuthority, selfSignedClientCertificate, type IssuedCertificate, type TestCertificateAuthority } from '../support/certificates.js';
 import { startIssuer, type TestIssuer } from '../support/issuer.js';
 
@@ -115,8 +114,8 @@ export const ath = (token: string): string => createHash('sha256').update(token,
 export const newJti = (): string => randomUUID();
 
 async function proofKey(alg: string, pair: { privateKey: KeyObject; publicKey: KeyObject }): Promise<ProofKey> {
-  const jwk = pair.publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
-  return { alg, ...pair, jwk, privateJwk: pair.privateKey.export({ format: 'jwk' }) as Record<string, unknown>, jkt: await calculateJwkThumbprint(jwk as never) };
+  const jwk = pair.publicKey.export({ format: 'jwk' });
+  return { alg, ...pair, jwk: { ...jwk }, privateJwk: { ...pair.privateKey.export({ format: 'jwk' }) }, jkt: await calculateJwkThumbprint(jwk) };
 }
 
 /** Facts of a request as `nodeRequestFacts` would give them. */
@@ -137,7 +136,7 @@ export async function createDpopFixture(): Promise<DpopFixture> {
   const issuer = await startIssuer({ clock });
   // ES256 tokens too, so the verifier's first JWKS fetch already holds both of the issuer's keys.
   await issuer.mintToken({}, { alg: 'ES256' });
-  const verifier = createVerifier({ issuer: issuer.issuerUrl, audience: issuer.audience, algorithms: ['RS256', 'ES256'], clock: clock.now });
+  const verifier = createVerifier({ issuer: issuer.issuerUrl, audience: issuer.audience, algorithms: ['RS256', 'ES256'], clock: () => clock.now() });
   await verifier.ready();
 
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

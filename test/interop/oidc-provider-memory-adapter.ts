@@ -6,24 +6,29 @@ export class MemoryAdapter {
   private key(id: string): string {
     return `${this.model}:${id}`;
   }
-  async upsert(id: string, payload: Record<string, unknown>): Promise<void> {
+  upsert(id: string, payload: Record<string, unknown>): Promise<void> {
     MemoryAdapter.store.set(this.key(id), payload);
+    return Promise.resolve();
   }
-  async find(id: string): Promise<Record<string, unknown> | undefined> {
-    return MemoryAdapter.store.get(this.key(id));
+  find(id: string): Promise<Record<string, unknown> | undefined> {
+    return Promise.resolve(MemoryAdapter.store.get(this.key(id)));
   }
-  async findByUid(): Promise<undefined> {
-    return undefined;
+  findByUid(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
-  async findByUserCode(): Promise<undefined> {
-    return undefined;
+  findByUserCode(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
-  async consume(id: string): Promise<void> {
+  consume(id: string): Promise<void> {
     const entry = MemoryAdapter.store.get(this.key(id));
     if (entry) entry.consumed = Math.floor(Date.now() / 1000);
+    return Promise.resolve();
   }
-  async destroy(id: string): Promise<void> {
+  destroy(id: string): Promise<void> {
     MemoryAdapter.store.delete(this.key(id));
+    return Promise.resolve();
   }
-  async revokeByGrantId(): Promise<void> {}
+  revokeByGrantId(): Promise<void> {
+    return Promise.resolve();
+  }
 }

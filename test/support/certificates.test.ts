@@ -5,8 +5,8 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateThumbprint } from '../../packages/core/src/mtls/certificate-thumbprint.js';
-import { nodeRequestFacts, type NodeRequestLike } from '../../packages/core/src/request-facts.js';
+import { certificateThumbprint } from '@tollgate/core';
+import { nodeRequestFacts } from '@tollgate/core/adapter';
 import { createCertificateAuthority, selfSignedClientCertificate, type IssuedCertificate, type TestCertificateAuthority } from './certificates.js';
 import { request } from './http.js';
 import { listenTls, peerCertificate, type ListeningTls } from './tls.js';
@@ -28,8 +28,7 @@ const echoCertificate: RequestListener = (req: IncomingMessage, res) => {
   const socket = req.socket as TLSSocket;
   const { der, authorized } = peerCertificate(socket);
   const x509 = socket.getPeerX509Certificate();
-  // The cast: NodeRequestLike's `socket` is a weak type that plain net.Socket shares no member with (reported to the lead).
-  const facts = nodeRequestFacts(req as NodeRequestLike).clientCertificate?.();
+  const facts = nodeRequestFacts(req).clientCertificate?.();
   const seen: Seen = {
     encrypted: socket.encrypted,
     authorized,
