@@ -3,16 +3,27 @@
 // oauth4webapi (WebCrypto keys and signatures), and Express, Koa and Nest services built on
 // tollgate accept them with fresh oauth4webapi proofs, refuse a replayed request and refuse the
 // token sent as Bearer.
+import 'reflect-metadata';
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type ProviderClass from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { createDpopProofPolicy, createVerifier, normalizeHtu, verifyDpopProof } from '@tollgate/core';
+import { Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { createDpopProofPolicy, createVerifier, normalizeHtu, verifyDpopProof, type RequestAuth, type Verifier } from '@tollgate/core';
 import { rawHeader } from '@tollgate/core/adapter';
+import { verify as expressVerify } from '@tollgate/express';
+import { verify as koaVerify } from '@tollgate/koa';
+import { Auth, Dpop, TollgateGuard, TollgateModule } from '@tollgate/nestjs';
+import express from 'express';
+import Koa from 'koa';
+import { bootNest, PLATFORMS } from '../fixtures/nest-support/index.js';
+import { request as rawRequest } from '../support/http.js';
 import { listen, withTimeout, type Listening } from '../support/issuer.js';
+import { route } from '../support/koa-route.js';
 import { MemoryAdapter } from './oidc-provider-memory-adapter.js';
 
 const AUDIENCE = 'orders-api';
@@ -229,5 +240,181 @@ describe("tollgate's core on oidc-provider's tokens and oauth4webapi's proofs", 
     } finally {
       await service.close();
     }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Express, Koa and Nest services on tollgate, called by the oauth4webapi client
+// ------------------------------------------------------------------------------------------------
+
+/** What every service answers on its routes: how the request was authenticated. */
+const summary = (auth: RequestAuth | undefined) => ({ sub: auth?.claims.sub ?? null, client_id: auth?.claims.client_id ?? null, binding: auth?.binding ?? null, jkt: auth?.jkt ?? null });
+
+interface Service {
+  readonly url: string;
+  /** The DPoP mode the called routes run under. */
+  readonly mode: 'allowed' | 'required';
+  /** Whether the service asks for server nonces. */
+  readonly nonces: boolean;
+  close(): Promise<void>;
+}
+
+/** Listens first (the fixed htu origin needs the port), then serves the app built for that origin. */
+async function serveAt(build: (origin: string) => RequestListener): Promise<Listening> {
+  const app: { handler?: RequestListener } = {};
+  const server = await listen((req, res) => (app.handler ? app.handler(req, res) : res.writeHead(503).end()));
+  app.handler = build(server.url);
+  return server;
+}
+
+/** Express, DPoP required, fixed origin. */
+async function expressService(verifier: Verifier): Promise<Service> {
+  const server = await serveAt((origin) => {
+    const app = express();
+    app.use(expressVerify(verifier, { dpop: { mode: 'required', origin } }));
+    app.get('/orders/:id', (req, res) => void res.json(summary(req.auth)));
+    app.post('/orders', (req, res) => void res.status(201).json(summary(req.auth)));
+    return app;
+  });
+  return { url: server.url, mode: 'required', nonces: false, close: () => server.close() };
+}
+
+/** Koa, Bearer and DPoP allowed, fixed origin, server nonces on. */
+async function koaService(verifier: Verifier): Promise<Service> {
+  const server = await serveAt((origin) => {
+    const app = new Koa();
+    app.use(koaVerify(verifier, { dpop: { mode: 'allowed', origin, nonce: true } }));
+    const answer: Koa.Middleware = (ctx) => {
+      ctx.status = ctx.method === 'POST' ? 201 : 200;
+      ctx.body = summary(ctx.state.auth);
+    };
+    app.use(route('/orders/7', answer));
+    app.use(route('/orders/8', answer));
+    app.use(route('/orders', answer));
+    const callback = app.callback();
+    return (req, res) => void callback(req, res);
+  });
+  return { url: server.url, mode: 'allowed', nonces: true, close: () => server.close() };
+}
+
+@Dpop('required')
+@Controller('orders')
+class OrdersController {
+  @Get(':id')
+  one(@Auth() auth: RequestAuth) {
+    return summary(auth);
+  }
+
+  @Post()
+  @HttpCode(201)
+  create(@Auth() auth: RequestAuth) {
+    return summary(auth);
+  }
+}
+
+/** Nest (each platform), DPoP allowed by the module and required on the controller by @Dpop, origin from the Host header. */
+function nestService(adapter: () => Parameters<typeof bootNest>[1]) {
+  return async (verifier: Verifier): Promise<Service> => {
+    @Module({
+      imports: [TollgateModule.forRoot({ verifier, dpop: { mode: 'allowed', origin: { fromRequest: 'host' } } })],
+      controllers: [OrdersController],
+      providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
+    })
+    class AppModule {}
+    const { app, url } = await bootNest(AppModule, adapter());
+    return { url, mode: 'required', nonces: false, close: () => app.close() };
+  };
+}
+
+const SERVICES: readonly { name: string; start: (verifier: Verifier) => Promise<Service> }[] = [
+  { name: 'Express (dpop required)', start: expressService },
+  { name: 'Koa (dpop allowed, server nonces)', start: koaService },
+  ...PLATFORMS.map(({ platform, adapter }) => ({ name: `Nest on platform-${platform} (@Dpop('required'))`, start: nestService(adapter) })),
+];
+
+/** A request as it went over the wire, captured by the client's fetch. */
+interface Captured {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+}
+
+describe.each(SERVICES)('$name called by oauth4webapi with oidc-provider DPoP tokens', ({ start }) => {
+  let verifier: Verifier;
+  let service: Service;
+  let token: string;
+  let jkt: string;
+  /** Requests oauth4webapi retried after a use_dpop_nonce answer. */
+  let nonceRetries = 0;
+  const captured: Captured[] = [];
+
+  /** oauth4webapi's fetch, recording what it sends. */
+  const recordingFetch = (url: string, init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => {
+    captured.push({ url, method: init.method, headers: { ...init.headers } });
+    return fetch(url, init as RequestInit);
+  };
+
+  /** A protected-resource request with a fresh oauth4webapi proof, retried once when the service asks for a nonce (RFC 9449 9). */
+  async function call(method: string, path: string): Promise<Response> {
+    const options = { DPoP: partner.dpop, ...insecure, [oauth.customFetch]: recordingFetch };
+    const send = () => oauth.protectedResourceRequest(token, method, new URL(path, service.url), undefined, method === 'POST' ? '{}' : undefined, options);
+    try {
+      return await send();
+    } catch (error) {
+      if (!oauth.isDPoPNonceError(error)) throw error;
+      nonceRetries++;
+      return send();
+    }
+  }
+
+  beforeAll(async () => {
+    verifier = createVerifier({ issuer: provider!.issuer, audience: AUDIENCE, algorithms: ['ES256'], typ: 'at+jwt', requiredClaims: ['client_id'] });
+    service = await start(verifier);
+    ({ access_token: token } = await dpopToken(partner));
+    jkt = await partner.dpop.calculateThumbprint();
+  });
+  afterAll(async () => {
+    await service?.close();
+    await verifier?.close();
+  });
+
+  it('accepts every request with a fresh proof: GET with a query, POST, GET of another resource', async () => {
+    const responses = [await call('GET', '/orders/7?expand=lines'), await call('POST', '/orders'), await call('GET', '/orders/8')];
+    const bound = { sub: CLIENT.id, client_id: CLIENT.id, binding: 'dpop', jkt };
+    expect(await Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as unknown })))).toEqual([
+      { status: 200, body: bound },
+      { status: 201, body: bound },
+      { status: 200, body: bound },
+    ]);
+    // Three different proofs went over the wire (plus one refused for want of a nonce on the nonce service).
+    const proofs = captured.map((c) => c.headers.dpop);
+    expect(new Set(proofs).size).toBe(proofs.length);
+    // A service with nonces asked once; the nonce it sends on every answer kept the client current.
+    expect(nonceRetries).toBe(service.nonces ? 1 : 0);
+  });
+
+  it('refuses a replay of a captured request: same proof, same token', async () => {
+    const original = await call('GET', '/orders/7');
+    expect(original.status).toBe(200);
+    const sent = captured.at(-1)!;
+    const path = new URL(sent.url).pathname;
+    const replay = await rawRequest(service.url, path, { method: sent.method, headers: sent.headers });
+    expect({ status: replay.status, body: replay.json() }).toMatchObject({ status: 401, body: { error: 'invalid_dpop_proof', code: 'ERR_DPOP_PROOF_REPLAYED' } });
+    expect(replay.headers['www-authenticate']).toMatch(/(^|, )DPoP [^]*error="invalid_dpop_proof"/);
+  });
+
+  it('refuses the same token sent as Bearer, with a challenge oauth4webapi can read', async () => {
+    const refusal = await oauth.protectedResourceRequest(token, 'GET', new URL('/orders/7', service.url), undefined, undefined, insecure).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(oauth.WWWAuthenticateChallengeError);
+    const challenges = (refusal as oauth.WWWAuthenticateChallengeError).cause;
+    const code = service.mode === 'required' ? 'ERR_DPOP_REQUIRED' : 'ERR_DPOP_BOUND_TOKEN_AS_BEARER';
+    // In required mode only DPoP is offered; in allowed mode the Bearer challenge carries the error.
+    expect(challenges.map((c) => [c.scheme, c.parameters.error ?? null])).toEqual(service.mode === 'required' ? [['dpop', 'invalid_token']] : [['bearer', 'invalid_token'], ['dpop', null]]);
+    expect(challenges.find((c) => c.scheme === 'dpop')?.parameters.algs?.split(' ')).toContain('ES256');
+    const raw = await rawRequest(service.url, '/orders/7', { authorization: `Bearer ${token}` });
+    expect({ status: raw.status, code: raw.json().code }).toEqual({ status: 401, code });
   });
 });
