@@ -2,7 +2,8 @@
 // and lets the application decide: `requestCert: true, rejectUnauthorized: false`, so a client
 // without a certificate, or with one no CA vouches for, still reaches the app, which sees what was
 // presented. The requests themselves go through support/http.ts (`request(url, path, { tls })`).
-import type { RequestListener } from 'node:http';
+import { X509Certificate } from 'node:crypto';
+import { request as httpRequest, type RequestListener } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -79,4 +80,34 @@ export function peerCertificate(socket: TLSSocket): PeerCertificateFacts {
   // Without a client certificate Node answers an empty object.
   const raw = socket.getPeerCertificate(false).raw as Buffer | undefined;
   return { der: raw !== undefined && raw.length > 0 ? Buffer.from(raw) : undefined, authorized: socket.authorized };
+}
+
+/**
+ * A TLS-terminating reverse proxy in front of a plain-HTTP app, as nginx or a load balancer would
+ * be: it asks clients for a certificate, passes it to the app as URL-encoded PEM in `header`
+ * (nginx's `$ssl_client_escaped_cert`), and always drops a `header` the client sent itself.
+ *
+ * @example
+ * const proxy = await startTlsProxy(app.url, { certificate: ca.issueServer(), header: 'x-client-cert' });
+ */
+export async function startTlsProxy(target: string, options: TlsServerOptions & { readonly header: string }): Promise<ListeningTls> {
+  const header = options.header.toLowerCase();
+  return listenTls((req, res) => {
+    const { der } = peerCertificate(req.socket as TLSSocket);
+    const headers: Record<string, string | string[]> = {};
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!.toLowerCase();
+      if (name === header) continue;
+      const value = req.rawHeaders[i + 1]!;
+      const seen = headers[name];
+      headers[name] = seen === undefined ? value : [seen, value].flat();
+    }
+    if (der !== undefined) headers[header] = encodeURIComponent(new X509Certificate(der).toString());
+    const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  }, options);
 }
