@@ -4,6 +4,7 @@
 // behind a TLS-terminating proxy that passes the certificate in a header (`mtls.certificateHeader`).
 import 'reflect-metadata';
 import type { RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Controller, Get, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -72,8 +73,9 @@ async function nestTls(verifier: Verifier, platform: 'express' | 'fastify'): Pro
       ? moduleRef.createNestApplication(new ExpressAdapter(), { logger: false, forceCloseConnections: true, httpsOptions: https })
       : moduleRef.createNestApplication(new FastifyAdapter({ https }), { logger: false, forceCloseConnections: true });
   await withTimeout(app.listen(0, '127.0.0.1'), 10_000, 'Nest start');
-  const { port } = app.getHttpServer().address() as { port: number };
-  return { url: `https://127.0.0.1:${port}`, server: app.getHttpServer(), close: () => app.close() };
+  const server = app.getHttpServer() as ListeningTls['server'];
+  const { port } = server.address() as AddressInfo;
+  return { url: `https://127.0.0.1:${port}`, server, close: () => app.close() };
 }
 
 const SERVERS: readonly { name: string; start: (verifier: Verifier) => Promise<ListeningTls> }[] = [
