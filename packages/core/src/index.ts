@@ -62,4 +62,4 @@ export type { HtuOriginOption } from './dpop/htu.js';
 export { jwkThumbprint } from './dpop/jwk-thumbprint.js';
 export { certificateThumbprint } from './mtls/certificate-thumbprint.js';
 export { optionsFromEnv, ENVIRONMENT_VARIABLES } from './env.js';
-// Adapter plumbing (authenticate, toVerifier, requestParts, resolveAdapterOptions, …) is in `@tollgate/core/adapter`.
+// Adapter plumbing (the request gate, toVerifier, resolveAdapterOptions, …) is in `@tollgate/core/adapter`.
