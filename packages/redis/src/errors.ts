@@ -1,10 +1,11 @@
 /** What tollgate was doing on Redis when it failed. */
-export type RedisOperation = 'replay check' | 'revocation sync' | 'revocation write' | 'revocation read';
+export type RedisOperation = 'replay check' | 'revocation sync' | 'revocation write' | 'revocation read' | 'key store read' | 'key store write' | 'key store lock';
 
 /**
  * Redis could not answer in time: not connected, slower than the operation's timeout, or it
  * failed the command. The replay store throws it so the core fails closed (503
- * `ERR_REPLAY_STORE_UNAVAILABLE`, `Retry-After`); the revocation mirror records it in `state()`.
+ * `ERR_REPLAY_STORE_UNAVAILABLE`, `Retry-After`); the revocation mirror records it in `state()`;
+ * the issuer key store rejects with it (the issuer then cannot sign or serve its JWKS until Redis is back).
  * The message names no key, token or credential.
  */
 export class RedisUnavailableError extends Error {

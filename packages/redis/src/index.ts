@@ -9,3 +9,5 @@ export { RedisRevocations, REVOCATIONS_DEFAULTS } from './revocations.js';
 export type { RedisRevocationsOptions, RevocationSnapshot, RevocationVersion, RevocationChange } from './revocations.js';
 export { RedisRevocationMirror, MIRROR_DEFAULTS } from './revocation-mirror.js';
 export type { RevocationMirrorOptions } from './revocation-mirror.js';
+export { RedisKeyStore, RedisKeyStoreConflictError, KEY_STORE_DEFAULTS } from './key-store.js';
+export type { RedisKeyStoreOptions, IssuerStoredKey, IssuerKeySnapshot, IssuerKeyLock } from './key-store.js';

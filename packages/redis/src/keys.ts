@@ -6,7 +6,8 @@ export const DEFAULT_KEY_PREFIX = 'tollgate:';
 /**
  * Every key and channel tollgate uses under `prefix`. The revocation keys share the hash tag
  * `{revocation}`, so on a Cluster they live in one slot and one Lua script can update them
- * together; replay keys carry no tag and spread over all slots.
+ * together; the issuer key store's keys of one tenant share `{issuer:<tenant>}`; replay keys
+ * carry no tag and spread over all slots.
  */
 export interface KeyLayout {
   /** `<prefix>dpop:<id>`: one string per DPoP proof, `SET NX PX`. */
@@ -19,6 +20,10 @@ export interface KeyLayout {
   readonly meta: string;
   /** `<prefix>{revocation}:events`: pub/sub channel, one message per write. */
   readonly channel: string;
+  /** `<prefix>{issuer:<tenant>}:keys`: hash with `revision` and `keys` (the issuer's key pairs, JSON or encrypted). */
+  issuerKeys(tenant: string): string;
+  /** `<prefix>{issuer:<tenant>}:lock`: string holding the lock holder's fence, `SET NX PX`. */
+  issuerLock(tenant: string): string;
 }
 
 export function keyLayout(prefix: string): KeyLayout {
@@ -28,6 +33,8 @@ export function keyLayout(prefix: string): KeyLayout {
     expiry: `${prefix}{revocation}:expiry`,
     meta: `${prefix}{revocation}:meta`,
     channel: `${prefix}{revocation}:events`,
+    issuerKeys: (tenant) => `${prefix}{issuer:${tenant}}:keys`,
+    issuerLock: (tenant) => `${prefix}{issuer:${tenant}}:lock`,
   };
 }
 
