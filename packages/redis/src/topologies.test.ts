@@ -1,9 +1,11 @@
 // A real three-node Redis Cluster, and a master behind a Sentinel. On the Cluster: replay keys spread over the slots, the {revocation} keys share
-// one slot (the write scripts touch three keys at once), and pub/sub reaches a mirror whose
-// subscription sits on whichever node the client picked.
+// one slot (the write scripts touch three keys at once), pub/sub reaches a mirror whose
+// subscription sits on whichever node the client picked, and an issuer tenant's keys and lock
+// share one slot.
 import { createCluster, createSentinel } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRedis, startRedisCluster, startRedisSentinel, type TestRedisCluster, type TestRedisSentinel } from '../../../test/support/redis-server.js';
+import { RedisKeyStore } from './key-store.js';
 import { RedisReplayStore } from './replay-store.js';
 import { RedisRevocationMirror } from './revocation-mirror.js';
 import { RedisRevocations } from './revocations.js';
@@ -55,6 +57,19 @@ describeRedis('on a Redis Cluster', () => {
     } finally {
       await mirror.close();
     }
+  });
+  it('keeps an issuer tenant\'s keys and lock in one slot, with compare-and-set and the lock working across nodes', async () => {
+    const [first, second] = [new RedisKeyStore({ client: a }), new RedisKeyStore({ client: b })];
+    const key = { kid: 'k1', alg: 'ES256' as const, createdAt: '2026-01-05T10:00:00.000Z', privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' } };
+    const revisions = await Promise.allSettled(['t-a', 't-b', 't-c'].flatMap((t) => [first.write(t, [key], null), second.write(t, [key], null)]));
+    // Per tenant, one of the two writes of "nothing stored yet" wins.
+    expect(revisions.map((r) => r.status).filter((s) => s === 'fulfilled')).toHaveLength(3);
+    const lock = await first.lock('t-a', 10_000);
+    expect([lock !== undefined, await second.lock('t-a', 10_000)]).toEqual([true, undefined]);
+    await lock!.release();
+    const slots = await Promise.all(['tollgate:{issuer:t-a}:keys', 'tollgate:{issuer:t-a}:lock'].map((k) => a.sendCommand(k, true, ['CLUSTER', 'KEYSLOT', k])));
+    expect(new Set(slots).size).toBe(1);
+    expect((await second.read('t-b'))?.keys).toEqual([key]);
   });
 });
 
