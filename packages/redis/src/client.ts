@@ -51,7 +51,8 @@ export function isCluster(connection: Commands): boolean {
 
 /**
  * Runs `start()` unless the connection is down, bounded by `timeoutMs`: a down or slow Redis
- * answers with a `RedisUnavailableError`, never a wait. When the connection is not ready the
+ * answers with a `RedisUnavailableError`, never a wait. The bound is on Redis, not on this
+ * process: an answer that arrived in time is taken even when a blocked event loop reads it late. When the connection is not ready the
  * command is never sent, so nothing queues in the client while Redis is away.
  */
 export function bounded<T>(connection: Commands, operation: RedisOperation, timeoutMs: number, start: () => Promise<T>): Promise<T> {
@@ -59,8 +60,11 @@ export function bounded<T>(connection: Commands, operation: RedisOperation, time
     return Promise.reject(new RedisUnavailableError(operation, 'not-connected', `Redis is not connected, so the ${operation} could not be done.`));
   }
   return new Promise<T>((resolve, reject) => {
+    // The rejection waits for the poll phase that follows the timer: after the event loop was
+    // blocked (a busy process), the expired timer runs before the socket is read, and an answer
+    // Redis gave in time, already waiting in the buffer, would be counted as a timeout.
     const timer = setTimeout(() => {
-      reject(new RedisUnavailableError(operation, 'timeout', `Redis did not answer the ${operation} within ${timeoutMs} ms.`));
+      setImmediate(() => reject(new RedisUnavailableError(operation, 'timeout', `Redis did not answer the ${operation} within ${timeoutMs} ms.`)));
     }, timeoutMs);
     start().then(
       (value) => {
