@@ -21,6 +21,8 @@ export interface Shot {
   readonly expect: Expectation;
   /** The whole `Authorization` header value. */
   readonly authorization: string;
+  /** A `DPoP` proof header to send with it (a DPoP-bound token: `authorization` is then `DPoP <token>`). */
+  readonly dpop?: string | undefined;
   /** The token's `kid` (or alg), when known: named in failure reports. */
   readonly kid?: string | undefined;
 }
@@ -109,7 +111,7 @@ export function startLoad(options: LoadOptions): LoadRun {
       const response = await pool.request({
         path: PROTECTED_PATH,
         method: 'GET',
-        headers: { authorization: shot.authorization },
+        headers: shot.dpop === undefined ? { authorization: shot.authorization } : { authorization: shot.authorization, dpop: shot.dpop },
         headersTimeout: requestTimeoutMs,
         bodyTimeout: requestTimeoutMs,
         signal: AbortSignal.timeout(requestTimeoutMs),

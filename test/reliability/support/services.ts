@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import type { Verifier, VerifierOptions } from '@tollgate/core';
+import type { DpopOptions, Verifier, VerifierOptions } from '@tollgate/core';
 import { verify as expressVerify } from '@tollgate/express';
 import { verify as koaVerify } from '@tollgate/koa';
 import { TOLLGATE_VERIFIER, TollgateGuard, TollgateModule } from '@tollgate/nestjs';
@@ -51,9 +51,15 @@ function recordTimeline(verifier: Verifier): TimelineEntry[] {
 /** The protected route every service serves. */
 export const PROTECTED_PATH = '/orders';
 
-async function startExpress(options: VerifierOptions): Promise<Service> {
+/** What one service is built from: its verifier's options and, for a fleet with DPoP, its adapter's `dpop` option. */
+export interface ServiceConfig {
+  readonly verifier: VerifierOptions;
+  readonly dpop?: DpopOptions | undefined;
+}
+
+async function startExpress({ verifier: options, dpop }: ServiceConfig): Promise<Service> {
   const app = express();
-  const tollgate = expressVerify(options);
+  const tollgate = expressVerify(options, { dpop });
   app.use(tollgate);
   app.get(PROTECTED_PATH, (_req, res) => {
     res.json({ ok: true });
@@ -62,9 +68,9 @@ async function startExpress(options: VerifierOptions): Promise<Service> {
   return { name: 'express', url: served.url, verifier: tollgate.verifier, timeline: recordTimeline(tollgate.verifier), close: () => closeBoth(served.close(), tollgate.verifier) };
 }
 
-async function startKoa(options: VerifierOptions): Promise<Service> {
+async function startKoa({ verifier: options, dpop }: ServiceConfig): Promise<Service> {
   const app = new Koa();
-  const tollgate = koaVerify(options);
+  const tollgate = koaVerify(options, { dpop });
   app.use(tollgate);
   app.use((ctx) => {
     if (ctx.path === PROTECTED_PATH) ctx.body = { ok: true };
@@ -81,9 +87,9 @@ class OrdersController {
   }
 }
 
-async function startNest(options: VerifierOptions): Promise<Service> {
+async function startNest({ verifier: options, dpop }: ServiceConfig): Promise<Service> {
   @Module({
-    imports: [TollgateModule.forRoot({ verifier: options })],
+    imports: [TollgateModule.forRoot({ verifier: options, dpop })],
     controllers: [OrdersController],
     providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
   })
@@ -116,7 +122,7 @@ export function traceFailures(services: readonly Service[], failed: readonly { s
     .join('\n');
 }
 
-const STARTERS: Record<ServiceName, (options: VerifierOptions) => Promise<Service>> = { express: startExpress, koa: startKoa, nestjs: startNest };
+const STARTERS: Record<ServiceName, (config: ServiceConfig) => Promise<Service>> = { express: startExpress, koa: startKoa, nestjs: startNest };
 
 /** A set of running services that closes together. */
 export interface Services {
@@ -127,16 +133,17 @@ export interface Services {
 }
 
 /**
- * Starts the services (default: all three), each with its own verifier built from `options`.
- * A start that fails closes whatever already started.
+ * Starts the services (default: all three), each with its own verifier built from `options`, or
+ * from what `options(name)` returns for that service (a fleet gives each its own Redis-backed
+ * replay store and revocation mirror). A start that fails closes whatever already started.
  */
-export async function startServices(options: VerifierOptions, names: readonly ServiceName[] = SERVICE_NAMES): Promise<Services> {
+export async function startServices(options: VerifierOptions | ((name: ServiceName) => ServiceConfig), names: readonly ServiceName[] = SERVICE_NAMES): Promise<Services> {
   const started: Service[] = [];
   const close = async () => {
     await Promise.allSettled(started.map((service) => service.close()));
   };
   try {
-    for (const name of names) started.push(await STARTERS[name](options));
+    for (const name of names) started.push(await STARTERS[name](typeof options === 'function' ? options(name) : { verifier: options }));
   } catch (error) {
     await close();
     throw error;
