@@ -32,6 +32,7 @@ import { runRestart } from './scenarios/restart.js';
 import { runRotation } from './scenarios/rotation.js';
 import { runSlow } from './scenarios/slow.js';
 import { percentile, renderTable, settledRss, toMb, watchEventLoop, type ResultRow } from './support/metrics.js';
+import { keptSections, RESULTS_FILE } from './support/results.js';
 import { redisServerAvailable, REDIS_INSTALL_HINT } from '../support/redis-server.js';
 
 /**
@@ -99,7 +100,7 @@ ${table}
 - **p99**: latency of legitimate requests. **RSS growth**: resident memory after a full GC, end minus start. **event-loop p99**: delay of the one process running the issuer, the services and the load.
 
 ${notes}
-`;
+${keptSections() === '' ? '' : `\n${keptSections()}`}`;
 }
 
 describe('reliability under load', () => {
@@ -136,7 +137,7 @@ describe('reliability under load', () => {
     mkdirSync(`${dir}results`, { recursive: true });
     writeFileSync(`${dir}results/last-run.md`, `${table}\n\n${notes}\n`);
     if (process.env.RELIABILITY_RECORD === '1') {
-      if (passed.size === SCENARIOS) writeFileSync(`${dir}RESULTS.md`, resultsDocument(table, notes));
+      if (passed.size === SCENARIOS) writeFileSync(RESULTS_FILE, resultsDocument(table, notes));
       else console.log(`RESULTS.md not updated: ${SCENARIOS - passed.size} scenario(s) failed or did not run.`);
     }
   });

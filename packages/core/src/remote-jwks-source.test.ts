@@ -117,14 +117,24 @@ describe('keysFor answers without waiting whenever it can', () => {
     expect(source.state()).toMatchObject({ status: 'fresh', inFlight: false, fetchedAt: T0 + 480_000 });
   });
 
-  it('spreads the refresh-ahead point by the injected random: with 0.5 it lies 10 % before the ratio point', async () => {
+  it('spreads the refresh-ahead point by the injected random: wide after the first fetch, narrow after a refresh-ahead', async () => {
     const { source, clock, fetcher } = await warmed({}, () => 0.5);
-    clock.advance(431_999);
+    // The first fetch is unplanned: the next refresh anywhere in 10–100 % of the 480 s ratio point; 0.5 gives 264 s.
+    clock.advance(263_999);
     sync(source.keysFor('RS256', 'k1'));
     expect(fetcher.calls).toHaveLength(1);
     clock.advance(1);
     sync(source.keysFor('RS256', 'k1'));
     expect(fetcher.calls).toHaveLength(2);
+    fetcher.last.answer(jwks([k1, k2]));
+    await flush();
+    // That refresh-ahead was planned: the next one in 80–100 % of the point; 0.5 gives 432 s after it.
+    clock.advance(431_999);
+    sync(source.keysFor('RS256', 'k1'));
+    expect(fetcher.calls).toHaveLength(2);
+    clock.advance(1);
+    sync(source.keysFor('RS256', 'k1'));
+    expect(fetcher.calls).toHaveLength(3);
   });
 
   it('past max-age with no failed refresh, waits for the refresh: a removed key stops at once', async () => {

@@ -100,7 +100,7 @@ export class RemoteJwksSource implements KeySource {
       // for up to the fetch timeout on each retry while the endpoint is slow or down.
       this.joinOrStart(now);
     } else if (now >= snapshot.refreshAt) {
-      this.joinOrStart(now);
+      this.joinOrStart(now, false, true);
     }
     return this.answer(snapshot.keys, alg, kid, signal, before);
   }
@@ -190,11 +190,14 @@ export class RemoteJwksSource implements KeySource {
     return this.answer(set.keys, alg, kid, signal, before);
   }
 
-  /** The fetch in flight, or a new one if the backoff allows it (or `force`); `null` otherwise. */
-  private joinOrStart(now: number, force = false): Promise<void> | null {
+  /**
+   * The fetch in flight, or a new one if the backoff allows it (or `force`); `null` otherwise.
+   * `planned`: a refresh-ahead, whose next refresh keeps the narrow jitter (see `freshness.ts`).
+   */
+  private joinOrStart(now: number, force = false, planned = false): Promise<void> | null {
     const running = this.inFlight(now);
     if (running !== null) return running;
-    return force || this.backoff.mayAttempt(now) ? this.start() : null;
+    return force || this.backoff.mayAttempt(now) ? this.start(planned) : null;
   }
 
   private inFlight(now: number): Promise<void> | null {
@@ -206,12 +209,12 @@ export class RemoteJwksSource implements KeySource {
     return promise;
   }
 
-  private start(): Promise<void> {
-    return this.flight.start((run) => this.refresh(run));
+  private start(planned = false): Promise<void> {
+    return this.flight.start((run) => this.refresh(run, planned));
   }
 
   /** One run: discovery when the JWKS URL is not known yet, then the JWKS (conditional when an ETag is cached). */
-  private async refresh(run: FetchRun): Promise<void> {
+  private async refresh(run: FetchRun, planned: boolean): Promise<void> {
     const { events, stats, clock, fetcher } = this.deps;
     let url = this.jwksUri;
     let status: number | undefined;
@@ -225,7 +228,7 @@ export class RemoteJwksSource implements KeySource {
       const sent = this.snapshot?.etag;
       const result = await fetcher.fetchJson(url, { etag: sent, signal: run.signal });
       status = result.status;
-      const times = freshness(clock(), result.maxAgeSec, this.options, this.random);
+      const times = freshness(clock(), result.maxAgeSec, this.options, this.random, planned);
       let applied = false;
       if (result.status === 304) {
         const current = this.snapshot;
