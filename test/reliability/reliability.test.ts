@@ -17,8 +17,14 @@
 // accepted" = requests that had to be refused and got 200. Both must be zero. Latencies are
 // those of legitimate requests. RSS is sampled after a full GC (the config passes --expose-gc).
 //
+// Scenario 7 adds Redis (a real redis-server): two issuer replicas and the three services as a
+// fleet sharing the DPoP replay store, the revocation list and the issuer keys, and Redis killed
+// and restarted mid-run (see scenarios/fleet.ts). The JWKS load of a 1000-verifier fleet is
+// simulated in ./jwks-fleet-simulation.test.ts, which records its own section of RESULTS.md.
+//
 // Results: one Markdown table printed at the end and written to results/last-run.md (ignored
-// by git); with RELIABILITY_RECORD=1 a clean full run also rewrites RESULTS.md (committed).
+// by git); with RELIABILITY_RECORD=1 a clean full run also rewrites RESULTS.md (committed),
+// keeping the sections other files of the suite recorded there.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -14,8 +14,9 @@ export default mergeConfig(
     test: {
       include: ['test/reliability/**/*.test.ts'],
       exclude: ['**/node_modules/**'],
-      // One file, one process: the scenarios share RSS, event-loop and unhandled-rejection
-      // measurements and print one table at the end.
+      // One file at a time: the load scenarios share one process (RSS, event-loop and
+      // unhandled-rejection measurements, one table at the end), and the JWKS simulation, a
+      // file of its own, must not compete with them for the two cores.
       fileParallelism: false,
       // Each scenario bounds itself (well under a minute); these are backstops, not budgets.
       testTimeout: 60_000,
