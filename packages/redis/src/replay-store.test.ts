@@ -24,7 +24,9 @@ describeRedis('RedisReplayStore', () => {
   });
 
   it('lets exactly one of many concurrent uses through, across two connections', async () => {
-    const stores = [new RedisReplayStore({ client: a }), new RedisReplayStore({ client: b })];
+    // Atomicity, not speed: 1600 commands at once on a machine the whole suite shares can take
+    // longer than the default 200 ms timeout (it did once in a full run at load 6).
+    const stores = [new RedisReplayStore({ client: a, timeoutMs: 5_000 }), new RedisReplayStore({ client: b, timeoutMs: 5_000 })];
     const ids = Array.from({ length: 200 }, (_, i) => `race-thumb:${i}`);
     // Every id is tried eight times at once, four through each connection.
     const attempts = ids.flatMap((id) => Array.from({ length: 8 }, (_, k) => stores[k % 2]!.useOnce(id, 60_000).then((first) => [id, first] as const)));
