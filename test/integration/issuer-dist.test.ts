@@ -48,8 +48,9 @@ console.log(JSON.stringify({ keys: keys.length, parts: token.split('.').length, 
 const EXPECTED = { keys: 1, parts: 3, jkt: true, ath: 43 };
 
 const CONSUMER = `
-import { accessTokenHash, certificateThumbprint, createDpopKey, createIssuer, createMemoryKeyStore, createTestClock, isKeyStoreConflict, IssuerConfigError, jwkThumbprint, type DpopKey, type Issuer, type IssuerOptions, type KeyInfo, type KeyStore } from '@tollgate/issuer';
-const options: IssuerOptions = { clock: createTestClock(), tenants: [{ name: 'a', algorithm: 'ES256' }] };
+import { accessTokenHash, certificateThumbprint, createDpopKey, createIssuer, createMemoryKeyStore, createTestClock, createTestFaultTimer, isKeyStoreConflict, IssuerConfigError, jwkThumbprint, type DpopKey, type FaultTimer, type Issuer, type IssuerOptions, type KeyInfo, type KeyStore } from '@tollgate/issuer';
+const faultTimer: FaultTimer = createTestFaultTimer();
+const options: IssuerOptions = { clock: createTestClock(), faultTimer, tenants: [{ name: 'a', algorithm: 'ES256' }] };
 export async function main(): Promise<KeyInfo[]> {
   const issuer: Issuer = await createIssuer(options);
   const token: string = await issuer.sign({ sub: 'x' }, { tenant: 'a', header: { typ: 'at+jwt' } });

@@ -11,6 +11,7 @@ export { createDpopKey, type CreateDpopKeyOptions, type DpopKey, type DpopProofO
 export { accessTokenHash, jwkThumbprint } from '@tollgate/core';
 export { certificateThumbprint } from './certificate-thumbprint.js';
 export type { FaultController, FaultEndpoint, FaultHandle, FaultKind, FaultSpec } from './faults.js';
+export { createTestFaultTimer, type FaultTimer, type TestFaultTimer } from './fault-timer.js';
 export type { EndpointCounts, EndpointName, RequestStats } from './stats.js';
 export { createTestClock, systemClock, type Clock, type TestClock } from './clock.js';
 export {

@@ -80,9 +80,9 @@ export interface Issuer {
 export async function createIssuer(options: IssuerOptions = {}): Promise<Issuer> {
   const resolved = await resolveOptions(options);
   const { tenants, find } = await prepareTenants(resolved);
-  const faults = new Faults((name) => void find(name));
+  const faults = new Faults((name) => void find(name), resolved.faultTimer);
   const stats = new RequestCounter();
-  const sleeper = new Sleeper();
+  const sleeper = new Sleeper(resolved.faultTimer);
   const dpop = new TokenEndpointDpop(resolved.clock);
   const listener = createListener({ tenants, options: resolved, faults, stats, sleeper, dpop });
   const server = new HttpLifecycle(listener, sleeper);
