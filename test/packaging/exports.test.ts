@@ -12,7 +12,7 @@ import { packageDir, scratchProject, typecheck } from '../support/built-package.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const testDir = fileURLToPath(new URL('..', import.meta.url));
-const packages = ['core', 'issuer', 'express', 'koa', 'nestjs'] as const;
+const packages = ['core', 'issuer', 'express', 'koa', 'nestjs', 'redis'] as const;
 
 function node(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: testDir, encoding: 'utf8', timeout: 30_000 });
