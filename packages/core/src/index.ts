@@ -49,7 +49,7 @@ export type { RequestAuth, TokenBinding } from './gate.js';
 // Sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate binding).
 export type { DpopOptions, DpopMode } from './dpop/dpop-options.js';
 export type { MtlsOptions } from './mtls/certificate-binding.js';
-export { MemoryReplayStore, MEMORY_REPLAY_STORE_DEFAULTS } from './dpop/replay-store.js';
+export { MemoryReplayStore, MEMORY_REPLAY_STORE_DEFAULTS, useProofOnce } from './dpop/replay-store.js';
 export type { ReplayStore, MemoryReplayStoreOptions } from './dpop/replay-store.js';
 export { DpopNonces, DPOP_NONCE_DEFAULTS } from './dpop/dpop-nonce.js';
 export type { DpopNonceOptions } from './dpop/dpop-nonce.js';

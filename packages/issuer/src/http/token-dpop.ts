@@ -5,6 +5,7 @@ import {
   MEMORY_REPLAY_STORE_DEFAULTS,
   MemoryReplayStore,
   normalizeHtu,
+  useProofOnce,
   verifyDpopProof,
   type DpopProofPolicy,
   type VerifiedDpopProof,
@@ -66,15 +67,16 @@ export class TokenEndpointDpop {
       if (!isTollgateError(error) || !error.code.startsWith('ERR_DPOP_')) throw error;
       return { reply: errorReply(400, error.code === 'ERR_DPOP_NONCE_REQUIRED' ? 'use_dpop_nonce' : 'invalid_dpop_proof', error.message, headers) };
     }
-    // Last, after every other check, so refused requests never fill the store.
-    let firstUse: boolean;
+    // Last, after every other check, so refused requests never fill the store. The memory store answers synchronously.
     try {
-      firstUse = this.#replay.useOnce(proof.replayId, proof.replayTtlMs);
+      void useProofOnce(this.#replay, proof);
     } catch (error) {
-      if (!isTollgateError(error) || error.code !== 'ERR_REPLAY_STORE_UNAVAILABLE') throw error;
-      return { reply: errorReply(503, 'temporarily_unavailable', error.message, { ...headers, 'retry-after': String(error.retryAfterSec) }) };
+      if (!isTollgateError(error)) throw error;
+      if (error.code === 'ERR_REPLAY_STORE_UNAVAILABLE') {
+        return { reply: errorReply(503, 'temporarily_unavailable', error.message, { ...headers, 'retry-after': String(error.retryAfterSec) }) };
+      }
+      return { reply: errorReply(400, 'invalid_dpop_proof', error.message, headers) };
     }
-    if (!firstUse) return { reply: errorReply(400, 'invalid_dpop_proof', 'This DPoP proof was already used; make a fresh proof (with a new jti) for every request.', headers) };
     return { jkt: proof.jkt, headers };
   }
 
