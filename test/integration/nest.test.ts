@@ -4,10 +4,11 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, Post, type INestApplication } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { Auth, Public, Scopes, TollgateGuard, TollgateModule, type JwtClaims, type VerifiedToken } from '@tollgate/nestjs';
+import { Auth, AuthLevel, Public, Scopes, TollgateGuard, TollgateModule, type JwtClaims, type VerifiedToken } from '@tollgate/nestjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootNest, PLATFORMS, rawGet } from '../fixtures/nest-support/index.js';
 import { startIssuer, type TestIssuer } from '../support/issuer.js';
+import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -232,3 +233,32 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     expect(twice.head).toMatch(/^www-authenticate: Bearer realm="api", error="invalid_request", error_description="The request carries 2 Authorization headers; send exactly one."$/im);
   });
 });
+
+@Controller()
+class ResourceController {
+  @Get('me')
+  me(@Auth('claims') claims: JwtClaims) {
+    return { sub: claims.sub };
+  }
+
+  @AuthLevel(STEP_UP)
+  @Get('step-up')
+  stepUp(@Auth('claims') claims: JwtClaims) {
+    return { sub: claims.sub, acr: claims.acr };
+  }
+}
+
+// The metadata route is registered by the module in both forms: forRootAsync resolves its factory first.
+for (const { platform, adapter } of PLATFORMS) {
+  for (const form of ['forRoot', 'forRootAsync'] as const) {
+    const serve: ServeResourceApp = async (verifier, options) => {
+      const tollgate =
+        form === 'forRoot' ? TollgateModule.forRoot({ verifier, ...options }) : TollgateModule.forRootAsync({ useFactory: async () => ({ verifier, ...options }) });
+      @Module({ imports: [tollgate], controllers: [ResourceController], providers: [{ provide: APP_GUARD, useClass: TollgateGuard }] })
+      class ResourceModule {}
+      const { app, url } = await bootNest(ResourceModule, adapter());
+      return { url, close: () => app.close() };
+    };
+    describeResourceScenarios(`nest ${form} on platform-${platform}`, serve);
+  }
+}
