@@ -20,12 +20,12 @@ function node(args: string[]): string {
 
 beforeAll(() => {
   const missing = packages.filter((name) => !existsSync(`${root}/packages/${name}/dist/index.cjs`) || !existsSync(`${root}/packages/${name}/dist/index.mjs`));
-  if (!existsSync(`${root}/packages/core/dist/adapter.cjs`) && !missing.includes('core')) missing.push('core');
+  if (!['adapter', 'mcp'].every((entry) => existsSync(`${root}/packages/core/dist/${entry}.cjs`)) && !missing.includes('core')) missing.push('core');
   // CI builds before testing; a developer running tests first gets the build done here.
   if (missing.length > 0) execFileSync('pnpm', ['run', 'build'], { cwd: root, stdio: 'inherit', timeout: 240_000 });
 }, 300_000);
 
-const entries = [...packages.map((name) => `@tollgate/${name}`), '@tollgate/core/adapter'];
+const entries = [...packages.map((name) => `@tollgate/${name}`), '@tollgate/core/adapter', '@tollgate/core/mcp'];
 
 describe.each(entries)('%s build', (entry) => {
   it('loads with require() and import, exposing the same names', () => {
