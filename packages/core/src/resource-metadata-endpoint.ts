@@ -79,7 +79,7 @@ export function resolveResourceMetadataOptions(problems: Problems, value: unknow
   }
   return Object.freeze({
     given: true,
-    scopesSupported: Array.isArray(scopesSupported) ? Object.freeze([...scopesSupported]) : undefined,
+    scopesSupported: Array.isArray(scopesSupported) ? Object.freeze([...(scopesSupported as readonly string[])]) : undefined,
     resourceName,
     resourceDocumentation,
     extra: isRecord(extra) ? Object.freeze({ ...extra }) : undefined,
