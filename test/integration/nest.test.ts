@@ -2,7 +2,8 @@
 // controllers, @Auth() in handlers — a real Nest application on each platform, over real HTTP,
 // against a real @tollgate/issuer.
 import 'reflect-metadata';
-import { Controller, Get, Module, Post, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, Post, RequestMethod, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { APP_GUARD } from '@nestjs/core';
 import { Auth, AuthLevel, Public, Scopes, TollgateGuard, TollgateModule, type JwtClaims, type VerifiedToken } from '@tollgate/nestjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -262,3 +263,23 @@ for (const { platform, adapter } of PLATFORMS) {
     describeResourceScenarios(`nest ${form} on platform-${platform}`, serve);
   }
 }
+
+describe.each(PLATFORMS)('NestJS metadata with a global prefix on platform-$platform', ({ adapter }) => {
+  it('is served at the host root once the well-known path is excluded from the prefix', async () => {
+    @Module({ imports: [TollgateModule.forRoot({ verifier: { resource: 'https://orders.example/api', jwksUri: 'https://orders.example/jwks', algorithms: ['RS256'] } })], controllers: [ResourceController], providers: [{ provide: APP_GUARD, useClass: TollgateGuard }] })
+    class PrefixedModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [PrefixedModule] }).compile();
+    const app = moduleRef.createNestApplication(adapter(), { logger: false, forceCloseConnections: true });
+    app.setGlobalPrefix('v1', { exclude: [{ path: '.well-known/oauth-protected-resource/api', method: RequestMethod.ALL }] });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+      const res = await fetch(`${url}/.well-known/oauth-protected-resource/api`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ resource: 'https://orders.example/api', bearer_methods_supported: ['header'] });
+      expect((await fetch(`${url}/v1/me`)).headers.get('www-authenticate')).toBe('Bearer realm="api", resource_metadata="https://orders.example/.well-known/oauth-protected-resource/api"');
+    } finally {
+      await app.close();
+    }
+  });
+});
