@@ -18,6 +18,7 @@ export default defineConfig({
       { find: /^@tollgate\/express$/, replacement: pkg('express') },
       { find: /^@tollgate\/koa$/, replacement: pkg('koa') },
       { find: /^@tollgate\/nestjs$/, replacement: pkg('nestjs') },
+      { find: /^@tollgate\/redis$/, replacement: pkg('redis') },
     ],
   },
   test: {

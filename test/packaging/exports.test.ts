@@ -12,7 +12,7 @@ import { packageDir, scratchProject, typecheck } from '../support/built-package.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const testDir = fileURLToPath(new URL('..', import.meta.url));
-const packages = ['core', 'issuer', 'express', 'koa', 'nestjs'] as const;
+const packages = ['core', 'issuer', 'express', 'koa', 'nestjs', 'redis'] as const;
 
 function node(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: testDir, encoding: 'utf8', timeout: 30_000 });
@@ -39,9 +39,9 @@ describe.each(entries)('%s build', (entry) => {
 });
 
 describe('@tollgate/core/adapter build', () => {
-  const ADAPTER_NAMES = ['DEFAULT_REALM', 'authenticate', 'extractToken', 'requestParts', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
+  const ADAPTER_NAMES = ['DEFAULT_REALM', 'createGate', 'createResponder', 'extractToken', 'nodeRequestFacts', 'openGate', 'rawHeader', 'readCredentials', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
   // What moved out of the main entry stays out, so users see one entry for them and one for adapter authors.
-  const MOVED = ['DEFAULT_REALM', 'authenticate', 'requestParts', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
+  const MOVED = ['DEFAULT_REALM', 'createGate', 'createResponder', 'nodeRequestFacts', 'openGate', 'readCredentials', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
 
   it('holds the adapter plumbing, which the main entry no longer exports', () => {
     const names = (entry: string) => JSON.parse(node(['-e', `process.stdout.write(JSON.stringify(Object.keys(require('${entry}'))))`])) as string[];
@@ -55,7 +55,8 @@ describe('@tollgate/core/adapter build', () => {
   ])('shares one implementation with the main entry (%s): same functions, same error classes', async (_name, flags, load) => {
     const script = `
       ${load}
-      const error = await adapter.authenticate({ verify: async () => undefined, stats: () => ({}) }, { authorization: undefined }).catch((e) => e);
+      const gate = adapter.createGate({ verify: async () => undefined, stats: () => ({}), now: () => 0 });
+      const error = await Promise.resolve().then(() => gate.authenticate(adapter.nodeRequestFacts({ rawHeaders: [] }))).catch((e) => e);
       process.stdout.write(JSON.stringify([core.extractToken === adapter.extractToken, error instanceof core.TokenError, error.code]));`;
     const wrapped = flags.includes('--input-type=module') ? script : `(async () => { ${script} })();`;
     expect(JSON.parse(node([...flags, wrapped]))).toEqual([true, true, 'ERR_TOKEN_MISSING']);
@@ -68,18 +69,17 @@ describe('@tollgate/core/adapter build', () => {
     const consumer = `
 import { createVerifier, type Verifier } from '@tollgate/core';
 import {
-  authenticate, requestParts, resolveAdapterOptions, toVerifier, DEFAULT_REALM,
-  type AdapterOptions, type ResolvedAdapterOptions, type AuthenticateOptions, type VerifierSource, type IncomingMessageLike, type TokenRequestParts,
+  createGate, nodeRequestFacts, resolveAdapterOptions, toVerifier, DEFAULT_REALM,
+  type AdapterOptions, type ResolvedAdapterOptions, type VerifierSource, type RequestFacts, type RequestAuth, type Gate,
 } from '@tollgate/core/adapter';
 type Handler = (error: Error) => void;
 const options: AdapterOptions<Handler> = { realm: DEFAULT_REALM, warmOnStart: true };
 export const resolved: ResolvedAdapterOptions<Handler> = resolveAdapterOptions<Handler>(options, { where: 'serve()', onErrorSignature: '(err)', verifierOptionsGo: 'first' });
 const source: VerifierSource = createVerifier({ jwksUri: 'https://a.example/jwks', audience: 'a', algorithms: ['RS256'] });
 export const verifier: Verifier = toVerifier(source);
-const message: IncomingMessageLike = { headers: { authorization: 'Bearer x' } };
-const parts: TokenRequestParts = requestParts(message, '/');
-const auth: AuthenticateOptions = { credentialsOptional: true };
-export const result: Promise<unknown> = authenticate(verifier, parts, auth);
+const facts: RequestFacts = nodeRequestFacts({ rawHeaders: ['Authorization', 'Bearer x'], method: 'GET', url: '/' });
+const gate: Gate = createGate(verifier, { credentialsOptional: true });
+export const result: RequestAuth | undefined | Promise<RequestAuth | undefined> = gate.authenticate(facts);
 // @ts-expect-error: warmOnStart is a boolean
 export const bad: AdapterOptions<Handler> = { warmOnStart: 'yes' };
 `;
