@@ -13,5 +13,5 @@ export { extractToken, requestParts } from './bearer.js';
 export type { TokenRequestParts, IncomingMessageLike, TokenLocations } from './bearer.js';
 export { createGate, openGate, createResponder } from './gate.js';
 export type { Gate, Responder, RouteOptions, RespondContext, RequestAuth, TokenBinding } from './gate.js';
-export { nodeRequestFacts, rawHeader } from './request-facts.js';
-export type { RequestFacts, NodeRequestLike } from './request-facts.js';
+export { nodeRequestFacts, fetchRequestFacts, rawHeader } from './request-facts.js';
+export type { RequestFacts, NodeRequestLike, FetchRequestLike } from './request-facts.js';
