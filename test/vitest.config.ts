@@ -17,6 +17,9 @@ export default defineConfig({
       { find: /^@tollgate\/express$/, replacement: pkg('express') },
       { find: /^@tollgate\/koa$/, replacement: pkg('koa') },
       { find: /^@tollgate\/nestjs$/, replacement: pkg('nestjs') },
+      { find: /^@tollgate\/fastify$/, replacement: pkg('fastify') },
+      { find: /^@tollgate\/fetch$/, replacement: pkg('fetch') },
+      { find: /^@tollgate\/fetch\/hono$/, replacement: pkg('fetch', 'hono') },
     ],
   },
   test: {
