@@ -1,6 +1,13 @@
 // @tollgate/fetch: the shared adapter scenarios for the Hono middleware and for a plain Fetch
 // handler (the Next.js route-handler pattern), both served by @hono/node-server on real HTTP.
-import { createAuthenticator, createVerifier, requireClaims as claimsCheck, requireScopes as scopesCheck, type AuthCheck, type Verifier } from '@tollgate/fetch';
+import {
+  createAuthenticator,
+  createVerifier,
+  requireClaims as claimsCheck,
+  requireScopes as scopesCheck,
+  type AuthCheck,
+  type Verifier,
+} from '@tollgate/fetch';
 import { getAuth, requireAuthLevel, requireClaims, requireScopes, verify } from '@tollgate/fetch/hono';
 import { createDpopKey } from '@tollgate/issuer';
 import { getRequestListener } from '@hono/node-server';
@@ -17,7 +24,11 @@ const buildHono: BuildApp = (source, options) => {
   app.use(auth);
   app.get('/me', (c) => c.json(authSummary(c.get('auth'))));
   app.get('/orders', requireScopes('orders:read'), (c) => c.json(authSummary(c.get('auth'))));
-  app.get('/admin', requireClaims((claims) => claims.role === 'admin'), (c) => c.json(authSummary(c.get('auth'))));
+  app.get(
+    '/admin',
+    requireClaims((claims) => claims.role === 'admin'),
+    (c) => c.json(authSummary(c.get('auth'))),
+  );
   return { listener: getRequestListener(app.fetch), verifier: auth.verifier };
 };
 
@@ -26,7 +37,11 @@ describeAdapterScenarios('hono', buildHono);
 /** Route handlers as a Next.js app writes them: one `authenticateRequest` call each, with the route's checks. */
 const buildFetch: BuildApp = (source, options) => {
   const tollgate = createAuthenticator(source, options);
-  const routes: Record<string, AuthCheck[]> = { '/me': [], '/orders': [scopesCheck('orders:read')], '/admin': [claimsCheck((claims) => claims.role === 'admin')] };
+  const routes: Record<string, AuthCheck[]> = {
+    '/me': [],
+    '/orders': [scopesCheck('orders:read')],
+    '/admin': [claimsCheck((claims) => claims.role === 'admin')],
+  };
   const handler = async (request: Request): Promise<Response> => {
     const checks = routes[new URL(request.url).pathname];
     if (checks === undefined) return new Response('not found', { status: 404 });
@@ -62,13 +77,22 @@ describe('fetch and hono: beyond the scenarios', () => {
   it('authenticateRequest works on a Request made by hand, as a route handler receives it', async () => {
     const tollgate = createAuthenticator(verifier);
     const token = await idp.mintToken({ sub: 'next-user' });
-    const auth = await tollgate.authenticateRequest(new Request('https://shop.example/api/orders', { headers: { authorization: bearer(token) } }));
+    const auth = await tollgate.authenticateRequest(
+      new Request('https://shop.example/api/orders', { headers: { authorization: bearer(token) } }),
+    );
     expect(auth).toMatchObject({ binding: 'bearer', claims: { sub: 'next-user' } });
 
-    const refused = await tollgate.authenticateRequest(new Request('https://shop.example/api/orders'), { checks: [scopesCheck('orders:read')] });
+    const refused = await tollgate.authenticateRequest(new Request('https://shop.example/api/orders'), {
+      checks: [scopesCheck('orders:read')],
+    });
     expect(refused).toBeInstanceOf(Response);
     const response = refused as Response;
-    expect({ status: response.status, challenge: response.headers.get('www-authenticate'), type: response.headers.get('content-type'), body: await response.json() }).toEqual({
+    expect({
+      status: response.status,
+      challenge: response.headers.get('www-authenticate'),
+      type: response.headers.get('content-type'),
+      body: await response.json(),
+    }).toEqual({
       status: 401,
       challenge: 'Bearer realm="api"',
       type: 'application/json',
@@ -77,37 +101,59 @@ describe('fetch and hono: beyond the scenarios', () => {
   });
 
   it('authenticateRequest: onError renders, passErrors rejects with the typed error, a bug in a check rejects as it is', async () => {
-    const rendered = createAuthenticator(verifier, { onError: (error) => new Response(`custom ${error.code}`, { status: error.status }) });
+    const rendered = createAuthenticator(verifier, {
+      onError: (error) => new Response(`custom ${error.code}`, { status: error.status }),
+    });
     const custom = (await rendered.authenticateRequest(new Request('http://a/'))) as Response;
     expect([custom.status, await custom.text()]).toEqual([401, 'custom ERR_TOKEN_MISSING']);
 
     const passing = createAuthenticator(verifier, { passErrors: true, realm: 'orders' });
-    await expect(passing.authenticateRequest(new Request('http://a/'))).rejects.toMatchObject({ code: 'ERR_TOKEN_MISSING', statusCode: 401, headers: { 'www-authenticate': 'Bearer realm="orders"' } });
+    await expect(passing.authenticateRequest(new Request('http://a/'))).rejects.toMatchObject({
+      code: 'ERR_TOKEN_MISSING',
+      statusCode: 401,
+      headers: { 'www-authenticate': 'Bearer realm="orders"' },
+    });
 
     const broken = claimsCheck(() => {
       throw new Error('lookup failed');
     });
     const token = await idp.mintToken();
-    await expect(createAuthenticator(verifier).authenticateRequest(new Request('http://a/', { headers: { authorization: bearer(token) } }), { checks: [broken] })).rejects.toThrow('lookup failed');
+    await expect(
+      createAuthenticator(verifier).authenticateRequest(
+        new Request('http://a/', { headers: { authorization: bearer(token) } }),
+        { checks: [broken] },
+      ),
+    ).rejects.toThrow('lookup failed');
   });
 
   it('authenticateRequest: a per-call DPoP mode, refused where no DPoP origin is configured', async () => {
     const tollgate = createAuthenticator(verifier, { dpop: { mode: 'allowed', origin: { fromRequest: 'host' } } });
     const server = await serve(async (request) => {
-      const auth = await tollgate.authenticateRequest(request, { dpop: new URL(request.url).pathname === '/pay' ? 'required' : undefined });
+      const auth = await tollgate.authenticateRequest(request, {
+        dpop: new URL(request.url).pathname === '/pay' ? 'required' : undefined,
+      });
       return auth instanceof Response ? auth : Response.json({ binding: auth?.binding });
     });
     const plain = await idp.mintToken();
     expect((await request(server.url, '/me', { authorization: bearer(plain) })).json()).toEqual({ binding: 'bearer' });
     const refused = await request(server.url, '/pay', { authorization: bearer(plain) });
-    expect([refused.status, refused.json().code, refused.headers['www-authenticate']?.startsWith('DPoP realm="api"')]).toEqual([401, 'ERR_DPOP_REQUIRED', true]);
+    expect([
+      refused.status,
+      refused.json().code,
+      refused.headers['www-authenticate']?.startsWith('DPoP realm="api"'),
+    ]).toEqual([401, 'ERR_DPOP_REQUIRED', true]);
 
     const key = createDpopKey();
     const bound = await idp.mintToken({ cnf: key.cnf });
-    const paid = await request(server.url, '/pay', { authorization: `DPoP ${bound}`, headers: { dpop: key.proof({ method: 'GET', url: `${server.url}/pay`, accessToken: bound }) } });
+    const paid = await request(server.url, '/pay', {
+      authorization: `DPoP ${bound}`,
+      headers: { dpop: key.proof({ method: 'GET', url: `${server.url}/pay`, accessToken: bound }) },
+    });
     expect([paid.status, paid.json()]).toEqual([200, { binding: 'dpop' }]);
 
-    await expect(createAuthenticator(verifier).authenticateRequest(new Request('http://a/'), { dpop: 'required' })).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' });
+    await expect(
+      createAuthenticator(verifier).authenticateRequest(new Request('http://a/'), { dpop: 'required' }),
+    ).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' });
   });
 
   it('hono: passErrors throws an HTTPException carrying the core response, with the tollgate error as cause', async () => {
@@ -121,8 +167,14 @@ describe('fetch and hono: beyond the scenarios', () => {
     });
     const server = await serve(app.fetch);
     const missing = await request(server.url, '/orders');
-    expect([missing.status, missing.headers['www-authenticate'], missing.json().code]).toEqual([401, 'Bearer realm="orders"', 'ERR_TOKEN_MISSING']);
-    const scope = await request(server.url, '/orders', { authorization: bearer(await idp.mintToken({ scope: 'profile' })) });
+    expect([missing.status, missing.headers['www-authenticate'], missing.json().code]).toEqual([
+      401,
+      'Bearer realm="orders"',
+      'ERR_TOKEN_MISSING',
+    ]);
+    const scope = await request(server.url, '/orders', {
+      authorization: bearer(await idp.mintToken({ scope: 'profile' })),
+    });
     expect([scope.status, scope.json().code]).toEqual([403, 'ERR_CLAIM_SCOPE_INSUFFICIENT']);
     expect(seen).toEqual([expect.any(HTTPException), expect.any(HTTPException)]);
     expect((seen as HTTPException[]).map((e) => [e.status, (e.cause as { code: string }).code])).toEqual([
@@ -135,7 +187,11 @@ describe('fetch and hono: beyond the scenarios', () => {
     plain.use(verify(verifier, { passErrors: true }));
     plain.get('/me', (c) => c.text('ok'));
     const res = await request((await serve(plain.fetch)).url, '/me');
-    expect([res.status, res.headers['www-authenticate'], res.json()]).toEqual([401, 'Bearer realm="api"', { error: 'unauthorized', error_description: 'Authentication is required.', code: 'ERR_TOKEN_MISSING' }]);
+    expect([res.status, res.headers['www-authenticate'], res.json()]).toEqual([
+      401,
+      'Bearer realm="api"',
+      { error: 'unauthorized', error_description: 'Authentication is required.', code: 'ERR_TOKEN_MISSING' },
+    ]);
   });
 
   it('hono: onError renders every tollgate error; a bug in a predicate reaches app.onError', async () => {

@@ -1,4 +1,12 @@
-import { requireAuthLevel as authLevelCheck, requireClaims as claimsCheck, requireScopes as scopesCheck, type AuthCheck, type AuthLevel, type JwtClaims, type VerifiedToken } from '@tollgate/core';
+import {
+  requireAuthLevel as authLevelCheck,
+  requireClaims as claimsCheck,
+  requireScopes as scopesCheck,
+  type AuthCheck,
+  type AuthLevel,
+  type JwtClaims,
+  type VerifiedToken,
+} from '@tollgate/core';
 import type { preHandlerHookHandler } from 'fastify';
 import { handleError } from './errors.js';
 
@@ -24,7 +32,11 @@ export function toPreHandler(check: AuthCheck): preHandlerHookHandler {
     }
     // Synchronous checks (scopes) continue without a microtask hop.
     if (result === undefined) done();
-    else result.then(() => done(), (error: unknown) => handleError(error, request, reply, done));
+    else
+      result.then(
+        () => done(),
+        (error: unknown) => handleError(error, request, reply, done),
+      );
   };
 }
 

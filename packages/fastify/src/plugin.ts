@@ -14,23 +14,36 @@ function checkRouteConfig(route: RouteOptions, gate: Gate): void {
   if (declared === undefined) return;
   const at = `config.tollgate of ${String(route.method)} ${route.url}`;
   if (typeof declared !== 'object' || declared === null || Array.isArray(declared)) {
-    throw new ConfigError(`${at} must be an object such as { public: true } or { dpop: 'required' }.`, ['config.tollgate']);
+    throw new ConfigError(`${at} must be an object such as { public: true } or { dpop: 'required' }.`, [
+      'config.tollgate',
+    ]);
   }
   const problems: string[] = [];
-  for (const key of Object.keys(declared)) if (!ROUTE_FIELDS.has(key)) problems.push(`${at}: "${key}" is not a route setting; use public or dpop.`);
+  for (const key of Object.keys(declared))
+    if (!ROUTE_FIELDS.has(key)) problems.push(`${at}: "${key}" is not a route setting; use public or dpop.`);
   const { public: isPublic, dpop } = declared as TollgateRouteConfig;
   if (isPublic !== undefined && typeof isPublic !== 'boolean') problems.push(`${at}: public must be true or false.`);
   if (dpop !== undefined && !DPOP_MODES.has(dpop)) problems.push(`${at}: dpop must be 'off', 'allowed' or 'required'.`);
   // A route that asks for DPoP where the plugin cannot check proofs must not quietly take bearer tokens.
   else if (dpop !== undefined && dpop !== 'off' && gate.options.dpop === null) {
-    problems.push(`${at}: dpop '${dpop}' needs the plugin's dpop option with an origin, e.g. { dpop: { mode: 'off', origin: 'https://api.example.com' } }.`);
+    problems.push(
+      `${at}: dpop '${dpop}' needs the plugin's dpop option with an origin, e.g. { dpop: { mode: 'off', origin: 'https://api.example.com' } }.`,
+    );
   }
-  if (problems.length > 0) throw new ConfigError(`Invalid route settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`, ['config.tollgate']);
+  if (problems.length > 0)
+    throw new ConfigError(`Invalid route settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`, [
+      'config.tollgate',
+    ]);
 }
 
 const tollgatePlugin: FastifyPluginCallback<TollgateOptions> = (fastify, options, done) => {
   if (fastify.hasDecorator('tollgate')) {
-    done(new ConfigError('@tollgate/fastify is already registered on this app: register it once, and mark routes that need no token with config: { tollgate: { public: true } }.', ['tollgate']));
+    done(
+      new ConfigError(
+        '@tollgate/fastify is already registered on this app: register it once, and mark routes that need no token with config: { tollgate: { public: true } }.',
+        ['tollgate'],
+      ),
+    );
     return;
   }
   let gate: Gate;
@@ -62,7 +75,11 @@ const tollgatePlugin: FastifyPluginCallback<TollgateOptions> = (fastify, options
       handleError(error, request, reply, next);
       return;
     }
-    if (outcome instanceof Promise) outcome.then((auth) => accept(request, reply, next, auth), (error: unknown) => handleError(error, request, reply, next));
+    if (outcome instanceof Promise)
+      outcome.then(
+        (auth) => accept(request, reply, next, auth),
+        (error: unknown) => handleError(error, request, reply, next),
+      );
     else accept(request, reply, next, outcome);
   };
 

@@ -54,7 +54,11 @@ export interface TollgateRouteConfig {
  * set, as with `passErrors`. Errors that are not tollgate errors (bugs in your own
  * `requireClaims` predicate) skip it and go to Fastify's error handler.
  */
-export type ErrorHandler = (error: AnyTollgateError, request: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
+export type ErrorHandler = (
+  error: AnyTollgateError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => void | Promise<void>;
 
 /**
  * Options of the plugin: `verifier` (the core's verifier options, an existing `Verifier`, or

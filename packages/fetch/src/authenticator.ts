@@ -1,5 +1,20 @@
-import { ConfigError, isTollgateError, type AnyTollgateError, type AuthCheck, type DpopMode, type RequestAuth, type Verifier } from '@tollgate/core';
-import { createGate, fetchRequestFacts, warmInBackground, type AdapterDescription, type AdapterOptions, type VerifierSource } from '@tollgate/core/adapter';
+import {
+  ConfigError,
+  isTollgateError,
+  type AnyTollgateError,
+  type AuthCheck,
+  type DpopMode,
+  type RequestAuth,
+  type Verifier,
+} from '@tollgate/core';
+import {
+  createGate,
+  fetchRequestFacts,
+  warmInBackground,
+  type AdapterDescription,
+  type AdapterOptions,
+  type VerifierSource,
+} from '@tollgate/core/adapter';
 import { toResponse } from './response.js';
 
 /**
@@ -35,7 +50,10 @@ export interface Authenticator {
    * the `Response` to send for a refusal (RFC 6750 / RFC 9449: 401 with a challenge, 400, 403
    * `insufficient_scope`, 503 with `Retry-After`).
    */
-  authenticateRequest(request: Request, requirements?: RequestRequirements): Promise<RequestAuth | undefined | Response>;
+  authenticateRequest(
+    request: Request,
+    requirements?: RequestRequirements,
+  ): Promise<RequestAuth | undefined | Response>;
   /** Headers to add to a successful response: the current `DPoP-Nonce` for DPoP requests when nonces are on, else `undefined`. */
   successHeaders(auth: RequestAuth | undefined): Readonly<Record<string, string>> | undefined;
 }
@@ -72,7 +90,10 @@ export function createAuthenticator(source?: VerifierSource, options: Authentica
     async authenticateRequest(request, requirements = {}) {
       // A route that asks for DPoP where the authenticator cannot check proofs must not quietly take bearer tokens.
       if (requirements.dpop !== undefined && requirements.dpop !== 'off' && gate.options.dpop === null) {
-        throw new ConfigError(`authenticateRequest(request, { dpop: '${requirements.dpop}' }) needs createAuthenticator's dpop option with an origin, e.g. { dpop: { mode: 'off', origin: 'https://api.example.com' } }.`, ['dpop.origin']);
+        throw new ConfigError(
+          `authenticateRequest(request, { dpop: '${requirements.dpop}' }) needs createAuthenticator's dpop option with an origin, e.g. { dpop: { mode: 'off', origin: 'https://api.example.com' } }.`,
+          ['dpop.origin'],
+        );
       }
       let auth: RequestAuth | undefined;
       try {

@@ -16,7 +16,17 @@ import {
   type VerifiedToken,
   type Verifier,
 } from '@tollgate/core';
-import { createGate, createResponder, fetchRequestFacts, resolveAdapterOptions, warmInBackground, type AdapterDescription, type AdapterOptions, type Responder, type VerifierSource } from '@tollgate/core/adapter';
+import {
+  createGate,
+  createResponder,
+  fetchRequestFacts,
+  resolveAdapterOptions,
+  warmInBackground,
+  type AdapterDescription,
+  type AdapterOptions,
+  type Responder,
+  type VerifierSource,
+} from '@tollgate/core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { toResponse } from './response.js';
@@ -78,7 +88,8 @@ async function handleError(error: unknown, c: Context): Promise<Response> {
   if (onError !== undefined) return onError(error, c);
   const answer = responder.respond(error, { auth: c.get('auth') });
   const response = toResponse(answer);
-  if (responder.options.passErrors) throw new HTTPException(answer.status as 401, { res: response, message: error.message, cause: error });
+  if (responder.options.passErrors)
+    throw new HTTPException(answer.status as 401, { res: response, message: error.message, cause: error });
   return response;
 }
 
@@ -159,7 +170,10 @@ export function requireScopes(...scopes: string[]): MiddlewareHandler {
  * @example
  * app.get('/admin', requireClaims<{ role?: string }>((claims) => claims.role === 'admin'), admin);
  */
-export function requireClaims<C extends JwtClaims = JwtClaims>(predicate: (claims: C, auth: VerifiedToken<C>) => boolean | Promise<boolean>, description?: string): MiddlewareHandler {
+export function requireClaims<C extends JwtClaims = JwtClaims>(
+  predicate: (claims: C, auth: VerifiedToken<C>) => boolean | Promise<boolean>,
+  description?: string,
+): MiddlewareHandler {
   return toMiddleware(claimsCheck<C>(predicate, description));
 }
 
@@ -186,5 +200,14 @@ export function getAuth<C extends JwtClaims = JwtClaims>(c: Context): RequestAut
   return c.get('auth') as RequestAuth<C> | undefined;
 }
 
-export type { AnyTollgateError, AuthCheck, AuthLevel, JwtClaims, RequestAuth, VerifiedToken, Verifier, VerifierOptions } from '@tollgate/core';
+export type {
+  AnyTollgateError,
+  AuthCheck,
+  AuthLevel,
+  JwtClaims,
+  RequestAuth,
+  VerifiedToken,
+  Verifier,
+  VerifierOptions,
+} from '@tollgate/core';
 export type { VerifierSource } from '@tollgate/core/adapter';

@@ -8,5 +8,8 @@ import type { ErrorResponse } from '@tollgate/core';
  * return toResponse(gate.respond(error));
  */
 export function toResponse(answer: ErrorResponse): Response {
-  return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { ...answer.headers, 'content-type': 'application/json' } });
+  return new Response(JSON.stringify(answer.body), {
+    status: answer.status,
+    headers: { ...answer.headers, 'content-type': 'application/json' },
+  });
 }
