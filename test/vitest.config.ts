@@ -20,6 +20,7 @@ export default defineConfig({
       { find: /^@tollgate\/fastify$/, replacement: pkg('fastify') },
       { find: /^@tollgate\/fetch$/, replacement: pkg('fetch') },
       { find: /^@tollgate\/fetch\/hono$/, replacement: pkg('fetch', 'hono') },
+      { find: /^@tollgate\/redis$/, replacement: pkg('redis') },
     ],
   },
   test: {

@@ -1,10 +1,10 @@
 // @ts-check
 // A fulfilment partner's service. The partner was given one thing: the JWKS URL of the auth
 // server. No shared secret (it could forge tokens with it), no discovery, no framework: plain
-// node:http and @tollgate/core, which is all the adapters are made of (their plumbing,
-// `authenticate` and `requestParts`, comes from the `@tollgate/core/adapter` entry).
-import { errorResponse, isTollgateError, requireScopes } from '@tollgate/core';
-import { authenticate, requestParts } from '@tollgate/core/adapter';
+// node:http and @tollgate/core, which is all the adapters are made of (their plumbing, the
+// request gate and `nodeRequestFacts`, comes from the `@tollgate/core/adapter` entry).
+import { isTollgateError, requireScopes } from '@tollgate/core';
+import { createGate, nodeRequestFacts } from '@tollgate/core/adapter';
 
 /** The check every shipment request must pass after the token is verified. */
 const canReadOrders = requireScopes('orders:read');
@@ -18,6 +18,8 @@ const canReadOrders = requireScopes('orders:read');
  * @returns {import('node:http').RequestListener}
  */
 export function createHandler(verifier) {
+  // The gate reads the credentials, verifies, and says how to answer; built once, like the verifier.
+  const gate = createGate(verifier, { realm: 'partner' });
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://partner.local').pathname;
     if (req.method === 'GET' && path === '/health') {
@@ -26,8 +28,9 @@ export function createHandler(verifier) {
     }
     if (req.method !== 'GET' || path !== '/shipments') return send(res, 404, { error: 'not_found' });
 
-    // requestParts passes every Authorization header, so two of them are refused rather than half-read.
-    authenticate(verifier, requestParts(req, req.url))
+    // nodeRequestFacts reads every Authorization header, so two of them are refused rather than half-read.
+    Promise.resolve()
+      .then(() => gate.authenticate(nodeRequestFacts(req, req.url)))
       .then(async (auth) => {
         await canReadOrders(auth);
         send(res, 200, { partner: 'fulfilment', for: auth?.claims.sub, shipments: [{ order: 'ord_1001', carrier: 'bike courier' }] });
@@ -37,7 +40,7 @@ export function createHandler(verifier) {
           console.error(error);
           return send(res, 500, { error: 'server_error' });
         }
-        const { status, headers, body } = errorResponse(error, { realm: 'partner' });
+        const { status, headers, body } = gate.respond(error);
         send(res, status, body, headers);
       });
   };

@@ -4,13 +4,13 @@
  * adapter package; this entry is for adapter authors and for plain `node:http` servers.
  * @packageDocumentation
  */
-export { authenticate, toVerifier, warmInBackground } from './authenticate.js';
-export type { AuthenticateOptions, VerifierSource } from './authenticate.js';
+export { toVerifier, warmInBackground } from './verifier-source.js';
+export type { VerifierSource } from './verifier-source.js';
 export { resolveAdapterOptions, DEFAULT_REALM } from './adapter-options.js';
 export type { AdapterOptions, ResolvedAdapterOptions, AdapterDescription } from './adapter-options.js';
 export type { MisplacedOptions } from './unknown-options.js';
-export { extractToken, requestParts } from './bearer.js';
-export type { TokenRequestParts, IncomingMessageLike, TokenLocations } from './bearer.js';
+export { extractToken, readCredentials } from './bearer.js';
+export type { Credentials, TokenRequestParts, TokenLocations } from './bearer.js';
 export { createGate, openGate, createResponder } from './gate.js';
 export type { Gate, Responder, RouteOptions, RespondContext, RequestAuth, TokenBinding } from './gate.js';
 export { nodeRequestFacts, fetchRequestFacts, rawHeader } from './request-facts.js';

@@ -18,20 +18,6 @@ export interface TokenRequestParts {
   url?: string | undefined;
 }
 
-/** What a Node request (or Fastify's `request.raw`) exposes to find a token. */
-export interface IncomingMessageLike {
-  readonly headers: { readonly authorization?: string | undefined; readonly cookie?: string | undefined };
-  readonly headersDistinct?: { readonly authorization?: readonly string[] | undefined } | undefined;
-}
-
-/**
- * The token-bearing parts of a Node request. Every `Authorization` occurrence
- * is passed (`headersDistinct`), so a repeated header is refused, not half-read.
- */
-export function requestParts(message: IncomingMessageLike, url: string | undefined): TokenRequestParts {
-  return { authorization: message.headersDistinct?.authorization ?? message.headers.authorization, cookie: message.headers.cookie, url };
-}
-
 /** A token and the scheme it came with: `Bearer` (also any cookie or query location) or `DPoP` (RFC 9449). */
 export interface Credentials {
   readonly scheme: 'bearer' | 'dpop';

@@ -4,7 +4,7 @@ import { accessTokenHash } from './dpop/dpop-proof.js';
 import { jwkThumbprint } from './dpop/jwk-thumbprint.js';
 import type { ReplayStore } from './dpop/replay-store.js';
 import { createGate, type Gate } from './gate.js';
-import { createVerifier, type AnyTollgateError, type VerifierOptions } from './index.js';
+import type { AnyTollgateError, VerifierOptions } from './index.js';
 import type { RequestFacts } from './request-facts.js';
 import { makeProof, makeProofKey, type ProofKeyPair } from './testing/dpop-proofs.js';
 import { makeKey, manualClock, sign, startJwksServer, type JwksServer, type TestKey } from './testing/jwks-server.js';

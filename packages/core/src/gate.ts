@@ -1,5 +1,5 @@
 import { type AdapterDescription, type ResolvedAdapterOptions, resolveAdapterOptions } from './adapter-options.js';
-import { toVerifier, type VerifierSource } from './authenticate.js';
+import { toVerifier, type VerifierSource } from './verifier-source.js';
 import { readCredentials, type Credentials } from './bearer.js';
 import type { JwtClaims } from './compact-jws.js';
 import type { DpopMode, ResolvedDpop } from './dpop/dpop-options.js';
@@ -69,13 +69,16 @@ export interface Gate extends Responder {
  * problem) and builds or shares the verifier.
  *
  * @example
- * const gate = createGate(source, options, { where: 'verify()', onErrorSignature: '(err, req, res, next)', verifierOptionsGo: 'in the first argument' });
- * const auth = await gate.authenticate(nodeRequestFacts(req, req.originalUrl));
+ * const gate = createGate(verifier, { realm: 'partner', dpop: { mode: 'allowed', origin: 'https://partner.example.com' } });
+ * const auth = await gate.authenticate(nodeRequestFacts(req));
  */
-export function createGate(source: VerifierSource, options: unknown, adapter: AdapterDescription, defaults: Pick<CommonVerifierOptions, 'logger'> = {}): Gate {
+export function createGate(source: VerifierSource, options: unknown = {}, adapter: AdapterDescription = PLAIN, defaults: Pick<CommonVerifierOptions, 'logger'> = {}): Gate {
   const resolved = resolveAdapterOptions(options ?? {}, adapter);
   return openGate(toVerifier(source, defaults), resolved);
 }
+
+/** How a gate built by hand (a plain `node:http` server) introduces itself in configuration errors. */
+const PLAIN: AdapterDescription = { where: 'createGate()', onErrorSignature: null, verifierOptionsGo: 'in the first argument: createGate({ issuer, audience, algorithms }, options)' };
 
 /** A gate for a verifier and options already resolved (Nest resolves them in a provider). */
 export function openGate(verifier: Verifier, options: ResolvedAdapterOptions<unknown>): Gate {

@@ -10,6 +10,7 @@ export const ERROR_HTTP = {
   ERR_TOKEN_SIGNATURE_INVALID: { status: 401, bearerError: 'invalid_token' },
   ERR_TOKEN_CRIT_UNSUPPORTED: { status: 401, bearerError: 'invalid_token' },
   ERR_TOKEN_CERTIFICATE_MISMATCH: { status: 401, bearerError: 'invalid_token' },
+  ERR_TOKEN_REVOKED: { status: 401, bearerError: 'invalid_token' },
   ERR_ALG_NOT_ALLOWED: { status: 401, bearerError: 'invalid_token' },
   ERR_ALG_KEY_MISMATCH: { status: 401, bearerError: 'invalid_token' },
   ERR_KEY_NOT_FOUND: { status: 401, bearerError: 'invalid_token' },

@@ -62,4 +62,19 @@ export type { HtuOriginOption } from './dpop/htu.js';
 export { jwkThumbprint } from './dpop/jwk-thumbprint.js';
 export { certificateThumbprint } from './mtls/certificate-thumbprint.js';
 export { optionsFromEnv, ENVIRONMENT_VARIABLES } from './env.js';
-// Adapter plumbing (authenticate, toVerifier, requestParts, resolveAdapterOptions, …) is in `@tollgate/core/adapter`.
+// Adapter plumbing (the request gate, toVerifier, resolveAdapterOptions, …) is in `@tollgate/core/adapter`.
+// Revocation: the check the verifier runs on every verification, and the in-memory list.
+export { RevocationList, isRevocationRule } from './revocation-list.js';
+export type { RevocationListOptions } from './revocation-list.js';
+export { REVOCATION_DEFAULTS, toRevocationRule, revocationRuleId, revokedError } from './revocation.js';
+export type {
+  RevocationCheck,
+  RevocationRule,
+  JtiRevocation,
+  SubjectRevocation,
+  ClientRevocation,
+  RevocationRequest,
+  RevocationSelector,
+  RevocationState,
+  RevocationRuleOptions,
+} from './revocation.js';

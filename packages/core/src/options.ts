@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Algorithm } from './algorithms.js';
+import type { RevocationCheck } from './revocation.js';
 import type { JwtClaims, ProtectedHeader } from './compact-jws.js';
 import type { JsonFetcher } from './http-fetcher.js';
 import type { VerifierLogger } from './operator-log.js';
@@ -136,6 +137,13 @@ export interface CommonVerifierOptions extends ClaimPolicyOptions {
    * `info(message)`) fits: `console`, pino, winston. `false` silences it. Default `console`.
    */
   logger?: VerifierLogger | false | undefined;
+  /**
+   * Refuses revoked tokens (`ERR_TOKEN_REVOKED`) on every verification, token-cache hits included:
+   * by `jti`, by subject or by client issued before a time. A local lookup, never a network round
+   * trip: a `RevocationList` for one process, or `@tollgate/redis`'s mirror of a fleet-wide list.
+   * Its `state()` shows in `health()`. Default: none (no revocation check).
+   */
+  revocation?: RevocationCheck | undefined;
 }
 
 /** `createVerifier` options: one issuer inline, or several under `issuers`. */

@@ -3,6 +3,7 @@ import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm, type Algorithm } from './al
 import type { JsonFetcher } from './http-fetcher.js';
 import { isAllowedKeyUrl } from './key-url.js';
 import type { VerifierLogger } from './operator-log.js';
+import type { RevocationCheck } from './revocation.js';
 import type { ClaimCheck, ClaimPolicyOptions, CommonVerifierOptions, Hs256Options, IssuerOptions, JwksOptions, TokenCacheOptions, VerifierOptions } from './options.js';
 import { line, listOf, opt, Problems, see } from './problems.js';
 import { refuseUnknownOptions } from './unknown-options.js';
@@ -58,6 +59,7 @@ export interface ResolvedOptions {
   readonly clock: () => number;
   /** `null` when silenced with `logger: false`. */
   readonly logger: VerifierLogger | null;
+  readonly revocation: RevocationCheck | null;
 }
 
 export const JWKS_DEFAULTS: Omit<ResolvedJwksOptions, 'dispatcher' | 'fetcher'> = Object.freeze({
@@ -93,7 +95,7 @@ const union = (...sets: ReadonlySet<string>[]): ReadonlySet<string> => new Set(s
 
 const POLICY_OPTIONS = names<ClaimPolicyOptions>({ clockToleranceSec: true, maxTokenAgeSec: true, requireExp: true, typ: true, requiredClaims: true, checkClaims: true });
 const ISSUER_ONLY = names<Omit<IssuerOptions, keyof ClaimPolicyOptions>>({ issuer: true, jwksUri: true, audience: true, algorithms: true, hs256: true });
-const VERIFIER_WIDE = union(names<Omit<CommonVerifierOptions, keyof ClaimPolicyOptions>>({ maxTokenBytes: true, jwks: true, tokenCache: true, clock: true, logger: true }), new Set(['issuers']));
+const VERIFIER_WIDE = union(names<Omit<CommonVerifierOptions, keyof ClaimPolicyOptions>>({ maxTokenBytes: true, jwks: true, tokenCache: true, clock: true, logger: true, revocation: true }), new Set(['issuers']));
 const JWKS_OPTIONS = names<JwksOptions>({
   connectTimeoutMs: true,
   headersTimeoutMs: true,
@@ -433,6 +435,10 @@ export function readOptions(options: VerifierOptions, problems: Problems): Resol
   if (options.clock !== undefined && typeof options.clock !== 'function') problems.add(line`${opt('clock')} must be a function returning epoch milliseconds.`);
   const maxTokenBytes = number(problems, 'maxTokenBytes', options.maxTokenBytes, VERIFIER_DEFAULTS.maxTokenBytes, { min: 256 });
   const logger = loggerOf(problems, options.logger);
+  const { revocation } = options;
+  if (revocation !== undefined && (typeof revocation !== 'object' || revocation === null || typeof revocation.revoked !== 'function')) {
+    problems.add(line`${opt('revocation')} must be a revocation check with a revoked(claims, nowMs) method, such as a RevocationList or @tollgate/redis's mirror.`);
+  }
   return Object.freeze({
     issuers: Object.freeze(issuers.filter((entry): entry is ResolvedIssuer => entry !== undefined)),
     maxTokenBytes,
@@ -440,6 +446,7 @@ export function readOptions(options: VerifierOptions, problems: Problems): Resol
     tokenCache,
     clock: options.clock ?? Date.now,
     logger,
+    revocation: typeof revocation?.revoked === 'function' ? revocation : null,
   });
 }
 

@@ -14,6 +14,7 @@ import { RemoteJwksSource, type JwksSourceState } from './remote-jwks.js';
 import { resolveOptions, type ResolvedIssuer } from './resolve-options.js';
 import { SecretKeySource } from './secret-key-source.js';
 import { StatsRecorder, type VerifierStats } from './stats.js';
+import { revokedError, type RevocationCheck, type RevocationState } from './revocation.js';
 import { TokenCache } from './token-cache.js';
 import type { KeySourceKind } from './verification-key.js';
 
@@ -41,6 +42,8 @@ export interface VerifyCallOptions {
 export interface VerifierHealth {
   readonly status: 'ready' | 'stale' | 'unavailable';
   readonly sources: readonly JwksSourceState[];
+  /** The revocation list's state when one is configured: `degraded` (its source is away, the last list serves) makes `status` `stale`. */
+  readonly revocation?: RevocationState;
 }
 
 export interface Verifier {
@@ -90,6 +93,7 @@ class TollgateVerifier implements Verifier {
   private readonly cache: TokenCache | null;
   private readonly clock: () => number;
   private readonly maxTokenBytes: number;
+  private readonly revocation: RevocationCheck | null;
   private readonly headers = new Map<string, ProtectedHeader>();
   private closed = false;
 
@@ -97,6 +101,7 @@ class TollgateVerifier implements Verifier {
     const resolved = resolveOptions(options);
     this.clock = resolved.clock;
     this.maxTokenBytes = resolved.maxTokenBytes;
+    this.revocation = resolved.revocation;
     this.ownFetcher = resolved.jwks.fetcher === undefined ? createHttpFetcher(resolved.jwks) : null;
     const shared = new Map<string, RemoteJwksSource>();
     const deps = { fetcher: resolved.jwks.fetcher ?? (this.ownFetcher as OwnedJsonFetcher), clock: this.clock, events: this.events, stats: this.recorder };
@@ -192,7 +197,10 @@ class TollgateVerifier implements Verifier {
   /** The claim policy (time rules re-applied on every hit), then the custom check; `done` runs when both pass. */
   private checkPolicy(issuer: ResolvedIssuer, result: VerifiedToken, done: () => VerifiedToken): MaybePromise<VerifiedToken> {
     const { policy } = issuer;
-    checkClaims(result.header, result.claims, policy, this.clock() / 1000);
+    const now = this.clock();
+    checkClaims(result.header, result.claims, policy, now / 1000);
+    const revoked = this.revocation?.revoked(result.claims, now);
+    if (revoked !== undefined) throw revokedError(revoked);
     if (policy.checkClaims === undefined) return done();
     return customCheck(policy.checkClaims, result).then(done);
   }
@@ -239,8 +247,10 @@ class TollgateVerifier implements Verifier {
 
   health(): VerifierHealth {
     const sources = this.sources.map((source) => source.state());
-    const status = sources.some((s) => s.status === 'empty') ? 'unavailable' : sources.some((s) => s.status === 'stale') ? 'stale' : 'ready';
-    return { status, sources };
+    const revocation = this.revocation?.state?.();
+    const stale = sources.some((s) => s.status === 'stale') || revocation?.status === 'degraded';
+    const status = sources.some((s) => s.status === 'empty') ? 'unavailable' : stale ? 'stale' : 'ready';
+    return revocation === undefined ? { status, sources } : { status, sources, revocation };
   }
 
   stats(): VerifierStats {

@@ -1,15 +1,9 @@
-import type { AdapterOptions } from './adapter-options.js';
-import { extractToken, type TokenRequestParts } from './bearer.js';
 import { optionsFromEnv } from './env.js';
-import { TokenError } from './errors.js';
 import type { CommonVerifierOptions, VerifierOptions } from './options.js';
-import { createVerifier, type VerifiedToken, type Verifier } from './verifier.js';
+import { createVerifier, type Verifier } from './verifier.js';
 
 /** What an adapter accepts: verifier options, an existing verifier (to share its caches), or nothing (environment). */
 export type VerifierSource = VerifierOptions | Verifier | undefined;
-
-/** What `authenticate` reads of the adapter options. */
-export type AuthenticateOptions = Pick<AdapterOptions<unknown>, 'credentialsOptional' | 'locations'>;
 
 function isVerifier(value: unknown): value is Verifier {
   return typeof value === 'object' && value !== null && typeof (value as Verifier).verify === 'function' && typeof (value as Verifier).stats === 'function';
@@ -42,18 +36,4 @@ export function toVerifier(source: VerifierSource, defaults: Pick<CommonVerifier
  */
 export function warmInBackground(verifier: Verifier, options: { readonly warmOnStart: boolean }): void {
   if (options.warmOnStart) verifier.ready().catch(() => undefined);
-}
-
-/**
- * The whole request-side job of an adapter: find the token, verify it.
- * Resolves to `undefined` for an anonymous request when credentials are
- * optional; otherwise rejects with a `TollgateError`.
- */
-export async function authenticate(verifier: Verifier, parts: TokenRequestParts, options: AuthenticateOptions = {}): Promise<VerifiedToken | undefined> {
-  const token = extractToken(parts, options.locations);
-  if (token === undefined) {
-    if (options.credentialsOptional === true) return undefined;
-    throw new TokenError('ERR_TOKEN_MISSING', 'Authentication is required: send "Authorization: Bearer <token>".');
-  }
-  return verifier.verify(token);
 }
