@@ -10,6 +10,7 @@ import type ProviderClass from 'oidc-provider';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { withTimeout } from '../support/issuer.js';
+import { MemoryAdapter } from './oidc-provider-memory-adapter.js';
 
 const AUDIENCE = 'orders-api';
 const CLIENT = { id: 'orders-client', secret: 'orders-client-secret-0123456789abcdef' };
@@ -22,35 +23,6 @@ type PrivateJwk = Record<string, unknown> & { kid: string };
 function privateJwk(kind: 'rsa' | 'ec', kid: string): PrivateJwk {
   const { privateKey } = kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { ...privateKey.export({ format: 'jwk' }), kid, alg: kind === 'rsa' ? 'RS256' : 'ES256', use: 'sig' };
-}
-
-/** oidc-provider's storage interface, in memory. (Its own in-memory adapter prints a warning.) */
-class MemoryAdapter {
-  private static readonly store = new Map<string, Record<string, unknown>>();
-  constructor(private readonly model: string) {}
-  private key(id: string): string {
-    return `${this.model}:${id}`;
-  }
-  async upsert(id: string, payload: Record<string, unknown>): Promise<void> {
-    MemoryAdapter.store.set(this.key(id), payload);
-  }
-  async find(id: string): Promise<Record<string, unknown> | undefined> {
-    return MemoryAdapter.store.get(this.key(id));
-  }
-  async findByUid(): Promise<undefined> {
-    return undefined;
-  }
-  async findByUserCode(): Promise<undefined> {
-    return undefined;
-  }
-  async consume(id: string): Promise<void> {
-    const entry = MemoryAdapter.store.get(this.key(id));
-    if (entry) entry.consumed = Math.floor(Date.now() / 1000);
-  }
-  async destroy(id: string): Promise<void> {
-    MemoryAdapter.store.delete(this.key(id));
-  }
-  async revokeByGrantId(): Promise<void> {}
 }
 
 interface RunningProvider {

@@ -1,6 +1,9 @@
 // Raw HTTP requests for adapter tests. node:http rather than fetch: fetch merges repeated headers
-// into one, and tests must be able to send two Authorization headers.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+// into one, and tests must be able to send two Authorization headers. `https:` URLs go through
+// node:https, with a client certificate when `tls.certificate` is given (mutual TLS).
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { IssuedCertificate } from './certificates.js';
 
 export interface TestResponse {
   readonly status: number;
@@ -18,6 +21,8 @@ export interface TestRequest {
   headers?: Record<string, string | readonly string[]>;
   /** Give up after this many ms. Default: 5000. */
   timeoutMs?: number;
+  /** For `https:` URLs: the CA the server's certificate must chain to, and the client certificate to present (none by default). */
+  tls?: { ca: string; certificate?: IssuedCertificate | undefined; servername?: string | undefined };
 }
 
 /** Shorthand for `Authorization: Bearer <token>`. */
@@ -41,7 +46,7 @@ export function request(baseUrl: string, path: string, options: TestRequest = {}
   for (const [name, value] of Object.entries(options.headers ?? {})) add(name, value);
 
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: raw, timeout: options.timeoutMs ?? 5000 }, (res) => {
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -49,7 +54,18 @@ export function request(baseUrl: string, path: string, options: TestRequest = {}
         const text = Buffer.concat(chunks).toString('utf8');
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: <T>() => JSON.parse(text) as T });
       });
-    });
+    };
+    const common = { method: options.method ?? 'GET', headers: raw, timeout: options.timeoutMs ?? 5000 };
+    const { tls } = options;
+    const req =
+      url.protocol === 'https:'
+        ? httpsRequest(
+            url,
+            // A fresh connection per request (no agent): a pooled one would carry another request's certificate.
+            { ...common, agent: false, ca: tls?.ca, cert: tls?.certificate?.pem, key: tls?.certificate?.keyPem, servername: tls?.servername },
+            onResponse,
+          )
+        : httpRequest(url, common, onResponse);
     req.on('timeout', () => req.destroy(new Error(`${options.method ?? 'GET'} ${path} got no answer within ${options.timeoutMs ?? 5000} ms`)));
     req.on('error', reject);
     req.end();
