@@ -315,6 +315,19 @@ for (const [name, factory] of majors) {
       closeShared.mockRestore();
     });
 
+    it('checks config.tollgate of a route added before the plugin on its first request, and never serves it when invalid', async () => {
+      const app = factory();
+      app.get('/early', { config: { tollgate: { dpop: 'required' } } }, async () => 'served without DPoP');
+      await app.register(tollgate, { verifier });
+      await app.ready();
+      const server = await listen(app.server);
+      opened.push(server, app);
+      for (let i = 0; i < 2; i++) {
+        const res = await request(server.url, '/early', { authorization: bearer(await idp.mintToken()) });
+        expect({ status: res.status, code: res.json().code }).toEqual({ status: 500, code: 'ERR_CONFIG_INVALID' });
+      }
+    });
+
     it('refuses a second registration on the same app', async () => {
       const app = factory();
       await app.register(tollgate, { verifier });

@@ -9,7 +9,7 @@ const ROUTE_FIELDS: ReadonlySet<string> = new Set(['public', 'dpop'] satisfies (
 const DPOP_MODES: ReadonlySet<unknown> = new Set(['off', 'allowed', 'required'] satisfies DpopMode[]);
 
 /** Refuses a `config.tollgate` the hook could misread, when the route is added (so at start-up). */
-function checkRouteConfig(route: RouteOptions, gate: Gate): void {
+function checkRouteConfig(route: Pick<RouteOptions, 'method' | 'url' | 'config'>, gate: Gate): void {
   const declared = (route.config as { tollgate?: unknown } | undefined)?.tollgate;
   if (declared === undefined) return;
   const at = `config.tollgate of ${String(route.method)} ${route.url}`;
@@ -61,9 +61,27 @@ const tollgatePlugin: FastifyPluginCallback<TollgateOptions> = (fastify, options
     if (headers !== undefined) void reply.headers(headers);
     next();
   };
+  // Route settings checked once: when the route is added, or, for a route added before the
+  // plugin (onRoute never saw it), on its first request.
+  const checked = new WeakSet<object>();
+  const check = (route: Pick<RouteOptions, 'method' | 'url' | 'config'>) => {
+    checkRouteConfig(route, gate);
+    const declared = (route.config as { tollgate?: unknown } | undefined)?.tollgate;
+    if (typeof declared === 'object' && declared !== null) checked.add(declared);
+  };
+
   // A callback hook, not an async one: a token verified synchronously (fresh keys) costs no promise.
   const onRequest: onRequestHookHandler = function tollgate(request, reply, next) {
     const route = request.routeOptions.config?.tollgate;
+    if (route !== undefined && !checked.has(route)) {
+      try {
+        check({ method: request.method, url: request.routeOptions.url ?? request.url, config: { tollgate: route } });
+      } catch (error) {
+        // A configuration mistake, not a refusal: Fastify's error handler logs it and answers 500.
+        next(error as Error);
+        return;
+      }
+    }
     if (route?.public === true) {
       next();
       return;
@@ -86,7 +104,7 @@ const tollgatePlugin: FastifyPluginCallback<TollgateOptions> = (fastify, options
   const decoration: Decoration = { verifier: gate.verifier, [GATE]: gate };
   fastify.decorate('tollgate', decoration);
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
-  fastify.addHook('onRoute', (route) => checkRouteConfig(route, gate));
+  fastify.addHook('onRoute', check);
   fastify.addHook('onRequest', onRequest);
   // Only a verifier the plugin built is closed; one passed in belongs to the caller.
   if (gate.verifier !== options.verifier) {
