@@ -13,6 +13,7 @@ export default defineConfig({
     alias: [
       { find: /^@tollgate\/core$/, replacement: pkg('core') },
       { find: /^@tollgate\/core\/adapter$/, replacement: pkg('core', 'adapter') },
+      { find: /^@tollgate\/core\/mcp$/, replacement: pkg('core', 'mcp') },
       { find: /^@tollgate\/issuer$/, replacement: pkg('issuer') },
       { find: /^@tollgate\/express$/, replacement: pkg('express') },
       { find: /^@tollgate\/koa$/, replacement: pkg('koa') },

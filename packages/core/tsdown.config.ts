@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/adapter.ts'],
+  entry: ['src/index.ts', 'src/adapter.ts', 'src/mcp.ts'],
   format: ['esm', 'cjs'],
   platform: 'node',
   target: 'node20.19',

@@ -1,9 +1,10 @@
-import { createVerifier, getAuth, requireClaims, requireScopes, verify, type JwtClaims, type Verifier } from '@tollgate/express';
+import { createVerifier, getAuth, requireAuthLevel, requireClaims, requireScopes, resourceMetadata, verify, type JwtClaims, type Verifier } from '@tollgate/express';
 import express, { type ErrorRequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
 import { bearer, request } from '../support/http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from '../support/issuer.js';
+import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 
 const build: BuildApp = (source, options) => {
   const app = express();
@@ -16,6 +17,18 @@ const build: BuildApp = (source, options) => {
 };
 
 describeAdapterScenarios('express', build);
+
+const serveResource: ServeResourceApp = (verifier, options) => {
+  const app = express();
+  const auth = verify(verifier, options);
+  if (auth.metadata !== undefined) app.use(resourceMetadata(auth));
+  app.use(auth);
+  app.get('/me', (req, res) => void res.json({ sub: req.auth?.claims.sub }));
+  app.get('/step-up', requireAuthLevel(STEP_UP), (req, res) => void res.json({ sub: req.auth?.claims.sub, acr: req.auth?.claims.acr }));
+  return listen(app);
+};
+
+describeResourceScenarios('express', serveResource);
 
 describe('express: taking over errors', () => {
   let idp: TestIssuer;

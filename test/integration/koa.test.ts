@@ -1,10 +1,11 @@
-import { createVerifier, requireClaims, requireScopes, verify, type JwtClaims, type TollgateState, type Verifier } from '@tollgate/koa';
+import { createVerifier, requireAuthLevel, requireClaims, requireScopes, resourceMetadata, verify, type JwtClaims, type TollgateState, type Verifier } from '@tollgate/koa';
 import Koa, { type Middleware, type ParameterizedContext } from 'koa';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
 import { route } from '../support/koa-route.js';
 import { bearer, request } from '../support/http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from '../support/issuer.js';
+import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 
 
 const summary: Middleware = (ctx) => {
@@ -22,6 +23,18 @@ const build: BuildApp = (source, options) => {
 };
 
 describeAdapterScenarios('koa', build);
+
+const serveResource: ServeResourceApp = (verifier, options) => {
+  const app = new Koa();
+  const auth = verify(verifier, options);
+  if (auth.metadata !== undefined) app.use(resourceMetadata(auth));
+  app.use(auth);
+  app.use(route('/me', (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub })));
+  app.use(route('/step-up', requireAuthLevel(STEP_UP), (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub, acr: ctx.state.auth?.claims.acr })));
+  return listen(app.callback());
+};
+
+describeResourceScenarios('koa', serveResource);
 
 describe('koa: error handling', () => {
   let idp: TestIssuer;

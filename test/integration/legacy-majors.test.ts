@@ -10,7 +10,9 @@ import type { Middleware } from 'koa';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
+import { listen } from '../support/issuer.js';
 import { route } from '../support/koa-route.js';
+import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 
 const require = createRequire(import.meta.url);
 
@@ -47,3 +49,26 @@ const buildKoa2: BuildApp = (source, options) => {
 
 describeAdapterScenarios('express 4', buildExpress4);
 describeAdapterScenarios('koa 2', buildKoa2);
+
+const serveExpress4: ServeResourceApp = (verifier, options) => {
+  const app = express4();
+  const auth = expressAdapter.verify(verifier, options);
+  if (auth.metadata !== undefined) app.use(expressAdapter.resourceMetadata(auth));
+  app.use(auth);
+  app.get('/me', (req, res) => void res.json({ sub: req.auth?.claims.sub }));
+  app.get('/step-up', expressAdapter.requireAuthLevel(STEP_UP), (req, res) => void res.json({ sub: req.auth?.claims.sub, acr: req.auth?.claims.acr }));
+  return listen(app);
+};
+
+const serveKoa2: ServeResourceApp = (verifier, options) => {
+  const app = new koa2();
+  const auth = koaAdapter.verify(verifier, options);
+  if (auth.metadata !== undefined) app.use(koaAdapter.resourceMetadata(auth));
+  app.use(auth);
+  app.use(route('/me', (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub })));
+  app.use(route('/step-up', koaAdapter.requireAuthLevel(STEP_UP), (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub, acr: ctx.state.auth?.claims.acr })));
+  return listen(app.callback());
+};
+
+describeResourceScenarios('express 4', serveExpress4);
+describeResourceScenarios('koa 2', serveKoa2);

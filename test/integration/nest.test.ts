@@ -2,12 +2,14 @@
 // controllers, @Auth() in handlers — a real Nest application on each platform, over real HTTP,
 // against a real @tollgate/issuer.
 import 'reflect-metadata';
-import { Controller, Get, Module, Post, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, Post, RequestMethod, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { APP_GUARD } from '@nestjs/core';
-import { Auth, Public, Scopes, TollgateGuard, TollgateModule, type JwtClaims, type VerifiedToken } from '@tollgate/nestjs';
+import { Auth, AuthLevel, Public, Scopes, TollgateGuard, TollgateModule, type JwtClaims, type VerifiedToken } from '@tollgate/nestjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootNest, PLATFORMS, rawGet } from '../fixtures/nest-support/index.js';
 import { startIssuer, type TestIssuer } from '../support/issuer.js';
+import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -230,5 +232,54 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     const twice = await rawGet(url, '/orders', [`Authorization: Bearer ${token}`, `Authorization: Bearer ${token}`]);
     expect(twice.status).toBe(400);
     expect(twice.head).toMatch(/^www-authenticate: Bearer realm="api", error="invalid_request", error_description="The request carries 2 Authorization headers; send exactly one."$/im);
+  });
+});
+
+@Controller()
+class ResourceController {
+  @Get('me')
+  me(@Auth('claims') claims: JwtClaims) {
+    return { sub: claims.sub };
+  }
+
+  @AuthLevel(STEP_UP)
+  @Get('step-up')
+  stepUp(@Auth('claims') claims: JwtClaims) {
+    return { sub: claims.sub, acr: claims.acr };
+  }
+}
+
+// The metadata route is registered by the module in both forms: forRootAsync resolves its factory first.
+for (const { platform, adapter } of PLATFORMS) {
+  for (const form of ['forRoot', 'forRootAsync'] as const) {
+    const serve: ServeResourceApp = async (verifier, options) => {
+      const tollgate =
+        form === 'forRoot' ? TollgateModule.forRoot({ verifier, ...options }) : TollgateModule.forRootAsync({ useFactory: async () => ({ verifier, ...options }) });
+      @Module({ imports: [tollgate], controllers: [ResourceController], providers: [{ provide: APP_GUARD, useClass: TollgateGuard }] })
+      class ResourceModule {}
+      const { app, url } = await bootNest(ResourceModule, adapter());
+      return { url, close: () => app.close() };
+    };
+    describeResourceScenarios(`nest ${form} on platform-${platform}`, serve);
+  }
+}
+
+describe.each(PLATFORMS)('NestJS metadata with a global prefix on platform-$platform', ({ adapter }) => {
+  it('is served at the host root once the well-known path is excluded from the prefix', async () => {
+    @Module({ imports: [TollgateModule.forRoot({ verifier: { resource: 'https://orders.example/api', jwksUri: 'https://orders.example/jwks', algorithms: ['RS256'] } })], controllers: [ResourceController], providers: [{ provide: APP_GUARD, useClass: TollgateGuard }] })
+    class PrefixedModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [PrefixedModule] }).compile();
+    const app = moduleRef.createNestApplication(adapter(), { logger: false, forceCloseConnections: true });
+    app.setGlobalPrefix('v1', { exclude: [{ path: '.well-known/oauth-protected-resource/api', method: RequestMethod.ALL }] });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+      const res = await fetch(`${url}/.well-known/oauth-protected-resource/api`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ resource: 'https://orders.example/api', bearer_methods_supported: ['header'] });
+      expect((await fetch(`${url}/v1/me`)).headers.get('www-authenticate')).toBe('Bearer realm="api", resource_metadata="https://orders.example/.well-known/oauth-protected-resource/api"');
+    } finally {
+      await app.close();
+    }
   });
 });

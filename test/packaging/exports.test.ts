@@ -4,7 +4,7 @@
  * `dist/`, in a plain Node process, and both expose the same names.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,12 +20,12 @@ function node(args: string[]): string {
 
 beforeAll(() => {
   const missing = packages.filter((name) => !existsSync(`${root}/packages/${name}/dist/index.cjs`) || !existsSync(`${root}/packages/${name}/dist/index.mjs`));
-  if (!existsSync(`${root}/packages/core/dist/adapter.cjs`) && !missing.includes('core')) missing.push('core');
+  if (!['adapter', 'mcp'].every((entry) => existsSync(`${root}/packages/core/dist/${entry}.cjs`)) && !missing.includes('core')) missing.push('core');
   // CI builds before testing; a developer running tests first gets the build done here.
   if (missing.length > 0) execFileSync('pnpm', ['run', 'build'], { cwd: root, stdio: 'inherit', timeout: 240_000 });
 }, 300_000);
 
-const entries = [...packages.map((name) => `@tollgate/${name}`), '@tollgate/core/adapter', '@tollgate/fetch/hono'];
+const entries = [...packages.map((name) => `@tollgate/${name}`), '@tollgate/core/adapter', '@tollgate/core/mcp', '@tollgate/fetch/hono'];
 
 describe.each(entries)('%s build', (entry) => {
   it('loads with require() and import, exposing the same names', () => {
@@ -93,6 +93,16 @@ export const bad: AdapterOptions<Handler> = { warmOnStart: 'yes' };
       await project.dispose();
     }
   }, 120_000);
+});
+
+describe('@tollgate/core/mcp build', () => {
+  it('holds the MCP SDK bridge, and the core depends on nothing of the SDK', () => {
+    const names = JSON.parse(node(['-e', "process.stdout.write(JSON.stringify(Object.keys(require('@tollgate/core/mcp'))))"])) as string[];
+    expect(names.sort()).toEqual(['mcpAuthInfo', 'mcpTokenVerifier', 'toMcpAuthInfo']);
+    const manifest = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    const declared = ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((field) => Object.keys(manifest[field] ?? {}));
+    expect(declared.filter((name) => name.includes('modelcontextprotocol'))).toEqual([]);
+  });
 });
 
 describe('@tollgate/core build', () => {

@@ -489,7 +489,7 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
           options: ['TOLLGATE_AUDIENCE', 'TOLLGATE_HS256_SECRETS', 'TOLLGATE_ALGORITHM'],
           message: [
             'tollgate could not start from environment variables:',
-            '  - TOLLGATE_AUDIENCE must be set to the audience this service accepts (comma-separated for several).',
+            '  - TOLLGATE_AUDIENCE must be set to the audience this service accepts (comma-separated for several), or TOLLGATE_RESOURCE to its resource URL.',
             '  - secret 1 of TOLLGATE_HS256_SECRETS is 5 bytes long; HS256 secrets must be at least 32 bytes (RFC 7518 3.2), so use a longer random secret.',
             '  - TOLLGATE_ALGORITHM is not a tollgate variable; did you mean TOLLGATE_ALGORITHMS?',
           ].join('\n'),

@@ -2,8 +2,8 @@
 // an app under test, each start bounded by a timeout.
 //
 // Why the timeouts: on Node 20 a WebCrypto key export hung at issuer start-up about once in
-// fifteen starts (see the brief). A hung start must fail its test quickly, not stall the suite
-// until the hook timeout.
+// fifteen starts (why the issuer now makes keys with node:crypto, see packages/issuer/src/keys.ts).
+// A hung start must fail its test quickly, not stall the suite until the hook timeout.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createIssuer, type Issuer, type IssuerOptions, type JwtClaims, type SignOptions, type TestClock } from '@tollgate/issuer';

@@ -10,6 +10,8 @@ const NEST: AdapterDescription = {
   ownOptions: ['verifier'],
   elsewhere: [{ names: new Set(['passErrors', 'onError']), advice: () => 'not supported here.' }],
 };
+/** `resourceMetadata` when not configured: on, with nothing added, whenever the verifier has a resource. */
+const RESOURCE_METADATA_DEFAULT = { given: false, scopesSupported: undefined, resourceName: undefined, resourceDocumentation: undefined, extra: undefined, maxAgeSec: 3600 };
 const resolve = (options: unknown, adapter = EXPRESS) => resolveAdapterOptions<() => void>(options, adapter);
 
 function problemOf(options: unknown, adapter = EXPRESS): ConfigError {
@@ -24,7 +26,7 @@ function problemOf(options: unknown, adapter = EXPRESS): ConfigError {
 
 describe('resolveAdapterOptions', () => {
   it('applies the documented defaults', () => {
-    expect(resolve({})).toEqual({ credentialsOptional: false, locations: {}, realm: 'api', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined } });
+    expect(resolve({})).toEqual({ credentialsOptional: false, locations: {}, realm: 'api', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined, configured: false }, resourceMetadata: RESOURCE_METADATA_DEFAULT });
   });
 
   it('keeps what is given, frozen so a later change to the caller object cannot alter a running middleware', () => {
@@ -32,7 +34,7 @@ describe('resolveAdapterOptions', () => {
     const given = { credentialsOptional: true, locations: { cookie: 'at', query: 'access_token' }, realm: 'orders', onError, warmOnStart: true };
     const resolved = resolve(given);
     given.locations.cookie = 'other';
-    expect(resolved).toEqual({ credentialsOptional: true, locations: { cookie: 'at', query: 'access_token' }, realm: 'orders', passErrors: false, onError, warmOnStart: true, dpop: null, mtls: { certificateHeader: undefined } });
+    expect(resolved).toEqual({ credentialsOptional: true, locations: { cookie: 'at', query: 'access_token' }, realm: 'orders', passErrors: false, onError, warmOnStart: true, dpop: null, mtls: { certificateHeader: undefined, configured: false }, resourceMetadata: RESOURCE_METADATA_DEFAULT });
     expect(Object.isFrozen(resolved) && Object.isFrozen(resolved.locations)).toBe(true);
   });
 
@@ -82,7 +84,7 @@ describe('resolveAdapterOptions', () => {
 
   it('treats passErrors and onError as unknown for an adapter without them, and resolves the rest', () => {
     expect(problemOf({ passErrors: true }, NEST).message).toBe('Invalid TollgateModule options:\n  - passErrors is not supported here.');
-    expect(resolve({ verifier: {}, realm: 'r' }, NEST)).toEqual({ credentialsOptional: false, locations: {}, realm: 'r', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined } });
+    expect(resolve({ verifier: {}, realm: 'r' }, NEST)).toEqual({ credentialsOptional: false, locations: {}, realm: 'r', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined, configured: false }, resourceMetadata: RESOURCE_METADATA_DEFAULT });
     expect(problemOf({ verifier: {} }).options).toEqual(['verifier']);
   });
 

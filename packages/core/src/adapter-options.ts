@@ -2,6 +2,7 @@ import type { TokenLocations } from './bearer.js';
 import { resolveDpopOptions, type CheckedDpop, type DpopOptions } from './dpop/dpop-options.js';
 import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './mtls/certificate-binding.js';
 import { line, opt, Problems } from './problems.js';
+import { resolveResourceMetadataOptions, type ResolvedResourceMetadataOptions, type ResourceMetadataOptions } from './resource-metadata-endpoint.js';
 import { VERIFIER_OPTION_NAMES, shown } from './resolve-options.js';
 import { refuseUnknownOptions, type MisplacedOptions } from './unknown-options.js';
 
@@ -63,6 +64,15 @@ export interface AdapterOptions<H> {
    * TLS-terminating proxy. Default: the TLS connection only.
    */
   mtls?: MtlsOptions | undefined;
+  /**
+   * RFC 9728 protected resource metadata for the verifier's `resource`: every 401 and 403
+   * challenge names it (`resource_metadata="…"`), and the adapter serves it at the well-known path
+   * (Express and Koa: `app.use(resourceMetadata(auth))`; NestJS: registered by the module).
+   * `{ scopesSupported, resourceName, resourceDocumentation, extra, maxAgeSec }` adds to the
+   * document; `false` turns both off. Default: on when the verifier has a `resource`, with
+   * nothing added and `maxAgeSec` `3600`.
+   */
+  resourceMetadata?: ResourceMetadataOptions | false | undefined;
 }
 
 /** Adapter options with every default applied. */
@@ -76,6 +86,8 @@ export interface ResolvedAdapterOptions<H> {
   /** `null`: DPoP is off and unconfigured. */
   readonly dpop: CheckedDpop | null;
   readonly mtls: ResolvedMtls;
+  /** `false`: turned off. */
+  readonly resourceMetadata: ResolvedResourceMetadataOptions | false;
 }
 
 /** What `resolveAdapterOptions` needs to know about the adapter calling it. */
@@ -92,7 +104,7 @@ export interface AdapterDescription {
   readonly elsewhere?: readonly MisplacedOptions[] | undefined;
 }
 
-const SHARED_OPTIONS = ['credentialsOptional', 'locations', 'realm', 'warmOnStart', 'dpop', 'mtls'] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
+const SHARED_OPTIONS = ['credentialsOptional', 'locations', 'realm', 'warmOnStart', 'dpop', 'mtls', 'resourceMetadata'] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
 const ERROR_OPTIONS = ['passErrors', 'onError'] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
 const LOCATION_OPTIONS: ReadonlySet<string> = new Set(['cookie', 'query'] satisfies (keyof TokenLocations)[]);
 
@@ -144,6 +156,7 @@ export function resolveAdapterOptions<H>(options: unknown, adapter: AdapterDescr
   flag('warmOnStart', warmOnStart);
   const dpop = resolveDpopOptions(problems, (options as AdapterOptions<unknown>).dpop);
   const mtls = resolveMtlsOptions(problems, (options as AdapterOptions<unknown>).mtls);
+  const resourceMetadata = resolveResourceMetadataOptions(problems, (options as AdapterOptions<unknown>).resourceMetadata);
   problems.throwIfAny(title);
   return Object.freeze({
     credentialsOptional,
@@ -154,5 +167,6 @@ export function resolveAdapterOptions<H>(options: unknown, adapter: AdapterDescr
     warmOnStart,
     dpop,
     mtls,
+    resourceMetadata,
   });
 }

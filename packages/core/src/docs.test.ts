@@ -8,6 +8,7 @@ import {
   ERROR_HTTP,
   JWKS_DEFAULTS,
   MIN_HS256_SECRET_BYTES,
+  RESOURCE_METADATA_DEFAULTS,
   VERIFIER_DEFAULTS,
 } from './index.js';
 
@@ -77,6 +78,7 @@ const { tokenCacheEntries, ...verifierDefaults } = VERIFIER_DEFAULTS;
 const CODE_DEFAULTS: Record<string, unknown> = {
   ...verifierDefaults,
   ...Object.fromEntries(Object.entries(JWKS_DEFAULTS).map(([key, value]) => [`jwks.${key}`, value])),
+  ...Object.fromEntries(Object.entries(RESOURCE_METADATA_DEFAULTS).map(([key, value]) => [`resourceMetadata.${key}`, value])),
 };
 
 function optionProblems(file: string): string[] {

@@ -27,7 +27,7 @@ describe('optionsFromEnv', () => {
       [
         'tollgate could not start from environment variables:',
         '  - TOLLGATE_ISSUER or TOLLGATE_JWKS_URI is required to find the keys for RS256.',
-        '  - TOLLGATE_AUDIENCE must be set to the audience this service accepts (comma-separated for several).',
+        '  - TOLLGATE_AUDIENCE must be set to the audience this service accepts (comma-separated for several), or TOLLGATE_RESOURCE to its resource URL.',
         '  - TOLLGATE_CLOCK_TOLERANCE_SEC must be a whole number, got "soon".',
       ].join('\n'),
     );
@@ -39,7 +39,7 @@ describe('optionsFromEnv', () => {
     expect(error.message).toBe(
       [
         'tollgate could not start from environment variables:',
-        '  - TOLLGATE_AUDIENCE must be set to the audience this service accepts (comma-separated for several).',
+        '  - TOLLGATE_AUDIENCE must be set to the audience this service accepts (comma-separated for several), or TOLLGATE_RESOURCE to its resource URL.',
         '  - secret 1 of TOLLGATE_HS256_SECRETS is 1 byte long; HS256 secrets must be at least 32 bytes (RFC 7518 3.2), so use a longer random secret.',
         '  - secret 2 of TOLLGATE_HS256_SECRETS is 1 byte long; HS256 secrets must be at least 32 bytes (RFC 7518 3.2), so use a longer random secret.',
         '  - TOLLGATE_MAX_TOKEN_BYTES must be an integer of at least 256, got 10.',
@@ -84,6 +84,17 @@ describe('optionsFromEnv', () => {
     ['250', { maxEntries: 250 }],
   ])('reads TOLLGATE_TOKEN_CACHE=%s', (value, tokenCache) => {
     expect(optionsFromEnv({ ...valid, TOLLGATE_TOKEN_CACHE: value }).tokenCache).toEqual(tokenCache);
+  });
+
+  it('reads TOLLGATE_RESOURCE, which then stands in for TOLLGATE_AUDIENCE', () => {
+    const resource = 'https://api.example.com/mcp';
+    const options = optionsFromEnv({ TOLLGATE_ISSUER: 'https://auth.example.com', TOLLGATE_RESOURCE: resource });
+    expect(options).toMatchObject({ resource, audience: undefined });
+    expect(createVerifier(options).describe()).toEqual({ resource, authorizationServers: ['https://auth.example.com'] });
+    expect(optionsFromEnv({ ...valid, TOLLGATE_RESOURCE: resource })).toMatchObject({ resource, audience: 'orders' });
+    expect(failure({ ...valid, TOLLGATE_RESOURCE: 'http://api.example.com/mcp' }).message.split('\n').slice(1)).toEqual([
+      '  - TOLLGATE_RESOURCE must be an absolute https URL without a fragment, such as "https://api.example.com" (http is accepted on loopback hosts only); got "http://api.example.com/mcp".',
+    ]);
   });
 
   it('refuses TOLLGATE_HS256_NOT_AFTER in epoch seconds, and without secrets', () => {

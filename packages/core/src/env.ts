@@ -1,6 +1,6 @@
 import type { Algorithm } from './algorithms.js';
 import { closestNames } from './closest-name.js';
-import type { VerifierOptions } from './options.js';
+import type { CommonVerifierOptions, ResourceIssuerOptions, VerifierOptions } from './options.js';
 import { configError, faults, line, listOf, opt, Problems, see, type OptionNaming, type Problem } from './problems.js';
 import { readOptions } from './resolve-options.js';
 
@@ -8,7 +8,8 @@ import { readOptions } from './resolve-options.js';
 export const ENVIRONMENT_VARIABLES = {
   TOLLGATE_ISSUER: 'issuer: expected iss; keys found through OIDC discovery unless TOLLGATE_JWKS_URI is set',
   TOLLGATE_JWKS_URI: 'jwksUri: JWKS URL (skips discovery)',
-  TOLLGATE_AUDIENCE: 'audience: comma-separated accepted aud values (required)',
+  TOLLGATE_AUDIENCE: 'audience: comma-separated accepted aud values (required unless TOLLGATE_RESOURCE is set)',
+  TOLLGATE_RESOURCE: 'resource: this resource server\'s URL (RFC 8707/9728), an accepted audience and the subject of its metadata (default: none)',
   TOLLGATE_ALGORITHMS: 'algorithms: comma-separated allowlist (default RS256)',
   TOLLGATE_HS256_SECRETS: 'hs256.secrets: comma-separated migration secrets, each >= 32 bytes (default: none; HS256 refused)',
   TOLLGATE_HS256_NOT_AFTER: 'hs256.notAfter: ISO date or epoch milliseconds after which HS256 is refused (default: none)',
@@ -30,6 +31,7 @@ const VARIABLE_OF: Readonly<Record<string, Variable>> = {
   issuer: 'TOLLGATE_ISSUER',
   jwksUri: 'TOLLGATE_JWKS_URI',
   audience: 'TOLLGATE_AUDIENCE',
+  resource: 'TOLLGATE_RESOURCE',
   algorithms: 'TOLLGATE_ALGORITHMS',
   hs256: 'TOLLGATE_HS256_SECRETS',
   'hs256.secrets': 'TOLLGATE_HS256_SECRETS',
@@ -104,7 +106,10 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
   }
 
   const audience = list(get('TOLLGATE_AUDIENCE'));
-  if (audience.length === 0) problems.add(line`${opt('TOLLGATE_AUDIENCE')} must be set to the audience this service accepts (comma-separated for several).`);
+  const resource = get('TOLLGATE_RESOURCE');
+  if (audience.length === 0 && resource === undefined) {
+    problems.add(line`${opt('TOLLGATE_AUDIENCE')} must be set to the audience this service accepts (comma-separated for several), or ${see('TOLLGATE_RESOURCE')} to its resource URL.`);
+  }
   const secrets = list(get('TOLLGATE_HS256_SECRETS'));
   const notAfter = get('TOLLGATE_HS256_NOT_AFTER');
   if (notAfter !== undefined && secrets.length === 0) {
@@ -122,7 +127,8 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
   const options = {
     issuer: get('TOLLGATE_ISSUER'),
     jwksUri: get('TOLLGATE_JWKS_URI'),
-    audience: audience.length === 1 ? audience[0]! : audience,
+    audience: audience.length === 0 ? undefined : audience.length === 1 ? audience[0]! : audience,
+    resource,
     algorithms: list(get('TOLLGATE_ALGORITHMS') ?? 'RS256') as Algorithm[],
     hs256: secrets.length > 0 ? { secrets, notAfter } : undefined,
     typ: get('TOLLGATE_TYP'),
@@ -132,16 +138,17 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
     maxTokenBytes: int('TOLLGATE_MAX_TOKEN_BYTES'),
     tokenCache,
     jwks: { cooldownMs: int('TOLLGATE_JWKS_COOLDOWN_MS'), allowHttp: bool('TOLLGATE_JWKS_ALLOW_HTTP') },
-  } satisfies VerifierOptions;
+  } satisfies Partial<CommonVerifierOptions & ResourceIssuerOptions>;
 
   // The options check runs here too, so one error holds every problem, each under its variable.
   // A variable already reported above is not reported twice.
   const reported = new Set(problems.list.flatMap((problem) => faults(problem, BY_VARIABLE)));
   const checked = new Problems();
-  readOptions(options, checked);
+  // Whether audience or resource is missing was reported above; readOptions checks the rest.
+  readOptions(options as VerifierOptions, checked);
   for (const problem of checked.list) {
     if (!faults(problem, BY_VARIABLE).every((name) => reported.has(name))) problems.add(problem);
   }
   if (problems.list.length > 0) throw configError('tollgate could not start from environment variables', byVariable(problems.list), BY_VARIABLE);
-  return options;
+  return options as VerifierOptions;
 }

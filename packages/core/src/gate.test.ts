@@ -4,7 +4,7 @@ import { accessTokenHash } from './dpop/dpop-proof.js';
 import { jwkThumbprint } from './dpop/jwk-thumbprint.js';
 import type { ReplayStore } from './dpop/replay-store.js';
 import { createGate, type Gate } from './gate.js';
-import type { AnyTollgateError, VerifierOptions } from './index.js';
+import { ClaimError, requireAuthLevel, TokenError, type AnyTollgateError, type VerifierOptions } from './index.js';
 import type { RequestFacts } from './request-facts.js';
 import { makeProof, makeProofKey, type ProofKeyPair } from './testing/dpop-proofs.js';
 import { makeKey, manualClock, sign, startJwksServer, type JwksServer, type TestKey } from './testing/jwks-server.js';
@@ -201,5 +201,64 @@ describe('gate: certificate-bound tokens (RFC 8705)', () => {
     expect(auth).toMatchObject({ binding: 'mtls', x5t });
     expect((await refusal(g, facts({ authorization: `Bearer ${t}` }))).error.code).toBe('ERR_TOKEN_CERTIFICATE_MISMATCH');
     expect((await refusal(g, { ...facts({ authorization: `Bearer ${t}` }), clientCertificate: () => Buffer.from('another') })).error.code).toBe('ERR_TOKEN_CERTIFICATE_MISMATCH');
+  });
+});
+
+describe('gate: a resource that describes itself (RFC 9728, RFC 8707, RFC 9470)', () => {
+  const RESOURCE = 'https://api.example.com/orders';
+  const METADATA = 'https://api.example.com/.well-known/oauth-protected-resource/orders';
+  const described = (options: Record<string, unknown> = {}) => gate(options, { resource: RESOURCE, audience: undefined });
+
+  it('builds its metadata once, from the verifier and its own options', () => {
+    const g = described({ dpop: { mode: 'allowed', origin: ORIGIN, proof: { algorithms: ['ES256'] } } });
+    expect(g.metadata).toBe(g.metadata);
+    expect(g.metadata?.url).toBe(METADATA);
+    expect(g.metadata?.document).toEqual({
+      resource: RESOURCE,
+      bearer_methods_supported: ['header'],
+      dpop_signing_alg_values_supported: ['ES256'],
+      dpop_bound_access_tokens_required: false,
+    });
+    expect(gate().metadata).toBeUndefined();
+    expect(described({ resourceMetadata: false }).metadata).toBeUndefined();
+  });
+
+  it('names the metadata in every challenge: missing token, bad token, token for another resource, scope, DPoP', async () => {
+    const g = described();
+    const missing = await refusal(g, facts({}));
+    expect(missing.headers['www-authenticate']).toBe(`Bearer realm="api", resource_metadata="${METADATA}"`);
+    const other = await refusal(g, facts({ authorization: `Bearer ${await token({ aud: 'https://api.example.com/billing' })}` }));
+    expect(other).toMatchObject({ status: 401, error: { code: 'ERR_CLAIM_MISMATCH', claim: 'aud' } });
+    expect(other.headers['www-authenticate']).toBe(`Bearer realm="api", error="invalid_token", error_description="Token \\"aud\\" does not name this service.", resource_metadata="${METADATA}"`);
+    const scope = g.respond(new ClaimError('ERR_CLAIM_SCOPE_INSUFFICIENT', 'The token lacks the scope(s): orders:write.', { claim: 'scope', reason: 'insufficient', expected: ['orders:write'] }));
+    expect(scope.headers['www-authenticate']).toMatch(/, scope="orders:write", resource_metadata="[^"]+"$/);
+    const both = await refusal(described({ dpop: { mode: 'allowed', origin: ORIGIN } }), facts({}));
+    expect(both.headers['www-authenticate']).toBe(`Bearer realm="api", resource_metadata="${METADATA}", DPoP realm="api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519", resource_metadata="${METADATA}"`);
+    expect(gate({}).respond(new TokenError('ERR_TOKEN_MISSING', 'x')).headers['www-authenticate']).toBe('Bearer realm="api"');
+  });
+
+  it('accepts a token minted for the resource', async () => {
+    expect(await described().authenticate(facts({ authorization: `Bearer ${await token({ aud: RESOURCE })}` }))).toMatchObject({ binding: 'bearer', claims: { aud: RESOURCE } });
+  });
+
+  it('answers a step-up refusal with 401 insufficient_user_authentication, acr_values and max_age next to resource_metadata', async () => {
+    const g = described();
+    const auth = await g.authenticate(facts({ authorization: `Bearer ${await token({ aud: RESOURCE, acr: 'urn:example:pwd', auth_time: nowSec() - 60 })}` }));
+    const check = requireAuthLevel({ acr: ['urn:example:mfa', 'urn:example:hwk'], maxAgeSec: 300, clock: clock.now });
+    let refused: unknown;
+    try {
+      await check(auth);
+    } catch (error) {
+      refused = error;
+    }
+    const { status, headers } = g.respond(refused as AnyTollgateError, { auth });
+    expect(status).toBe(401);
+    expect(headers['www-authenticate']).toBe(
+      `Bearer realm="api", error="insufficient_user_authentication", error_description="This resource needs a stronger login (acr urn:example:mfa or urn:example:hwk); authenticate again with acr_values.", acr_values="urn:example:mfa urn:example:hwk", max_age=300, resource_metadata="${METADATA}"`,
+    );
+  });
+
+  it('refuses metadata options for a verifier without a resource', () => {
+    expect(() => gate({ resourceMetadata: { scopesSupported: ['orders:read'] } })).toThrow(expect.objectContaining({ options: ['resourceMetadata'] }));
   });
 });

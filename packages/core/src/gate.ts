@@ -11,6 +11,7 @@ import { andThen, type MaybePromise } from './maybe-promise.js';
 import { checkCertificateBinding } from './mtls/certificate-binding.js';
 import type { CommonVerifierOptions } from './options.js';
 import type { RequestFacts } from './request-facts.js';
+import { resourceMetadataEndpoint, type ResourceMetadataEndpoint } from './resource-metadata-endpoint.js';
 import { VERIFY_NOW, type VerifiedToken, type Verifier } from './verifier.js';
 
 /** How a token was tied to the request that carried it. */
@@ -57,6 +58,12 @@ export interface Responder {
 export interface Gate extends Responder {
   readonly verifier: Verifier;
   /**
+   * The RFC 9728 metadata this gate publishes for the verifier's `resource` (path, URL, document,
+   * headers, and how to answer a request for it), built once; every challenge names its `url`.
+   * `undefined` when the verifier has no resource or `resourceMetadata` is `false`.
+   */
+  readonly metadata: ResourceMetadataEndpoint | undefined;
+  /**
    * Authenticates a request. A plain value when nothing needs waiting for (fresh keys, no async
    * check, a synchronous replay store), a promise otherwise. `undefined`: an anonymous request with
    * `credentialsOptional`. Throws (or rejects with) `TollgateError`s only.
@@ -98,6 +105,8 @@ class ErrorAnswers implements Responder {
     readonly options: ResolvedAdapterOptions<unknown>,
     protected readonly dpop: ResolvedDpop | null,
     protected readonly clock: () => number,
+    /** Sent as `resource_metadata` in every challenge (RFC 9728 §5.1). */
+    private readonly metadataUrl: string | undefined = undefined,
   ) {}
 
   protected mode(route: RouteOptions | undefined): DpopMode {
@@ -109,9 +118,10 @@ class ErrorAnswers implements Responder {
     const dpop = this.dpop;
     const response: ResponseContext =
       dpop === null || mode === 'off'
-        ? { realm: this.options.realm }
+        ? { realm: this.options.realm, resourceMetadata: this.metadataUrl }
         : {
             realm: this.options.realm,
+            resourceMetadata: this.metadataUrl,
             schemes: mode === 'required' ? ['DPoP'] : ['Bearer', 'DPoP'],
             scheme: SCHEME_OF.get(error) ?? (context.auth?.binding === 'dpop' ? 'DPoP' : 'Bearer'),
             dpopAlgs: dpop.policy.algorithms,
@@ -133,6 +143,7 @@ class ErrorAnswers implements Responder {
 
 class RequestGate extends ErrorAnswers implements Gate {
   private readonly verifyNow: (token: string) => MaybePromise<VerifiedToken>;
+  readonly metadata: ResourceMetadataEndpoint | undefined;
 
   constructor(
     readonly verifier: Verifier,
@@ -141,7 +152,10 @@ class RequestGate extends ErrorAnswers implements Gate {
     const checked = options.dpop;
     const clock = () => verifier.now();
     const dpop = checked === null ? null : { ...checked, replayStore: checked.replayStore ?? new MemoryReplayStore({ clock }) };
-    super(options, dpop, clock);
+    // A verifier from an older copy of the core has no describe(): it has no resource either.
+    const metadata = resourceMetadataEndpoint(typeof verifier.describe === 'function' ? verifier.describe() : undefined, options);
+    super(options, dpop, clock, metadata?.url);
+    this.metadata = metadata;
     const fast = (verifier as Partial<Record<typeof VERIFY_NOW, (token: string) => MaybePromise<VerifiedToken>>>)[VERIFY_NOW];
     this.verifyNow = typeof fast === 'function' ? fast.bind(verifier) : (token) => verifier.verify(token);
   }

@@ -1,9 +1,10 @@
 export { createVerifier } from './verifier.js';
-export type { Verifier, VerifiedToken, VerifyCallOptions, VerifierHealth } from './verifier.js';
+export type { Verifier, VerifiedToken, VerifyCallOptions, VerifierHealth, VerifierDescription } from './verifier.js';
 export type {
   VerifierOptions,
   CommonVerifierOptions,
   IssuerOptions,
+  ResourceIssuerOptions,
   ClaimPolicyOptions,
   Hs256Options,
   JwksOptions,
@@ -45,11 +46,16 @@ export { requireScopes, requireClaims, grantedScopes } from './guards.js';
 export type { AuthCheck } from './guards.js';
 export { requireAuthLevel, StepUpError } from './step-up.js';
 export type { AuthLevel } from './step-up.js';
+// Describing the resource (RFC 9728 metadata, RFC 8707 resource indicators).
+export { buildResourceMetadata, checkResource, resourceMetadataUrl } from './resource-metadata.js';
+export type { ResourceMetadataInput } from './resource-metadata.js';
+export { RESOURCE_METADATA_DEFAULTS } from './resource-metadata-endpoint.js';
+export type { ResourceMetadataOptions, ResourceMetadataEndpoint, ResourceMetadataAnswer } from './resource-metadata-endpoint.js';
 export type { RequestAuth, TokenBinding } from './gate.js';
 // Sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate binding).
 export type { DpopOptions, DpopMode } from './dpop/dpop-options.js';
 export type { MtlsOptions } from './mtls/certificate-binding.js';
-export { MemoryReplayStore, MEMORY_REPLAY_STORE_DEFAULTS } from './dpop/replay-store.js';
+export { MemoryReplayStore, MEMORY_REPLAY_STORE_DEFAULTS, useProofOnce } from './dpop/replay-store.js';
 export type { ReplayStore, MemoryReplayStoreOptions } from './dpop/replay-store.js';
 export { DpopNonces, DPOP_NONCE_DEFAULTS } from './dpop/dpop-nonce.js';
 export type { DpopNonceOptions } from './dpop/dpop-nonce.js';

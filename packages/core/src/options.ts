@@ -122,6 +122,17 @@ export interface TokenCacheOptions {
 
 /** Options shared by all issuers of a verifier. */
 export interface CommonVerifierOptions extends ClaimPolicyOptions {
+  /**
+   * This resource server's identifier (RFC 8707 resource indicator, RFC 9728 `resource`): an
+   * absolute https URL without fragment, e.g. `'https://api.example.com/mcp'` (http only on
+   * loopback hosts, for development). Clients ask the authorization server for a token with
+   * `resource=` this value, which puts it in `aud`; so it is an accepted audience of every issuer,
+   * and `audience` may be left out. Given both, a token for either is accepted (moving clients
+   * from an old audience to the resource); `audience: null` is refused with it. Adapters publish
+   * RFC 9728 metadata for it and name that in every 401 challenge (`resource_metadata`).
+   * Default: none.
+   */
+  resource?: string | undefined;
   /** Largest token accepted, in bytes. Default `8192`. */
   maxTokenBytes?: number | undefined;
   /** Remote key set behaviour. Defaults as documented on each field. */
@@ -146,7 +157,18 @@ export interface CommonVerifierOptions extends ClaimPolicyOptions {
   revocation?: RevocationCheck | undefined;
 }
 
+/**
+ * An issuer of a verifier with a `resource`: `audience` may be left out (the resource is then the
+ * one accepted audience), and may not be `null` (a token for another resource must be refused).
+ */
+export type ResourceIssuerOptions = Omit<IssuerOptions, 'audience'> & {
+  /** Further accepted `aud` value(s) next to the resource. Default: the resource only. */
+  audience?: string | readonly string[] | undefined;
+};
+
 /** `createVerifier` options: one issuer inline, or several under `issuers`. */
 export type VerifierOptions =
-  | (CommonVerifierOptions & IssuerOptions & { issuers?: undefined })
-  | (CommonVerifierOptions & { issuers: readonly IssuerOptions[] });
+  | (CommonVerifierOptions & IssuerOptions & { issuers?: undefined; resource?: undefined })
+  | (CommonVerifierOptions & { issuers: readonly IssuerOptions[]; resource?: undefined })
+  | (CommonVerifierOptions & ResourceIssuerOptions & { resource: string; issuers?: undefined })
+  | (CommonVerifierOptions & { resource: string; issuers: readonly ResourceIssuerOptions[] });

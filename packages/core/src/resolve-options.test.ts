@@ -232,4 +232,38 @@ describe('resolveOptions', () => {
       [0, null],
     ]);
   });
+
+  describe('resource (RFC 8707)', () => {
+    const resource = 'https://api.example.com/mcp';
+    const audiences = (options: unknown) => resolveOptions(options as VerifierOptions).issuers.map((i) => i.policy.audience);
+
+    it('is the accepted audience when audience is left out, and comes first next to a given one', () => {
+      expect(audiences({ resource, issuer: 'https://auth.example.com', algorithms: ['RS256'] })).toEqual([[resource]]);
+      expect(audiences({ resource, issuer: 'https://auth.example.com', audience: ['orders', resource], algorithms: ['RS256'] })).toEqual([[resource, 'orders']]);
+      expect(
+        audiences({
+          resource,
+          issuers: [
+            { issuer: 'https://a.example', algorithms: ['RS256'] },
+            { issuer: 'https://b.example', audience: 'legacy-b', algorithms: ['ES256'] },
+          ],
+        }),
+      ).toEqual([[resource], [resource, 'legacy-b']]);
+      expect(resolveOptions(base).resource).toBeUndefined();
+    });
+
+    it('refuses audience: null next to it (tokens for any resource), and a resource that is not an https URL', () => {
+      const error = fail({ ...base, resource, audience: null, maxTokenBytes: 1 });
+      expect(error.options).toEqual(['audience', 'maxTokenBytes']);
+      expect(error.message.split('\n')[1]).toBe('  - audience cannot be null with resource: tokens must be meant for this resource; leave audience out to accept the resource alone.');
+      expect(fail({ resource, issuers: [{ issuer: 'https://a.example', audience: null, algorithms: ['RS256'] }] }).options).toEqual(['issuers[0].audience']);
+      expect(fail({ ...base, resource: 'http://api.example.com/mcp#tools' }).message).toBe(
+        'Invalid tollgate configuration:\n  - resource must be an absolute https URL without a fragment, such as "https://api.example.com" (http is accepted on loopback hosts only); got "http://api.example.com/mcp#tools".',
+      );
+    });
+
+    it('accepts loopback http, for development', () => {
+      expect(resolveOptions({ ...base, resource: 'http://127.0.0.1:3000/mcp' }).resource).toBe('http://127.0.0.1:3000/mcp');
+    });
+  });
 });

@@ -1,11 +1,13 @@
 import type { Dispatcher } from 'undici';
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm, type Algorithm } from './algorithms.js';
 import type { JsonFetcher } from './http-fetcher.js';
+import { ConfigError } from './errors.js';
 import { isAllowedKeyUrl } from './key-url.js';
 import type { VerifierLogger } from './operator-log.js';
 import type { RevocationCheck } from './revocation.js';
 import type { ClaimCheck, ClaimPolicyOptions, CommonVerifierOptions, Hs256Options, IssuerOptions, JwksOptions, TokenCacheOptions, VerifierOptions } from './options.js';
 import { line, listOf, opt, Problems, see } from './problems.js';
+import { checkResource } from './resource-metadata.js';
 import { refuseUnknownOptions } from './unknown-options.js';
 
 /** Claim policy with every default applied. */
@@ -52,6 +54,8 @@ export interface ResolvedJwksOptions {
 }
 
 export interface ResolvedOptions {
+  /** The `resource` option (RFC 8707), already added to every issuer's accepted audiences. */
+  readonly resource: string | undefined;
   readonly issuers: readonly ResolvedIssuer[];
   readonly maxTokenBytes: number;
   readonly jwks: ResolvedJwksOptions;
@@ -95,7 +99,7 @@ const union = (...sets: ReadonlySet<string>[]): ReadonlySet<string> => new Set(s
 
 const POLICY_OPTIONS = names<ClaimPolicyOptions>({ clockToleranceSec: true, maxTokenAgeSec: true, requireExp: true, typ: true, requiredClaims: true, checkClaims: true });
 const ISSUER_ONLY = names<Omit<IssuerOptions, keyof ClaimPolicyOptions>>({ issuer: true, jwksUri: true, audience: true, algorithms: true, hs256: true });
-const VERIFIER_WIDE = union(names<Omit<CommonVerifierOptions, keyof ClaimPolicyOptions>>({ maxTokenBytes: true, jwks: true, tokenCache: true, clock: true, logger: true, revocation: true }), new Set(['issuers']));
+const VERIFIER_WIDE = union(names<Omit<CommonVerifierOptions, keyof ClaimPolicyOptions>>({ resource: true, maxTokenBytes: true, jwks: true, tokenCache: true, clock: true, logger: true, revocation: true }), new Set(['issuers']));
 const JWKS_OPTIONS = names<JwksOptions>({
   connectTimeoutMs: true,
   headersTimeoutMs: true,
@@ -261,18 +265,36 @@ export function normalizeTyp(typ: string): string {
   return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
-function audienceOf(problems: Problems, at: string, value: unknown): readonly string[] | null {
+/** The accepted audiences: `audience`, with the resource first when one is configured (RFC 8707). */
+function audienceOf(problems: Problems, at: string, value: unknown, resource: string | undefined): readonly string[] | null {
   if (value === undefined) {
+    if (resource !== undefined) return Object.freeze([resource]);
     problems.add(line`${opt(`${at}audience`)} is required; pass null to skip the audience check on purpose.`);
     return null;
   }
-  if (value === null) return null;
+  if (value === null) {
+    // With a resource, null would accept tokens minted for any other resource.
+    if (resource !== undefined) problems.add(line`${opt(`${at}audience`)} cannot be null with ${see('resource')}: tokens must be meant for this resource; leave audience out to accept the resource alone.`);
+    return null;
+  }
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list) || list.length === 0 || list.some((a) => typeof a !== 'string' || a.length === 0)) {
     problems.add(line`${opt(`${at}audience`)} must be a non-empty string, a non-empty array of strings, or null.`);
     return null;
   }
-  return Object.freeze([...(list as string[])]);
+  return Object.freeze([...new Set(resource === undefined ? (list as string[]) : [resource, ...(list as string[])])]);
+}
+
+/** Checks `resource` (RFC 8707 / RFC 9728): an https URL, loopback http for development. */
+function resourceOf(problems: Problems, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return checkResource(value, 'resource');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.add(line`${opt('resource')}${error.message.slice('resource'.length)}`);
+    return undefined;
+  }
 }
 
 function algorithmsOf(problems: Problems, at: string, value: unknown): Set<Algorithm> {
@@ -317,7 +339,7 @@ function hs256Of(problems: Problems, at: string, value: unknown, algorithms: Rea
   return resolved;
 }
 
-function resolveIssuer(problems: Problems, at: string, entry: unknown, shared: Partial<Policy>, allowHttp: boolean, multi: boolean): ResolvedIssuer | undefined {
+function resolveIssuer(problems: Problems, at: string, entry: unknown, shared: Partial<Policy>, allowHttp: boolean, multi: boolean, resource: string | undefined): ResolvedIssuer | undefined {
   if (!isObject(entry)) {
     problems.add(line`${opt(at.replace(/\.$/, '') || 'options')} must be an object.`);
     return undefined;
@@ -332,7 +354,7 @@ function resolveIssuer(problems: Problems, at: string, entry: unknown, shared: P
   const issuer = url(problems, `${at}issuer`, options.issuer, allowHttp);
   const jwksUri = url(problems, `${at}jwksUri`, options.jwksUri, allowHttp);
   if (multi && options.issuer === undefined) problems.add(line`${opt(`${at}issuer`)} is required on each entry of issuers: the token's iss selects the entry.`);
-  const audience = audienceOf(problems, at, options.audience);
+  const audience = audienceOf(problems, at, options.audience, resource);
   const algorithms = algorithmsOf(problems, at, options.algorithms);
   const hs256 = hs256Of(problems, at, options.hs256, algorithms);
 
@@ -418,12 +440,13 @@ export function readOptions(options: VerifierOptions, problems: Problems): Resol
   });
   const jwks = jwksOf(problems, options.jwks);
   const shared = policyOverrides(problems, '', options);
+  const resource = resourceOf(problems, options.resource);
 
   let issuers: (ResolvedIssuer | undefined)[] = [];
-  if (!multi) issuers = [resolveIssuer(problems, '', options, shared, jwks.allowHttp, false)];
+  if (!multi) issuers = [resolveIssuer(problems, '', options, shared, jwks.allowHttp, false, resource)];
   else if (!Array.isArray(options.issuers)) problems.add(line`${opt('issuers')} must be an array of issuer entries.`);
   else if (options.issuers.length === 0) problems.add(line`${opt('issuers')} must list at least one trusted issuer.`);
-  else issuers = options.issuers.map((entry, i) => resolveIssuer(problems, `issuers[${i}].`, entry, shared, jwks.allowHttp, true));
+  else issuers = options.issuers.map((entry, i) => resolveIssuer(problems, `issuers[${i}].`, entry, shared, jwks.allowHttp, true, resource));
   const seen = new Set<string>();
   for (const entry of issuers) {
     if (entry?.issuer === undefined) continue;
@@ -440,6 +463,7 @@ export function readOptions(options: VerifierOptions, problems: Problems): Resol
     problems.add(line`${opt('revocation')} must be a revocation check with a revoked(claims, nowMs) method, such as a RevocationList or @tollgate/redis's mirror.`);
   }
   return Object.freeze({
+    resource,
     issuers: Object.freeze(issuers.filter((entry): entry is ResolvedIssuer => entry !== undefined)),
     maxTokenBytes,
     jwks,

@@ -203,6 +203,37 @@ describe('multi-tenant', () => {
   });
 });
 
+describe('resource (RFC 8707)', () => {
+  const resource = 'https://api.example.com/mcp';
+
+  it('accepts tokens for this resource only, and for a given audience next to it', async () => {
+    const v = await make({ resource, audience: undefined });
+    await expect(v.verify(await sign(keys.rs, claims({ aud: resource })))).resolves.toMatchObject({ claims: { aud: resource } });
+    await expect(v.verify(await sign(keys.rs, claims({ aud: ['https://other.example/mcp', resource] })))).resolves.toMatchObject({ alg: 'RS256' });
+    for (const aud of ['https://other.example/mcp', `${resource}/`, AUD]) {
+      await expect(v.verify(await sign(keys.rs, claims({ aud })))).rejects.toMatchObject({ code: 'ERR_CLAIM_MISMATCH', claim: 'aud' });
+    }
+    const moving = await make({ resource });
+    await expect(moving.verify(await sign(keys.rs, claims({ aud: AUD })))).resolves.toMatchObject({ alg: 'RS256' });
+    await expect(moving.verify(await sign(keys.rs, claims({ aud: resource })))).resolves.toMatchObject({ alg: 'RS256' });
+  });
+
+  it('describes what it accepts: the resource and the trusted issuers, frozen', async () => {
+    const v = createVerifier({
+      resource,
+      issuers: [
+        { issuer: 'https://a.example', algorithms: ['RS256'] },
+        { jwksUri: 'https://b.example/jwks', issuer: 'https://b.example/tenant', audience: 'b', algorithms: ['ES256'] },
+      ],
+    });
+    open.push(v);
+    expect(v.describe()).toEqual({ resource, authorizationServers: ['https://a.example', 'https://b.example/tenant'] });
+    expect(Object.isFrozen(v.describe()) && Object.isFrozen(v.describe().authorizationServers)).toBe(true);
+    const partner = await make();
+    expect(partner.describe()).toEqual({ resource: undefined, authorizationServers: [] });
+  });
+});
+
 describe('token cache', () => {
   it('serves repeated tokens from the cache, never past exp', async () => {
     const clock = manualClock(Date.now());

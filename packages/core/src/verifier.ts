@@ -46,6 +46,14 @@ export interface VerifierHealth {
   readonly revocation?: RevocationState;
 }
 
+/** What a verifier accepts, as a resource describes itself (RFC 9728): configuration only, never keys or secrets. */
+export interface VerifierDescription {
+  /** The `resource` option: this resource server's identifier, also an accepted audience. */
+  readonly resource: string | undefined;
+  /** The `issuer` of every trusted issuer that has one, in configured order: RFC 9728 `authorization_servers`. */
+  readonly authorizationServers: readonly string[];
+}
+
 export interface Verifier {
   /** Verifies a compact JWS. Rejects with a `TollgateError` only. */
   verify<C extends JwtClaims = JwtClaims>(token: string, options?: VerifyCallOptions): Promise<VerifiedToken<C>>;
@@ -59,6 +67,11 @@ export interface Verifier {
   close(): Promise<void>;
   /** The verifier's clock in epoch milliseconds (`clock` option): request-level checks such as DPoP proof times use it too. */
   now(): number;
+  /**
+   * What the verifier accepts, frozen: its `resource` and the issuers whose tokens it trusts.
+   * Adapters build the RFC 9728 metadata document from it.
+   */
+  describe(): VerifierDescription;
 }
 
 /**
@@ -95,6 +108,7 @@ class TollgateVerifier implements Verifier {
   private readonly maxTokenBytes: number;
   private readonly revocation: RevocationCheck | null;
   private readonly headers = new Map<string, ProtectedHeader>();
+  private readonly description: VerifierDescription;
   private closed = false;
 
   constructor(options: VerifierOptions) {
@@ -119,6 +133,10 @@ class TollgateVerifier implements Verifier {
     this.sources = [...shared.values()];
     this.byIssuer = new Map(this.issuers.filter((t) => t.config.issuer !== undefined).map((t) => [t.config.issuer as string, t]));
     this.cache = resolved.tokenCache === null ? null : new TokenCache(resolved.tokenCache.maxEntries);
+    this.description = Object.freeze({
+      resource: resolved.resource,
+      authorizationServers: Object.freeze(resolved.issuers.flatMap((entry) => (entry.issuer === undefined ? [] : [entry.issuer]))),
+    });
     // Key-source trouble reaches the operator once per URL and interval, never per request.
     if (resolved.logger !== null) attachOperatorLog(this.events, resolved.logger, { clock: this.clock });
   }
@@ -149,6 +167,10 @@ class TollgateVerifier implements Verifier {
 
   now(): number {
     return this.clock();
+  }
+
+  describe(): VerifierDescription {
+    return this.description;
   }
 
   /**

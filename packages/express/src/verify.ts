@@ -1,11 +1,18 @@
 import type { Verifier } from '@tollgate/core';
-import { createGate, nodeRequestFacts, warmInBackground, type RequestAuth, type VerifierSource } from '@tollgate/core/adapter';
+import { createGate, nodeRequestFacts, warmInBackground, type RequestAuth, type ResourceMetadataEndpoint, type VerifierSource } from '@tollgate/core/adapter';
 import type { RequestHandler } from 'express';
 import { EXPRESS_ADAPTER, handleError, setGate } from './errors.js';
 import type { VerifyOptions } from './types.js';
 
-/** The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it). */
-export type VerifyMiddleware = RequestHandler & { readonly verifier: Verifier };
+/**
+ * The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it) and
+ * the RFC 9728 metadata it names in its challenges (serve it with `resourceMetadata(auth)`).
+ */
+export type VerifyMiddleware = RequestHandler & {
+  readonly verifier: Verifier;
+  /** The metadata of the verifier's `resource` (path, URL, document), or `undefined` without one. */
+  readonly metadata: ResourceMetadataEndpoint | undefined;
+};
 
 /**
  * Verifies the request's token and sets `req.auth`; refuses with an RFC 6750 (or RFC 9449 DPoP)
@@ -22,6 +29,7 @@ export type VerifyMiddleware = RequestHandler & { readonly verifier: Verifier };
  * app.use(verify({ issuer: 'https://auth.example.com', audience: 'orders-api', algorithms: ['RS256'] }));
  * app.use('/public', verify(verifier, { credentialsOptional: true }));
  * app.use(verify(verifier, { dpop: { mode: 'required', origin: 'https://api.example.com' } }));
+ * const auth = verify({ resource: 'https://api.example.com/mcp', issuer: 'https://auth.example.com', algorithms: ['RS256'] });
  */
 export function verify(source?: VerifierSource, options: VerifyOptions = {}): VerifyMiddleware {
   const gate = createGate(source, options, EXPRESS_ADAPTER);
@@ -46,5 +54,8 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
     if (outcome instanceof Promise) outcome.then(done, (error: unknown) => handleError(error, req, res, next));
     else done(outcome);
   };
-  return Object.defineProperty(tollgate, 'verifier', { value: gate.verifier, enumerable: true }) as VerifyMiddleware;
+  return Object.defineProperties(tollgate, {
+    verifier: { value: gate.verifier, enumerable: true },
+    metadata: { value: gate.metadata, enumerable: true },
+  }) as VerifyMiddleware;
 }

@@ -16,9 +16,10 @@ export function isAsymmetric(alg: SigningAlgorithm): alg is AsymmetricAlgorithm 
 }
 
 /**
- * Algorithms of DPoP proofs (RFC 9449): the ones the proof helper signs with, and the ones the
- * token endpoint accepts and advertises in `dpop_signing_alg_values_supported`. Asymmetric only:
- * a proof is signed by a key the client holds and nobody else.
+ * Algorithms `createDpopKey()` and the CLI sign DPoP proofs (RFC 9449) with. Asymmetric only: a
+ * proof is signed by a key the client holds and nobody else. The token endpoint accepts (and
+ * advertises in `dpop_signing_alg_values_supported`) what the core's proof policy accepts, which
+ * includes all of these.
  */
 export type DpopAlgorithm = 'ES256' | 'RS256' | 'PS256' | 'EdDSA';
 

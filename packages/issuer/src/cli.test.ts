@@ -2,13 +2,13 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { accessTokenHash } from '@tollgate/core';
 import { calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROOF_FLAGS, PROOF_HELP } from './cli/proof.js';
 import { MAIN_HELP, runCli, type CliIo } from './cli/run.js';
 import { SERVE_FLAGS, SERVE_HELP } from './cli/serve.js';
 import { TOKEN_FLAGS, TOKEN_HELP } from './cli/token.js';
-import { accessTokenHash } from './dpop-key.js';
 import type { Issuer } from './issuer.js';
 import { basic, decodePart, withTimeout } from './test-support.js';
 

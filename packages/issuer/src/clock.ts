@@ -1,6 +1,6 @@
 /**
- * Source of "now" for token times, key ages, rotation and grace periods.
- * Fault durations (`forMs`) deliberately use real time instead: they model network behaviour.
+ * Source of "now" for token times, key ages, rotation and grace periods. Fault injection runs on
+ * its own `faultTimer` (real time by default) instead: it models network behaviour.
  */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */

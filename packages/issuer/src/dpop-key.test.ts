@@ -1,11 +1,13 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import * as core from '@tollgate/core';
 import { calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { DpopAlgorithm } from './algorithms.js';
+import { certificateThumbprint } from './certificate-thumbprint.js';
 import { createTestClock } from './clock.js';
-import { accessTokenHash, createDpopKey } from './dpop-key.js';
+import { createDpopKey } from './dpop-key.js';
+import * as api from './index.js';
 import { startIssuer } from './test-support.js';
-import { certificateThumbprint, jwkThumbprint } from './thumbprints.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -36,7 +38,7 @@ describe.each<[DpopAlgorithm, Record<string, unknown>]>([
       htm: 'POST',
       htu: 'https://api.example/orders/7',
       iat: Date.parse('2026-01-05T10:00:00Z') / 1000,
-      ath: accessTokenHash('the-token'),
+      ath: sha256('the-token'),
     });
   });
 
@@ -54,8 +56,9 @@ describe.each<[DpopAlgorithm, Record<string, unknown>]>([
 });
 
 describe('createDpopKey()', () => {
-  it('computes ath as in RFC 9449 §7.1', () => {
-    expect(accessTokenHash('Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU')).toBe('fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo');
+  it('puts the ath of RFC 9449 §7.1 in a proof for that access token', () => {
+    const proof = createDpopKey().proof({ method: 'GET', url: 'https://resource.example.org/protectedresource', accessToken: 'Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU' });
+    expect(decodeJwtPayload(proof).ath).toBe('fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo');
   });
 
   it('round-trips through privateJwk: same key, same jkt, alg read from the JWK', async () => {
@@ -99,7 +102,7 @@ describe('bound tokens from sign()', () => {
     const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUri)), { issuer: issuer.issuerUrl, audience: 'api://default', algorithms: ['ES256'] });
     expect(payload.cnf).toEqual({ jkt: key.jkt });
     const proof = decodeJwtPayload(key.proof({ method: 'GET', url: 'http://localhost/orders', accessToken: token }));
-    expect(proof.ath).toBe(accessTokenHash(token));
+    expect(proof.ath).toBe(sha256(token));
   });
 
   it('carry cnf["x5t#S256"] of a client certificate', async () => {
@@ -113,16 +116,16 @@ describe('bound tokens from sign()', () => {
   });
 });
 
-describe('jwkThumbprint()', () => {
-  it('matches jose for EC, RSA and OKP keys, and refuses other key types', async () => {
-    for (const alg of ['ES256', 'RS256', 'EdDSA'] as const) {
-      const { publicJwk } = createDpopKey({ alg });
-      expect(jwkThumbprint({ ...publicJwk, alg, use: 'sig' })).toBe(await calculateJwkThumbprint(publicJwk));
-    }
-    expect(() => jwkThumbprint({ kty: 'oct', k: 'abc' })).toThrow(/kty "oct"/);
-    expect(() => jwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'a' })).toThrow(/needs a string "y" member/);
+describe('thumbprints and ath from the package entry', () => {
+  it('are the core\'s, so a token bound here and a proof checked by a resource server agree', () => {
+    expect([api.jwkThumbprint, api.accessTokenHash]).toEqual([core.jwkThumbprint, core.accessTokenHash]);
   });
 });
+
+/** The `ath` of a token, computed here rather than by the code under test. */
+function sha256(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
 
 function decodeJwtPayload(jws: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -1,7 +1,7 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomUUID, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomUUID, type JsonWebKey } from 'node:crypto';
+import { accessTokenHash, jwkThumbprint } from '@tollgate/core';
 import { DPOP_ALGORITHMS, isDpopAlgorithm, type DpopAlgorithm } from './algorithms.js';
 import { systemClock, type Clock } from './clock.js';
-import { jwkThumbprint } from './thumbprints.js';
 import { encodeJwt } from './jwt.js';
 import { withOverrides } from './overrides.js';
 
@@ -69,7 +69,7 @@ export interface DpopKey {
 
 /**
  * Creates a DPoP key for tests, examples and the CLI: a key pair made with `node:crypto`
- * (never WebCrypto, see the product brief), its public JWK and thumbprint, and a proof maker.
+ * (never WebCrypto, see `generate` below), its public JWK and thumbprint, and a proof maker.
  *
  * @example
  * ```ts
@@ -111,11 +111,6 @@ export function createDpopKey(options: CreateDpopKeyOptions = {}): DpopKey {
   };
 }
 
-/** base64url(SHA-256(token)): the `ath` claim of a proof that accompanies an access token (RFC 9449 §4.2). */
-export function accessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
-}
-
 function htuOf(url: string | URL): string {
   let parsed: URL;
   try {
@@ -149,8 +144,8 @@ function keyAndAlgorithm(options: CreateDpopKeyOptions): { privateKey: KeyObject
   return { privateKey, alg };
 }
 
-// node:crypto KeyObjects, never WebCrypto: a WebCrypto key generation + export hung at start-up
-// on Node 20 about once in fifteen runs (see the product brief).
+// node:crypto KeyObjects, never WebCrypto: on Node 20 a WebCrypto key generation + export hung at
+// start-up about once in fifteen runs, and a hung key stalls whatever test or CLI asked for it.
 function generate(alg: DpopAlgorithm): KeyObject {
   switch (alg) {
     case 'ES256':

@@ -1,11 +1,14 @@
+// Fault timing runs on a test fault timer that each test moves itself, so nothing here waits in real time.
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestFaultTimer } from './fault-timer.js';
 import type { Issuer } from './issuer.js';
-import { basic, form, startIssuer, startSharedIssuer } from './test-support.js';
+import { basic, form, startIssuer, startSharedIssuer, withTimeout } from './test-support.js';
 
+const timer = createTestFaultTimer();
 let issuer: Issuer;
 beforeAll(async () => {
-  issuer = await startSharedIssuer();
+  issuer = await startSharedIssuer({ faultTimer: timer });
 });
 afterAll(() => issuer?.close());
 afterEach(() => {
@@ -13,7 +16,6 @@ afterEach(() => {
   issuer.resetStats();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const status = async (url: string) => (await fetch(url)).status;
 
 describe('fault injection', () => {
@@ -30,13 +32,15 @@ describe('fault injection', () => {
     expect(issuer.stats()).toMatchObject({ byEndpoint: { jwks: 3 }, faulted: 2 });
   });
 
-  it('status500 for a duration of real time', async () => {
-    issuer.faults.inject({ endpoint: 'discovery', kind: 'status500', forMs: 300 });
+  it('status500 for a duration on the fault timer', async () => {
+    const fault = issuer.faults.inject({ endpoint: 'discovery', kind: 'status500', forMs: 300 });
     expect(await status(issuer.discoveryUrl)).toBe(500);
     expect(await status(issuer.discoveryUrl)).toBe(500);
     expect(await status(issuer.jwksUri)).toBe(200); // other endpoints are unaffected
-    await sleep(350);
-    expect(await status(issuer.discoveryUrl)).toBe(200);
+    timer.advance(299);
+    expect([await status(issuer.discoveryUrl), fault.active]).toEqual([500, true]);
+    timer.advance(1);
+    expect([fault.active, await status(issuer.discoveryUrl), fault.hits]).toEqual([false, 200, 3]);
   });
 
   it('invalid-json answers 200 application/json with a body that does not parse', async () => {
@@ -55,35 +59,42 @@ describe('fault injection', () => {
     expect(issuer.stats()).toMatchObject({ byEndpoint: { discovery: 2 }, faulted: 1 });
   });
 
-  it('slow delays the response headers', async () => {
+  it('slow holds the response headers until its delay has passed', async () => {
     issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', delayMs: 300, count: 1 });
-    const started = performance.now();
+    let answered = false;
+    const slow = fetch(issuer.jwksUri).then((res) => {
+      answered = true;
+      return res.status;
+    });
+    await timer.whenPending(1);
+    timer.advance(299);
+    // Another request goes through meanwhile, giving the stalled one every chance to be answered early.
+    expect(await status(issuer.discoveryUrl)).toBe(200);
+    expect([answered, timer.pending]).toEqual([false, 1]);
+    timer.advance(1);
+    expect(await slow).toBe(200);
+    // The fault was for one request: the next is answered without the timer moving.
     expect(await status(issuer.jwksUri)).toBe(200);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-    const again = performance.now();
-    await status(issuer.jwksUri);
-    expect(performance.now() - again).toBeLessThan(250);
+    expect(issuer.stats()).toMatchObject({ byEndpoint: { jwks: 2 }, faulted: 1 });
   });
 
-  it('slow with phase "body" sends headers at once and stalls the body', async () => {
+  it('slow with phase "body" sends the headers at once and stalls the body', async () => {
     issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', delayMs: 300, phase: 'body', count: 1 });
-    const started = performance.now();
     const res = await fetch(issuer.jwksUri);
-    const headersAfter = performance.now() - started;
-    const body = (await res.json()) as { keys: unknown[] };
-    const bodyAfter = performance.now() - started;
-    expect(headersAfter).toBeLessThan(250);
-    expect(bodyAfter).toBeGreaterThanOrEqual(290);
-    expect(body.keys).toHaveLength(1);
+    expect([res.status, timer.pending]).toEqual([200, 1]);
+    const body = res.json() as Promise<{ keys: unknown[] }>;
+    timer.advance(300);
+    expect((await body).keys).toHaveLength(1);
   });
 
   it('combines a slow fault with a failing one, and counts each', async () => {
     const slow = issuer.faults.inject({ endpoint: 'all', kind: 'slow', delayMs: 100, count: 1 });
     const failing = issuer.faults.inject({ endpoint: 'jwks', kind: 'status500', count: 1 });
-    const started = performance.now();
-    expect(await status(issuer.jwksUri)).toBe(500);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    const answer = status(issuer.jwksUri);
+    await timer.whenPending(1);
     expect([slow.hits, failing.hits]).toEqual([1, 1]);
+    timer.advance(100);
+    expect(await answer).toBe(500);
   });
 
   it('applies to the token endpoint and to one tenant only when asked', async () => {
@@ -120,17 +131,18 @@ describe('fault injection', () => {
     expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', forMs: -1 })).toThrow(/forMs must be a non-negative/);
   });
 
-  it('does not hold up close() while a request is stalled', async () => {
-    const local = await startIssuer();
+  it('does not hold up close() while a request is stalled, and cancels the stall', async () => {
+    const localTimer = createTestFaultTimer();
+    const local = await startIssuer({ faultTimer: localTimer });
     local.faults.inject({ endpoint: 'jwks', kind: 'slow', delayMs: 30_000 });
     const pending = fetch(local.jwksUri).then(
       (res) => res.status,
       (err: unknown) => err,
     );
-    await sleep(50);
-    const started = performance.now();
-    await local.close();
-    expect(performance.now() - started).toBeLessThan(1000);
+    await localTimer.whenPending(1);
+    // The manual timer never reaches 30 s: close() can only finish by cancelling the stall.
+    await withTimeout(local.close(), 5000, 'close() with a stalled request');
+    expect(localTimer.pending).toBe(0);
     expect(await pending).toBeInstanceOf(Error);
   });
 });
@@ -160,15 +172,36 @@ describe('request counters', () => {
     expect(issuer.stats().byEndpoint.jwks).toBe(1);
   });
 
-  it('count a request whose client gives up during a slow fault', async () => {
+  it('count a request whose client gives up during a slow fault, whose stall then ends', async () => {
     issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', delayMs: 5_000, count: 1 });
-    await new Promise<void>((resolve) => {
-      const req = request(issuer.jwksUri, { timeout: 100 });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve());
-      req.end();
-    });
+    const req = request(issuer.jwksUri);
+    const failed = new Promise<void>((resolve) => req.on('error', () => resolve()));
+    req.end();
+    await timer.whenPending(1);
+    req.destroy();
+    await failed;
+    await timer.whenPending(0); // the issuer stops waiting for a client that is gone
     expect(issuer.stats()).toMatchObject({ byEndpoint: { jwks: 1 }, faulted: 1 });
     expect(await status(issuer.jwksUri)).toBe(200);
+  });
+});
+
+describe('createTestFaultTimer', () => {
+  it('runs due callbacks in time order on advance, never cancelled ones, and reports what is pending', async () => {
+    const manual = createTestFaultTimer();
+    const ran: string[] = [];
+    manual.schedule(() => ran.push('b at 20'), 20);
+    const cancel = manual.schedule(() => ran.push('cancelled'), 5);
+    manual.schedule(() => ran.push('a at 10'), 10);
+    await manual.whenPending(3);
+    cancel();
+    cancel(); // twice is harmless
+    const none = manual.whenPending(0);
+    manual.advance(9);
+    expect([manual.now(), ran, manual.pending]).toEqual([9, [], 2]);
+    manual.advance(11);
+    expect([manual.now(), ran, manual.pending]).toEqual([20, ['a at 10', 'b at 20'], 0]);
+    await none;
+    expect(() => manual.advance(-1)).toThrow(/non-negative finite number/);
   });
 });

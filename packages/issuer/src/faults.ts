@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import type { FaultTimer } from './fault-timer.js';
 
 /** Which requests a fault applies to; `all` includes unknown paths. */
 export type FaultEndpoint = 'discovery' | 'jwks' | 'token' | 'all';
@@ -18,11 +18,11 @@ export interface FaultSpec {
   kind: FaultKind;
   /** Only requests for this tenant. Default: every tenant. */
   tenant?: string;
-  /** `slow` only: how long to stall, in ms. Default: 1000. */
+  /** `slow` only: how long to stall, in ms of the issuer's `faultTimer` (real time by default). Default: 1000. */
   delayMs?: number;
   /** `slow` only: stall before the headers or in the middle of the body. Default: `headers`. */
   phase?: 'headers' | 'body';
-  /** Real (wall-clock) time the fault stays active, in ms. Default: until cleared or `count` is used up. */
+  /** How long the fault stays active, in ms of the issuer's `faultTimer` (real time by default). Default: until cleared or `count` is used up. */
   forMs?: number;
   /** Number of matching requests the fault applies to. Default: unlimited. */
   count?: number;
@@ -71,13 +71,13 @@ const KINDS: readonly FaultKind[] = ['slow', 'status500', 'invalid-json', 'drop'
 interface LiveFault {
   readonly handle: FaultHandle;
   readonly spec: Readonly<FaultSpec>;
-  /** `performance.now()` after which the fault is over. */
+  /** Fault-timer time after which the fault is over. */
   readonly until: number;
   hits: number;
   cleared: boolean;
 }
 
-function isLive(fault: LiveFault, now = performance.now()): boolean {
+function isLive(fault: LiveFault, now: number): boolean {
   return !fault.cleared && now < fault.until && (fault.spec.count === undefined || fault.hits < fault.spec.count);
 }
 
@@ -86,9 +86,11 @@ export class Faults implements FaultController {
   #faults: LiveFault[] = [];
   #nextId = 1;
   readonly #checkTenant: (tenant: string) => void;
+  readonly #timer: FaultTimer;
 
-  constructor(checkTenant: (tenant: string) => void) {
+  constructor(checkTenant: (tenant: string) => void, timer: FaultTimer) {
     this.#checkTenant = checkTenant;
+    this.#timer = timer;
   }
 
   inject(spec: FaultSpec): FaultHandle {
@@ -98,9 +100,10 @@ export class Faults implements FaultController {
       fault.cleared = true;
       this.#faults = this.#faults.filter((f) => f !== fault);
     };
+    const timer = this.#timer;
     const fault: LiveFault = {
       spec: frozen,
-      until: frozen.forMs === undefined ? Infinity : performance.now() + frozen.forMs,
+      until: frozen.forMs === undefined ? Infinity : this.#timer.now() + frozen.forMs,
       hits: 0,
       cleared: false,
       handle: {
@@ -110,7 +113,7 @@ export class Faults implements FaultController {
           return fault.hits;
         },
         get active() {
-          return isLive(fault);
+          return isLive(fault, timer.now());
         },
         clear: remove,
       },
@@ -151,7 +154,7 @@ export class Faults implements FaultController {
   }
 
   #prune(): void {
-    const now = performance.now();
+    const now = this.#timer.now();
     this.#faults = this.#faults.filter((f) => isLive(f, now));
   }
 }

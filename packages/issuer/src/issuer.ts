@@ -1,11 +1,10 @@
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
 import type { Clock } from './clock.js';
-import { DpopNonces } from './dpop-nonce.js';
-import { ProofReplayCache } from './dpop-replay.js';
 import { Faults, type FaultController } from './faults.js';
 import { createListener } from './http/listener.js';
 import { baseUrlFor, HttpLifecycle } from './http/server.js';
 import { Sleeper } from './http/sleeper.js';
+import { TokenEndpointDpop } from './http/token-dpop.js';
 import type { KeyInfo } from './key-ring.js';
 import type { PublicJwk } from './keys.js';
 import { resolveOptions, type IssuerOptions, type ResolvedOptions } from './options.js';
@@ -81,10 +80,10 @@ export interface Issuer {
 export async function createIssuer(options: IssuerOptions = {}): Promise<Issuer> {
   const resolved = await resolveOptions(options);
   const { tenants, find } = await prepareTenants(resolved);
-  const faults = new Faults((name) => void find(name));
+  const faults = new Faults((name) => void find(name), resolved.faultTimer);
   const stats = new RequestCounter();
-  const sleeper = new Sleeper();
-  const dpop = { nonces: new DpopNonces(), replay: new ProofReplayCache() };
+  const sleeper = new Sleeper(resolved.faultTimer);
+  const dpop = new TokenEndpointDpop(resolved.clock);
   const listener = createListener({ tenants, options: resolved, faults, stats, sleeper, dpop });
   const server = new HttpLifecycle(listener, sleeper);
   const port = await server.listen(resolved.host, resolved.port);

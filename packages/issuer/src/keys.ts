@@ -23,7 +23,8 @@ export interface KeyEntry {
 const generate = promisify(generateKeyPair);
 
 // node:crypto KeyObjects rather than WebCrypto: on Node 20 a WebCrypto generateKey + exportKey
-// at start-up hung about once in fifteen runs (see the product brief); KeyObject export is synchronous.
+// at start-up hung about once in fifteen runs, stalling the issuer before it listened; KeyObject
+// export is synchronous.
 async function generatePrivateKey(alg: AsymmetricAlgorithm): Promise<KeyObject> {
   switch (alg) {
     case 'RS256':

@@ -2,6 +2,7 @@ import { isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm } from '.
 import { systemClock, type Clock } from './clock.js';
 import { DAY_MS } from './duration.js';
 import { IssuerConfigError } from './errors.js';
+import { realFaultTimer, type FaultTimer } from './fault-timer.js';
 import { createFileKeyStore, createMemoryKeyStore, type KeyStore } from './key-store.js';
 import type { RotationPolicy } from './rotation.js';
 import { readTenantsFile } from './tenant-file.js';
@@ -34,6 +35,12 @@ export interface IssuerOptions {
   defaultTenant?: Partial<TenantConfig>;
   /** Time source for token times, key ages and grace periods. Default: the system clock. */
   clock?: Clock;
+  /**
+   * Time source of fault injection: how long `slow` faults stall and when `forMs` runs out. Default:
+   * real time (`performance.now()` and `setTimeout`), whatever `clock` is, because faults model the
+   * network. Replace it to run fault timing by hand in unit tests, with no real waits.
+   */
+  faultTimer?: FaultTimer;
   /** Where keys are kept. Default: in memory (a fresh store per issuer). */
   keyStore?: KeyStore;
   /** Shortcut for `keyStore: createFileKeyStore(keyDir)`. Default: none. */
@@ -80,6 +87,7 @@ export interface ResolvedOptions {
   readonly publicUrl: string | undefined;
   readonly tenants: readonly ResolvedTenant[];
   readonly clock: Clock;
+  readonly faultTimer: FaultTimer;
   readonly keyStore: KeyStore;
   readonly rotation: RotationPolicy;
   readonly keyLockTtlMs: number;
@@ -98,7 +106,7 @@ export const DEFAULT_KEY_LOCK_TTL_MS = 10_000;
 
 /** Every option of `createIssuer()`; the docs test checks the README has a row for each. */
 export const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>([
-  'host', 'port', 'publicUrl', 'algorithm', 'tenants', 'defaultTenant', 'clock', 'keyStore', 'keyDir', 'keyMaxAgeMs',
+  'host', 'port', 'publicUrl', 'algorithm', 'tenants', 'defaultTenant', 'clock', 'faultTimer', 'keyStore', 'keyDir', 'keyMaxAgeMs',
   'keyGraceMs', 'autoRotate', 'keyLockTtlMs', 'jwksMaxAgeSec', 'discoveryMaxAgeSec', 'etag', 'dpopNonce', 'maxBodyBytes', 'env', 'onError',
 ] satisfies (keyof IssuerOptions)[]);
 
@@ -133,6 +141,10 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
 
   const clock = options.clock ?? systemClock;
   if (typeof clock.now !== 'function') fail('clock', 'must have a now() method returning ms since the epoch');
+  const faultTimer = options.faultTimer ?? realFaultTimer;
+  if (typeof faultTimer.now !== 'function' || typeof faultTimer.schedule !== 'function') {
+    fail('faultTimer', 'must have now() returning ms and schedule(callback, ms) returning a cancel function');
+  }
 
   const maxAgeMs = options.keyMaxAgeMs ?? DEFAULT_KEY_MAX_AGE_MS;
   if (!(Number.isFinite(maxAgeMs) && maxAgeMs > 0)) fail('keyMaxAgeMs', `must be a positive number of ms; got ${String(maxAgeMs)}`);
@@ -160,6 +172,7 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
     publicUrl,
     tenants: Object.freeze(tenants),
     clock,
+    faultTimer,
     keyStore,
     rotation: Object.freeze({ maxAgeMs, graceMs, autoRotate }),
     keyLockTtlMs,

@@ -80,7 +80,7 @@ describe('sign() overrides', () => {
   it('mints unsigned alg "none" tokens', async () => {
     const issuer = await startIssuer();
     const token = await issuer.sign({}, { alg: 'none' });
-    expect(token.endsWith('.')).toBe(true);
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.$/); // an empty signature part
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'none', typ: 'JWT' });
     await expect(verifyRemote(issuer, token)).rejects.toThrow();
   });

@@ -19,8 +19,9 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 }
 
 /**
- * Starts an issuer with a start-up timeout (see the brief: a hung key generation must fail the
- * test, not stall the suite) and closes it when the current test ends.
+ * Starts an issuer with a start-up timeout and closes it when the current test ends. The timeout
+ * is there because key generation has hung at start-up before (see `keys.ts`): a hang must fail
+ * its test quickly, not stall the suite until the hook timeout.
  */
 export async function startIssuer(options: IssuerOptions = {}): Promise<Issuer> {
   // A handler error is a bug even when the client got its 500, so it fails the test.

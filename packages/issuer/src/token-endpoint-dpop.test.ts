@@ -1,10 +1,10 @@
 import { request } from 'node:http';
+import { DPOP_NONCE_DEFAULTS, DPOP_PROOF_DEFAULTS } from '@tollgate/core';
 import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DpopAlgorithm } from './algorithms.js';
 import { createTestClock, type TestClock } from './clock.js';
 import { createDpopKey, type DpopKey, type DpopProofOptions } from './dpop-key.js';
-import { DPOP_NONCE_STEP_MS } from './dpop-nonce.js';
 import type { Issuer } from './issuer.js';
 import { basic, decodePart, form, startIssuer, startSharedIssuer } from './test-support.js';
 
@@ -76,7 +76,7 @@ describe('DPoP at the token endpoint', () => {
   it('refuses a replayed proof, and takes the same jti from another key', async () => {
     const once = proof({ jti: 'replay-me' });
     expect((await post(url, { dpop: once })).status).toBe(200);
-    expect(await expectError(await post(url, { dpop: once }), 'invalid_dpop_proof')).toMatch(/already used/);
+    expect(await expectError(await post(url, { dpop: once }), 'invalid_dpop_proof')).toBe('This DPoP proof was already used; make a fresh proof (with a new jti) for every request.');
     expect(await expectError(await post(url, { dpop: proof({ jti: 'replay-me' }) }), 'invalid_dpop_proof')).toMatch(/already used/);
     expect((await post(url, { dpop: proof({ jti: 'replay-me' }, createDpopKey({ clock })) })).status).toBe(200);
   });
@@ -85,8 +85,8 @@ describe('DPoP at the token endpoint', () => {
     const now = Math.floor(clock.now() / 1000);
     expect((await post(url, { dpop: proof({ iat: now - 300 }) })).status).toBe(200);
     expect((await post(url, { dpop: proof({ iat: now + 5 }) })).status).toBe(200);
-    expect(await expectError(await post(url, { dpop: proof({ iat: now - 301 }) }), 'invalid_dpop_proof')).toMatch(/too old/);
-    expect(await expectError(await post(url, { dpop: proof({ iat: now + 6 }) }), 'invalid_dpop_proof')).toMatch(/future/);
+    expect(await expectError(await post(url, { dpop: proof({ iat: now - 301 }) }), 'invalid_dpop_proof')).toMatch(/made more than 300 s ago/);
+    expect(await expectError(await post(url, { dpop: proof({ iat: now + 6 }) }), 'invalid_dpop_proof')).toMatch(/iat is in the future/);
   });
 
   it('refuses every malformed or mismatching proof with invalid_dpop_proof, and keeps serving', async () => {
@@ -96,43 +96,44 @@ describe('DPoP at the token endpoint', () => {
     const [h, p, s] = valid.split('.') as [string, string, string];
     const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const cases: [string, string, RegExp][] = [
-      ['GET instead of POST', proof({ method: 'GET' }), /htm must be "POST"/],
-      ['lower-case htm', proof({ method: 'post' }), /htm must be "POST"/],
-      ['another path', proof({ url: `${issuer.baseUrl}/other` }), /htu must be/],
-      ['another port', proof({ url: url.replace(/:\d+\//, ':1/') }), /htu must be/],
-      ['another host', proof({ url: url.replace('127.0.0.1', 'localhost') }), /htu must be/],
-      ['https instead of http', proof({ url: url.replace('http:', 'https:') }), /htu must be/],
-      ['userinfo in htu', proof({ url: url.replace('http://', 'http://user@') }), /htu must be/],
-      ['htu missing', proof({ claims: { htu: undefined } }), /htu must be/],
-      ['typ JWT', proof({ header: { typ: 'JWT' } }), /typ "dpop\+jwt"/],
-      ['no typ', proof({ header: { typ: undefined } }), /typ "dpop\+jwt"/],
-      ['alg HS256', proof({ header: { alg: 'HS256' } }), /alg must be one of ES256, RS256, PS256, EdDSA/],
-      ['alg none', `${b64({ typ: 'dpop+jwt', alg: 'none', jwk: key.publicJwk })}.${p}.${s}`, /alg must be one of/],
-      ['alg of another key type', proof({ header: { alg: 'RS256' } }), /jwk does not fit alg RS256/],
-      ['RSA jwk for ES256', proof({ header: { jwk: rsa.publicJwk } }), /jwk does not fit alg ES256/],
-      ['private jwk', proof({ header: { jwk: { ...key.publicJwk, d: key.privateJwk.d } } }), /must not contain private key members/],
-      ['no jwk', proof({ header: { jwk: undefined } }), /public key in a jwk header/],
-      ['jku instead of jwk', proof({ header: { jwk: undefined, jku: 'https://attacker.example/jwks' } }), /names its key by jku, x5u or x5c/],
-      ['x5c next to jwk', proof({ header: { x5c: ['MIIB'] } }), /names its key by jku, x5u or x5c/],
-      ['broken jwk', proof({ header: { jwk: { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' } } }), /not a valid public key/],
+      ['GET instead of POST', proof({ method: 'GET' }), /htm must be the request method, exactly "POST"/],
+      ['lower-case htm', proof({ method: 'post' }), /htm must be the request method, exactly "POST"/],
+      ['another path', proof({ url: `${issuer.baseUrl}/other` }), /htu does not match the request URI/],
+      ['another port', proof({ url: url.replace(/:\d+\//, ':1/') }), /htu does not match the request URI/],
+      ['another host', proof({ url: url.replace('127.0.0.1', 'localhost') }), /htu does not match the request URI/],
+      ['https instead of http', proof({ url: url.replace('http:', 'https:') }), /htu does not match the request URI/],
+      ['userinfo in htu', proof({ url: url.replace('http://', 'http://user@') }), /htu .*userinfo/],
+      ['htu missing', proof({ claims: { htu: undefined } }), /needs an "htu" string/],
+      ['typ JWT', proof({ header: { typ: 'JWT' } }), /"typ": "dpop\+jwt"/],
+      ['no typ', proof({ header: { typ: undefined } }), /"typ": "dpop\+jwt"/],
+      ['alg HS256', proof({ header: { alg: 'HS256' } }), new RegExp(`alg is not accepted; sign proofs with one of: ${DPOP_PROOF_DEFAULTS.algorithms.join(', ')}\\.`)],
+      ['alg none', `${b64({ typ: 'dpop+jwt', alg: 'none', jwk: key.publicJwk })}.${p}.${s}`, /alg is not accepted/],
+      ['alg of another key type', proof({ header: { alg: 'RS256' } }), /alg RS256 does not fit its jwk/],
+      ['RSA jwk for ES256', proof({ header: { jwk: rsa.publicJwk } }), /alg ES256 does not fit its jwk/],
+      ['private jwk', proof({ header: { jwk: { ...key.publicJwk, d: key.privateJwk.d } } }), /contains private or symmetric key material/],
+      ['no jwk', proof({ header: { jwk: undefined } }), /has no "jwk" object/],
+      ['jku instead of jwk', proof({ header: { jwk: undefined, jku: 'https://attacker.example/jwks' } }), /names its key by "jku", "x5u" or "x5c"/],
+      ['x5c next to jwk', proof({ header: { x5c: ['MIIB'] } }), /names its key by "jku", "x5u" or "x5c"/],
+      ['broken jwk', proof({ header: { jwk: { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' } } }), /not canonical base64url of the right size/],
       ['signed by another key', `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: other.publicJwk })}.${p}.${s}`, /signature does not verify/],
       ['payload changed after signing', `${h}.${b64({ ...decodePart(valid, 1), htm: 'POST', jti: 'x' })}.${s}`, /signature does not verify/],
-      ['empty signature', `${h}.${p}.`, /exactly one compact JWS/],
+      ['empty signature', `${h}.${p}.`, /hold one compact JWS/],
       ['PS256 signature with its leading zero byte removed', stripLeadingZero(createDpopKey({ alg: 'PS256', clock }), url), /signature does not verify/],
-      ['no iat', proof({ claims: { iat: undefined } }), /numeric iat/],
-      ['string iat', proof({ claims: { iat: String(Math.floor(clock.now() / 1000)) } }), /numeric iat/],
-      ['no jti', proof({ claims: { jti: undefined } }), /needs a jti/],
-      ['long jti', proof({ jti: 'j'.repeat(257) }), /needs a jti of 1 to 256/],
-      ['expired', proof({ claims: { exp: Math.floor(clock.now() / 1000) - 5 } }), /expired/],
+      ['no iat', proof({ claims: { iat: undefined } }), /needs an "iat" number/],
+      ['string iat', proof({ claims: { iat: String(Math.floor(clock.now() / 1000)) } }), /needs an "iat" number/],
+      ['no jti', proof({ claims: { jti: undefined } }), /needs a "jti" string of 1 to 256 characters/],
+      ['long jti', proof({ jti: 'j'.repeat(257) }), /needs a "jti" string of 1 to 256 characters/],
+      ['expired', proof({ claims: { exp: Math.floor(clock.now() / 1000) - 5 } }), /has expired/],
       ['not valid yet', proof({ claims: { nbf: Math.floor(clock.now() / 1000) + 6 } }), /not valid yet/],
-      ['two proofs in one header', `${proof()}, ${proof()}`, /exactly one compact JWS/],
-      ['garbage', 'not-a-jws', /exactly one compact JWS/],
-      ['JSON array header', `${b64([1])}.${p}.${s}`, /JSON objects/],
-      ['oversized', proof({ claims: { pad: 'x'.repeat(9000) } }), /longer than 8192/],
+      ['two proofs in one header', `${proof()}, ${proof()}`, /hold one compact JWS/],
+      ['garbage', 'not-a-jws', /hold one compact JWS/],
+      ['JSON array header', `${b64([1])}.${p}.${s}`, /hold one compact JWS/],
+      ['oversized', proof({ claims: { pad: 'x'.repeat(9000) } }), /over the 8192-byte limit/],
     ];
-    for (const [name, dpop, message] of cases) {
-      expect(await expectError(await post(url, { dpop }), 'invalid_dpop_proof'), name).toMatch(message);
-    }
+    const answers: [string, string][] = [];
+    for (const [name, dpop] of cases) answers.push([name, await expectError(await post(url, { dpop }), 'invalid_dpop_proof')]);
+    // One comparison of every case, so a failure lists each proof whose refusal was wrong.
+    expect(answers).toEqual(cases.map(([name, , message]): [string, unknown] => [name, expect.stringMatching(message)]));
     expect((await post(url, { dpop: proof() })).status).toBe(200);
   });
 
@@ -147,7 +148,7 @@ describe('DPoP at the token endpoint', () => {
       req.end(form({ grant_type: 'client_credentials' }));
     });
     expect(status.status).toBe(400);
-    expect(JSON.parse(status.body)).toMatchObject({ error: 'invalid_dpop_proof', error_description: 'send exactly one DPoP header' });
+    expect(JSON.parse(status.body)).toMatchObject({ error: 'invalid_dpop_proof', error_description: 'The request carries 2 DPoP headers; send exactly one.' });
   });
 
   it('refuses token requests without a proof from a client that must use DPoP', async () => {
@@ -162,9 +163,10 @@ describe('DPoP at the token endpoint', () => {
     expect(res.status).toBe(401);
   });
 
-  it('advertises the proof algorithms in discovery', async () => {
-    const doc = (await (await fetch(issuer.discoveryUrl)).json()) as Record<string, unknown>;
-    expect(doc.dpop_signing_alg_values_supported).toEqual(['ES256', 'RS256', 'PS256', 'EdDSA']);
+  it('advertises the algorithms of its proof policy, the core defaults, in discovery and metadata', async () => {
+    const advertised = async (docUrl: string) => ((await (await fetch(docUrl)).json()) as Record<string, unknown>).dpop_signing_alg_values_supported;
+    expect(await advertised(issuer.discoveryUrl)).toEqual(DPOP_PROOF_DEFAULTS.algorithms);
+    expect(await advertised(issuer.metadataUrl)).toEqual(DPOP_PROOF_DEFAULTS.algorithms);
   });
 });
 
@@ -180,7 +182,7 @@ describe('DPoP server nonces at the token endpoint', () => {
     const first = await post(url, { dpop: key.proof({ method: 'POST', url }) });
     expect(await expectError(first, 'use_dpop_nonce')).toMatch(/DPoP-Nonce/);
     const nonce = first.headers.get('dpop-nonce')!;
-    expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
     const second = await post(url, { dpop: key.proof({ method: 'POST', url, nonce }) });
     expect(second.status).toBe(200);
@@ -188,13 +190,13 @@ describe('DPoP server nonces at the token endpoint', () => {
     const token = ((await second.json()) as { access_token: string }).access_token;
     expect(decodePart(token, 1).cnf).toEqual({ jkt: key.jkt });
 
-    expect(await expectError(await post(url, { dpop: key.proof({ method: 'POST', url, nonce: 'made-up' }) }), 'use_dpop_nonce')).toBeTruthy();
+    expect(await expectError(await post(url, { dpop: key.proof({ method: 'POST', url, nonce: 'made-up' }) }), 'use_dpop_nonce')).toMatch(/nonce is unknown or stale/);
     // A nonce stays good for the rest of its step and the next one, then the server hands out another.
-    clock.advance(DPOP_NONCE_STEP_MS);
+    clock.advance(DPOP_NONCE_DEFAULTS.stepSec * 1000);
     const later = await post(url, { dpop: key.proof({ method: 'POST', url, nonce }) });
     expect(later.status).toBe(200);
     expect(later.headers.get('dpop-nonce')).not.toBe(nonce);
-    clock.advance(DPOP_NONCE_STEP_MS);
+    clock.advance(DPOP_NONCE_DEFAULTS.stepSec * 1000);
     const stale = await post(url, { dpop: key.proof({ method: 'POST', url, nonce }) });
     await expectError(stale, 'use_dpop_nonce');
     expect(stale.headers.get('dpop-nonce')).not.toBe(nonce);

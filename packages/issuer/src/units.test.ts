@@ -29,11 +29,12 @@ describe('generateKeyEntry', () => {
     expect(ed.privateKey.asymmetricKeyType).toBe('ed25519');
     expect(ed.publicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
     for (const entry of [rsa, ec, ed]) {
-      expect(Object.keys(entry.publicJwk)).not.toContain('d');
-      expect(entry.privateJwk.d).toEqual(expect.any(String));
+      const alg = entry.publicJwk.alg;
+      expect(Object.keys(entry.publicJwk), alg).not.toContain('d');
+      expect(entry.privateJwk.d, alg).toEqual(expect.any(String));
       // The published JWK is the key's real public half.
       const fromJwk = createPublicKey({ key: entry.publicJwk, format: 'jwk' });
-      expect(fromJwk.equals(createPublicKey(entry.privateKey))).toBe(true);
+      expect(fromJwk.equals(createPublicKey(entry.privateKey)), `${alg}: published JWK is the private key's public half`).toBe(true);
     }
   });
 });

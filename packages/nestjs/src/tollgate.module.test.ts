@@ -238,7 +238,7 @@ describe('TollgateGuard', () => {
   it('reads the options the module checked once, with their defaults, rather than checking them itself', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier: UNREACHABLE, realm: 'orders' })], providers: [TollgateGuard] }).compile();
     const resolved = moduleRef.get<ResolvedTollgateOptions>(TOLLGATE_RESOLVED_OPTIONS);
-    expect(resolved).toEqual({ credentialsOptional: false, locations: {}, realm: 'orders', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined }, verifier: UNREACHABLE });
+    expect(resolved).toEqual({ credentialsOptional: false, locations: {}, realm: 'orders', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined, configured: false }, resourceMetadata: expect.objectContaining({ given: false, maxAgeSec: 3600 }), verifier: UNREACHABLE });
     expect(Object.isFrozen(resolved)).toBe(true);
     expect((moduleRef.get(TollgateGuard) as unknown as { gate: { options: unknown } }).gate.options).toBe(resolved);
     await moduleRef.close();

@@ -1,12 +1,15 @@
-import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Module, RequestMethod, type MiddlewareConsumer, type NestModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Verifier } from '@tollgate/core';
-import { openGate, toVerifier, warmInBackground } from '@tollgate/core/adapter';
+import { openGate, toVerifier, warmInBackground, type Gate } from '@tollgate/core/adapter';
+import { metadataMiddleware } from './metadata.js';
 import { ConfigurableModuleClass, TOLLGATE_GATE, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
 import { nestLogger, resolveModuleOptions, type ResolvedTollgateOptions } from './options.js';
 
 /**
  * Provides one `Verifier` (token `TOLLGATE_VERIFIER`) and the options the
- * `TollgateGuard` reads. Global by default (`isGlobal: false` to scope it).
+ * `TollgateGuard` reads. Global by default (`isGlobal: false` to scope it). When the verifier has a
+ * `resource`, it also serves the RFC 9728 metadata at its well-known path (a middleware, so no
+ * guard sees it; `resourceMetadata: false` turns it off).
  *
  * @example
  * // app.module.ts
@@ -37,12 +40,19 @@ import { nestLogger, resolveModuleOptions, type ResolvedTollgateOptions } from '
   ],
   exports: [TOLLGATE_VERIFIER, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS, TOLLGATE_GATE],
 })
-export class TollgateModule extends ConfigurableModuleClass implements OnModuleInit, OnApplicationShutdown {
+export class TollgateModule extends ConfigurableModuleClass implements NestModule, OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(TOLLGATE_VERIFIER) private readonly verifier: Verifier,
     @Inject(TOLLGATE_RESOLVED_OPTIONS) private readonly options: ResolvedTollgateOptions,
+    @Inject(TOLLGATE_GATE) private readonly gate: Gate,
   ) {
     super();
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Runs after forRootAsync's factory resolved, so the resource is known here in both forms.
+    const metadata = this.gate.metadata;
+    if (metadata !== undefined) consumer.apply(metadataMiddleware(metadata)).forRoutes({ path: metadata.path, method: RequestMethod.ALL });
   }
 
   onModuleInit(): void {

@@ -19,10 +19,12 @@ export interface MtlsOptions {
 
 export interface ResolvedMtls {
   readonly certificateHeader: string | undefined;
+  /** The `mtls` option was given: the resource says it takes certificate-bound tokens (RFC 9728 `tls_client_certificate_bound_access_tokens`). */
+  readonly configured: boolean;
 }
 
 const MTLS_OPTIONS: ReadonlySet<string> = new Set(['certificateHeader'] satisfies (keyof MtlsOptions)[]);
-const NO_MTLS: ResolvedMtls = Object.freeze({ certificateHeader: undefined });
+const NO_MTLS: ResolvedMtls = Object.freeze({ certificateHeader: undefined, configured: false });
 
 /** Checks the `mtls` option once, at start-up. */
 export function resolveMtlsOptions(problems: Problems, value: unknown): ResolvedMtls {
@@ -37,7 +39,7 @@ export function resolveMtlsOptions(problems: Problems, value: unknown): Resolved
     problems.add(line`${opt('mtls.certificateHeader')} must be a header name such as 'x-client-cert', got ${shown(certificateHeader)}.`);
     return NO_MTLS;
   }
-  return Object.freeze({ certificateHeader: certificateHeader?.toLowerCase() });
+  return Object.freeze({ certificateHeader: certificateHeader?.toLowerCase(), configured: true });
 }
 
 function mismatch(message: string): TokenError {

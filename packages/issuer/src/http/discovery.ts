@@ -1,4 +1,3 @@
-import { DPOP_ALGORITHMS } from '../algorithms.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
 import { cacheableJson, type Reply } from './reply.js';
 
@@ -6,9 +5,10 @@ type CacheOptions = { cacheControl: string | undefined; etag: boolean; ifNoneMat
 
 /**
  * The OAuth 2.0 authorization server metadata (RFC 8414 §2) of one tenant: what a client
- * needs to get a token, and nothing about OpenID Connect.
+ * needs to get a token, and nothing about OpenID Connect. `dpopAlgorithms`: what the token
+ * endpoint's proof policy accepts.
  */
-export function authorizationServerMetadata(tenant: TenantRuntime): Record<string, unknown> {
+export function authorizationServerMetadata(tenant: TenantRuntime, dpopAlgorithms: readonly string[]): Record<string, unknown> {
   const info = tenant.info();
   return {
     issuer: info.issuer,
@@ -19,15 +19,15 @@ export function authorizationServerMetadata(tenant: TenantRuntime): Record<strin
     // Only client_credentials is offered, so no authorization-endpoint response types.
     response_types_supported: [],
     scopes_supported: tenant.config.scopes,
-    dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
+    dpop_signing_alg_values_supported: dpopAlgorithms,
   };
 }
 
 /** The discovery document (OpenID Connect Discovery 1.0 §3) of one tenant: the RFC 8414 fields plus OIDC's. */
-export async function discoveryDocument(tenant: TenantRuntime): Promise<Record<string, unknown>> {
+export async function discoveryDocument(tenant: TenantRuntime, dpopAlgorithms: readonly string[]): Promise<Record<string, unknown>> {
   await tenant.ring.refresh();
   const algorithms = [...new Set([tenant.algorithm, ...tenant.ring.publicKeys().map((k) => k.alg)])];
-  const { issuer, jwks_uri, token_endpoint, ...rest } = authorizationServerMetadata(tenant);
+  const { issuer, jwks_uri, token_endpoint, ...rest } = authorizationServerMetadata(tenant, dpopAlgorithms);
   const acrValues = [...new Set(tenant.config.clients.flatMap((c) => (c.acr === undefined ? [] : [c.acr])))].sort();
   return {
     issuer,
@@ -41,10 +41,10 @@ export async function discoveryDocument(tenant: TenantRuntime): Promise<Record<s
   };
 }
 
-export async function discoveryEndpoint(tenant: TenantRuntime, opts: CacheOptions): Promise<Reply> {
-  return cacheableJson(await discoveryDocument(tenant), opts);
+export async function discoveryEndpoint(tenant: TenantRuntime, dpopAlgorithms: readonly string[], opts: CacheOptions): Promise<Reply> {
+  return cacheableJson(await discoveryDocument(tenant, dpopAlgorithms), opts);
 }
 
-export function metadataEndpoint(tenant: TenantRuntime, opts: CacheOptions): Reply {
-  return cacheableJson(authorizationServerMetadata(tenant), opts);
+export function metadataEndpoint(tenant: TenantRuntime, dpopAlgorithms: readonly string[], opts: CacheOptions): Reply {
+  return cacheableJson(authorizationServerMetadata(tenant, dpopAlgorithms), opts);
 }

@@ -1,6 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DpopNonces } from '../dpop-nonce.js';
-import type { ProofReplayCache } from '../dpop-replay.js';
 import type { Faults } from '../faults.js';
 import { ClientAbortedError } from './body.js';
 import type { ResolvedOptions } from '../options.js';
@@ -11,6 +9,7 @@ import { jwksEndpoint } from './jwks.js';
 import { errorReply, jsonReply, methodNotAllowed, notFound, type Reply } from './reply.js';
 import { createRouter, type Route } from './router.js';
 import type { Sleeper } from './sleeper.js';
+import type { TokenEndpointDpop } from './token-dpop.js';
 import { tokenEndpoint } from './token-endpoint.js';
 
 export interface ListenerDeps {
@@ -19,7 +18,7 @@ export interface ListenerDeps {
   readonly faults: Faults;
   readonly stats: RequestCounter;
   readonly sleeper: Sleeper;
-  readonly dpop: { readonly nonces: DpopNonces; readonly replay: ProofReplayCache };
+  readonly dpop: TokenEndpointDpop;
 }
 
 // Deliberately cut short: parses as the start of a JWKS, then ends mid-value.
@@ -103,7 +102,8 @@ async function dispatch(req: IncomingMessage, route: Route, deps: ListenerDeps):
     case 'discovery': {
       if (!readOnly) return methodNotAllowed('GET, HEAD');
       const cache = { cacheControl: options.discoveryCacheControl, etag: options.etag, ifNoneMatch };
-      return route.metadata ? metadataEndpoint(tenant, cache) : discoveryEndpoint(tenant, cache);
+      const dpopAlgorithms = deps.dpop.policy.algorithms;
+      return route.metadata ? metadataEndpoint(tenant, dpopAlgorithms, cache) : discoveryEndpoint(tenant, dpopAlgorithms, cache);
     }
     case 'jwks':
       if (!readOnly) return methodNotAllowed('GET, HEAD');

@@ -1,8 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../clock.js';
-import type { DpopNonces } from '../dpop-nonce.js';
-import { checkProof } from '../dpop-proof.js';
-import type { ProofReplayCache } from '../dpop-replay.js';
 import { isResourceIndicator } from '../resource.js';
 import type { ResolvedClient } from '../tenants.js';
 import { mintToken } from '../sign.js';
@@ -10,6 +7,7 @@ import type { TenantRuntime } from '../tenant-runtime.js';
 import { readBody } from './body.js';
 import { authenticate, presentedCredentials } from './client-auth.js';
 import { errorReply, jsonReply, methodNotAllowed, type Reply } from './reply.js';
+import type { TokenEndpointDpop } from './token-dpop.js';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
@@ -17,8 +15,8 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export interface TokenEndpointDeps {
   readonly clock: Clock;
   readonly maxBodyBytes: number;
-  /** Server nonces and used proof ids, shared by every tenant of the issuer. */
-  readonly dpop: { readonly nonces: DpopNonces; readonly replay: ProofReplayCache };
+  /** Proof checks, server nonces and used proof ids. */
+  readonly dpop: TokenEndpointDpop;
 }
 
 /**
@@ -75,7 +73,7 @@ export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime,
   if ('reply' in audience) return audience.reply;
 
   const nowMs = deps.clock.now();
-  const binding = dpopBinding(req, tenant, client, deps, nowMs);
+  const binding = deps.dpop.bind(req.headersDistinct.dpop, tenant, client, nowMs);
   if ('reply' in binding) return binding.reply;
 
   const scope = scopes.join(' ');
@@ -124,34 +122,4 @@ function audienceFor(resources: readonly string[], client: ResolvedClient): { au
   }
   const unique = [...new Set(resources)];
   return { aud: unique.length === 1 ? unique[0] : unique };
-}
-
-/**
- * The key a token will be bound to: the DPoP proof's, none without a proof, or the error to
- * answer. Errors are 400 with `invalid_dpop_proof` or `use_dpop_nonce` (RFC 9449 §5.2, §8).
- */
-function dpopBinding(
-  req: IncomingMessage,
-  tenant: TenantRuntime,
-  client: ResolvedClient,
-  deps: TokenEndpointDeps,
-  nowMs: number,
-): { jkt: string | undefined; headers: Record<string, string> } | { reply: Reply } {
-  const proofs = req.headersDistinct.dpop;
-  const { nonces, replay } = deps.dpop;
-  const headers: Record<string, string> = tenant.config.dpopNonce ? { 'dpop-nonce': nonces.current(tenant.name, nowMs) } : {};
-  if (proofs === undefined) {
-    if (client.requireDpop) return { reply: errorReply(400, 'invalid_dpop_proof', 'this client must send a DPoP proof with every token request', headers) };
-    return { jkt: undefined, headers: {} };
-  }
-  const result = checkProof(proofs, {
-    method: 'POST',
-    // The published URL, not one rebuilt from the request's Host header.
-    htu: tenant.info().tokenEndpoint,
-    nowMs,
-    acceptsNonce: tenant.config.dpopNonce ? (nonce) => nonces.accepts(tenant.name, nonce, nowMs) : undefined,
-    remember: (jkt, jti, expiresAtMs) => replay.add({ tenant: tenant.name, jkt, jti }, expiresAtMs, nowMs),
-  });
-  if (!result.ok) return { reply: errorReply(400, result.error, result.description, headers) };
-  return { jkt: result.jkt, headers };
 }
