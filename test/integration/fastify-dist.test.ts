@@ -60,6 +60,7 @@ app.get('/orders/:id', { preHandler: [requireScopes('orders:read'), requireClaim
 });
 app.get('/health', { config: { tollgate: { public: true } }, preHandler: toPreHandler((a) => void a) }, async () => 'ok');
 export const verifier: Verifier = app.tollgate.verifier;
+export const metadataPath: string | undefined = app.tollgate.metadata?.path;
 export const fields = (e: HttpTollgateError): [number, Record<string, string>] => [e.statusCode, e.headers];
 export const binding = (request: FastifyRequest): 'bearer' | 'dpop' | 'mtls' | undefined => request.auth?.binding;
 // @ts-expect-error: passErrors is a boolean

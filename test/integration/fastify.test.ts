@@ -17,6 +17,7 @@ import fastify5, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastify4 from 'fastify4';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
+import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 import { bearer, request } from '../support/http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from '../support/issuer.js';
 
@@ -62,6 +63,21 @@ for (const [name, factory] of majors) {
   };
 
   describeAdapterScenarios(name, build);
+
+  // The plugin serves the metadata itself: registering it is the one line.
+  const serveResource: ServeResourceApp = async (verifier, options) => {
+    const app = await fastifyApp(factory, { verifier, ...options }, (app) => {
+      app.get('/me', async (request) => ({ sub: request.auth?.claims.sub }));
+      app.get('/step-up', { preHandler: requireAuthLevel(STEP_UP) }, async (request) => ({
+        sub: request.auth?.claims.sub,
+        acr: request.auth?.claims.acr,
+      }));
+    });
+    const server = await listen(app.server);
+    return { url: server.url, close: async () => (await server.close(), await app.close()) };
+  };
+
+  describeResourceScenarios(name, serveResource);
 
   describe(`${name}: routes, guards and errors`, () => {
     let idp: TestIssuer;

@@ -40,7 +40,7 @@ const EXPECTED = {
 // Each @ts-expect-error also proves the types resolved: were they `any`, it would be unused.
 const CONSUMER = `
 import { createAuthenticator, requireScopes as scopes, type AuthenticatorOptions, type HttpTollgateError, type JwtClaims, type RequestAuth } from '@tollgate/fetch';
-import { verify, requireScopes, requireAuthLevel, getAuth, type VerifyOptions } from '@tollgate/fetch/hono';
+import { verify, requireScopes, requireAuthLevel, getAuth, resourceMetadata, type VerifyOptions } from '@tollgate/fetch/hono';
 import { Hono } from 'hono';
 interface OrdersClaims extends JwtClaims { tenant_id: string }
 const tollgate = createAuthenticator(undefined, { credentialsOptional: true } satisfies AuthenticatorOptions);
@@ -57,6 +57,8 @@ app.get('/api/orders', requireScopes('orders:read'), requireAuthLevel({ acr: 'mf
   const tenant: string | undefined = getAuth<OrdersClaims>(c)?.claims.tenant_id;
   return c.json({ sub, tenant });
 });
+export const metadata = (auth: ReturnType<typeof verify>) => resourceMetadata(auth);
+export const metadataAnswer = (request: Request): Response | undefined => tollgate.metadataResponse(request);
 export const fields = (e: HttpTollgateError): [number, Record<string, string>] => [e.statusCode, e.headers];
 // @ts-expect-error: passErrors is a boolean
 createAuthenticator(undefined, { passErrors: 'yes' });

@@ -3,18 +3,27 @@
 import {
   createAuthenticator,
   createVerifier,
+  requireAuthLevel as authLevelCheck,
   requireClaims as claimsCheck,
   requireScopes as scopesCheck,
   type AuthCheck,
   type Verifier,
 } from '@tollgate/fetch';
-import { getAuth, requireAuthLevel, requireClaims, requireScopes, verify } from '@tollgate/fetch/hono';
+import {
+  getAuth,
+  requireAuthLevel,
+  requireClaims,
+  requireScopes,
+  resourceMetadata,
+  verify,
+} from '@tollgate/fetch/hono';
 import { createDpopKey } from '@tollgate/issuer';
 import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
+import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 import { bearer, request } from '../support/http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from '../support/issuer.js';
 
@@ -53,6 +62,38 @@ const buildFetch: BuildApp = (source, options) => {
 };
 
 describeAdapterScenarios('fetch', buildFetch);
+
+const serveHonoResource: ServeResourceApp = (verifier, options) => {
+  const app = new Hono();
+  const auth = verify(verifier, options);
+  if (auth.metadata !== undefined) app.use(resourceMetadata(auth));
+  app.use(auth);
+  app.get('/me', (c) => c.json({ sub: c.get('auth')?.claims.sub }));
+  app.get('/step-up', requireAuthLevel(STEP_UP), (c) =>
+    c.json({ sub: c.get('auth')?.claims.sub, acr: c.get('auth')?.claims.acr }),
+  );
+  return listen(getRequestListener(app.fetch));
+};
+
+describeResourceScenarios('hono', serveHonoResource);
+
+/** The metadata from a route handler at its path, as a Next.js app serves it; the other routes authenticate. */
+const serveFetchResource: ServeResourceApp = (verifier, options) => {
+  const tollgate = createAuthenticator(verifier, options);
+  const routes: Record<string, AuthCheck[]> = { '/me': [], '/step-up': [authLevelCheck(STEP_UP)] };
+  return listen(
+    getRequestListener(async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === tollgate.metadata?.path)
+        return tollgate.metadataResponse(request) ?? new Response(null, { status: 405 });
+      const auth = await tollgate.authenticateRequest(request, { checks: routes[path] ?? [] });
+      if (auth instanceof Response) return auth;
+      return Response.json({ sub: auth?.claims.sub, acr: path === '/step-up' ? auth?.claims.acr : undefined });
+    }),
+  );
+};
+
+describeResourceScenarios('fetch', serveFetchResource);
 
 describe('fetch and hono: beyond the scenarios', () => {
   let idp: TestIssuer;

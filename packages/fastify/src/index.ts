@@ -32,3 +32,4 @@ export type {
   VerifierOptions,
 } from '@tollgate/core';
 export { DEFAULT_REALM } from '@tollgate/core/adapter';
+export type { ResourceMetadataEndpoint } from '@tollgate/core/adapter';

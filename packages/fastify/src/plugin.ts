@@ -101,11 +101,26 @@ const tollgatePlugin: FastifyPluginCallback<TollgateOptions> = (fastify, options
     else accept(request, reply, next, outcome);
   };
 
-  const decoration: Decoration = { verifier: gate.verifier, [GATE]: gate };
+  const decoration: Decoration = { verifier: gate.verifier, metadata: gate.metadata, [GATE]: gate };
   fastify.decorate('tollgate', decoration);
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
   fastify.addHook('onRoute', check);
   fastify.addHook('onRequest', onRequest);
+  // RFC 9728: clients read the metadata without a token, so its route is public.
+  const metadata = gate.metadata;
+  if (metadata !== undefined) {
+    fastify.route({
+      method: ['GET', 'HEAD', 'OPTIONS'],
+      url: metadata.path,
+      exposeHeadRoute: false,
+      config: { tollgate: { public: true } },
+      handler: (request, reply) => {
+        const answer = metadata.answer(request.method, request.url);
+        if (answer === undefined) return reply.callNotFound();
+        return reply.code(answer.status).headers(answer.headers).send(answer.body);
+      },
+    });
+  }
   // Only a verifier the plugin built is closed; one passed in belongs to the caller.
   if (gate.verifier !== options.verifier) {
     fastify.addHook('onClose', (_instance, closed) => {
@@ -123,7 +138,9 @@ const tollgatePlugin: FastifyPluginCallback<TollgateOptions> = (fastify, options
  * `verifier` is the core's verifier options, an existing verifier, or nothing: then `TOLLGATE_*`
  * environment variables configure it. A bad configuration fails start-up (`app.ready()`,
  * `app.listen()`) with a `ConfigError` naming every problem, never a request. Routes opt out
- * with `config: { tollgate: { public: true } }`; guards go in `preHandler`.
+ * with `config: { tollgate: { public: true } }`; guards go in `preHandler`. When the verifier has
+ * a `resource`, the plugin also serves its RFC 9728 metadata at the well-known path (GET, HEAD
+ * and the CORS preflight, no token needed; `resourceMetadata: false` turns it off).
  *
  * @example
  * await app.register(tollgate, { warmOnStart: true }); // TOLLGATE_ISSUER, TOLLGATE_AUDIENCE, ...

@@ -1,5 +1,5 @@
 import type { AnyTollgateError, DpopMode, JwtClaims, RequestAuth, Verifier, VerifierOptions } from '@tollgate/core';
-import type { AdapterOptions } from '@tollgate/core/adapter';
+import type { AdapterOptions, ResourceMetadataEndpoint } from '@tollgate/core/adapter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
@@ -26,6 +26,8 @@ declare module 'fastify' {
 export interface TollgateDecoration {
   /** The verifier the plugin uses: the one passed in `verifier`, or the one it built (closed with the app). */
   readonly verifier: Verifier;
+  /** The RFC 9728 metadata the plugin serves and names in its challenges (path, URL, document), or `undefined` without a `resource`. */
+  readonly metadata: ResourceMetadataEndpoint | undefined;
 }
 
 /**
@@ -64,7 +66,7 @@ export type ErrorHandler = (
  * Options of the plugin: `verifier` (the core's verifier options, an existing `Verifier`, or
  * nothing for `TOLLGATE_*` environment variables) and the core's adapter options
  * (`credentialsOptional`, `locations`, `realm`, `passErrors`, `onError`, `warmOnStart`, `dpop`,
- * `mtls`), documented once on `AdapterOptions`. An unknown option fails start-up.
+ * `mtls`, `resourceMetadata`), documented once on `AdapterOptions`. An unknown option fails start-up.
  *
  * @example
  * await app.register(tollgate, { verifier: { issuer: 'https://auth.example.com', audience: 'orders-api', algorithms: ['RS256'] }, realm: 'orders' });

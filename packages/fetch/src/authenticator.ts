@@ -13,6 +13,7 @@ import {
   warmInBackground,
   type AdapterDescription,
   type AdapterOptions,
+  type ResourceMetadataEndpoint,
   type VerifierSource,
 } from '@tollgate/core/adapter';
 import { toResponse } from './response.js';
@@ -56,6 +57,14 @@ export interface Authenticator {
   ): Promise<RequestAuth | undefined | Response>;
   /** Headers to add to a successful response: the current `DPoP-Nonce` for DPoP requests when nonces are on, else `undefined`. */
   successHeaders(auth: RequestAuth | undefined): Readonly<Record<string, string>> | undefined;
+  /** The RFC 9728 metadata named in every challenge (path, URL, document), or `undefined` when the verifier has no `resource` or `resourceMetadata` is `false`. */
+  readonly metadata: ResourceMetadataEndpoint | undefined;
+  /**
+   * The answer to a request for the RFC 9728 metadata (GET, HEAD, the CORS preflight at
+   * `metadata.path`), or `undefined` for any other request or without metadata. Serve it from a
+   * route handler at that path; it needs no token.
+   */
+  metadataResponse(request: Request): Response | undefined;
 }
 
 const FETCH_ADAPTER: AdapterDescription = {
@@ -109,5 +118,12 @@ export function createAuthenticator(source?: VerifierSource, options: Authentica
       }
     },
     successHeaders: (auth) => gate.successHeaders(auth),
+    metadata: gate.metadata,
+    metadataResponse(request) {
+      const answer = gate.metadata?.answer(request.method, new URL(request.url).pathname);
+      return answer === undefined
+        ? undefined
+        : new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
+    },
   };
 }

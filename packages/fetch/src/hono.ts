@@ -1,9 +1,10 @@
 /**
- * Hono middleware for tollgate: `app.use(verify())`, `c.get('auth')`, `requireScopes()`, RFC 6750
- * and DPoP responses. Needs `hono` (an optional peer dependency of `@tollgate/fetch`).
+ * Hono middleware for tollgate: `app.use(verify())`, `c.get('auth')`, `requireScopes()`,
+ * `resourceMetadata()`, RFC 6750 and DPoP responses. Needs `hono` (an optional peer dependency of `@tollgate/fetch`).
  * @packageDocumentation
  */
 import {
+  ConfigError,
   isTollgateError,
   requireAuthLevel as authLevelCheck,
   requireClaims as claimsCheck,
@@ -24,6 +25,7 @@ import {
   warmInBackground,
   type AdapterDescription,
   type AdapterOptions,
+  type ResourceMetadataEndpoint,
   type Responder,
   type VerifierSource,
 } from '@tollgate/core/adapter';
@@ -59,8 +61,11 @@ export type ErrorHandler = (error: AnyTollgateError, c: Context) => Response | P
  */
 export type VerifyOptions = AdapterOptions<ErrorHandler>;
 
-/** The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it). */
-export type VerifyMiddleware = MiddlewareHandler & { readonly verifier: Verifier };
+/** The middleware `verify()` returns, with the verifier it uses (warm it, read stats, close it) and the RFC 9728 metadata it names in its challenges (serve it with `resourceMetadata(auth)`). */
+export type VerifyMiddleware = MiddlewareHandler & {
+  readonly verifier: Verifier;
+  readonly metadata: ResourceMetadataEndpoint | undefined;
+};
 
 // Symbol.for, not Symbol(): a guard from a second copy of this package (ESM + CJS) still finds the gate.
 const GATE = Symbol.for('tollgate.hono.gate');
@@ -128,7 +133,40 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
     await next();
     return undefined;
   };
-  return Object.defineProperty(tollgate, 'verifier', { value: gate.verifier, enumerable: true }) as VerifyMiddleware;
+  return Object.defineProperties(tollgate, {
+    verifier: { value: gate.verifier, enumerable: true },
+    metadata: { value: gate.metadata, enumerable: true },
+  }) as VerifyMiddleware;
+}
+
+/**
+ * Serves the RFC 9728 protected resource metadata of a `verify()` middleware at its well-known
+ * path: JSON, `Cache-Control`, `Access-Control-Allow-Origin: *`, GET and HEAD, and the CORS
+ * preflight; every other request passes on. Mount it before a `verify()` that covers every path,
+ * since clients read it without a token. Throws a `ConfigError` at start-up when the middleware
+ * has no metadata (no `resource`, or `resourceMetadata: false`).
+ *
+ * @example
+ * const auth = verify({ resource: 'https://api.example.com/mcp', issuer: 'https://auth.example.com', algorithms: ['RS256'] });
+ * app.use(resourceMetadata(auth)); // GET /.well-known/oauth-protected-resource/mcp
+ * app.use('/mcp', auth);
+ */
+export function resourceMetadata(middleware: VerifyMiddleware): MiddlewareHandler {
+  const metadata = middleware.metadata;
+  if (metadata === undefined) {
+    throw new ConfigError(
+      'resourceMetadata() needs a verify() middleware whose verifier has a resource (TOLLGATE_RESOURCE) and whose resourceMetadata option is not false.',
+      ['resource'],
+    );
+  }
+  return async function tollgateResourceMetadata(c, next) {
+    const answer = metadata.answer(c.req.method, new URL(c.req.url).pathname);
+    if (answer === undefined) {
+      await next();
+      return undefined;
+    }
+    return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
+  };
 }
 
 /**
@@ -210,4 +248,4 @@ export type {
   Verifier,
   VerifierOptions,
 } from '@tollgate/core';
-export type { VerifierSource } from '@tollgate/core/adapter';
+export type { ResourceMetadataEndpoint, VerifierSource } from '@tollgate/core/adapter';

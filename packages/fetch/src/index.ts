@@ -39,4 +39,4 @@ export type {
   VerifierOptions,
 } from '@tollgate/core';
 export { DEFAULT_REALM } from '@tollgate/core/adapter';
-export type { VerifierSource } from '@tollgate/core/adapter';
+export type { ResourceMetadataEndpoint, VerifierSource } from '@tollgate/core/adapter';
