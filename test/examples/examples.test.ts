@@ -27,6 +27,7 @@ const fromIssuer = (issuer: TestIssuer) => ({ TOLLGATE_ISSUER: issuer.issuerUrl,
 const EXAMPLES: readonly Example[] = [
   { name: 'express-service', entry: 'src/server.mjs', path: '/orders', env: fromIssuer },
   { name: 'koa-service', entry: 'src/server.mjs', path: '/orders', env: fromIssuer },
+  { name: 'fastify-service', entry: 'src/server.mjs', path: '/orders', env: fromIssuer },
   { name: 'nestjs-service', entry: 'dist/main.js', path: '/orders', env: fromIssuer },
   { name: 'metrics-service', entry: 'src/server.mjs', path: '/orders', env: fromIssuer },
   { name: 'partner-service', entry: 'src/server.mjs', path: '/shipments', env: (issuer) => ({ PARTNER_JWKS_URI: issuer.jwksUri, PARTNER_AUDIENCE: issuer.audience }) },
@@ -95,7 +96,7 @@ const get = (url: string, token?: string) => fetch(url, { headers: token === und
 let issuer: TestIssuer;
 
 beforeAll(async () => {
-  await Promise.all(['core', 'issuer', 'express', 'koa', 'nestjs'].map((name) => ensureBuilt(name)));
+  await Promise.all(['core', 'issuer', 'express', 'koa', 'nestjs', 'fastify'].map((name) => ensureBuilt(name)));
   await buildNestExample();
   issuer = await startIssuer();
 }, 300_000);
@@ -165,7 +166,7 @@ describe('examples/metrics-service /metrics', () => {
 });
 
 describe('examples without configuration', () => {
-  it.each(['express-service', 'koa-service', 'nestjs-service'])('%s refuses to start and names the missing variables', async (name) => {
+  it.each(['express-service', 'koa-service', 'fastify-service', 'nestjs-service'])('%s refuses to start and names the missing variables', async (name) => {
     const example = EXAMPLES.find((e) => e.name === name)!;
     const child = spawn(process.execPath, [example.entry], { cwd: join(examples, name), env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

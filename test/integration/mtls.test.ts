@@ -1,9 +1,9 @@
 // Certificate-bound access tokens (RFC 8705 section 3) end to end: tokens from the real mini-issuer
-// carrying cnf["x5t#S256"], Express, Koa and Nest apps served over real HTTPS on 127.0.0.1 that ask
+// carrying cnf["x5t#S256"], Express, Koa, Fastify, Hono and Nest apps served over real HTTPS on 127.0.0.1 that ask
 // for client certificates, and clients presenting certificates made in the test. Then the same
 // behind a TLS-terminating proxy that passes the certificate in a header (`mtls.certificateHeader`).
 import 'reflect-metadata';
-import type { RequestListener } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Controller, Get, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -12,9 +12,14 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { createVerifier, type RequestAuth, type Verifier } from '@tollgate/core';
 import { verify as expressVerify } from '@tollgate/express';
+import { tollgate } from '@tollgate/fastify';
+import { verify as honoVerify } from '@tollgate/fetch/hono';
 import { verify as koaVerify } from '@tollgate/koa';
 import { Auth, TollgateGuard, TollgateModule } from '@tollgate/nestjs';
+import { getRequestListener } from '@hono/node-server';
 import express from 'express';
+import fastify from 'fastify';
+import { Hono } from 'hono';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, selfSignedClientCertificate, type IssuedCertificate } from '../support/certificates.js';
@@ -50,6 +55,29 @@ function koaApp(verifier: Verifier, options: Options = {}): RequestListener {
   return (req, res) => void callback(req, res);
 }
 
+/** Fastify's request handler (the plugin reads the TLS socket as `request.raw.socket`), served on the test's own server. */
+async function fastifyApp(verifier: Verifier, options: Options = {}): Promise<RequestListener> {
+  let handler: RequestListener | undefined;
+  const app = fastify({
+    serverFactory: (fastifyHandler) => {
+      handler = fastifyHandler;
+      return createServer(fastifyHandler);
+    },
+  });
+  await app.register(tollgate, { verifier, ...options });
+  app.get('/orders', async (request) => summary(request.auth));
+  await app.ready();
+  return handler!;
+}
+
+/** Hono on @hono/node-server: the middleware reads the TLS socket from `c.env.incoming`. */
+function honoApp(verifier: Verifier, options: Options = {}): RequestListener {
+  const app = new Hono();
+  app.use(honoVerify(verifier, options));
+  app.get('/orders', (c) => c.json(summary(c.get('auth'))));
+  return getRequestListener(app.fetch);
+}
+
 @Controller('orders')
 class OrdersController {
   @Get()
@@ -81,6 +109,8 @@ async function nestTls(verifier: Verifier, platform: 'express' | 'fastify'): Pro
 const SERVERS: readonly { name: string; start: (verifier: Verifier) => Promise<ListeningTls> }[] = [
   { name: 'Express', start: (verifier) => listenTls(expressApp(verifier), { certificate: serverCertificate, clientCas: [ca] }) },
   { name: 'Koa', start: (verifier) => listenTls(koaApp(verifier), { certificate: serverCertificate, clientCas: [ca] }) },
+  { name: 'Fastify', start: async (verifier) => listenTls(await fastifyApp(verifier), { certificate: serverCertificate, clientCas: [ca] }) },
+  { name: 'Hono', start: (verifier) => listenTls(honoApp(verifier), { certificate: serverCertificate, clientCas: [ca] }) },
   { name: 'Nest (platform-express)', start: (verifier) => nestTls(verifier, 'express') },
   { name: 'Nest (platform-fastify)', start: (verifier) => nestTls(verifier, 'fastify') },
 ];
@@ -140,6 +170,8 @@ describe.each(SERVERS)('certificate-bound tokens over mutual TLS: $name', ({ sta
 describe.each([
   { name: 'Express', build: expressApp },
   { name: 'Koa', build: koaApp },
+  { name: 'Fastify', build: fastifyApp },
+  { name: 'Hono', build: honoApp },
 ])('certificate-bound tokens behind a TLS-terminating proxy: $name', ({ build }) => {
   let app: { url: string; close(): Promise<void> };
   let proxy: ListeningTls;
@@ -148,8 +180,8 @@ describe.each([
     request(proxy.url, '/orders', { authorization: `Bearer ${token}`, headers, tls: { ca: ca.pem, certificate } });
 
   beforeAll(async () => {
-    app = await listen(build(verifier, { mtls: { certificateHeader: CERT_HEADER } }));
-    unconfigured = await listen(build(verifier));
+    app = await listen(await build(verifier, { mtls: { certificateHeader: CERT_HEADER } }));
+    unconfigured = await listen(await build(verifier));
     proxy = await startTlsProxy(app.url, { certificate: serverCertificate, clientCas: [ca], header: CERT_HEADER });
   });
   afterAll(async () => {

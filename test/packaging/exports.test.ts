@@ -12,7 +12,7 @@ import { packageDir, scratchProject, typecheck } from '../support/built-package.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const testDir = fileURLToPath(new URL('..', import.meta.url));
-const packages = ['core', 'issuer', 'express', 'koa', 'nestjs', 'redis'] as const;
+const packages = ['core', 'issuer', 'express', 'koa', 'nestjs', 'redis', 'fastify', 'fetch'] as const;
 
 function node(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: testDir, encoding: 'utf8', timeout: 30_000 });
@@ -25,7 +25,7 @@ beforeAll(() => {
   if (missing.length > 0) execFileSync('pnpm', ['run', 'build'], { cwd: root, stdio: 'inherit', timeout: 240_000 });
 }, 300_000);
 
-const entries = [...packages.map((name) => `@tollgate/${name}`), '@tollgate/core/adapter', '@tollgate/core/mcp'];
+const entries = [...packages.map((name) => `@tollgate/${name}`), '@tollgate/core/adapter', '@tollgate/core/mcp', '@tollgate/fetch/hono'];
 
 describe.each(entries)('%s build', (entry) => {
   it('loads with require() and import, exposing the same names', () => {
@@ -39,7 +39,7 @@ describe.each(entries)('%s build', (entry) => {
 });
 
 describe('@tollgate/core/adapter build', () => {
-  const ADAPTER_NAMES = ['DEFAULT_REALM', 'createGate', 'createResponder', 'extractToken', 'nodeRequestFacts', 'openGate', 'rawHeader', 'readCredentials', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
+  const ADAPTER_NAMES = ['DEFAULT_REALM', 'createGate', 'createResponder', 'extractToken', 'fetchRequestFacts', 'nodeRequestFacts', 'openGate', 'rawHeader', 'readCredentials', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
   // What moved out of the main entry stays out, so users see one entry for them and one for adapter authors.
   const MOVED = ['DEFAULT_REALM', 'createGate', 'createResponder', 'nodeRequestFacts', 'openGate', 'readCredentials', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
 

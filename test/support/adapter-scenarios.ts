@@ -1,7 +1,7 @@
 // The RFC 6750 scenarios every HTTP adapter must pass against a real issuer, written once and run
 // by each adapter's integration test with its own app builder. Expected challenge strings are
 // spelled out here by hand, not built with the core's helpers, so a core regression shows up.
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { ENVIRONMENT_VARIABLES, createVerifier, type TokenLocations, type VerifiedToken, type Verifier } from '@tollgate/core';
 import type { VerifierSource } from '@tollgate/core/adapter';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,17 +18,21 @@ export interface AdapterAppOptions {
 
 /** An app under test and the verifier its `verify()` middleware uses (read from `middleware.verifier`). */
 export interface AdapterApp {
-  listener: RequestListener;
+  /** A request listener, or the app's own (not yet listening) server, e.g. Fastify's `app.server` after `ready()`. */
+  listener: RequestListener | Server;
   verifier: Verifier;
+  /** Shuts the app down (Fastify's `app.close()`), after its server closed. */
+  close?: () => Promise<void>;
 }
 
 /**
- * Builds an app with `verify(source, options)` mounted for every route and:
+ * Builds an app with `verify(source, options)` mounted for every route (a promise for frameworks
+ * that start asynchronously: a configuration error then rejects it) and:
  * - `GET /me`: 200 `authSummary(auth)`
  * - `GET /orders`: `requireScopes('orders:read')`, then 200 `authSummary(auth)`
  * - `GET /admin`: `requireClaims((claims) => claims.role === 'admin')`, then 200 `authSummary(auth)`
  */
-export type BuildApp = (source: VerifierSource, options?: AdapterAppOptions) => AdapterApp;
+export type BuildApp = (source: VerifierSource, options?: AdapterAppOptions) => AdapterApp | Promise<AdapterApp>;
 
 /** The JSON body the scenario routes answer with. */
 export function authSummary(auth: VerifiedToken | undefined): Record<string, unknown> {
@@ -66,9 +70,9 @@ const nowSec = () => Math.floor(Date.now() / 1000);
 export function describeAdapterScenarios(name: string, build: BuildApp): void {
   const opened: { close(): Promise<void> }[] = [];
   const serve = async (source: VerifierSource, options?: AdapterAppOptions): Promise<Served> => {
-    const app = build(source, options);
+    const app = await build(source, options);
     const server = await listen(app.listener);
-    opened.push(server, app.verifier);
+    opened.push({ close: async () => (await server.close(), await app.close?.()) }, app.verifier);
     return Object.assign(server, { verifier: app.verifier });
   };
   afterAll(async () => {
@@ -425,6 +429,9 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       opened.push(idp);
     });
 
+    /** Builds the app; a synchronous throw and a rejection both become a rejection. */
+    const starting = (options?: AdapterAppOptions) => Promise.resolve().then(() => build(undefined, options));
+
     /** Clears every TOLLGATE_* variable of the real environment, then sets the given ones (restored after each test). */
     const env = (vars: Partial<Record<keyof typeof ENVIRONMENT_VARIABLES, string>>) => {
       for (const key of Object.keys(ENVIRONMENT_VARIABLES)) vi.stubEnv(key, '');
@@ -464,20 +471,20 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       expect(idp.issuer.stats().byEndpoint.discovery).toBe(before);
     });
 
-    it('throws at verify() time, naming a missing variable', () => {
+    it('throws at verify() time, naming a missing variable', async () => {
       env({ TOLLGATE_ISSUER: idp.issuerUrl });
-      expect(() => build(undefined)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['TOLLGATE_AUDIENCE'], message: expect.stringContaining('TOLLGATE_AUDIENCE') }));
+      await expect(starting()).rejects.toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['TOLLGATE_AUDIENCE'], message: expect.stringContaining('TOLLGATE_AUDIENCE') }));
     });
 
-    it('names every missing variable at once', () => {
+    it('names every missing variable at once', async () => {
       env({});
-      expect(() => build(undefined)).toThrow(expect.objectContaining({ options: ['TOLLGATE_ISSUER', 'TOLLGATE_JWKS_URI', 'TOLLGATE_AUDIENCE'] }));
+      await expect(starting()).rejects.toThrow(expect.objectContaining({ options: ['TOLLGATE_ISSUER', 'TOLLGATE_JWKS_URI', 'TOLLGATE_AUDIENCE'] }));
     });
 
-    it('names every problem at once, under the variables the user set, unknown ones included', () => {
+    it('names every problem at once, under the variables the user set, unknown ones included', async () => {
       env({ TOLLGATE_ALGORITHMS: 'HS256', TOLLGATE_HS256_SECRETS: 'short' });
       vi.stubEnv('TOLLGATE_ALGORITHM', 'RS256');
-      expect(() => build(undefined)).toThrow(
+      await expect(starting()).rejects.toThrow(
         expect.objectContaining({
           options: ['TOLLGATE_AUDIENCE', 'TOLLGATE_HS256_SECRETS', 'TOLLGATE_ALGORITHM'],
           message: [
@@ -490,16 +497,16 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       );
     });
 
-    it('refuses unknown adapter options, suggesting the known name', () => {
+    it('refuses unknown adapter options, suggesting the known name', async () => {
       env({ TOLLGATE_ISSUER: idp.issuerUrl, TOLLGATE_AUDIENCE: idp.audience });
-      expect(() => build(undefined, { credentialOptional: true } as AdapterAppOptions)).toThrow(
+      await expect(starting({ credentialOptional: true } as AdapterAppOptions)).rejects.toThrow(
         expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['credentialOptional'], message: expect.stringContaining('did you mean credentialsOptional?') }),
       );
     });
 
-    it('refuses HS256 in TOLLGATE_ALGORITHMS without secrets', () => {
+    it('refuses HS256 in TOLLGATE_ALGORITHMS without secrets', async () => {
       env({ TOLLGATE_ISSUER: idp.issuerUrl, TOLLGATE_AUDIENCE: idp.audience, TOLLGATE_ALGORITHMS: 'RS256,HS256' });
-      expect(() => build(undefined)).toThrow(/HS256/);
+      await expect(starting()).rejects.toThrow(/HS256/);
     });
   });
 }

@@ -13,6 +13,6 @@ export { extractToken, readCredentials } from './bearer.js';
 export type { Credentials, TokenRequestParts, TokenLocations } from './bearer.js';
 export { createGate, openGate, createResponder } from './gate.js';
 export type { Gate, Responder, RouteOptions, RespondContext, RequestAuth, TokenBinding } from './gate.js';
-export { nodeRequestFacts, rawHeader } from './request-facts.js';
-export type { RequestFacts, NodeRequestLike } from './request-facts.js';
+export { nodeRequestFacts, fetchRequestFacts, rawHeader } from './request-facts.js';
+export type { RequestFacts, NodeRequestLike, FetchRequestLike } from './request-facts.js';
 export type { ResourceMetadataEndpoint, ResourceMetadataAnswer, ResourceMetadataOptions } from './resource-metadata-endpoint.js';

@@ -48,13 +48,64 @@ export function nodeRequestFacts(message: NodeRequestLike, url?: string): Reques
     url: url ?? message.url ?? '/',
     header: Array.isArray(message.rawHeaders) ? (name) => rawHeader(message.rawHeaders!, name) : (name) => message.headers?.[name],
     encrypted: (message.socket as TlsSocketLike | null | undefined)?.encrypted === true,
-    clientCertificate: () => {
-      const socket = message.socket as TlsSocketLike | null | undefined;
-      if (socket?.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
-      // Without a certificate Node answers an empty object (or null once the socket is gone).
-      const raw = socket.getPeerCertificate(false)?.raw;
-      return raw instanceof Uint8Array && raw.length > 0 ? raw : undefined;
+    clientCertificate: () => socketCertificate(message.socket),
+  };
+}
+
+/** The client certificate's DER on a `tls.TLSSocket` this process terminated, if the client sent one. */
+function socketCertificate(connection: object | null | undefined): Uint8Array | undefined {
+  const socket = connection as TlsSocketLike | null | undefined;
+  if (socket?.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
+  // Without a certificate Node answers an empty object (or null once the socket is gone).
+  const raw = socket.getPeerCertificate(false)?.raw;
+  return raw instanceof Uint8Array && raw.length > 0 ? raw : undefined;
+}
+
+/** The parts of a Fetch API `Request` the core reads. */
+export interface FetchRequestLike {
+  readonly method: string;
+  /** The absolute URL, e.g. `https://api.example.com/orders?page=2`. */
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+}
+
+// A new credential starts at a comma followed by `<scheme> <something>` that is not an auth-param
+// (`name=value`, RFC 9110 11.2); a comma inside a Bearer or DPoP token68 is not followed by a space.
+const FOLDED_CREDENTIALS = /,[ \t]*(?=[!#$%&'*+.^_`|~0-9A-Za-z-]+ +[^\s=,])/;
+
+/**
+ * `RequestFacts` of a Fetch API `Request` (Next.js route handlers, Hono, any `(request: Request) =>
+ * Response` handler). The request target is the path and query of `request.url`; `encrypted` is
+ * whether that URL is `https:`; `Host` falls back to the URL's host.
+ *
+ * A `Headers` object folds a repeated header into one value joined by `", "`. Repeats of
+ * `Authorization` are unfolded where a comma is followed by another `<scheme> <credentials>`, so
+ * two credentials are refused as two headers; a repeated `DPoP` header is refused because a
+ * proof never holds a comma. Other headers come as one folded string. The client certificate is
+ * read only from `socket`, the Node TLS socket the request came on when the runtime exposes it
+ * (`@hono/node-server`: `c.env.incoming.socket`).
+ *
+ * @example
+ * gate.authenticate(fetchRequestFacts(request));
+ */
+export function fetchRequestFacts(request: FetchRequestLike, socket?: object | null): RequestFacts {
+  const url = request.url;
+  const { headers } = request;
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return {
+    method: request.method,
+    url: slash < 0 ? '/' : url.slice(slash),
+    header: (name) => {
+      const value = headers.get(name) ?? undefined;
+      if (name === 'authorization' && value !== undefined && value.includes(',')) {
+        const parts = value.split(FOLDED_CREDENTIALS);
+        return parts.length > 1 ? parts : value;
+      }
+      if (name === 'host' && value === undefined && slash > 0) return url.slice(url.indexOf('//') + 2, slash);
+      return value;
     },
+    encrypted: url.startsWith('https:'),
+    clientCertificate: () => socketCertificate(socket),
   };
 }
 

@@ -18,12 +18,14 @@ const LABELS = {
   'oauth2-bearer': 'express-oauth2-jwt-bearer',
   'koa-jwt': 'koa-jwt + jwks-rsa',
   'passport-jwt': '@nestjs/passport + passport-jwt + jwks-rsa',
+  'fastify-jwt': '@fastify/jwt + get-jwks',
 };
 
 const FRAMEWORKS = {
   express: { label: 'Express 5', modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'express-jwt', 'oauth2-bearer'] },
   koa: { label: 'Koa 3', modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'koa-jwt'] },
   nest: { label: 'NestJS (platform-express)', modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'passport-jwt'] },
+  fastify: { label: 'Fastify 5', modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'fastify-jwt'] },
 };
 
 /** Run configurations per framework: every mode with distinct tokens (except the token cache), plus the token cache with one repeated token. */
@@ -188,7 +190,7 @@ export async function runHttp({ jwksUri, settings, log }) {
   return results;
 }
 
-const PEERS = ['express-jwt', 'oauth2-bearer', 'koa-jwt', 'passport-jwt'];
+const PEERS = ['express-jwt', 'oauth2-bearer', 'koa-jwt', 'passport-jwt', 'fastify-jwt'];
 
 export function httpGoals(results) {
   const goals = [];
@@ -214,8 +216,9 @@ export function httpMarkdown(results) {
       'Server CPU is the server process’s CPU time per wall second (1.00 = one core busy); a figure well under 1 means the server did not get a whole core (the client or other processes took it). Server CPU per request (CPU time ÷ requests) is the cost of one request; it moves less than req/s on a shared machine. Before timing, each server must answer a valid token with its claims and refuse a missing token, wrong audience, wrong issuer, expired token and bad signature with 401.',
   ];
   out.push(
-    '\nSet-ups, each as its README shows it: tollgate `verify({ issuer, jwksUri, audience, algorithms })` (Nest: `TollgateModule.forRoot` + global `TollgateGuard`), keys warmed with `verifier.ready()`; ' +
-      'floor: the in-process floor behind a `Bearer ` prefix check (Nest: a guard), 401 on any failure; express-jwt / koa-jwt / passport-jwt with jwks-rsa `expressJwtSecret` / `koaJwtSecret` / `passportJwtSecret({ cache: true, rateLimit: true, jwksRequestsPerMinute: 5, jwksUri })` and `issuer`, `audience`, `algorithms`; ' +
+    '\nSet-ups, each as its README shows it: tollgate `verify({ issuer, jwksUri, audience, algorithms })` (Nest: `TollgateModule.forRoot` + global `TollgateGuard`; Fastify: `app.register(tollgate, { verifier })`), keys warmed with `verifier.ready()`; ' +
+      'floor: the in-process floor behind a `Bearer ` prefix check (Nest: a guard; Fastify: an `onRequest` hook), 401 on any failure; ' +
+      '@fastify/jwt with get-jwks `getPublicKey({ kid, alg, domain })` as `secret`, `decode: { complete: true }` and `verify: { algorithms, allowedIss, allowedAud, requiredClaims: [exp] }`, `request.jwtVerify()` in an `onRequest` hook; express-jwt / koa-jwt / passport-jwt with jwks-rsa `expressJwtSecret` / `koaJwtSecret` / `passportJwtSecret({ cache: true, rateLimit: true, jwksRequestsPerMinute: 5, jwksUri })` and `issuer`, `audience`, `algorithms`; ' +
       'express-oauth2-jwt-bearer `auth({ issuer, jwksUri, audience, tokenSigningAlg })`. Peers fetch their keys on the first (warm-up) request.',
   );
   for (const fr of Object.values(results.frameworks)) {
