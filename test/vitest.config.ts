@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pkg = (name: string, entry = 'index') => fileURLToPath(new URL(`../packages/${name}/src/${entry}.ts`, import.meta.url));
+const pkg = (name: string, entry = 'index') =>
+  fileURLToPath(new URL(`../packages/${name}/src/${entry}.ts`, import.meta.url));
 
 // Tests run against the TypeScript sources, so no build is needed before `pnpm test`.
 // Tests that prove the published ESM/CJS builds spawn Node on `dist/` themselves.

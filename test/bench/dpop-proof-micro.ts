@@ -8,7 +8,17 @@
 //   node --expose-gc /tmp/dpop-micro/dpop-proof-micro.mjs
 //
 // Figures are reported, never asserted; take the best of the rounds on a busy machine.
-import { constants, createHash, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign,
+  verify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { createDpopProofPolicy } from '../../packages/core/src/dpop/dpop-proof-policy.js';
 import { accessTokenHash, verifyDpopProof } from '../../packages/core/src/dpop/dpop-proof.js';
 import { normalizeHtu, requestHtu, resolveHtuOrigin } from '../../packages/core/src/dpop/htu.js';
@@ -21,7 +31,12 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 type Alg = 'ES256' | 'EdDSA' | 'RS256';
 
 function keyFor(alg: Alg) {
-  const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { alg, pair, jwk: pair.publicKey.export({ format: 'jwk' }) };
 }
 
@@ -62,15 +77,36 @@ for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) {
   console.log(`--- ${alg}`);
   time('createPublicKey(jwk) alone', n, () => createPublicKey({ key: key.jwk as JsonWebKey, format: 'jwk' }));
   const list = proofs(key, n, iat);
-  const parts = list.map((proof) => [proof.slice(0, proof.lastIndexOf('.')), Buffer.from(proof.slice(proof.lastIndexOf('.') + 1), 'base64url')] as const);
+  const parts = list.map(
+    (proof) =>
+      [
+        proof.slice(0, proof.lastIndexOf('.')),
+        Buffer.from(proof.slice(proof.lastIndexOf('.') + 1), 'base64url'),
+      ] as const,
+  );
   const cached = createDpopProofPolicy();
   const uncached = createDpopProofPolicy({ keyCacheMaxEntries: 0 });
   const expected = (policy: typeof cached) => ({ method: 'GET', htu: HTU, accessToken: TOKEN, nowMs, policy });
   const best = { floor: Infinity, on: Infinity, off: Infinity };
   for (let round = 0; round < 5; round++) {
-    best.floor = Math.min(best.floor, time('floor: crypto.verify on a KeyObject + sha256(token)', n, (i) => verifyInput(alg, key.pair.publicKey, parts[i]![0], parts[i]![1]) && accessTokenHash(TOKEN)));
-    best.on = Math.min(best.on, time('verifyDpopProof, key cache on', n, (i) => verifyDpopProof(list[i]!, expected(cached))));
-    best.off = Math.min(best.off, time('verifyDpopProof, key cache off (an import per proof)', n, (i) => verifyDpopProof(list[i]!, expected(uncached))));
+    best.floor = Math.min(
+      best.floor,
+      time(
+        'floor: crypto.verify on a KeyObject + sha256(token)',
+        n,
+        (i) => verifyInput(alg, key.pair.publicKey, parts[i]![0], parts[i]![1]) && accessTokenHash(TOKEN),
+      ),
+    );
+    best.on = Math.min(
+      best.on,
+      time('verifyDpopProof, key cache on', n, (i) => verifyDpopProof(list[i]!, expected(cached))),
+    );
+    best.off = Math.min(
+      best.off,
+      time('verifyDpopProof, key cache off (an import per proof)', n, (i) =>
+        verifyDpopProof(list[i]!, expected(uncached)),
+      ),
+    );
   }
   console.log(
     `BEST ${alg}: floor ${best.floor.toFixed(1)} µs, cache on ${best.on.toFixed(1)} µs (${(best.on / best.floor).toFixed(2)}x floor), ` +
@@ -81,7 +117,9 @@ for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) {
 console.log('--- htu');
 const origin = resolveHtuOrigin('https://api.example.com');
 time('normalizeHtu, already canonical', 200_000, () => normalizeHtu(HTU));
-time('normalizeHtu, percent-encoding and dot segments', 200_000, () => normalizeHtu('HTTPS://API.example.com:443/a/./b/../%7eorders/%2f7'));
+time('normalizeHtu, percent-encoding and dot segments', 200_000, () =>
+  normalizeHtu('HTTPS://API.example.com:443/a/./b/../%7eorders/%2f7'),
+);
 time('requestHtu, fixed origin', 200_000, () => requestHtu(origin, { target: '/orders/7?expand=items' }));
 
 console.log('--- replay store');
@@ -111,4 +149,5 @@ function storeHeapMiB(jtiChars: number): number {
   const mib = (process.memoryUsage().heapUsed - base) / 1024 / 1024;
   return store.size === 100_000 ? mib : Number.NaN;
 }
-for (const jtiChars of [36, 256]) console.log(`heap of a full 100k store, ${jtiChars}-character jti: ${storeHeapMiB(jtiChars).toFixed(1)} MiB`);
+for (const jtiChars of [36, 256])
+  console.log(`heap of a full 100k store, ${jtiChars}-character jti: ${storeHeapMiB(jtiChars).toFixed(1)} MiB`);

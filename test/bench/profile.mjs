@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { RESULTS_DIR } from './lib/fixtures.mjs';
 
 const httpMode = process.argv[2] === '--http';
-const [contender = 'tollgate', alg = 'RS256', workload = 'distinct', seconds = '5'] = process.argv.slice(httpMode ? 3 : 2);
+const [contender = 'tollgate', alg = 'RS256', workload = 'distinct', seconds = '5'] = process.argv.slice(
+  httpMode ? 3 : 2,
+);
 
 if (process.env.TOLLGATE_BENCH_PROFILE_CHILD) {
   const { AUDIENCE, ISSUER, loadMaterial, loadTokens } = await import('./lib/fixtures.mjs');
@@ -22,7 +24,14 @@ if (process.env.TOLLGATE_BENCH_PROFILE_CHILD) {
   const tokens = loadTokens(alg);
   const jwks = await startJwksServer(Object.values(material.keys).map((k) => k.publicJwk));
   const mod = await loadContender(contender);
-  const instance = await mod.setup({ alg, issuer: ISSUER, audience: AUDIENCE, jwksUri: jwks.jwksUri, key: material.keys[alg], hsSecret: material.hsSecret });
+  const instance = await mod.setup({
+    alg,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwksUri: jwks.jwksUri,
+    key: material.keys[alg],
+    hsSecret: material.hsSecret,
+  });
   const list = workload === 'repeated' ? [tokens.distinct[0]] : tokens.distinct;
   const deadline = performance.now() + Number(seconds) * 1000;
   let ops = 0;
@@ -49,10 +58,14 @@ if (process.env.TOLLGATE_BENCH_PROFILE_CHILD) {
     await profileHttp(contender, alg, workload, Number(seconds), dir);
   } else {
     name = `${contender}-${alg}-${workload}`;
-    const run = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, fileURLToPath(import.meta.url), contender, alg, workload, seconds], {
-      env: { ...process.env, TOLLGATE_BENCH_PROFILE_CHILD: '1' },
-      stdio: 'inherit',
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`, fileURLToPath(import.meta.url), contender, alg, workload, seconds],
+      {
+        env: { ...process.env, TOLLGATE_BENCH_PROFILE_CHILD: '1' },
+        stdio: 'inherit',
+      },
+    );
     if (run.status !== 0) process.exit(run.status ?? 1);
   }
   const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.cpuprofile'));
@@ -70,17 +83,29 @@ async function profileHttp(framework, mode, workload, seconds, dir) {
   const tokens = loadTokens('RS256').distinct;
   const list = workload === 'repeated' ? [tokens[0]] : tokens;
   const jwks = await startJwksServer(Object.values(material.keys).map((k) => k.publicJwk));
-  const server = await startChild(fileURLToPath(new URL('./children/http-server.mjs', import.meta.url)), [JSON.stringify({ framework, mode, jwksUri: jwks.jwksUri, alg: 'RS256' })], {
-    execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-  });
+  const server = await startChild(
+    fileURLToPath(new URL('./children/http-server.mjs', import.meta.url)),
+    [JSON.stringify({ framework, mode, jwksUri: jwks.jwksUri, alg: 'RS256' })],
+    {
+      execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    },
+  );
   let i = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${server.ready.port}`,
     connections: 50,
     duration: seconds,
-    requests: [{ method: 'GET', path: '/orders', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${list[i++ % list.length]}` } }) }],
+    requests: [
+      {
+        method: 'GET',
+        path: '/orders',
+        setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${list[i++ % list.length]}` } }),
+      },
+    ],
   });
-  console.log(`${framework} ${mode} ${workload}: ${Math.round(result.requests.average)} req/s under the profiler, ${result.non2xx} non-2xx`);
+  console.log(
+    `${framework} ${mode} ${workload}: ${Math.round(result.requests.average)} req/s under the profiler, ${result.non2xx} non-2xx`,
+  );
   await server.stop(15_000);
   await jwks.close();
 }
@@ -95,10 +120,13 @@ function summarize(target) {
     const t = dt.get(node.id) ?? 0;
     total += t;
     const f = node.callFrame;
-    const where = f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/packages\//, 'packages/')}:${f.lineNumber + 1}` : '';
+    const where = f.url
+      ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/packages\//, 'packages/')}:${f.lineNumber + 1}`
+      : '';
     const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
     self.set(key, (self.get(key) ?? 0) + t);
   }
   console.log(`\nself time, top 25 of ${(total / 1000).toFixed(0)} ms — ${target}`);
-  for (const [key, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * t) / total).toFixed(1).padStart(5)}%  ${key}`);
+  for (const [key, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`${((100 * t) / total).toFixed(1).padStart(5)}%  ${key}`);
 }

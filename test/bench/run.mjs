@@ -32,13 +32,28 @@ const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const SECTIONS = ['inprocess', 'http', 'fetch', 'memory'];
 const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : SECTIONS;
-for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s}; use ${SECTIONS.join(', ')}`);
+for (const s of only)
+  if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s}; use ${SECTIONS.join(', ')}`);
 
 const SETTINGS = quick
-  ? { inprocess: { rounds: 3, roundMs: 100, warmMs: 150 }, http: { rounds: 1, durationSec: 1.5, warmSec: 0.5, connections: 50 }, fetch: { burst: 1000, floodTokens: 1000, floodMs: 1000, floodAfterSec: 45, outageTokens: 20, travelSec: 7200 }, memory: { invalidTokens: 100_000, validTokens: 20_000 } }
-  : { inprocess: { rounds: 7, roundMs: 200, warmMs: 400 }, http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 }, fetch: { burst: 1000, floodTokens: 5000, floodMs: 5000, floodAfterSec: 45, outageTokens: 100, travelSec: 7200 }, memory: { invalidTokens: 1_000_000, validTokens: 100_000 } };
+  ? {
+      inprocess: { rounds: 3, roundMs: 100, warmMs: 150 },
+      http: { rounds: 1, durationSec: 1.5, warmSec: 0.5, connections: 50 },
+      fetch: { burst: 1000, floodTokens: 1000, floodMs: 1000, floodAfterSec: 45, outageTokens: 20, travelSec: 7200 },
+      memory: { invalidTokens: 100_000, validTokens: 20_000 },
+    }
+  : {
+      inprocess: { rounds: 7, roundMs: 200, warmMs: 400 },
+      http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 },
+      fetch: { burst: 1000, floodTokens: 5000, floodMs: 5000, floodAfterSec: 45, outageTokens: 100, travelSec: 7200 },
+      memory: { invalidTokens: 1_000_000, validTokens: 100_000 },
+    };
 
-const listArg = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+const listArg = (name) =>
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(',');
 const numArg = (name) => {
   const v = args.find((a) => a.startsWith(`--${name}=`));
   return v === undefined ? undefined : Number(v.slice(name.length + 3));
@@ -63,7 +78,8 @@ function newestSource(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -73,17 +89,43 @@ function ensureBuilt() {
   const missing = PACKAGES.filter((p) => !existsSync(join(root, 'packages', p, 'dist', 'index.mjs')));
   let built = false;
   if (missing.length > 0 || args.includes('--build')) {
-    log(missing.length > 0 ? `dist missing for ${missing.join(', ')}: running pnpm build` : 'running pnpm build (--build)');
+    log(
+      missing.length > 0
+        ? `dist missing for ${missing.join(', ')}: running pnpm build`
+        : 'running pnpm build (--build)',
+    );
     execFileSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
     built = true;
   }
-  const stale = PACKAGES.filter((p) => statSync(join(root, 'packages', p, 'dist', 'index.mjs')).mtimeMs < newestSource(join(root, 'packages', p, 'src')));
-  if (stale.length > 0) log(`warning: dist is older than src for ${stale.join(', ')} — the bench measures dist; run pnpm build (or pass --build) to measure the current sources`);
+  const stale = PACKAGES.filter(
+    (p) =>
+      statSync(join(root, 'packages', p, 'dist', 'index.mjs')).mtimeMs < newestSource(join(root, 'packages', p, 'src')),
+  );
+  if (stale.length > 0)
+    log(
+      `warning: dist is older than src for ${stale.join(', ')} — the bench measures dist; run pnpm build (or pass --build) to measure the current sources`,
+    );
   return { built, stale };
 }
 
 function versions() {
-  const names = ['jose', 'jsonwebtoken', 'jwks-rsa', 'fast-jwt', 'get-jwks', 'aws-jwt-verify', 'express', 'express-jwt', 'express-oauth2-jwt-bearer', 'koa', 'koa-jwt', '@nestjs/core', '@nestjs/passport', 'passport-jwt', 'autocannon'];
+  const names = [
+    'jose',
+    'jsonwebtoken',
+    'jwks-rsa',
+    'fast-jwt',
+    'get-jwks',
+    'aws-jwt-verify',
+    'express',
+    'express-jwt',
+    'express-oauth2-jwt-bearer',
+    'koa',
+    'koa-jwt',
+    '@nestjs/core',
+    '@nestjs/passport',
+    'passport-jwt',
+    'autocannon',
+  ];
   const out = {};
   for (const name of names) {
     try {
@@ -99,7 +141,8 @@ function versions() {
 function gitRevision() {
   try {
     const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: root, encoding: 'utf8' }).trim() !== '';
     return dirty ? `${rev} (packages/ has uncommitted changes)` : rev;
   } catch {
     return 'unknown';
@@ -118,7 +161,9 @@ async function main() {
     os: `${platform()} ${release()}`,
     loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
   };
-  log(`tollgate bench (${quick ? 'quick' : 'full'}) — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  log(
+    `tollgate bench (${quick ? 'quick' : 'full'}) — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
+  );
   const durations = {};
   let t = performance.now();
   const built = ensureBuilt();
@@ -127,7 +172,19 @@ async function main() {
   const material = loadMaterial();
   const jwks = await startJwksServer(Object.values(material.keys).map((k) => k.publicJwk));
 
-  const results = { meta: { date: startedAt.toISOString(), mode: quick ? 'quick' : 'full', machine, versions: versions(), revision: gitRevision(), build: built, fixtures: { reused: fixtures.reused, signedAt: new Date(material.signedAtSec * 1000).toISOString() }, sections: only, durations } };
+  const results = {
+    meta: {
+      date: startedAt.toISOString(),
+      mode: quick ? 'quick' : 'full',
+      machine,
+      versions: versions(),
+      revision: gitRevision(),
+      build: built,
+      fixtures: { reused: fixtures.reused, signedAt: new Date(material.signedAtSec * 1000).toISOString() },
+      sections: only,
+      durations,
+    },
+  };
   const goals = [];
   const markdown = [];
   try {
@@ -177,11 +234,17 @@ async function main() {
       `Load average ${machine.loadAverageAtStart.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end (1/5/15 min; above ~0.3 means other work shared the machine). Revision ${results.meta.revision}${built.stale.length > 0 ? ` (dist older than src for ${built.stale.join(', ')})` : ''}. ` +
       `Regenerate with \`pnpm bench\`; how it measures: [README.md](./README.md).`,
     '',
-    `Sections and durations: ${Object.entries(durations).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}.`,
+    `Sections and durations: ${Object.entries(durations)
+      .map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+      .join(', ')}.`,
     '',
     '## Goals (informational; never asserted)',
     '',
-    table(['goal', 'measured', ''], goals.map((g) => [g.goal, g.measured, mark(g.pass)]), ['l', 'l', 'l']),
+    table(
+      ['goal', 'measured', ''],
+      goals.map((g) => [g.goal, g.measured, mark(g.pass)]),
+      ['l', 'l', 'l'],
+    ),
     '',
   ].join('\n');
   const md = `${header}\n${markdown.join('\n\n')}\n`;
@@ -194,7 +257,9 @@ async function main() {
   writeFileSync(join(RESULTS_DIR, 'latest.md'), md);
   const complete = !quick && only.length === SECTIONS.length;
   if (complete && !args.includes('--no-write')) writeFileSync(join(here, 'RESULTS.md'), md);
-  log(`wrote ${join('test/bench/results', 'latest.json')}${complete ? ' and test/bench/RESULTS.md' : ' (RESULTS.md is only rewritten by a full run of every section)'} — total ${durations.total.toFixed(0)} s`);
+  log(
+    `wrote ${join('test/bench/results', 'latest.json')}${complete ? ' and test/bench/RESULTS.md' : ' (RESULTS.md is only rewritten by a full run of every section)'} — total ${durations.total.toFixed(0)} s`,
+  );
 }
 
 main().catch((error) => {

@@ -72,7 +72,8 @@ async function evaluate(row: CorpusCase, mode: Mode): Promise<{ outcome: Outcome
           // The cache never holds a token past its exp, so tokens accepted only by the clock tolerance are verified afresh.
           const exp = settled.result.claims.exp;
           const cacheable = typeof exp === 'number' && exp > f().now;
-          if (mode.tokenCache && pass === 2 && cacheable && !settled.result.cached) throw new Error('second verification was not served from the token cache');
+          if (mode.tokenCache && pass === 2 && cacheable && !settled.result.cached)
+            throw new Error('second verification was not served from the token cache');
         } catch (error) {
           outcome = 'other failure';
           detail = `accepted, but: ${(error as Error).message}`;
@@ -94,16 +95,23 @@ async function evaluate(row: CorpusCase, mode: Mode): Promise<{ outcome: Outcome
           outcome = 'false reject';
         } else {
           const wanted = row.expected;
-          outcome = error.code === wanted.code && (wanted.claim === undefined || wanted.claim === claim) ? 'refused as expected' : 'other failure';
+          outcome =
+            error.code === wanted.code && (wanted.claim === undefined || wanted.claim === claim)
+              ? 'refused as expected'
+              : 'other failure';
         }
       }
     }
-    if (worst === undefined || worst.outcome.endsWith('as expected')) worst = { outcome, detail: mode.passes > 1 ? `pass ${pass}: ${detail}` : detail };
+    if (worst === undefined || worst.outcome.endsWith('as expected'))
+      worst = { outcome, detail: mode.passes > 1 ? `pass ${pass}: ${detail}` : detail };
   }
   return worst as { outcome: Outcome; detail: string };
 }
 
-const expectedText = (row: CorpusCase) => ('accept' in row.expected ? 'accept' : `${row.expected.code}${row.expected.claim ? ` (claim ${row.expected.claim})` : ''}`);
+const expectedText = (row: CorpusCase) =>
+  'accept' in row.expected
+    ? 'accept'
+    : `${row.expected.code}${row.expected.claim ? ` (claim ${row.expected.claim})` : ''}`;
 
 beforeAll(async () => {
   fixture = await createFixture();
@@ -128,7 +136,9 @@ for (const mode of MODES) {
         const { outcome, detail } = await evaluate(row, mode);
         results.push({ mode: mode.name, row, outcome, detail });
         const wanted: Outcome = 'accept' in row.expected ? 'accepted as expected' : 'refused as expected';
-        expect(outcome, `${row.id} [${row.ref}] expected ${expectedText(row)}, got ${detail}. Why: ${row.reason}`).toBe(wanted);
+        expect(outcome, `${row.id} [${row.ref}] expected ${expectedText(row)}, got ${detail}. Why: ${row.reason}`).toBe(
+          wanted,
+        );
       });
     }
   });
@@ -181,12 +191,24 @@ describe('hostile JWKS entries', () => {
     const decoy = (i: number) => ({ ...f().attacker.rs.jwk, kid: 'crowd', 'x-decoy': i });
     const inside = f().issuer.rs;
     const outside = f().hostile.keys['rsa-noalg'];
-    const keys = [decoy(0), decoy(1), { ...inside.jwk, kid: 'crowd' }, ...Array.from({ length: 80 }, (_, i) => decoy(i + 2)), { ...outside.jwk, kid: 'crowd', alg: 'RS256' }];
+    const keys = [
+      decoy(0),
+      decoy(1),
+      { ...inside.jwk, kid: 'crowd' },
+      ...Array.from({ length: 80 }, (_, i) => decoy(i + 2)),
+      { ...outside.jwk, kid: 'crowd', alg: 'RS256' },
+    ];
     const crowd = await startConformanceJwksServer({ keys });
-    const verifier = createVerifier({ jwksUri: crowd.jwksUri, audience: f().issuer.audience, algorithms: ['RS256'], clock: () => f().now * 1000 });
+    const verifier = createVerifier({
+      jwksUri: crowd.jwksUri,
+      audience: f().issuer.audience,
+      algorithms: ['RS256'],
+      clock: () => f().now * 1000,
+    });
     const reasons: string[] = [];
     verifier.on('keys:rejected', (event) => reasons.push(...event.rejected.map((r) => `${String(r.kid)}:${r.reason}`)));
-    const token = (key: typeof inside) => compact({ alg: 'RS256', kid: 'crowd' }, f().claims(), signer('RS256', key.privateKey));
+    const token = (key: typeof inside) =>
+      compact({ alg: 'RS256', kid: 'crowd' }, f().claims(), signer('RS256', key.privateKey));
     try {
       await expect(verifier.verify(token(inside))).resolves.toMatchObject({ kid: 'crowd' });
       await expect(verifier.verify(token(outside))).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
@@ -206,16 +228,28 @@ describe('attacker-controlled key URLs', () => {
 });
 
 function printSummary(canaryRequests: number): { unexpected: string[] } {
-  const outcomes: Outcome[] = ['accepted as expected', 'refused as expected', 'false accept', 'false reject', 'other failure'];
+  const outcomes: Outcome[] = [
+    'accepted as expected',
+    'refused as expected',
+    'false accept',
+    'false reject',
+    'other failure',
+  ];
   const header = ['mode', 'cases', ...outcomes, 'known bugs'];
   const lines: string[][] = [];
   for (const mode of MODES) {
     const own = results.filter((r) => r.mode === mode.name);
     const known = own.filter((r) => r.row.knownBug !== undefined);
-    lines.push([mode.name, String(own.length), ...outcomes.map((o) => String(own.filter((r) => r.outcome === o && r.row.knownBug === undefined).length)), String(known.length)]);
+    lines.push([
+      mode.name,
+      String(own.length),
+      ...outcomes.map((o) => String(own.filter((r) => r.outcome === o && r.row.knownBug === undefined).length)),
+      String(known.length),
+    ]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const format = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const groups = [...new Set(CORPUS.map((r) => r.group))];
   const byGroup = groups.map((g) => {
     const rows = CORPUS.filter((r) => r.group === g);

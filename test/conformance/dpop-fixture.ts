@@ -7,7 +7,12 @@ import { createVerifier, DpopNonces, type Verifier } from '@tollgate/core';
 import { createGate, type Gate, type RequestAuth, type RequestFacts, type RouteOptions } from '@tollgate/core/adapter';
 import { createTestClock, type JwtClaims, type TestClock } from '@tollgate/issuer';
 import { calculateJwkThumbprint } from 'jose';
-import { createCertificateAuthority, selfSignedClientCertificate, type IssuedCertificate, type TestCertificateAuthority } from '../support/certificates.js';
+import {
+  createCertificateAuthority,
+  selfSignedClientCertificate,
+  type IssuedCertificate,
+  type TestCertificateAuthority,
+} from '../support/certificates.js';
 import { startIssuer, type TestIssuer } from '../support/issuer.js';
 
 /** The public origin of the service every fixed-origin gate protects. */
@@ -40,14 +45,34 @@ export const PROFILES = {
   /** Client certificates passed by a TLS-terminating proxy in a header. */
   'proxy-cert': { dpop: { mode: 'allowed', origin: ORIGIN }, mtls: { certificateHeader: CERT_HEADER } },
   /** A replay store that cannot answer (throws). */
-  'store-throws': { dpop: { mode: 'allowed', origin: ORIGIN, replayStore: { useOnce: () => { throw new Error('replay store offline'); } } } },
+  'store-throws': {
+    dpop: {
+      mode: 'allowed',
+      origin: ORIGIN,
+      replayStore: {
+        useOnce: () => {
+          throw new Error('replay store offline');
+        },
+      },
+    },
+  },
   /** An asynchronous replay store that cannot answer (rejects). */
-  'store-rejects': { dpop: { mode: 'allowed', origin: ORIGIN, replayStore: { useOnce: () => Promise.reject(new Error('replay store offline')) } } },
+  'store-rejects': {
+    dpop: {
+      mode: 'allowed',
+      origin: ORIGIN,
+      replayStore: { useOnce: () => Promise.reject(new Error('replay store offline')) },
+    },
+  },
 } as const;
 export type Profile = keyof typeof PROFILES;
 
 /** Where the gate reads its options from in messages. */
-const ADAPTER = { where: 'the DPoP conformance gate', onErrorSignature: null, verifierOptionsGo: 'to createVerifier()' } as const;
+const ADAPTER = {
+  where: 'the DPoP conformance gate',
+  onErrorSignature: null,
+  verifierOptionsGo: 'to createVerifier()',
+} as const;
 
 export interface ProofKey {
   /** JWS `alg` the key signs proofs with. */
@@ -81,7 +106,11 @@ export interface DpopRequest {
 
 /** What a request got: the gate's verdict and the HTTP answer built from it. */
 export type Answer =
-  | { readonly kind: 'accepted'; readonly auth: RequestAuth | undefined; readonly headers: Readonly<Record<string, string>> | undefined }
+  | {
+      readonly kind: 'accepted';
+      readonly auth: RequestAuth | undefined;
+      readonly headers: Readonly<Record<string, string>> | undefined;
+    }
   | { readonly kind: 'refused'; readonly error: unknown; readonly response: ReturnType<Gate['respond']> | undefined };
 
 export interface DpopFixture {
@@ -92,7 +121,11 @@ export interface DpopFixture {
   readonly keys: Readonly<Record<ProofKeyName, ProofKey>>;
   readonly ca: TestCertificateAuthority;
   /** alice and bob from the CA; mallory self-signed. */
-  readonly certs: { readonly alice: IssuedCertificate; readonly bob: IssuedCertificate; readonly mallory: IssuedCertificate };
+  readonly certs: {
+    readonly alice: IssuedCertificate;
+    readonly bob: IssuedCertificate;
+    readonly mallory: IssuedCertificate;
+  };
   /** A token minted by the issuer with `claims` (cached per claims, so rows can resend it). */
   token(claims?: JwtClaims): Promise<string>;
   /** A token bound to a proof key (`cnf.jkt`). */
@@ -115,7 +148,13 @@ export const newJti = (): string => randomUUID();
 
 async function proofKey(alg: string, pair: { privateKey: KeyObject; publicKey: KeyObject }): Promise<ProofKey> {
   const jwk = pair.publicKey.export({ format: 'jwk' });
-  return { alg, ...pair, jwk: { ...jwk }, privateJwk: { ...pair.privateKey.export({ format: 'jwk' }) }, jkt: await calculateJwkThumbprint(jwk) };
+  return {
+    alg,
+    ...pair,
+    jwk: { ...jwk },
+    privateJwk: { ...pair.privateKey.export({ format: 'jwk' }) },
+    jkt: await calculateJwkThumbprint(jwk),
+  };
 }
 
 /** Facts of a request as `nodeRequestFacts` would give them. */
@@ -136,7 +175,12 @@ export async function createDpopFixture(): Promise<DpopFixture> {
   const issuer = await startIssuer({ clock });
   // ES256 tokens too, so the verifier's first JWKS fetch already holds both of the issuer's keys.
   await issuer.mintToken({}, { alg: 'ES256' });
-  const verifier = createVerifier({ issuer: issuer.issuerUrl, audience: issuer.audience, algorithms: ['RS256', 'ES256'], clock: () => clock.now() });
+  const verifier = createVerifier({
+    issuer: issuer.issuerUrl,
+    audience: issuer.audience,
+    algorithms: ['RS256', 'ES256'],
+    clock: () => clock.now(),
+  });
   await verifier.ready();
 
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -151,7 +195,11 @@ export async function createDpopFixture(): Promise<DpopFixture> {
     rsa1024: await proofKey('RS256', generateKeyPairSync('rsa', { modulusLength: 1024 })),
   };
   const ca = createCertificateAuthority('DPoP conformance CA');
-  const certs = { alice: ca.issueClient('alice'), bob: ca.issueClient('bob'), mallory: selfSignedClientCertificate('mallory') };
+  const certs = {
+    alice: ca.issueClient('alice'),
+    bob: ca.issueClient('bob'),
+    mallory: selfSignedClientCertificate('mallory'),
+  };
 
   const tokens = new Map<string, Promise<string>>();
   const token = (claims: JwtClaims = {}) => {
@@ -163,7 +211,9 @@ export async function createDpopFixture(): Promise<DpopFixture> {
     }
     return minted;
   };
-  const gates = Object.fromEntries(Object.entries(PROFILES).map(([name, options]) => [name, createGate(verifier, options, ADAPTER)])) as Record<Profile, Gate>;
+  const gates = Object.fromEntries(
+    Object.entries(PROFILES).map(([name, options]) => [name, createGate(verifier, options, ADAPTER)]),
+  ) as Record<Profile, Gate>;
   const nonceIssuers = new Map<string, DpopNonces>();
 
   const send = async (profile: Profile, request: DpopRequest): Promise<Answer> => {
@@ -209,4 +259,3 @@ export async function createDpopFixture(): Promise<DpopFixture> {
     },
   };
 }
-

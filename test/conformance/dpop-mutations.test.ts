@@ -9,7 +9,16 @@ import { isTollgateError } from '@tollgate/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dpopRequest, proof } from './dpop-corpus.js';
-import { ath, createDpopFixture, ORIGIN, PATH, TARGET, type Answer, type DpopFixture, type DpopRequest } from './dpop-fixture.js';
+import {
+  ath,
+  createDpopFixture,
+  ORIGIN,
+  PATH,
+  TARGET,
+  type Answer,
+  type DpopFixture,
+  type DpopRequest,
+} from './dpop-fixture.js';
 import { parts } from './jws.js';
 
 const RUNS = 400;
@@ -32,8 +41,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await f?.close();
-  const byCode = [...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
-  console.log(`DPoP mutation properties: slowest request ${slowest.toFixed(2)} ms (bound ${MAX_MS} ms)\noutcomes: ${byCode}`);
+  const byCode = [...codes]
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
+  console.log(
+    `DPoP mutation properties: slowest request ${slowest.toFixed(2)} ms (bound ${MAX_MS} ms)\noutcomes: ${byCode}`,
+  );
 });
 
 /** Sends through the `allowed` gate; throws (failing the property) on a crash, a malformed answer or a slow answer. */
@@ -52,9 +66,11 @@ async function send(request: DpopRequest): Promise<Answer> {
   const response = answer.response;
   if (response === undefined) throw new Error(`respond() threw for ${answer.error.code}`);
   for (const [name, value] of Object.entries(response.headers)) {
-    if (!HEADER_SAFE.test(value)) throw new Error(`header ${name} holds a control or non-ASCII character: ${JSON.stringify(value)}`);
+    if (!HEADER_SAFE.test(value))
+      throw new Error(`header ${name} holds a control or non-ASCII character: ${JSON.stringify(value)}`);
   }
-  if (response.status !== answer.error.status || response.body.code !== answer.error.code) throw new Error('answer and error disagree');
+  if (response.status !== answer.error.status || response.body.code !== answer.error.code)
+    throw new Error('answer and error disagree');
   return answer;
 }
 
@@ -127,7 +143,34 @@ function meaning(request: DpopRequest): string | undefined {
 // Request mutations
 // ------------------------------------------------------------------------------------------------
 
-const SPECIALS = ['.', ',', '=', ' ', '\t', '\r\n', '\n', '\u0000', 'é', '\u200b', '%', '%37', '%2F', '%7e', '/', '/./', '/../', '?', '#', '@', ':', '"', '\\', 'A', '-', '_'];
+const SPECIALS = [
+  '.',
+  ',',
+  '=',
+  ' ',
+  '\t',
+  '\r\n',
+  '\n',
+  '\u0000',
+  'é',
+  '\u200b',
+  '%',
+  '%37',
+  '%2F',
+  '%7e',
+  '/',
+  '/./',
+  '/../',
+  '?',
+  '#',
+  '@',
+  ':',
+  '"',
+  '\\',
+  'A',
+  '-',
+  '_',
+];
 const METHODS = ['GET', 'get', 'Get', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'GET ', ' GET', 'GET\r\n', ''];
 
 type Mutation =
@@ -153,7 +196,12 @@ const position = fc.nat({ max: 10_000 });
 const special = fc.oneof(fc.constantFrom(...SPECIALS), fc.string({ minLength: 1, maxLength: 3 }));
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('proof-flip' as const), at: position, bit: fc.nat({ max: 6 }) }),
-  fc.record({ kind: fc.constant('proof-decoded-flip' as const), part: fc.nat({ max: 2 }), at: position, bit: fc.nat({ max: 7 }) }),
+  fc.record({
+    kind: fc.constant('proof-decoded-flip' as const),
+    part: fc.nat({ max: 2 }),
+    at: position,
+    bit: fc.nat({ max: 7 }),
+  }),
   fc.record({ kind: fc.constant('proof-truncate' as const), at: position }),
   fc.record({ kind: fc.constant('proof-insert' as const), at: position, text: special }),
   fc.record({ kind: fc.constant('proof-delete' as const), at: position, count: fc.integer({ min: 1, max: 4 }) }),
@@ -161,11 +209,17 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('proof-twice' as const), joiner: fc.constantFrom(',', ', ', ' ', '') }),
   fc.constant({ kind: 'dpop-header-twice' as const }),
   fc.constant({ kind: 'dpop-header-drop' as const }),
-  fc.record({ kind: fc.constant('scheme' as const), value: fc.constantFrom('dpop', 'DPOP', 'Bearer', 'bearer', 'DPoP-', 'Basic', '', 'DPoP\t') }),
+  fc.record({
+    kind: fc.constant('scheme' as const),
+    value: fc.constantFrom('dpop', 'DPOP', 'Bearer', 'bearer', 'DPoP-', 'Basic', '', 'DPoP\t'),
+  }),
   fc.record({ kind: fc.constant('scheme-spaces' as const), count: fc.integer({ min: 2, max: 4 }) }),
   fc.record({ kind: fc.constant('token-insert' as const), at: position, text: special }),
   fc.constant({ kind: 'authorization-twice' as const }),
-  fc.record({ kind: fc.constant('method' as const), value: fc.oneof(fc.constantFrom(...METHODS), fc.string({ maxLength: 8 })) }),
+  fc.record({
+    kind: fc.constant('method' as const),
+    value: fc.oneof(fc.constantFrom(...METHODS), fc.string({ maxLength: 8 })),
+  }),
   fc.record({ kind: fc.constant('target-insert' as const), at: position, text: special }),
   fc.record({ kind: fc.constant('target-delete' as const), at: position }),
   fc.record({ kind: fc.constant('query' as const), value: fc.string({ maxLength: 12 }) }),
@@ -184,7 +238,11 @@ function mutate(request: DpopRequest, mutation: Mutation): DpopRequest {
   switch (mutation.kind) {
     case 'proof-flip': {
       const i = mutation.at % proofValue.length;
-      return withProof(proofValue.slice(0, i) + String.fromCharCode(proofValue.charCodeAt(i) ^ (1 << mutation.bit)) + proofValue.slice(i + 1));
+      return withProof(
+        proofValue.slice(0, i) +
+          String.fromCharCode(proofValue.charCodeAt(i) ^ (1 << mutation.bit)) +
+          proofValue.slice(i + 1),
+      );
     }
     case 'proof-decoded-flip': {
       const list = parts(proofValue);
@@ -218,10 +276,16 @@ function mutate(request: DpopRequest, mutation: Mutation): DpopRequest {
     case 'scheme':
       return { ...request, headers: { ...headers, authorization: authorization.replace(/^\S*/, mutation.value) } };
     case 'scheme-spaces':
-      return { ...request, headers: { ...headers, authorization: authorization.replace(' ', ' '.repeat(mutation.count)) } };
+      return {
+        ...request,
+        headers: { ...headers, authorization: authorization.replace(' ', ' '.repeat(mutation.count)) },
+      };
     case 'token-insert': {
       const [scheme = '', value = ''] = authorization.split(' ');
-      return { ...request, headers: { ...headers, authorization: `${scheme} ${insertAt(value, mutation.at, mutation.text)}` } };
+      return {
+        ...request,
+        headers: { ...headers, authorization: `${scheme} ${insertAt(value, mutation.at, mutation.text)}` },
+      };
     }
     case 'authorization-twice':
       return { ...request, headers: { ...headers, authorization: [authorization, authorization] } };
@@ -268,7 +332,9 @@ describe('DPoP request mutations', () => {
     const request = dpopRequest(token, proof(f, token));
     expect((await send(request)).kind).toBe('accepted');
     const again = await send(request);
-    expect(again.kind === 'refused' && isTollgateError(again.error) ? again.error.code : 'accepted').toBe('ERR_DPOP_PROOF_REPLAYED');
+    expect(again.kind === 'refused' && isTollgateError(again.error) ? again.error.code : 'accepted').toBe(
+      'ERR_DPOP_PROOF_REPLAYED',
+    );
   });
 });
 
@@ -280,10 +346,18 @@ describe('DPoP request mutations', () => {
 const nearMiss = (value: string) =>
   fc.tuple(position, fc.nat({ max: 2 }), special).map(([at, op, text]) => {
     const i = at % (value.length + 1);
-    return op === 0 ? value.slice(0, i) + text + value.slice(i) : op === 1 ? value.slice(0, i) + value.slice(i + 1) : value.slice(0, i) + text + value.slice(i + text.length);
+    return op === 0
+      ? value.slice(0, i) + text + value.slice(i)
+      : op === 1
+        ? value.slice(0, i) + value.slice(i + 1)
+        : value.slice(0, i) + text + value.slice(i + text.length);
   });
 
-const anyValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string(), fc.constantFrom(null, true, 0, -1, 1e308, '', []));
+const anyValue = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.string(),
+  fc.constantFrom(null, true, 0, -1, 1e308, '', []),
+);
 
 interface ClaimCase {
   readonly name: string;
@@ -294,20 +368,53 @@ interface ClaimCase {
 }
 
 const CLAIMS: readonly ClaimCase[] = [
-  { name: 'htm', values: () => fc.oneof(anyValue, fc.constantFrom(...METHODS), nearMiss('GET')), valid: (v) => v === 'GET' },
+  {
+    name: 'htm',
+    values: () => fc.oneof(anyValue, fc.constantFrom(...METHODS), nearMiss('GET')),
+    valid: (v) => v === 'GET',
+  },
   {
     name: 'htu',
-    values: () => fc.oneof(anyValue, nearMiss(`${ORIGIN}${PATH}`), nearMiss(`${ORIGIN}${TARGET}`), fc.constantFrom(`HTTPS://API.EXAMPLE.COM:443${PATH}`, `${ORIGIN}/orders/%37`, `${ORIGIN}/orders/./7`, `${ORIGIN}/x/../orders/7`)),
+    values: () =>
+      fc.oneof(
+        anyValue,
+        nearMiss(`${ORIGIN}${PATH}`),
+        nearMiss(`${ORIGIN}${TARGET}`),
+        fc.constantFrom(
+          `HTTPS://API.EXAMPLE.COM:443${PATH}`,
+          `${ORIGIN}/orders/%37`,
+          `${ORIGIN}/orders/./7`,
+          `${ORIGIN}/x/../orders/7`,
+        ),
+      ),
     valid: sameHtu,
   },
-  { name: 'ath', values: () => fc.oneof(anyValue, nearMiss(ath(token)), fc.constant(ath(token))), valid: (v) => v === ath(token) },
+  {
+    name: 'ath',
+    values: () => fc.oneof(anyValue, nearMiss(ath(token)), fc.constant(ath(token))),
+    valid: (v) => v === ath(token),
+  },
   {
     name: 'iat',
-    values: () => fc.oneof(anyValue, fc.integer({ min: -400, max: 400 }).map((d) => f.nowSec + d), fc.double({ min: f.nowSec - 400, max: f.nowSec + 400, noNaN: true })),
+    values: () =>
+      fc.oneof(
+        anyValue,
+        fc.integer({ min: -400, max: 400 }).map((d) => f.nowSec + d),
+        fc.double({ min: f.nowSec - 400, max: f.nowSec + 400, noNaN: true }),
+      ),
     valid: (v) => typeof v === 'number' && v * 1000 >= f.nowMs - 300_000 && v * 1000 <= f.nowMs + 5000,
   },
-  { name: 'jti', values: () => fc.oneof(anyValue, fc.string({ minLength: 250, maxLength: 260 })), valid: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 256 },
-  { name: 'typ', header: true, values: () => fc.oneof(anyValue, nearMiss('dpop+jwt'), fc.constantFrom('DPOP+JWT', 'application/dpop+jwt', 'JWT')), valid: (v) => v === 'dpop+jwt' },
+  {
+    name: 'jti',
+    values: () => fc.oneof(anyValue, fc.string({ minLength: 250, maxLength: 260 })),
+    valid: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 256,
+  },
+  {
+    name: 'typ',
+    header: true,
+    values: () => fc.oneof(anyValue, nearMiss('dpop+jwt'), fc.constantFrom('DPOP+JWT', 'application/dpop+jwt', 'JWT')),
+    valid: (v) => v === 'dpop+jwt',
+  },
 ];
 
 describe('DPoP proofs with one claim replaced and re-signed', () => {
@@ -322,8 +429,11 @@ describe('DPoP proofs with one claim replaced and re-signed', () => {
           const wanted = claim.valid(value) && !(claim.name === 'jti' && spent.has(value));
           if (answer.kind === 'accepted' && claim.name === 'jti') spent.add(value);
           if ((answer.kind === 'accepted') !== wanted) {
-            const got = answer.kind === 'accepted' ? 'accepted' : isTollgateError(answer.error) ? answer.error.code : 'crash';
-            throw new Error(`${claim.name} = ${JSON.stringify(value)}: ${got}, expected ${wanted ? 'accepted' : 'refused'}`);
+            const got =
+              answer.kind === 'accepted' ? 'accepted' : isTollgateError(answer.error) ? answer.error.code : 'crash';
+            throw new Error(
+              `${claim.name} = ${JSON.stringify(value)}: ${got}, expected ${wanted ? 'accepted' : 'refused'}`,
+            );
           }
         }),
         { numRuns: CLAIM_RUNS, seed: SEED },

@@ -2,7 +2,14 @@
 // whose private keys the tests can read, a second real JWKS server publishing hostile entries the
 // issuer would never publish, the attacker's own keys and certificate, and a canary server that
 // `jku` / `x5u` headers point at and that must never be contacted.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { createMemoryKeyStore, type JwtClaims, type SignOptions } from '@tollgate/issuer';
 import { startConformanceJwksServer, type ConformanceJwksServer } from '../support/conformance-jwks-server.js';
 import { startIssuer, type TestIssuer } from '../support/issuer.js';
@@ -18,10 +25,37 @@ export interface FixtureKey {
 
 /** Kids of the hostile JWKS. Several share key material on purpose: rejection must follow the entry's metadata, not the key bits. */
 export const HOSTILE_KIDS = [
-  'rsa-noalg', 'rsa-ps256', 'ops-verify', 'es256', 'es384', 'es512', 'ed-noalg',
-  'enc', 'ops-encrypt', 'ops-sign', 'rsa-alg-hs256', 'rsa-alg-none', 'rsa-1024', 'rsa-2047', 'rsa-e1', 'rsa-16384',
-  'ec-private', 'ec-offcurve', 'ec-crv-mismatch', 'oct', 'ed448', 'secp256k1', 'dup-rsa', 'dup-ec',
-  'ed-small-order-0', 'ed-small-order-1', 'ed-small-order-8a', 'ed-small-order-8b', 'ed-small-order-p-1', 'ed-small-order-p', 'ed-small-order-p+1',
+  'rsa-noalg',
+  'rsa-ps256',
+  'ops-verify',
+  'es256',
+  'es384',
+  'es512',
+  'ed-noalg',
+  'enc',
+  'ops-encrypt',
+  'ops-sign',
+  'rsa-alg-hs256',
+  'rsa-alg-none',
+  'rsa-1024',
+  'rsa-2047',
+  'rsa-e1',
+  'rsa-16384',
+  'ec-private',
+  'ec-offcurve',
+  'ec-crv-mismatch',
+  'oct',
+  'ed448',
+  'secp256k1',
+  'dup-rsa',
+  'dup-ec',
+  'ed-small-order-0',
+  'ed-small-order-1',
+  'ed-small-order-8a',
+  'ed-small-order-8b',
+  'ed-small-order-p-1',
+  'ed-small-order-p',
+  'ed-small-order-p+1',
 ] as const;
 export type HostileKid = (typeof HOSTILE_KIDS)[number];
 
@@ -38,9 +72,18 @@ export interface Fixture {
     /** Mints a token through @tollgate/issuer's own `sign()` (an independent producer). */
     mint(claims?: JwtClaims, options?: SignOptions): Promise<string>;
   };
-  readonly hostile: { readonly jwksUri: string; readonly keys: Readonly<Record<HostileKid, FixtureKey>>; readonly octSecret: Buffer };
+  readonly hostile: {
+    readonly jwksUri: string;
+    readonly keys: Readonly<Record<HostileKid, FixtureKey>>;
+    readonly octSecret: Buffer;
+  };
   readonly partner: { readonly issuer: string; readonly audience: string };
-  readonly attacker: { readonly rs: FixtureKey; readonly es: FixtureKey; readonly ed: FixtureKey; readonly certificate: Buffer };
+  readonly attacker: {
+    readonly rs: FixtureKey;
+    readonly es: FixtureKey;
+    readonly ed: FixtureKey;
+    readonly certificate: Buffer;
+  };
   /** Where `jku` / `x5u` point. Its request log must stay empty. */
   readonly canary: ConformanceJwksServer;
   readonly secrets: { readonly current: string; readonly previous: string; readonly unknown: string };
@@ -51,7 +94,10 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export function withOverrides(base: Record<string, unknown>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function withOverrides(
+  base: Record<string, unknown>,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete out[key];
@@ -60,7 +106,11 @@ export function withOverrides(base: Record<string, unknown>, overrides: Record<s
   return out;
 }
 
-function fromPair(kid: string, pair: { privateKey: KeyObject; publicKey: KeyObject }, extra: Record<string, unknown> = {}): FixtureKey {
+function fromPair(
+  kid: string,
+  pair: { privateKey: KeyObject; publicKey: KeyObject },
+  extra: Record<string, unknown> = {},
+): FixtureKey {
   return { kid, ...pair, jwk: withOverrides({ ...pair.publicKey.export({ format: 'jwk' }), kid, use: 'sig' }, extra) };
 }
 
@@ -93,7 +143,12 @@ export const ED25519_SMALL_ORDER: Readonly<Record<string, Buffer>> = {
 };
 
 /** A JWKS entry nobody holds a private key for. */
-const publicOnly = (kid: string, jwk: Record<string, unknown>): FixtureKey => ({ kid, privateKey: undefined as never, publicKey: undefined as never, jwk: { ...jwk, kid } });
+const publicOnly = (kid: string, jwk: Record<string, unknown>): FixtureKey => ({
+  kid,
+  privateKey: undefined as never,
+  publicKey: undefined as never,
+  jwk: { ...jwk, kid },
+});
 
 function oddModulus(bits: number): Buffer {
   const n = randomBytes(bits / 8);
@@ -133,8 +188,18 @@ function hostileKeys(): Record<HostileKid, FixtureKey> {
     // A 2048-bit modulus with public exponent 1: "verifying" is the identity, so anyone can sign.
     'rsa-e1': fromPair('rsa-e1', e1Modulus, { alg: 'RS256', e: 'AQ' }),
     // Too large to be worth verifying; a random odd modulus stands in, since nobody signs with it.
-    'rsa-16384': publicOnly('rsa-16384', { kty: 'RSA', use: 'sig', alg: 'RS256', e: 'AQAB', n: oddModulus(16_384).toString('base64url') }),
-    'ec-private': fromPair('ec-private', p256, { ...p256.privateKey.export({ format: 'jwk' }), kid: 'ec-private', alg: 'ES256' }),
+    'rsa-16384': publicOnly('rsa-16384', {
+      kty: 'RSA',
+      use: 'sig',
+      alg: 'RS256',
+      e: 'AQAB',
+      n: oddModulus(16_384).toString('base64url'),
+    }),
+    'ec-private': fromPair('ec-private', p256, {
+      ...p256.privateKey.export({ format: 'jwk' }),
+      kid: 'ec-private',
+      alg: 'ES256',
+    }),
     'ec-offcurve': fromPair('ec-offcurve', offCurve, { alg: 'ES256', y: y.toString('base64url') }),
     'ec-crv-mismatch': fromPair('ec-crv-mismatch', p256, { alg: 'ES384', crv: 'P-384' }),
     oct: publicOnly('oct', { kty: 'oct', use: 'sig', alg: 'HS256', k: octKey.toString('base64url') }),
@@ -143,7 +208,10 @@ function hostileKeys(): Record<HostileKid, FixtureKey> {
     'dup-rsa': fromPair('dup', rsa(), { alg: 'RS256' }),
     'dup-ec': fromPair('dup', ec('P-256'), { alg: 'ES256' }),
     ...(Object.fromEntries(
-      Object.entries(ED25519_SMALL_ORDER).map(([kid, x]) => [kid, publicOnly(kid, { kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA', x: x.toString('base64url') })]),
+      Object.entries(ED25519_SMALL_ORDER).map(([kid, x]) => [
+        kid,
+        publicOnly(kid, { kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA', x: x.toString('base64url') }),
+      ]),
     ) as Record<keyof typeof ED25519_SMALL_ORDER, FixtureKey>),
   } as Record<HostileKid, FixtureKey>;
 }
@@ -175,7 +243,14 @@ export async function createFixture(): Promise<Fixture> {
     closers.push(() => canary.close());
 
     const attackerRs = fromPair('attacker-rsa', rsa(), { alg: 'RS256' });
-    const base = { iss: idp.issuerUrl, sub: 'conformance-user', aud: idp.audience, iat: now - 10, exp: now + 600, jti: 'conformance-jti' };
+    const base = {
+      iss: idp.issuerUrl,
+      sub: 'conformance-user',
+      aud: idp.audience,
+      iat: now - 10,
+      exp: now + 600,
+      jti: 'conformance-jti',
+    };
     const partner = { issuer: 'https://partner.example', audience: 'partner-api' };
     return {
       now,

@@ -154,7 +154,14 @@ function raw(url: string, head: string, body = ''): Promise<RawResponse> {
   );
 }
 
-const STACK_TRACE = [/\n\s+at\s/, /\(\/[^)]*:\d+:\d+\)/, /node_modules/, /\/work\//, /\.(?:ts|js|mjs|cjs):\d+/, /\b[A-Z]\w*Error: /];
+const STACK_TRACE = [
+  /\n\s+at\s/,
+  /\(\/[^)]*:\d+:\d+\)/,
+  /node_modules/,
+  /\/work\//,
+  /\.(?:ts|js|mjs|cjs):\d+/,
+  /\b[A-Z]\w*Error: /,
+];
 const INTERNALS = [/ECONNREFUSED/, /jwks\.json/, /openid-configuration/, /127\.0\.0\.1:\d+/];
 
 /** The answer contains no part of the token (parts of 12+ characters), no stack trace and no internal detail. */
@@ -163,7 +170,8 @@ function expectClean(answer: TestResponse | RawResponse, token: string, what: st
   for (const part of token.split(/[.\s,]+/).filter((p) => p.length >= 12)) {
     expect(text.includes(part), `${what}: the answer echoes part of the token`).toBe(false);
   }
-  for (const pattern of [...STACK_TRACE, ...INTERNALS]) expect(text, `${what}: ${String(pattern)}`).not.toMatch(pattern);
+  for (const pattern of [...STACK_TRACE, ...INTERNALS])
+    expect(text, `${what}: ${String(pattern)}`).not.toMatch(pattern);
 }
 
 let idp: TestIssuer;
@@ -180,7 +188,12 @@ beforeAll(async () => {
   const gone = await listen((_req, res) => void res.end());
   const deadJwks = `${gone.url}/.well-known/jwks.json`;
   await gone.close();
-  downVerifier = createVerifier({ jwksUri: deadJwks, audience: idp.audience, algorithms: ['RS256'], jwks: { connectTimeoutMs: 500 } });
+  downVerifier = createVerifier({
+    jwksUri: deadJwks,
+    audience: idp.audience,
+    algorithms: ['RS256'],
+    jwks: { connectTimeoutMs: 500 },
+  });
 });
 
 afterAll(async () => {
@@ -235,7 +248,9 @@ describe.each(STACKS)('HTTP surface: $name', (stack) => {
       expectClean(res, token, what);
       // A single, well-formed challenge: no header injection through reflected values.
       if (!stack.name.includes('passErrors') || res.headers['www-authenticate'] !== undefined) {
-        expect(res.headers['www-authenticate'], what).toMatch(/^Bearer realm="api"(, error="invalid_token", error_description="[^"\r\n]*(?:\\"[^"\r\n]*)*")?$/);
+        expect(res.headers['www-authenticate'], what).toMatch(
+          /^Bearer realm="api"(, error="invalid_token", error_description="[^"\r\n]*(?:\\"[^"\r\n]*)*")?$/,
+        );
       }
     }
     const scopeless = await idp.mintToken({ scope: 'profile' });
@@ -265,7 +280,10 @@ describe.each(STACKS)('HTTP surface: $name', (stack) => {
       expectClean(res, huge, `${size}-byte header`);
     }
     // Many Authorization headers, each small: still a refusal, not a crash.
-    const many = await raw(app.url, `GET /me HTTP/1.1\nHost: 127.0.0.1\n${Array.from({ length: 50 }, () => `Authorization: Bearer ${valid}`).join('\n')}`);
+    const many = await raw(
+      app.url,
+      `GET /me HTTP/1.1\nHost: 127.0.0.1\n${Array.from({ length: 50 }, () => `Authorization: Bearer ${valid}`).join('\n')}`,
+    );
     expect([400, 431]).toContain(many.status);
     const after = await request(app.url, '/me', { authorization: bearer(valid) });
     expect(after.status).toBe(200);
@@ -297,7 +315,11 @@ describe.each(STACKS)('HTTP surface: $name', (stack) => {
     expectClean(inQuery, valid, 'query token, not configured');
     // With the header present, the ignored query parameter does not make the request ambiguous.
     expect((await request(app.url, `/me?access_token=${valid}`, { authorization: bearer(valid) })).status).toBe(200);
-    const form = await raw(app.url, `POST /me HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/x-www-form-urlencoded\nContent-Length: ${13 + valid.length}`, `access_token=${valid}`);
+    const form = await raw(
+      app.url,
+      `POST /me HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/x-www-form-urlencoded\nContent-Length: ${13 + valid.length}`,
+      `access_token=${valid}`,
+    );
     expect(form.status).toBe(401);
     expectClean(form, valid, 'form-body token');
   });

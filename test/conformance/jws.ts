@@ -19,15 +19,30 @@ const HASH: Record<string, string> = { 256: 'sha256', 384: 'sha384', 512: 'sha51
  * IEEE P1363 r||s, PSS with a salt as long as the digest. `options` produce deliberately
  * wrong signatures (DER-encoded ECDSA, another PSS salt length).
  */
-export function signer(alg: string, key: KeyObject | Buffer | string, options: { dsaEncoding?: 'der' | 'ieee-p1363'; saltLength?: number } = {}): Signer {
+export function signer(
+  alg: string,
+  key: KeyObject | Buffer | string,
+  options: { dsaEncoding?: 'der' | 'ieee-p1363'; saltLength?: number } = {},
+): Signer {
   const bits = alg.slice(2);
   const hash = HASH[bits];
   return (input) => {
-    if (alg.startsWith('HS')) return createHmac(hash ?? 'sha256', key as Buffer | string).update(input).digest();
+    if (alg.startsWith('HS'))
+      return createHmac(hash ?? 'sha256', key as Buffer | string)
+        .update(input)
+        .digest();
     if (alg === 'EdDSA' || alg === 'Ed25519') return cryptoSign(null, input, key as KeyObject);
-    if (alg.startsWith('ES')) return cryptoSign(hash ?? 'sha256', input, { key: key as KeyObject, dsaEncoding: options.dsaEncoding ?? 'ieee-p1363' });
+    if (alg.startsWith('ES'))
+      return cryptoSign(hash ?? 'sha256', input, {
+        key: key as KeyObject,
+        dsaEncoding: options.dsaEncoding ?? 'ieee-p1363',
+      });
     if (alg.startsWith('PS')) {
-      return cryptoSign(hash ?? 'sha256', input, { key: key as KeyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: options.saltLength ?? constants.RSA_PSS_SALTLEN_DIGEST });
+      return cryptoSign(hash ?? 'sha256', input, {
+        key: key as KeyObject,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: options.saltLength ?? constants.RSA_PSS_SALTLEN_DIGEST,
+      });
     }
     return cryptoSign(hash ?? 'sha256', input, { key: key as KeyObject, padding: constants.RSA_PKCS1_PADDING });
   };

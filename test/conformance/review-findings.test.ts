@@ -11,7 +11,12 @@ import { startIssuer, type TestIssuer } from '../support/issuer.js';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
-  await Promise.all(opened.splice(0).reverse().map((o) => o.close()));
+  await Promise.all(
+    opened
+      .splice(0)
+      .reverse()
+      .map((o) => o.close()),
+  );
 });
 
 async function issuer(options: Parameters<typeof startIssuer>[0] = {}): Promise<TestIssuer> {
@@ -21,12 +26,22 @@ async function issuer(options: Parameters<typeof startIssuer>[0] = {}): Promise<
 }
 
 function verifierFor(idp: TestIssuer, extra: Record<string, unknown> = {}): Verifier {
-  const verifier = createVerifier({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'], clock: () => idp.clock.now(), logger: false, ...extra });
+  const verifier = createVerifier({
+    issuer: idp.issuerUrl,
+    audience: idp.audience,
+    algorithms: ['RS256'],
+    clock: () => idp.clock.now(),
+    logger: false,
+    ...extra,
+  });
   opened.push(verifier);
   return verifier;
 }
 
-async function serve(handler: Parameters<typeof createServer>[1], host = '127.0.0.1'): Promise<{ url: string; requests: number }> {
+async function serve(
+  handler: Parameters<typeof createServer>[1],
+  host = '127.0.0.1',
+): Promise<{ url: string; requests: number }> {
   const state = { url: '', requests: 0 };
   const server: Server = createServer((req, res) => {
     state.requests++;
@@ -34,7 +49,9 @@ async function serve(handler: Parameters<typeof createServer>[1], host = '127.0.
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   state.url = `http://${host}:${(server.address() as AddressInfo).port}`;
-  opened.push({ close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) });
+  opened.push({
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  });
   return state;
 }
 
@@ -59,9 +76,20 @@ describe('finding 3: every redirect hop obeys the https rule', () => {
     const idp = await issuer();
     const jwks = JSON.stringify(await idp.issuer.jwks());
     // 127.0.0.2 reaches this machine but is not one of the loopback names allowed over http.
-    const elsewhere = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks), '127.0.0.2');
-    const redirecting = await serve((_req, res) => res.writeHead(302, { location: `${elsewhere.url}/jwks.json` }).end());
-    const verifier = createVerifier({ jwksUri: `${redirecting.url}/jwks.json`, audience: idp.audience, algorithms: ['RS256'], jwks: { maxRedirects: 3 }, logger: false });
+    const elsewhere = await serve(
+      (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks),
+      '127.0.0.2',
+    );
+    const redirecting = await serve((_req, res) =>
+      res.writeHead(302, { location: `${elsewhere.url}/jwks.json` }).end(),
+    );
+    const verifier = createVerifier({
+      jwksUri: `${redirecting.url}/jwks.json`,
+      audience: idp.audience,
+      algorithms: ['RS256'],
+      jwks: { maxRedirects: 3 },
+      logger: false,
+    });
     opened.push(verifier);
     await expect(verifier.verify(await idp.mintToken())).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED' });
     expect(elsewhere.requests).toBe(0);
@@ -77,14 +105,29 @@ describe('finding 4: verified claims are immutable', () => {
     expect(() => (first.claims.roles as string[]).push('admin')).toThrow(TypeError);
     expect(() => Object.assign(first.claims, { scope: 'admin' })).toThrow(TypeError);
     const second = await verifier.verify(token);
-    expect([second.cached, second.claims.roles, second.claims.scope]).toEqual([true, ['reader'], 'orders:read orders:write']);
+    expect([second.cached, second.claims.roles, second.claims.scope]).toEqual([
+      true,
+      ['reader'],
+      'orders:read orders:write',
+    ]);
   });
 });
 
 describe('finding 7: hs256.notAfter in seconds is refused, not read as 1970', () => {
   it('names the unit it expects', () => {
-    expect(() => createVerifier({ jwksUri: 'https://auth.example.com/jwks', audience: 'a', algorithms: ['RS256', 'HS256'], hs256: { secrets: ['s'.repeat(32)], notAfter: 1_767_225_600 } })).toThrow(
-      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['hs256.notAfter'], message: expect.stringContaining('1767225600000') }),
+    expect(() =>
+      createVerifier({
+        jwksUri: 'https://auth.example.com/jwks',
+        audience: 'a',
+        algorithms: ['RS256', 'HS256'],
+        hs256: { secrets: ['s'.repeat(32)], notAfter: 1_767_225_600 },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        options: ['hs256.notAfter'],
+        message: expect.stringContaining('1767225600000'),
+      }),
     );
   });
 });
@@ -92,9 +135,18 @@ describe('finding 7: hs256.notAfter in seconds is refused, not read as 1970', ()
 describe('finding 8: key servers that send a UTF-8 BOM or gzip', () => {
   it('loads a gzip-encoded JWKS that starts with a BOM', async () => {
     const idp = await issuer();
-    const body = gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(await idp.issuer.jwks()))]));
-    const server = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(body));
-    const verifier = createVerifier({ jwksUri: `${server.url}/jwks.json`, audience: idp.audience, algorithms: ['RS256'], logger: false });
+    const body = gzipSync(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(await idp.issuer.jwks()))]),
+    );
+    const server = await serve((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(body),
+    );
+    const verifier = createVerifier({
+      jwksUri: `${server.url}/jwks.json`,
+      audience: idp.audience,
+      algorithms: ['RS256'],
+      logger: false,
+    });
     opened.push(verifier);
     await expect(verifier.verify(await idp.mintToken())).resolves.toMatchObject({ alg: 'RS256', keySource: 'jwks' });
   });

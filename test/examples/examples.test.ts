@@ -30,7 +30,12 @@ const EXAMPLES: readonly Example[] = [
   { name: 'fastify-service', entry: 'src/server.mjs', path: '/orders', env: fromIssuer },
   { name: 'nestjs-service', entry: 'dist/main.js', path: '/orders', env: fromIssuer },
   { name: 'metrics-service', entry: 'src/server.mjs', path: '/orders', env: fromIssuer },
-  { name: 'partner-service', entry: 'src/server.mjs', path: '/shipments', env: (issuer) => ({ PARTNER_JWKS_URI: issuer.jwksUri, PARTNER_AUDIENCE: issuer.audience }) },
+  {
+    name: 'partner-service',
+    entry: 'src/server.mjs',
+    path: '/shipments',
+    env: (issuer) => ({ PARTNER_JWKS_URI: issuer.jwksUri, PARTNER_AUDIENCE: issuer.audience }),
+  },
 ];
 
 /** Newest modification time of the files under `dir`. */
@@ -91,7 +96,8 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-const get = (url: string, token?: string) => fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+const get = (url: string, token?: string) =>
+  fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 
 let issuer: TestIssuer;
 
@@ -116,7 +122,9 @@ describe.each(EXAMPLES)('examples/$name', (example) => {
   it('answers 200 with a token that has orders:read', async () => {
     const response = await get(service.url + example.path, await issuer.mintToken({ scope: 'orders:read' }));
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject(example.name === 'partner-service' ? { for: 'test-user' } : { user: 'test-user' });
+    expect(await response.json()).toMatchObject(
+      example.name === 'partner-service' ? { for: 'test-user' } : { user: 'test-user' },
+    );
   });
 
   it('answers 401 with an RFC 6750 challenge without a token', async () => {
@@ -166,15 +174,28 @@ describe('examples/metrics-service /metrics', () => {
 });
 
 describe('examples without configuration', () => {
-  it.each(['express-service', 'koa-service', 'fastify-service', 'nestjs-service'])('%s refuses to start and names the missing variables', async (name) => {
-    const example = EXAMPLES.find((e) => e.name === name)!;
-    const child = spawn(process.execPath, [example.entry], { cwd: join(examples, name), env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await withTimeout(new Promise<number | null>((resolve) => child.once('exit', resolve)), 20_000, `${name} exit`, () => child.kill());
-    expect(code).toBe(1);
-    expect(output).toContain('TOLLGATE_ISSUER or TOLLGATE_JWKS_URI is required to find the keys for RS256.');
-    expect(output).toContain('TOLLGATE_AUDIENCE must be set');
-  }, 30_000);
+  it.each(['express-service', 'koa-service', 'fastify-service', 'nestjs-service'])(
+    '%s refuses to start and names the missing variables',
+    async (name) => {
+      const example = EXAMPLES.find((e) => e.name === name)!;
+      const child = spawn(process.execPath, [example.entry], {
+        cwd: join(examples, name),
+        env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await withTimeout(
+        new Promise<number | null>((resolve) => child.once('exit', resolve)),
+        20_000,
+        `${name} exit`,
+        () => child.kill(),
+      );
+      expect(code).toBe(1);
+      expect(output).toContain('TOLLGATE_ISSUER or TOLLGATE_JWKS_URI is required to find the keys for RS256.');
+      expect(output).toContain('TOLLGATE_AUDIENCE must be set');
+    },
+    30_000,
+  );
 });

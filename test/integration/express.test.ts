@@ -1,4 +1,14 @@
-import { createVerifier, getAuth, requireAuthLevel, requireClaims, requireScopes, resourceMetadata, verify, type JwtClaims, type Verifier } from '@tollgate/express';
+import {
+  createVerifier,
+  getAuth,
+  requireAuthLevel,
+  requireClaims,
+  requireScopes,
+  resourceMetadata,
+  verify,
+  type JwtClaims,
+  type Verifier,
+} from '@tollgate/express';
 import express, { type ErrorRequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
@@ -12,7 +22,11 @@ const build: BuildApp = (source, options) => {
   app.use(auth);
   app.get('/me', (req, res) => void res.json(authSummary(req.auth)));
   app.get('/orders', requireScopes('orders:read'), (req, res) => void res.json(authSummary(req.auth)));
-  app.get('/admin', requireClaims((claims) => claims.role === 'admin'), (req, res) => void res.json(authSummary(req.auth)));
+  app.get(
+    '/admin',
+    requireClaims((claims) => claims.role === 'admin'),
+    (req, res) => void res.json(authSummary(req.auth)),
+  );
   return { listener: app, verifier: auth.verifier };
 };
 
@@ -24,7 +38,11 @@ const serveResource: ServeResourceApp = (verifier, options) => {
   if (auth.metadata !== undefined) app.use(resourceMetadata(auth));
   app.use(auth);
   app.get('/me', (req, res) => void res.json({ sub: req.auth?.claims.sub }));
-  app.get('/step-up', requireAuthLevel(STEP_UP), (req, res) => void res.json({ sub: req.auth?.claims.sub, acr: req.auth?.claims.acr }));
+  app.get(
+    '/step-up',
+    requireAuthLevel(STEP_UP),
+    (req, res) => void res.json({ sub: req.auth?.claims.sub, acr: req.auth?.claims.acr }),
+  );
   return listen(app);
 };
 
@@ -66,11 +84,21 @@ describe('express: taking over errors', () => {
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer realm="orders"');
     expect(missing.json()).toEqual({ problem: 'ERR_TOKEN_MISSING' });
-    expect(seen[0]).toMatchObject({ name: 'TokenError', code: 'ERR_TOKEN_MISSING', status: 401, statusCode: 401, expose: true });
+    expect(seen[0]).toMatchObject({
+      name: 'TokenError',
+      code: 'ERR_TOKEN_MISSING',
+      status: 401,
+      statusCode: 401,
+      expose: true,
+    });
 
-    const scope = await request(server.url, '/orders', { authorization: bearer(await idp.mintToken({ scope: 'profile' })) });
+    const scope = await request(server.url, '/orders', {
+      authorization: bearer(await idp.mintToken({ scope: 'profile' })),
+    });
     expect(scope.status).toBe(403);
-    expect(scope.headers['www-authenticate']).toBe('Bearer realm="orders", error="insufficient_scope", error_description="The token lacks the scope(s): orders:read.", scope="orders:read"');
+    expect(scope.headers['www-authenticate']).toBe(
+      'Bearer realm="orders", error="insufficient_scope", error_description="The token lacks the scope(s): orders:read.", scope="orders:read"',
+    );
     expect(seen[1]).toMatchObject({ name: 'ClaimError', code: 'ERR_CLAIM_SCOPE_INSUFFICIENT', statusCode: 403 });
   });
 
@@ -82,9 +110,13 @@ describe('express: taking over errors', () => {
     const server = await serve(app);
     const log = vi.spyOn(console, 'error').mockImplementation(() => undefined); // Express logs every error outside env "test"
 
-    const res = await request(server.url, '/me', { authorization: bearer(await idp.mintToken({ aud: 'billing-api' })) });
+    const res = await request(server.url, '/me', {
+      authorization: bearer(await idp.mintToken({ aud: 'billing-api' })),
+    });
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="Token \\"aud\\" does not name this service."');
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="Token \\"aud\\" does not name this service."',
+    );
     expect(res.text).toContain('Unauthorized');
     expect(log).toHaveBeenCalledOnce();
     log.mockRestore();
@@ -100,7 +132,11 @@ describe('express: taking over errors', () => {
       }),
     );
     app.get('/me', (_req, res) => void res.send('ok'));
-    app.get('/admin', requireClaims(() => false), (_req, res) => void res.send('ok'));
+    app.get(
+      '/admin',
+      requireClaims(() => false),
+      (_req, res) => void res.send('ok'),
+    );
     const server = await serve(app);
     expect((await request(server.url, '/me')).text).toBe('custom ERR_TOKEN_MISSING');
     const admin = await request(server.url, '/admin', { authorization: bearer(await idp.mintToken()) });

@@ -20,7 +20,10 @@ let project: Awaited<ReturnType<typeof scratchProject>>;
 let keyDir: string;
 beforeAll(async () => {
   await Promise.all([ensureBuilt('core'), ensureBuilt('issuer')]);
-  project = await scratchProject({ '@tollgate/issuer': issuerDir, '@types/node': join(issuerDir, 'node_modules', '@types', 'node') }, 'module');
+  project = await scratchProject(
+    { '@tollgate/issuer': issuerDir, '@types/node': join(issuerDir, 'node_modules', '@types', 'node') },
+    'module',
+  );
   keyDir = await mkdtemp(join(tmpdir(), 'tollgate-dist-'));
 }, 300_000);
 afterAll(async () => {
@@ -85,18 +88,28 @@ describe('built @tollgate/issuer', () => {
   }, 120_000);
 
   it('imports as ESM, starts, serves, and exits once closed', async () => {
-    const out = await runScript(project.dir, 'smoke.mjs', smoke("import { accessTokenHash, createDpopKey, createIssuer, jwkThumbprint } from '@tollgate/issuer';"));
+    const out = await runScript(
+      project.dir,
+      'smoke.mjs',
+      smoke("import { accessTokenHash, createDpopKey, createIssuer, jwkThumbprint } from '@tollgate/issuer';"),
+    );
     expect(JSON.parse(out)).toEqual(EXPECTED);
   });
 
   it('requires as CommonJS, starts, serves, and exits once closed', async () => {
     const load = "const { accessTokenHash, createDpopKey, createIssuer, jwkThumbprint } = require('@tollgate/issuer');";
-    const out = await runScript(project.dir, 'smoke.cjs', `(async () => {${smoke(load)}})().catch((e) => { console.error(e); process.exit(1); });`);
+    const out = await runScript(
+      project.dir,
+      'smoke.cjs',
+      `(async () => {${smoke(load)}})().catch((e) => { console.error(e); process.exit(1); });`,
+    );
     expect(JSON.parse(out)).toEqual(EXPECTED);
   });
 
   it('runs the bin: serve prints its URLs, token mints for it, proof gets a DPoP token, SIGTERM stops it with status 0', async () => {
-    const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--json', '--keys', keyDir], { cwd: issuerDir });
+    const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--json', '--keys', keyDir], {
+      cwd: issuerDir,
+    });
     try {
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -116,13 +129,22 @@ describe('built @tollgate/issuer', () => {
       const port = new URL(baseUrl).port;
 
       const token = (await bin(['token', '--keys', keyDir, '--port', port, '--sub', 'bin-user'])).trim();
-      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${baseUrl}/.well-known/jwks.json`)), { issuer: baseUrl, audience: 'api://default' });
+      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${baseUrl}/.well-known/jwks.json`)), {
+        issuer: baseUrl,
+        audience: 'api://default',
+      });
       expect(payload.sub).toBe('bin-user');
 
-      const proof = (await bin(['proof', '--key', join(keyDir, 'dpop.json'), '--method', 'POST', '--url', `${baseUrl}/token`])).trim();
+      const proof = (
+        await bin(['proof', '--key', join(keyDir, 'dpop.json'), '--method', 'POST', '--url', `${baseUrl}/token`])
+      ).trim();
       const res = await fetch(`${baseUrl}/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${btoa('tollgate-dev:tollgate-dev-secret')}`, 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+        headers: {
+          authorization: `Basic ${btoa('tollgate-dev:tollgate-dev-secret')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          dpop: proof,
+        },
         body: 'grant_type=client_credentials',
       });
       expect(((await res.json()) as { token_type: string }).token_type).toBe('DPoP');

@@ -1,4 +1,14 @@
-import { createVerifier, requireAuthLevel, requireClaims, requireScopes, resourceMetadata, verify, type JwtClaims, type TollgateState, type Verifier } from '@tollgate/koa';
+import {
+  createVerifier,
+  requireAuthLevel,
+  requireClaims,
+  requireScopes,
+  resourceMetadata,
+  verify,
+  type JwtClaims,
+  type TollgateState,
+  type Verifier,
+} from '@tollgate/koa';
 import Koa, { type Middleware, type ParameterizedContext } from 'koa';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
@@ -6,7 +16,6 @@ import { route } from '../support/koa-route.js';
 import { bearer, request } from '../support/http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from '../support/issuer.js';
 import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
-
 
 const summary: Middleware = (ctx) => {
   ctx.body = authSummary(ctx.state.auth);
@@ -18,7 +27,13 @@ const build: BuildApp = (source, options) => {
   app.use(auth);
   app.use(route('/me', summary));
   app.use(route('/orders', requireScopes('orders:read'), summary));
-  app.use(route('/admin', requireClaims((claims) => claims.role === 'admin'), summary));
+  app.use(
+    route(
+      '/admin',
+      requireClaims((claims) => claims.role === 'admin'),
+      summary,
+    ),
+  );
   return { listener: app.callback(), verifier: auth.verifier };
 };
 
@@ -30,7 +45,13 @@ const serveResource: ServeResourceApp = (verifier, options) => {
   if (auth.metadata !== undefined) app.use(resourceMetadata(auth));
   app.use(auth);
   app.use(route('/me', (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub })));
-  app.use(route('/step-up', requireAuthLevel(STEP_UP), (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub, acr: ctx.state.auth?.claims.acr })));
+  app.use(
+    route(
+      '/step-up',
+      requireAuthLevel(STEP_UP),
+      (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub, acr: ctx.state.auth?.claims.acr }),
+    ),
+  );
   return listen(app.callback());
 };
 
@@ -48,7 +69,12 @@ describe('koa: error handling', () => {
 
   beforeAll(async () => {
     idp = await startIssuer();
-    verifier = createVerifier({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'], jwks: { cooldownMs: 0 } });
+    verifier = createVerifier({
+      issuer: idp.issuerUrl,
+      audience: idp.audience,
+      algorithms: ['RS256'],
+      jwks: { cooldownMs: 0 },
+    });
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
@@ -70,11 +96,18 @@ describe('koa: error handling', () => {
     expect(missing.headers['content-type']).toMatch(/^text\/plain/);
     expect(missing.text).toBe('Authentication is required: send "Authorization: Bearer <token>".');
 
-    const scope = await request(server.url, '/orders', { authorization: bearer(await idp.mintToken({ scope: 'profile' })) });
+    const scope = await request(server.url, '/orders', {
+      authorization: bearer(await idp.mintToken({ scope: 'profile' })),
+    });
     expect(scope.status).toBe(403);
-    expect(scope.headers['www-authenticate']).toBe('Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:read.", scope="orders:read"');
+    expect(scope.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:read.", scope="orders:read"',
+    );
     expect(scope.text).toBe('The token lacks the scope(s): orders:read.');
-    expect(emitted).toMatchObject([{ code: 'ERR_TOKEN_MISSING', status: 401, expose: true }, { code: 'ERR_CLAIM_SCOPE_INSUFFICIENT', status: 403 }]);
+    expect(emitted).toMatchObject([
+      { code: 'ERR_TOKEN_MISSING', status: 401, expose: true },
+      { code: 'ERR_CLAIM_SCOPE_INSUFFICIENT', status: 403 },
+    ]);
   });
 
   it('passErrors: a 503 keeps Retry-After and hides the internal message', async () => {
@@ -119,7 +152,9 @@ describe('koa: error handling', () => {
     const server = await serve(app);
     const res = await request(server.url, '/', { authorization: bearer(await idp.mintToken({ iat: 1, exp: 2 })) });
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="orders", error="invalid_token", error_description="Token has expired; obtain a new one."');
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="orders", error="invalid_token", error_description="Token has expired; obtain a new one."',
+    );
     expect(res.json()).toEqual({ problem: 'ERR_CLAIM_EXPIRED' });
   });
 
@@ -133,7 +168,13 @@ describe('koa: error handling', () => {
         },
       }),
     );
-    app.use(route('/admin', requireClaims(() => false), summary));
+    app.use(
+      route(
+        '/admin',
+        requireClaims(() => false),
+        summary,
+      ),
+    );
     const server = await serve(app);
     expect((await request(server.url, '/admin')).text).toBe('custom ERR_TOKEN_MISSING');
     const admin = await request(server.url, '/admin', { authorization: bearer(await idp.mintToken()) });

@@ -29,7 +29,11 @@ const buildExpress4: BuildApp = (source, options) => {
   app.use(auth);
   app.get('/me', (req, res) => void res.json(authSummary(req.auth)));
   app.get('/orders', expressAdapter.requireScopes('orders:read'), (req, res) => void res.json(authSummary(req.auth)));
-  app.get('/admin', expressAdapter.requireClaims((claims) => claims.role === 'admin'), (req, res) => void res.json(authSummary(req.auth)));
+  app.get(
+    '/admin',
+    expressAdapter.requireClaims((claims) => claims.role === 'admin'),
+    (req, res) => void res.json(authSummary(req.auth)),
+  );
   return { listener: app, verifier: auth.verifier };
 };
 
@@ -43,7 +47,13 @@ const buildKoa2: BuildApp = (source, options) => {
   app.use(auth);
   app.use(route('/me', summary));
   app.use(route('/orders', koaAdapter.requireScopes('orders:read'), summary));
-  app.use(route('/admin', koaAdapter.requireClaims((claims) => claims.role === 'admin'), summary));
+  app.use(
+    route(
+      '/admin',
+      koaAdapter.requireClaims((claims) => claims.role === 'admin'),
+      summary,
+    ),
+  );
   return { listener: app.callback(), verifier: auth.verifier };
 };
 
@@ -56,7 +66,11 @@ const serveExpress4: ServeResourceApp = (verifier, options) => {
   if (auth.metadata !== undefined) app.use(expressAdapter.resourceMetadata(auth));
   app.use(auth);
   app.get('/me', (req, res) => void res.json({ sub: req.auth?.claims.sub }));
-  app.get('/step-up', expressAdapter.requireAuthLevel(STEP_UP), (req, res) => void res.json({ sub: req.auth?.claims.sub, acr: req.auth?.claims.acr }));
+  app.get(
+    '/step-up',
+    expressAdapter.requireAuthLevel(STEP_UP),
+    (req, res) => void res.json({ sub: req.auth?.claims.sub, acr: req.auth?.claims.acr }),
+  );
   return listen(app);
 };
 
@@ -66,7 +80,13 @@ const serveKoa2: ServeResourceApp = (verifier, options) => {
   if (auth.metadata !== undefined) app.use(koaAdapter.resourceMetadata(auth));
   app.use(auth);
   app.use(route('/me', (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub })));
-  app.use(route('/step-up', koaAdapter.requireAuthLevel(STEP_UP), (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub, acr: ctx.state.auth?.claims.acr })));
+  app.use(
+    route(
+      '/step-up',
+      koaAdapter.requireAuthLevel(STEP_UP),
+      (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub, acr: ctx.state.auth?.claims.acr }),
+    ),
+  );
   return listen(app.callback());
 };
 

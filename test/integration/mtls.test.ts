@@ -22,7 +22,11 @@ import fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateAuthority, selfSignedClientCertificate, type IssuedCertificate } from '../support/certificates.js';
+import {
+  createCertificateAuthority,
+  selfSignedClientCertificate,
+  type IssuedCertificate,
+} from '../support/certificates.js';
 import { request, type TestResponse } from '../support/http.js';
 import { listen, startIssuer, withTimeout, type TestIssuer } from '../support/issuer.js';
 import { listenTls, startTlsProxy, type ListeningTls } from '../support/tls.js';
@@ -34,7 +38,11 @@ const bob = ca.issueClient('bob');
 const mallory = selfSignedClientCertificate('mallory');
 const CERT_HEADER = 'x-client-cert';
 
-const summary = (auth: RequestAuth | undefined) => ({ sub: auth?.claims.sub ?? null, binding: auth?.binding ?? null, x5t: auth?.x5t ?? null });
+const summary = (auth: RequestAuth | undefined) => ({
+  sub: auth?.claims.sub ?? null,
+  binding: auth?.binding ?? null,
+  x5t: auth?.x5t ?? null,
+});
 
 type Options = { mtls?: { certificateHeader: string } };
 
@@ -94,11 +102,21 @@ async function nestTls(verifier: Verifier, platform: 'express' | 'fastify'): Pro
     providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
   })
   class AppModule {}
-  const https = { key: serverCertificate.keyPem, cert: serverCertificate.pem, ca: [ca.pem], requestCert: true, rejectUnauthorized: false };
+  const https = {
+    key: serverCertificate.keyPem,
+    cert: serverCertificate.pem,
+    ca: [ca.pem],
+    requestCert: true,
+    rejectUnauthorized: false,
+  };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app =
     platform === 'express'
-      ? moduleRef.createNestApplication(new ExpressAdapter(), { logger: false, forceCloseConnections: true, httpsOptions: https })
+      ? moduleRef.createNestApplication(new ExpressAdapter(), {
+          logger: false,
+          forceCloseConnections: true,
+          httpsOptions: https,
+        })
       : moduleRef.createNestApplication(new FastifyAdapter({ https }), { logger: false, forceCloseConnections: true });
   await withTimeout(app.listen(0, '127.0.0.1'), 10_000, 'Nest start');
   const server = app.getHttpServer() as ListeningTls['server'];
@@ -107,10 +125,23 @@ async function nestTls(verifier: Verifier, platform: 'express' | 'fastify'): Pro
 }
 
 const SERVERS: readonly { name: string; start: (verifier: Verifier) => Promise<ListeningTls> }[] = [
-  { name: 'Express', start: (verifier) => listenTls(expressApp(verifier), { certificate: serverCertificate, clientCas: [ca] }) },
-  { name: 'Koa', start: (verifier) => listenTls(koaApp(verifier), { certificate: serverCertificate, clientCas: [ca] }) },
-  { name: 'Fastify', start: async (verifier) => listenTls(await fastifyApp(verifier), { certificate: serverCertificate, clientCas: [ca] }) },
-  { name: 'Hono', start: (verifier) => listenTls(honoApp(verifier), { certificate: serverCertificate, clientCas: [ca] }) },
+  {
+    name: 'Express',
+    start: (verifier) => listenTls(expressApp(verifier), { certificate: serverCertificate, clientCas: [ca] }),
+  },
+  {
+    name: 'Koa',
+    start: (verifier) => listenTls(koaApp(verifier), { certificate: serverCertificate, clientCas: [ca] }),
+  },
+  {
+    name: 'Fastify',
+    start: async (verifier) =>
+      listenTls(await fastifyApp(verifier), { certificate: serverCertificate, clientCas: [ca] }),
+  },
+  {
+    name: 'Hono',
+    start: (verifier) => listenTls(honoApp(verifier), { certificate: serverCertificate, clientCas: [ca] }),
+  },
   { name: 'Nest (platform-express)', start: (verifier) => nestTls(verifier, 'express') },
   { name: 'Nest (platform-fastify)', start: (verifier) => nestTls(verifier, 'fastify') },
 ];
@@ -133,13 +164,20 @@ afterAll(async () => {
 });
 
 function expectMismatch(res: TestResponse): void {
-  expect({ status: res.status, code: res.json().code, error: res.json().error }).toEqual({ status: 401, code: 'ERR_TOKEN_CERTIFICATE_MISMATCH', error: 'invalid_token' });
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+  expect({ status: res.status, code: res.json().code, error: res.json().error }).toEqual({
+    status: 401,
+    code: 'ERR_TOKEN_CERTIFICATE_MISMATCH',
+    error: 'invalid_token',
+  });
+  expect(res.headers['www-authenticate']).toMatch(
+    /^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/,
+  );
 }
 
 describe.each(SERVERS)('certificate-bound tokens over mutual TLS: $name', ({ start }) => {
   let app: ListeningTls;
-  const call = (token: string, certificate: IssuedCertificate | undefined) => request(app.url, '/orders', { authorization: `Bearer ${token}`, tls: { ca: ca.pem, certificate } });
+  const call = (token: string, certificate: IssuedCertificate | undefined) =>
+    request(app.url, '/orders', { authorization: `Bearer ${token}`, tls: { ca: ca.pem, certificate } });
 
   beforeAll(async () => {
     app = await start(verifier);
@@ -150,7 +188,10 @@ describe.each(SERVERS)('certificate-bound tokens over mutual TLS: $name', ({ sta
 
   it('accepts the token from the client holding the bound certificate, and says how it was bound', async () => {
     const res = await call(bound, alice);
-    expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { sub: 'alice', binding: 'mtls', x5t: alice.thumbprint } });
+    expect({ status: res.status, body: res.json() }).toEqual({
+      status: 200,
+      body: { sub: 'alice', binding: 'mtls', x5t: alice.thumbprint },
+    });
   });
 
   it("refuses it with another client's certificate, a self-signed one, or none", async () => {
@@ -162,7 +203,10 @@ describe.each(SERVERS)('certificate-bound tokens over mutual TLS: $name', ({ sta
   it('takes an unbound token as a bearer token, certificate or not', async () => {
     for (const certificate of [alice, undefined]) {
       const res = await call(unbound, certificate);
-      expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { sub: 'plain', binding: 'bearer', x5t: null } });
+      expect({ status: res.status, body: res.json() }).toEqual({
+        status: 200,
+        body: { sub: 'plain', binding: 'bearer', x5t: null },
+      });
     }
   });
 });
@@ -192,7 +236,10 @@ describe.each([
 
   it('reads the certificate the proxy passes in the configured header', async () => {
     const res = await viaProxy(bound, alice);
-    expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { sub: 'alice', binding: 'mtls', x5t: alice.thumbprint } });
+    expect({ status: res.status, body: res.json() }).toEqual({
+      status: 200,
+      body: { sub: 'alice', binding: 'mtls', x5t: alice.thumbprint },
+    });
     expectMismatch(await viaProxy(bound, bob));
     expectMismatch(await viaProxy(bound, undefined));
   });
@@ -203,6 +250,11 @@ describe.each([
   });
 
   it('never reads the header where it is not configured', async () => {
-    expectMismatch(await request(unconfigured.url, '/orders', { authorization: `Bearer ${bound}`, headers: { [CERT_HEADER]: encodeURIComponent(alice.pem) } }));
+    expectMismatch(
+      await request(unconfigured.url, '/orders', {
+        authorization: `Bearer ${bound}`,
+        headers: { [CERT_HEADER]: encodeURIComponent(alice.pem) },
+      }),
+    );
   });
 });

@@ -6,7 +6,17 @@
 // @tollgate/nestjs and @tollgate/core as copies of their package.json + dist (so nothing resolves
 // to workspace sources), everything else linked to the workspace's installed packages.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,16 +44,35 @@ function install(dir: string): void {
     cpSync(join(ROOT, 'packages', pkg, 'dist'), join(into, 'dist'), { recursive: true });
   }
   // The core's runtime dependencies, whatever they are at the time.
-  const core = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const core = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   for (const name of Object.keys(core.dependencies ?? {})) link(name, at(`packages/core/node_modules/${name}`));
-  for (const name of ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/testing', 'reflect-metadata', 'rxjs', '@types/node', 'typescript', 'jest', 'ts-jest', '@jest/globals']) {
+  for (const name of [
+    '@nestjs/common',
+    '@nestjs/core',
+    '@nestjs/platform-express',
+    '@nestjs/testing',
+    'reflect-metadata',
+    'rxjs',
+    '@types/node',
+    'typescript',
+    'jest',
+    'ts-jest',
+    '@jest/globals',
+  ]) {
     link(name, at(`test/node_modules/${name}`));
   }
 }
 
 /** Where NestJS 11 (the previous major, still CommonJS) is installed, by package name. */
 function nest11(): Record<string, string> {
-  return Object.fromEntries(['common', 'core', 'testing', 'platform-express'].map((name) => [`@nestjs/${name}`, at(`test/node_modules/nestjs-${name}-11`)]));
+  return Object.fromEntries(
+    ['common', 'core', 'testing', 'platform-express'].map((name) => [
+      `@nestjs/${name}`,
+      at(`test/node_modules/nestjs-${name}-11`),
+    ]),
+  );
 }
 
 /** Jest's moduleNameMapper for Nest 11: Jest cannot require Nest 12's ESM-only packages on Node < 24.9. */
@@ -78,8 +107,16 @@ Module._resolveFilename = function (request, ...rest) {
   return file;
 }
 
-function startApp(dir: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): { child: ChildProcess; url: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startApp(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): { child: ChildProcess; url: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -105,7 +142,12 @@ describe('a CommonJS Nest app consuming the built @tollgate/nestjs', () => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-nest-cjs-'));
     cpSync(FIXTURE, dir, { recursive: true, filter: (src) => !/[\\/](node_modules|dist)$/.test(src) });
     install(dir);
-    env = { PATH: process.env.PATH, TOLLGATE_ISSUER: idp.issuerUrl, TOLLGATE_AUDIENCE: idp.audience, TOLLGATE_ALGORITHMS: 'RS256' };
+    env = {
+      PATH: process.env.PATH,
+      TOLLGATE_ISSUER: idp.issuerUrl,
+      TOLLGATE_AUDIENCE: idp.audience,
+      TOLLGATE_ALGORITHMS: 'RS256',
+    };
     // Type-check everything (app and spec) under the app's own settings (CommonJS, node10 resolution), then build.
     const tsc = join(dir, 'node_modules/typescript/bin/tsc');
     await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { cwd: dir, timeout: 60_000 });
@@ -131,19 +173,27 @@ describe('a CommonJS Nest app consuming the built @tollgate/nestjs', () => {
       const anonymous = await fetch(`${url}/orders`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="api"');
-      const forbidden = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${await idp.mintToken({ scope: 'orders:write' })}` } });
+      const forbidden = await fetch(`${url}/orders`, {
+        headers: { authorization: `Bearer ${await idp.mintToken({ scope: 'orders:write' })}` },
+      });
       expect(forbidden.status).toBe(403);
       expect(forbidden.headers.get('www-authenticate')).toBe(
         'Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:read.", scope="orders:read"',
       );
-      const res = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${await idp.mintToken({ sub })}` } });
+      const res = await fetch(`${url}/orders`, {
+        headers: { authorization: `Bearer ${await idp.mintToken({ sub })}` },
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { sub: string; orders: unknown[]; nest: string };
       expect(body).toMatchObject({ sub, orders: [] });
       return body.nest;
     } finally {
       app.child.kill('SIGTERM');
-      const code = await withTimeout(new Promise((resolve) => app.child.once('exit', (c, signal) => resolve(c ?? signal))), 10_000, 'app shutdown');
+      const code = await withTimeout(
+        new Promise((resolve) => app.child.once('exit', (c, signal) => resolve(c ?? signal))),
+        10_000,
+        'app shutdown',
+      );
       expect([0, 'SIGTERM'], app.output()).toContain(code);
     }
   }
@@ -159,10 +209,20 @@ describe('a CommonJS Nest app consuming the built @tollgate/nestjs', () => {
   it("passes the app's own Jest suite (ts-jest, CommonJS, NestJS 11)", async () => {
     const jest = join(dir, 'node_modules/jest/bin/jest.js');
     const token = await idp.mintToken({ sub: 'jest-user' });
-    const args = [jest, '--config', 'test/jest-e2e.json', '--ci', '--runInBand', '--moduleNameMapper', JSON.stringify(nest11Mapper())];
-    const { stderr } = await run(process.execPath, args, { cwd: dir, env: { ...env, TEST_TOKEN: token, EXPECT_NEST_MAJOR: '11' }, timeout: 60_000 }).catch(
-      (error: { stdout: string; stderr: string }) => error,
-    );
+    const args = [
+      jest,
+      '--config',
+      'test/jest-e2e.json',
+      '--ci',
+      '--runInBand',
+      '--moduleNameMapper',
+      JSON.stringify(nest11Mapper()),
+    ];
+    const { stderr } = await run(process.execPath, args, {
+      cwd: dir,
+      env: { ...env, TEST_TOKEN: token, EXPECT_NEST_MAJOR: '11' },
+      timeout: 60_000,
+    }).catch((error: { stdout: string; stderr: string }) => error);
     // @tollgate/core's CommonJS build must not require() an ESM-only package: Jest cannot load one.
     expect(readFileSync(join(ROOT, 'packages/core/dist/index.cjs'), 'utf8')).not.toMatch(/require\("jose"\)/);
     expect(stderr).toMatch(/Tests:\s+5 passed, 5 total/);

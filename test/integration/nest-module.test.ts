@@ -54,7 +54,12 @@ describe.each(PLATFORMS)('TollgateModule.forRootAsync with ConfigService on plat
 
   beforeAll(async () => {
     idp = await startIssuer({ defaultTenant: { hs256Secret: HS256_SECRET } });
-    const config = () => ({ AUTH_ISSUER: idp.issuerUrl, AUTH_AUDIENCE: idp.audience, AUTH_HS256_SECRETS: HS256_SECRET, AUTH_REALM: 'orders' });
+    const config = () => ({
+      AUTH_ISSUER: idp.issuerUrl,
+      AUTH_AUDIENCE: idp.audience,
+      AUTH_HS256_SECRETS: HS256_SECRET,
+      AUTH_REALM: 'orders',
+    });
 
     @Module({
       imports: [
@@ -94,14 +99,18 @@ describe.each(PLATFORMS)('TollgateModule.forRootAsync with ConfigService on plat
   it('accepts HS256 tokens signed with a migration secret, and counts them', async () => {
     const verifier = app.get<Verifier>(TOLLGATE_VERIFIER);
     const before = verifier.stats().hs256.accepted;
-    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({ sub: 'hs-user' }, { alg: 'HS256' })) });
+    const res = await fetch(`${url}/orders`, {
+      headers: bearer(await idp.mintToken({ sub: 'hs-user' }, { alg: 'HS256' })),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ sub: 'hs-user', alg: 'HS256', keySource: 'secret' });
     expect(verifier.stats().hs256.accepted).toBe(before + 1);
   });
 
   it('refuses HS256 tokens signed with any other secret, in the configured realm', async () => {
-    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({}, { alg: 'HS256', secret: 'not-the-migration-secret-but-long-enough!!' })) });
+    const res = await fetch(`${url}/orders`, {
+      headers: bearer(await idp.mintToken({}, { alg: 'HS256', secret: 'not-the-migration-secret-but-long-enough!!' })),
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe(
       'Bearer realm="orders", error="invalid_token", error_description="Token signature does not verify; the token was altered or signed by another key."',
@@ -123,7 +132,10 @@ class ProblemFilter implements ExceptionFilter {
 
   catch(exception: HttpException, host: ArgumentsHost): void {
     ProblemFilter.seen.push(exception);
-    const body = { problem: exception.getResponse(), cause: isTollgateError(exception.cause) ? exception.cause.code : null };
+    const body = {
+      problem: exception.getResponse(),
+      cause: isTollgateError(exception.cause) ? exception.cause.code : null,
+    };
     this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, exception.getStatus());
   }
 }
@@ -162,80 +174,96 @@ class OpenController {
   }
 }
 
-describe.each(PLATFORMS)('@UseGuards(TollgateGuard) with optional credentials and an exception filter on platform-$platform', ({ adapter }) => {
-  let idp: TestIssuer;
-  let app: INestApplication;
-  let url: string;
+describe.each(PLATFORMS)(
+  '@UseGuards(TollgateGuard) with optional credentials and an exception filter on platform-$platform',
+  ({ adapter }) => {
+    let idp: TestIssuer;
+    let app: INestApplication;
+    let url: string;
 
-  beforeAll(async () => {
-    idp = await startIssuer();
-    @Module({
-      imports: [
-        TollgateModule.forRoot({
-          verifier: { jwksUri: idp.jwksUri, issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] },
-          credentialsOptional: true,
-          realm: 'feed',
-        }),
-      ],
-      controllers: [FeedController, OpenController],
-      providers: [MessageAuthenticator, { provide: APP_FILTER, useClass: ProblemFilter }],
-    })
-    class AppModule {}
-    ({ app, url } = await bootNest(AppModule, adapter()));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await idp?.close();
-  });
-  afterEach(() => {
-    ProblemFilter.seen.length = 0;
-  });
-
-  it('guards only the controllers that ask for it', async () => {
-    expect((await fetch(`${url}/open`, { headers: bearer('garbage') })).status).toBe(200);
-  });
-
-  it('lets an anonymous request through when credentials are optional; @Auth() is undefined', async () => {
-    const res = await fetch(`${url}/feed`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ personalised: false });
-    const signedIn = await fetch(`${url}/feed`, { headers: bearer(await idp.mintToken({ sub: 'dana' })) });
-    expect(await signedIn.json()).toEqual({ personalised: true, for: 'dana' });
-  });
-
-  it('still refuses a bad token; the custom filter renders the body and the challenge header still reaches the client', async () => {
-    const res = await fetch(`${url}/feed`, { headers: bearer(await idp.mintToken({ iat: nowSec() - 3600, exp: nowSec() - 60 })) });
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="feed", error="invalid_token", error_description="Token has expired; obtain a new one."');
-    expect(await res.json()).toEqual({
-      problem: { error: 'invalid_token', error_description: 'Token has expired; obtain a new one.', code: 'ERR_CLAIM_EXPIRED' },
-      cause: 'ERR_CLAIM_EXPIRED',
+    beforeAll(async () => {
+      idp = await startIssuer();
+      @Module({
+        imports: [
+          TollgateModule.forRoot({
+            verifier: { jwksUri: idp.jwksUri, issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] },
+            credentialsOptional: true,
+            realm: 'feed',
+          }),
+        ],
+        controllers: [FeedController, OpenController],
+        providers: [MessageAuthenticator, { provide: APP_FILTER, useClass: ProblemFilter }],
+      })
+      class AppModule {}
+      ({ app, url } = await bootNest(AppModule, adapter()));
     });
-    expect(ProblemFilter.seen).toHaveLength(1);
-    expect(ProblemFilter.seen[0]).toBeInstanceOf(UnauthorizedException);
-  });
+    afterAll(async () => {
+      await app?.close();
+      await idp?.close();
+    });
+    afterEach(() => {
+      ProblemFilter.seen.length = 0;
+    });
 
-  it('requires a token for @Scopes() routes even when credentials are optional', async () => {
-    const anonymous = await fetch(`${url}/feed/admin`);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="feed"');
-    const reader = await fetch(`${url}/feed/admin`, { headers: bearer(await idp.mintToken()) });
-    expect(reader.status).toBe(403);
-    expect(reader.headers.get('www-authenticate')).toBe(
-      'Bearer realm="feed", error="insufficient_scope", error_description="The token lacks the scope(s): feed:admin.", scope="feed:admin"',
-    );
-    expect(await reader.json()).toMatchObject({ cause: 'ERR_CLAIM_SCOPE_INSUFFICIENT' });
-    const admin = await fetch(`${url}/feed/admin`, { headers: bearer(await idp.mintToken({ scope: 'feed:admin' })) });
-    expect(admin.status).toBe(200);
-  });
+    it('guards only the controllers that ask for it', async () => {
+      expect((await fetch(`${url}/open`, { headers: bearer('garbage') })).status).toBe(200);
+    });
 
-  it('injects the one Verifier into services, for verification outside HTTP', async () => {
-    const authenticator = app.get(MessageAuthenticator);
-    expect(authenticator.verifier).toBe(app.get(TOLLGATE_VERIFIER));
-    await expect(authenticator.senderOf({ token: await idp.mintToken({ sub: 'queue-producer' }) })).resolves.toBe('queue-producer');
-    await expect(authenticator.senderOf({ token: 'x.y.z' })).rejects.toMatchObject({ code: 'ERR_TOKEN_MALFORMED', status: 401 });
-  });
-});
+    it('lets an anonymous request through when credentials are optional; @Auth() is undefined', async () => {
+      const res = await fetch(`${url}/feed`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ personalised: false });
+      const signedIn = await fetch(`${url}/feed`, { headers: bearer(await idp.mintToken({ sub: 'dana' })) });
+      expect(await signedIn.json()).toEqual({ personalised: true, for: 'dana' });
+    });
+
+    it('still refuses a bad token; the custom filter renders the body and the challenge header still reaches the client', async () => {
+      const res = await fetch(`${url}/feed`, {
+        headers: bearer(await idp.mintToken({ iat: nowSec() - 3600, exp: nowSec() - 60 })),
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe(
+        'Bearer realm="feed", error="invalid_token", error_description="Token has expired; obtain a new one."',
+      );
+      expect(await res.json()).toEqual({
+        problem: {
+          error: 'invalid_token',
+          error_description: 'Token has expired; obtain a new one.',
+          code: 'ERR_CLAIM_EXPIRED',
+        },
+        cause: 'ERR_CLAIM_EXPIRED',
+      });
+      expect(ProblemFilter.seen).toHaveLength(1);
+      expect(ProblemFilter.seen[0]).toBeInstanceOf(UnauthorizedException);
+    });
+
+    it('requires a token for @Scopes() routes even when credentials are optional', async () => {
+      const anonymous = await fetch(`${url}/feed/admin`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="feed"');
+      const reader = await fetch(`${url}/feed/admin`, { headers: bearer(await idp.mintToken()) });
+      expect(reader.status).toBe(403);
+      expect(reader.headers.get('www-authenticate')).toBe(
+        'Bearer realm="feed", error="insufficient_scope", error_description="The token lacks the scope(s): feed:admin.", scope="feed:admin"',
+      );
+      expect(await reader.json()).toMatchObject({ cause: 'ERR_CLAIM_SCOPE_INSUFFICIENT' });
+      const admin = await fetch(`${url}/feed/admin`, { headers: bearer(await idp.mintToken({ scope: 'feed:admin' })) });
+      expect(admin.status).toBe(200);
+    });
+
+    it('injects the one Verifier into services, for verification outside HTTP', async () => {
+      const authenticator = app.get(MessageAuthenticator);
+      expect(authenticator.verifier).toBe(app.get(TOLLGATE_VERIFIER));
+      await expect(authenticator.senderOf({ token: await idp.mintToken({ sub: 'queue-producer' }) })).resolves.toBe(
+        'queue-producer',
+      );
+      await expect(authenticator.senderOf({ token: 'x.y.z' })).rejects.toMatchObject({
+        code: 'ERR_TOKEN_MALFORMED',
+        status: 401,
+      });
+    });
+  },
+);
 
 @UseGuards(TollgateGuard)
 @Controller('probe')
@@ -257,7 +285,12 @@ describe.each(PLATFORMS)('keys unavailable on platform-$platform', ({ adapter })
       imports: [
         TollgateModule.forRoot({
           // A partner service: it knows only the JWKS URL.
-          verifier: { jwksUri: idp.jwksUri, audience: idp.audience, algorithms: ['RS256'], jwks: { retryBaseMs: 6000, retryMaxMs: 6000 } },
+          verifier: {
+            jwksUri: idp.jwksUri,
+            audience: idp.audience,
+            algorithms: ['RS256'],
+            jwks: { retryBaseMs: 6000, retryMaxMs: 6000 },
+          },
         }),
       ],
       controllers: [ProbeController],

@@ -85,51 +85,68 @@ describe('@tollgate/nestjs declarations in a consumer', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it.each(SETUPS.map((setup) => [`NestJS ${setup.nest}, ${setup.resolution} resolution, "type": "${setup.type}"`, setup] as const))('type-checks on %s', (_, { nest, resolution, type }) => {
-    const dir = join(root, `${nest}-${resolution}-${type}`);
-    const link = (name: string, target: string) => {
-      mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
-      symlinkSync(target, join(dir, 'node_modules', name), 'dir');
-    };
-    link('@tollgate/nestjs', packageDir('nestjs'));
-    link('@types/node', at('test/node_modules/@types/node'));
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type }));
-    const file = join(dir, 'consumer.ts');
-    writeFileSync(file, CONSUMER);
+  it.each(
+    SETUPS.map(
+      (setup) => [`NestJS ${setup.nest}, ${setup.resolution} resolution, "type": "${setup.type}"`, setup] as const,
+    ),
+  )(
+    'type-checks on %s',
+    (_, { nest, resolution, type }) => {
+      const dir = join(root, `${nest}-${resolution}-${type}`);
+      const link = (name: string, target: string) => {
+        mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
+        symlinkSync(target, join(dir, 'node_modules', name), 'dir');
+      };
+      link('@tollgate/nestjs', packageDir('nestjs'));
+      link('@types/node', at('test/node_modules/@types/node'));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type }));
+      const file = join(dir, 'consumer.ts');
+      writeFileSync(file, CONSUMER);
 
-    // Nest 12 is installed normally. Nest 11 sits under aliases whose peers pnpm links to 12, so
-    // `paths` sends every @nestjs/* import (ours, the consumer's, Nest's own) to 11.
-    const paths: Record<string, string[]> = {};
-    for (const name of ['common', 'core']) {
-      if (nest === 12) {
-        link(`@nestjs/${name}`, nestDir(12, name));
-        continue;
+      // Nest 12 is installed normally. Nest 11 sits under aliases whose peers pnpm links to 12, so
+      // `paths` sends every @nestjs/* import (ours, the consumer's, Nest's own) to 11.
+      const paths: Record<string, string[]> = {};
+      for (const name of ['common', 'core']) {
+        if (nest === 12) {
+          link(`@nestjs/${name}`, nestDir(12, name));
+          continue;
+        }
+        paths[`@nestjs/${name}`] = [nestDir(11, name)];
+        paths[`@nestjs/${name}/*`] = [`${nestDir(11, name)}/*`];
       }
-      paths[`@nestjs/${name}`] = [nestDir(11, name)];
-      paths[`@nestjs/${name}/*`] = [`${nestDir(11, name)}/*`];
-    }
-    const options: ts.CompilerOptions = {
-      module: resolution === 'node10' ? ts.ModuleKind.CommonJS : ts.ModuleKind.NodeNext,
-      moduleResolution: resolution === 'node10' ? ts.ModuleResolutionKind.Node10 : ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022,
-      strict: true,
-      noEmit: true,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-      esModuleInterop: true,
-      types: ['node'],
-      typeRoots: [join(dir, 'node_modules/@types')],
-      ...(nest === 11 ? { baseUrl: dir, paths } : {}),
-    };
-    const program = ts.createProgram([file], options);
-    // Diagnostics of the consumer and of our own declaration files (Nest's and Node's are not ours to check).
-    const ours = program.getSourceFiles().filter((source) => source.fileName === file || /[\\/]packages[\\/](nestjs|core)[\\/]dist[\\/]/.test(source.fileName));
-    const entry = ours.find((source) => source.fileName.includes(`${'nestjs'}/dist/index.d.`));
-    expect(entry?.fileName).toMatch(type === 'module' ? /index\.d\.mts$/ : /index\.d\.cts$/);
-    const nestCommon = program.getSourceFiles().find((source) => /[\\/]@nestjs[\\/]common[\\/]index\.d\.ts$/.test(source.fileName));
-    expect(nestCommon?.fileName).toContain(nest === 11 ? '@nestjs+common@11.' : '@nestjs+common@12.');
-    const diagnostics = ours.flatMap((source) => [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]);
-    const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => dir, getNewLine: () => '\n' };
-    expect(ts.formatDiagnostics(diagnostics, host)).toBe('');
-  }, 60_000);
+      const options: ts.CompilerOptions = {
+        module: resolution === 'node10' ? ts.ModuleKind.CommonJS : ts.ModuleKind.NodeNext,
+        moduleResolution: resolution === 'node10' ? ts.ModuleResolutionKind.Node10 : ts.ModuleResolutionKind.NodeNext,
+        target: ts.ScriptTarget.ES2022,
+        strict: true,
+        noEmit: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        esModuleInterop: true,
+        types: ['node'],
+        typeRoots: [join(dir, 'node_modules/@types')],
+        ...(nest === 11 ? { baseUrl: dir, paths } : {}),
+      };
+      const program = ts.createProgram([file], options);
+      // Diagnostics of the consumer and of our own declaration files (Nest's and Node's are not ours to check).
+      const ours = program
+        .getSourceFiles()
+        .filter(
+          (source) => source.fileName === file || /[\\/]packages[\\/](nestjs|core)[\\/]dist[\\/]/.test(source.fileName),
+        );
+      const entry = ours.find((source) => source.fileName.includes(`${'nestjs'}/dist/index.d.`));
+      expect(entry?.fileName).toMatch(type === 'module' ? /index\.d\.mts$/ : /index\.d\.cts$/);
+      const nestCommon = program
+        .getSourceFiles()
+        .find((source) => /[\\/]@nestjs[\\/]common[\\/]index\.d\.ts$/.test(source.fileName));
+      expect(nestCommon?.fileName).toContain(nest === 11 ? '@nestjs+common@11.' : '@nestjs+common@12.');
+      const diagnostics = ours.flatMap((source) => [
+        ...program.getSyntacticDiagnostics(source),
+        ...program.getSemanticDiagnostics(source),
+      ]);
+      const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => dir, getNewLine: () => '\n' };
+      expect(ts.formatDiagnostics(diagnostics, host)).toBe('');
+    },
+    60_000,
+  );
 });

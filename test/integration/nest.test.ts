@@ -5,7 +5,16 @@ import 'reflect-metadata';
 import { Controller, Get, Module, Post, RequestMethod, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { APP_GUARD } from '@nestjs/core';
-import { Auth, AuthLevel, Public, Scopes, TollgateGuard, TollgateModule, type JwtClaims, type VerifiedToken } from '@tollgate/nestjs';
+import {
+  Auth,
+  AuthLevel,
+  Public,
+  Scopes,
+  TollgateGuard,
+  TollgateModule,
+  type JwtClaims,
+  type VerifiedToken,
+} from '@tollgate/nestjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootNest, PLATFORMS, rawGet } from '../fixtures/nest-support/index.js';
 import { startIssuer, type TestIssuer } from '../support/issuer.js';
@@ -66,7 +75,9 @@ class MeController {
 
 function appModule(idp: TestIssuer) {
   @Module({
-    imports: [TollgateModule.forRoot({ verifier: { issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] } })],
+    imports: [
+      TollgateModule.forRoot({ verifier: { issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] } }),
+    ],
     controllers: [HealthController, OrdersController, MeController],
     providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
   })
@@ -99,7 +110,11 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     const res = await fetch(`${url}/orders`);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"');
-    expect(await res.json()).toEqual({ error: 'unauthorized', error_description: 'Authentication is required.', code: 'ERR_TOKEN_MISSING' });
+    expect(await res.json()).toEqual({
+      error: 'unauthorized',
+      error_description: 'Authentication is required.',
+      code: 'ERR_TOKEN_MISSING',
+    });
   });
 
   it('treats another scheme (Basic) as no token', async () => {
@@ -136,18 +151,26 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
   });
 
   it('lets a handler @Scopes() replace the controller one', async () => {
-    const readOnly = await fetch(`${url}/orders`, { method: 'POST', headers: bearer(await idp.mintToken({ scope: 'orders:read' })) });
+    const readOnly = await fetch(`${url}/orders`, {
+      method: 'POST',
+      headers: bearer(await idp.mintToken({ scope: 'orders:read' })),
+    });
     expect(readOnly.status).toBe(403);
     expect(readOnly.headers.get('www-authenticate')).toBe(
       'Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:write.", scope="orders:write"',
     );
-    const writeOnly = await fetch(`${url}/orders`, { method: 'POST', headers: bearer(await idp.mintToken({ sub: 'carol', scope: 'orders:write' })) });
+    const writeOnly = await fetch(`${url}/orders`, {
+      method: 'POST',
+      headers: bearer(await idp.mintToken({ sub: 'carol', scope: 'orders:write' })),
+    });
     expect(writeOnly.status).toBe(201);
     expect(await writeOnly.json()).toEqual({ created: true, by: 'carol' });
   });
 
   it('reads scopes from an scp array too', async () => {
-    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({ scope: undefined, scp: ['orders:read'] })) });
+    const res = await fetch(`${url}/orders`, {
+      headers: bearer(await idp.mintToken({ scope: undefined, scp: ['orders:read'] })),
+    });
     expect(res.status).toBe(200);
   });
 
@@ -159,7 +182,9 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     const details = await fetch(`${url}/health/details`);
     expect(details.status).toBe(401);
     expect(details.headers.get('www-authenticate')).toBe('Bearer realm="api"');
-    const withToken = await fetch(`${url}/health/details`, { headers: bearer(await idp.mintToken({ scope: undefined })) });
+    const withToken = await fetch(`${url}/health/details`, {
+      headers: bearer(await idp.mintToken({ scope: undefined })),
+    });
     expect(withToken.status).toBe(200);
     expect(await withToken.json()).toEqual({ ok: true, for: 'test-user' });
 
@@ -167,14 +192,24 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     const noScope = await fetch(`${url}/health/metrics`, { headers: bearer(await idp.mintToken()) });
     expect(noScope.status).toBe(403);
     expect(noScope.headers.get('www-authenticate')).toMatch(/, scope="ops:read"$/);
-    expect((await fetch(`${url}/health/metrics`, { headers: bearer(await idp.mintToken({ scope: 'ops:read' })) })).status).toBe(200);
+    expect(
+      (await fetch(`${url}/health/metrics`, { headers: bearer(await idp.mintToken({ scope: 'ops:read' })) })).status,
+    ).toBe(200);
   });
 
   it('refuses an expired token with 401 invalid_token', async () => {
-    const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({ iat: nowSec() - 3600, exp: nowSec() - 600 })) });
+    const res = await fetch(`${url}/orders`, {
+      headers: bearer(await idp.mintToken({ iat: nowSec() - 3600, exp: nowSec() - 600 })),
+    });
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token", error_description="Token has expired; obtain a new one."');
-    expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'Token has expired; obtain a new one.', code: 'ERR_CLAIM_EXPIRED' });
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="Token has expired; obtain a new one."',
+    );
+    expect(await res.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'Token has expired; obtain a new one.',
+      code: 'ERR_CLAIM_EXPIRED',
+    });
   });
 
   it('refuses a token signed by another key under the real kid (forged) with 401 invalid_token', async () => {
@@ -196,7 +231,15 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
 
   it('refuses an altered token (payload changed after signing)', async () => {
     const [h, , s] = (await idp.mintToken({ scope: 'orders:write' })).split('.');
-    const payload = Buffer.from(JSON.stringify({ iss: idp.issuerUrl, aud: idp.audience, sub: 'mallory', exp: nowSec() + 600, scope: 'orders:read' })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({
+        iss: idp.issuerUrl,
+        aud: idp.audience,
+        sub: 'mallory',
+        exp: nowSec() + 600,
+        scope: 'orders:read',
+      }),
+    ).toString('base64url');
     const res = await fetch(`${url}/orders`, { headers: bearer(`${h}.${payload}.${s}`) });
     expect(res.status).toBe(401);
     expect((await res.json()).code).toBe('ERR_TOKEN_SIGNATURE_INVALID');
@@ -206,14 +249,18 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     const hs = await idp.mintToken({}, { alg: 'HS256', secret: 'a-shared-secret-of-at-least-32-bytes!!' });
     const res = await fetch(`${url}/orders`, { headers: bearer(hs) });
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token", error_description="Token algorithm \\"HS256\\" is not allowed for this issuer."');
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="Token algorithm \\"HS256\\" is not allowed for this issuer."',
+    );
     expect((await res.json()).code).toBe('ERR_ALG_NOT_ALLOWED');
   });
 
   it('refuses an unsigned (alg none) token', async () => {
     const res = await fetch(`${url}/orders`, { headers: bearer(await idp.mintToken({}, { alg: 'none' })) });
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="/);
+    expect(res.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="api", error="invalid_token", error_description="/,
+    );
   });
 
   it('answers a malformed Authorization header with 400 invalid_request', async () => {
@@ -231,7 +278,9 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     expect(once.status).toBe(200);
     const twice = await rawGet(url, '/orders', [`Authorization: Bearer ${token}`, `Authorization: Bearer ${token}`]);
     expect(twice.status).toBe(400);
-    expect(twice.head).toMatch(/^www-authenticate: Bearer realm="api", error="invalid_request", error_description="The request carries 2 Authorization headers; send exactly one."$/im);
+    expect(twice.head).toMatch(
+      /^www-authenticate: Bearer realm="api", error="invalid_request", error_description="The request carries 2 Authorization headers; send exactly one."$/im,
+    );
   });
 });
 
@@ -254,8 +303,14 @@ for (const { platform, adapter } of PLATFORMS) {
   for (const form of ['forRoot', 'forRootAsync'] as const) {
     const serve: ServeResourceApp = async (verifier, options) => {
       const tollgate =
-        form === 'forRoot' ? TollgateModule.forRoot({ verifier, ...options }) : TollgateModule.forRootAsync({ useFactory: async () => ({ verifier, ...options }) });
-      @Module({ imports: [tollgate], controllers: [ResourceController], providers: [{ provide: APP_GUARD, useClass: TollgateGuard }] })
+        form === 'forRoot'
+          ? TollgateModule.forRoot({ verifier, ...options })
+          : TollgateModule.forRootAsync({ useFactory: async () => ({ verifier, ...options }) });
+      @Module({
+        imports: [tollgate],
+        controllers: [ResourceController],
+        providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
+      })
       class ResourceModule {}
       const { app, url } = await bootNest(ResourceModule, adapter());
       return { url, close: () => app.close() };
@@ -266,18 +321,37 @@ for (const { platform, adapter } of PLATFORMS) {
 
 describe.each(PLATFORMS)('NestJS metadata with a global prefix on platform-$platform', ({ adapter }) => {
   it('is served at the host root once the well-known path is excluded from the prefix', async () => {
-    @Module({ imports: [TollgateModule.forRoot({ verifier: { resource: 'https://orders.example/api', jwksUri: 'https://orders.example/jwks', algorithms: ['RS256'] } })], controllers: [ResourceController], providers: [{ provide: APP_GUARD, useClass: TollgateGuard }] })
+    @Module({
+      imports: [
+        TollgateModule.forRoot({
+          verifier: {
+            resource: 'https://orders.example/api',
+            jwksUri: 'https://orders.example/jwks',
+            algorithms: ['RS256'],
+          },
+        }),
+      ],
+      controllers: [ResourceController],
+      providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
+    })
     class PrefixedModule {}
     const moduleRef = await Test.createTestingModule({ imports: [PrefixedModule] }).compile();
     const app = moduleRef.createNestApplication(adapter(), { logger: false, forceCloseConnections: true });
-    app.setGlobalPrefix('v1', { exclude: [{ path: '.well-known/oauth-protected-resource/api', method: RequestMethod.ALL }] });
+    app.setGlobalPrefix('v1', {
+      exclude: [{ path: '.well-known/oauth-protected-resource/api', method: RequestMethod.ALL }],
+    });
     await app.listen(0, '127.0.0.1');
     try {
       const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
       const res = await fetch(`${url}/.well-known/oauth-protected-resource/api`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ resource: 'https://orders.example/api', bearer_methods_supported: ['header'] });
-      expect((await fetch(`${url}/v1/me`)).headers.get('www-authenticate')).toBe('Bearer realm="api", resource_metadata="https://orders.example/.well-known/oauth-protected-resource/api"');
+      expect(await res.json()).toEqual({
+        resource: 'https://orders.example/api',
+        bearer_methods_supported: ['header'],
+      });
+      expect((await fetch(`${url}/v1/me`)).headers.get('www-authenticate')).toBe(
+        'Bearer realm="api", resource_metadata="https://orders.example/.well-known/oauth-protected-resource/api"',
+      );
     } finally {
       await app.close();
     }

@@ -51,13 +51,20 @@ describeRedis('issuer replicas sharing keys on Redis', () => {
   }
 
   async function replica(keyStore: KeyStore, clock: ReturnType<typeof createRunningClock>, keyLockTtlMs?: number) {
-    const started = await startIssuer({ keyStore, clock, algorithm: 'ES256', ...(keyLockTtlMs === undefined ? {} : { keyLockTtlMs }) });
+    const started = await startIssuer({
+      keyStore,
+      clock,
+      algorithm: 'ES256',
+      ...(keyLockTtlMs === undefined ? {} : { keyLockTtlMs }),
+    });
     issuers.push(started);
     return started.issuer;
   }
 
-  const servedJwks = async (issuer: Issuer) => ((await (await fetch(issuer.jwksUri)).json()) as { keys: { kid: string }[] }).keys;
-  const kidOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+  const servedJwks = async (issuer: Issuer) =>
+    ((await (await fetch(issuer.jwksUri)).json()) as { keys: { kid: string }[] }).keys;
+  const kidOf = (token: string) =>
+    (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -72,7 +79,10 @@ describeRedis('issuer replicas sharing keys on Redis', () => {
 
   it('two replicas rotating at the same instant make exactly one new key, serve the same JWKS and sign with it', async () => {
     const clock = createRunningClock();
-    const [sa, sb] = await Promise.all([countingStore({ keyPrefix: 'same-instant:' }), countingStore({ keyPrefix: 'same-instant:' })]);
+    const [sa, sb] = await Promise.all([
+      countingStore({ keyPrefix: 'same-instant:' }),
+      countingStore({ keyPrefix: 'same-instant:' }),
+    ]);
     // Started together: one first key between them.
     const [a, b] = await Promise.all([replica(sa.keyStore, clock), replica(sb.keyStore, clock)]);
     expect(sa.counts.writes + sb.counts.writes).toBe(1);
@@ -85,7 +95,9 @@ describeRedis('issuer replicas sharing keys on Redis', () => {
     const [, , tokenA, tokenB] = await Promise.all([fetch(a.jwksUri), fetch(b.jwksUri), a.sign(), b.sign()]);
     expect(sa.counts.writes + sb.counts.writes).toBe(2);
     // They did race: one found the other holding the lock (or lost a compare-and-set) and adopted its key.
-    expect(sa.counts.locksRefused + sb.counts.locksRefused + sa.counts.conflicts + sb.counts.conflicts).toBeGreaterThan(0);
+    expect(sa.counts.locksRefused + sb.counts.locksRefused + sa.counts.conflicts + sb.counts.conflicts).toBeGreaterThan(
+      0,
+    );
     const [jwksA, jwksB] = await Promise.all([servedJwks(a), servedJwks(b)]);
     expect(jwksB).toEqual(jwksA);
     expect(jwksA).toHaveLength(2);

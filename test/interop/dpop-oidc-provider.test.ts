@@ -13,7 +13,14 @@ import type ProviderClass from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { createDpopProofPolicy, createVerifier, normalizeHtu, verifyDpopProof, type RequestAuth, type Verifier } from '@tollgate/core';
+import {
+  createDpopProofPolicy,
+  createVerifier,
+  normalizeHtu,
+  verifyDpopProof,
+  type RequestAuth,
+  type Verifier,
+} from '@tollgate/core';
 import { rawHeader } from '@tollgate/core/adapter';
 import { verify as expressVerify } from '@tollgate/express';
 import { verify as koaVerify } from '@tollgate/koa';
@@ -43,7 +50,12 @@ interface RunningProvider {
 let Provider: typeof ProviderClass;
 
 /** The provider's ES256 signing key, made with node:crypto (not WebCrypto: see the start-up hang in the brief). */
-const signingKey = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'partner-idp-es256', alg: 'ES256', use: 'sig' };
+const signingKey = {
+  ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+  kid: 'partner-idp-es256',
+  alg: 'ES256',
+  use: 'sig',
+};
 
 /** oidc-provider on 127.0.0.1 with DPoP (its default in v9), client_credentials and RFC 9068 JWT access tokens for one resource. */
 async function startProvider(): Promise<RunningProvider> {
@@ -141,7 +153,14 @@ async function partnerClient(issuer: string): Promise<PartnerClient> {
 /** A client_credentials request (RFC 6749 4.4) with a DPoP proof (RFC 9449 5) and a resource indicator (RFC 8707). */
 async function dpopToken(partner: PartnerClient): Promise<oauth.TokenEndpointResponse> {
   const { as, client, auth, dpop } = partner;
-  const request = () => oauth.clientCredentialsGrantRequest(as, client, auth, { scope: SCOPE, resource: RESOURCE }, { DPoP: dpop, ...insecure });
+  const request = () =>
+    oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      auth,
+      { scope: SCOPE, resource: RESOURCE },
+      { DPoP: dpop, ...insecure },
+    );
   // The first request exports the public key as a JWK through WebCrypto: bounded like a start.
   const response = await withTimeout(request(), START_MS, 'token request');
   return oauth.processClientCredentialsResponse(as, client, response);
@@ -153,7 +172,10 @@ let partner: PartnerClient;
 
 beforeAll(async () => {
   // oidc-provider prints notices at import (Node version) and at first use; keep the test output clean.
-  consoleSpies = [vi.spyOn(console, 'warn').mockImplementation(() => undefined), vi.spyOn(console, 'info').mockImplementation(() => undefined)];
+  consoleSpies = [
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined),
+    vi.spyOn(console, 'info').mockImplementation(() => undefined),
+  ];
   ({ default: Provider } = await import('oidc-provider'));
   provider = await startProvider();
   partner = await partnerClient(provider.issuer);
@@ -172,7 +194,13 @@ describe('oidc-provider issues DPoP-bound tokens to an oauth4webapi client', () 
     const jkt = await calculateJwkThumbprint(await crypto.subtle.exportKey('jwk', partner.keyPair.publicKey));
     expect(await partner.dpop.calculateThumbprint()).toBe(jkt);
     expect(decodeProtectedHeader(result.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
-    expect(decodeJwt(result.access_token)).toMatchObject({ iss: provider?.issuer, aud: AUDIENCE, client_id: CLIENT.id, scope: SCOPE, cnf: { jkt } });
+    expect(decodeJwt(result.access_token)).toMatchObject({
+      iss: provider?.issuer,
+      aud: AUDIENCE,
+      client_id: CLIENT.id,
+      scope: SCOPE,
+      cnf: { jkt },
+    });
   });
 
   it('gives every token request its own token, all bound to the same key', async () => {
@@ -183,13 +211,24 @@ describe('oidc-provider issues DPoP-bound tokens to an oauth4webapi client', () 
 
   it('refuses a token request without a proof for this client', async () => {
     const { as, client, auth } = partner;
-    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, { scope: SCOPE, resource: RESOURCE }, insecure);
-    await expect(oauth.processClientCredentialsResponse(as, client, response)).rejects.toMatchObject({ error: 'invalid_grant', status: 400 });
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      auth,
+      { scope: SCOPE, resource: RESOURCE },
+      insecure,
+    );
+    await expect(oauth.processClientCredentialsResponse(as, client, response)).rejects.toMatchObject({
+      error: 'invalid_grant',
+      status: 400,
+    });
   });
 });
 
 /** A plain server that records each request's method, target and raw headers, and answers 200. */
-async function recordingServer(): Promise<Listening & { readonly seen: { method: string; target: string; rawHeaders: string[] }[] }> {
+async function recordingServer(): Promise<
+  Listening & { readonly seen: { method: string; target: string; rawHeaders: string[] }[] }
+> {
   const seen: { method: string; target: string; rawHeaders: string[] }[] = [];
   const server = await listen((req, res) => {
     seen.push({ method: req.method ?? '', target: req.url ?? '', rawHeaders: req.rawHeaders });
@@ -202,7 +241,12 @@ async function recordingServer(): Promise<Listening & { readonly seen: { method:
 describe("tollgate's core on oidc-provider's tokens and oauth4webapi's proofs", () => {
   it('verifies the DPoP-bound token through discovery, with its cnf.jkt', async () => {
     const { access_token: token } = await dpopToken(partner);
-    const verifier = createVerifier({ issuer: provider!.issuer, audience: AUDIENCE, algorithms: ['ES256'], typ: 'at+jwt' });
+    const verifier = createVerifier({
+      issuer: provider!.issuer,
+      audience: AUDIENCE,
+      algorithms: ['ES256'],
+      typ: 'at+jwt',
+    });
     try {
       const result = await verifier.verify(token);
       expect(result.claims.cnf).toEqual({ jkt: await partner.dpop.calculateThumbprint() });
@@ -223,17 +267,30 @@ describe("tollgate's core on oidc-provider's tokens and oauth4webapi's proofs", 
         { method: 'DELETE', target: '/orders/7' },
       ];
       for (const call of calls) {
-        const response = await oauth.protectedResourceRequest(token, call.method, new URL(call.target, service.url), undefined, call.method === 'POST' ? '{}' : undefined, {
-          DPoP: partner.dpop,
-          ...insecure,
-        });
+        const response = await oauth.protectedResourceRequest(
+          token,
+          call.method,
+          new URL(call.target, service.url),
+          undefined,
+          call.method === 'POST' ? '{}' : undefined,
+          {
+            DPoP: partner.dpop,
+            ...insecure,
+          },
+        );
         expect(response.status).toBe(200);
       }
       const checked = service.seen.map(({ method, target, rawHeaders }) => {
         expect(rawHeader(rawHeaders, 'authorization')).toBe(`DPoP ${token}`);
         const proof = rawHeader(rawHeaders, 'dpop');
         if (typeof proof !== 'string') throw new Error('expected exactly one DPoP header');
-        const verified = verifyDpopProof(proof, { method, htu: normalizeHtu(`${service.url}${target}`), accessToken: token, nowMs: Date.now(), policy });
+        const verified = verifyDpopProof(proof, {
+          method,
+          htu: normalizeHtu(`${service.url}${target}`),
+          accessToken: token,
+          nowMs: Date.now(),
+          policy,
+        });
         return { method, target, jkt: verified.jkt, alg: verified.alg };
       });
       expect(checked).toEqual(calls.map((call) => ({ ...call, jkt, alg: 'ES256' })));
@@ -248,7 +305,12 @@ describe("tollgate's core on oidc-provider's tokens and oauth4webapi's proofs", 
 // ------------------------------------------------------------------------------------------------
 
 /** What every service answers on its routes: how the request was authenticated. */
-const summary = (auth: RequestAuth | undefined) => ({ sub: auth?.claims.sub ?? null, client_id: auth?.claims.client_id ?? null, binding: auth?.binding ?? null, jkt: auth?.jkt ?? null });
+const summary = (auth: RequestAuth | undefined) => ({
+  sub: auth?.claims.sub ?? null,
+  client_id: auth?.claims.client_id ?? null,
+  binding: auth?.binding ?? null,
+  jkt: auth?.jkt ?? null,
+});
 
 interface Service {
   readonly url: string;
@@ -329,7 +391,10 @@ function nestService(adapter: () => Parameters<typeof bootNest>[1]) {
 const SERVICES: readonly { name: string; start: (verifier: Verifier) => Promise<Service> }[] = [
   { name: 'Express (dpop required)', start: expressService },
   { name: 'Koa (dpop allowed, server nonces)', start: koaService },
-  ...PLATFORMS.map(({ platform, adapter }) => ({ name: `Nest on platform-${platform} (@Dpop('required'))`, start: nestService(adapter) })),
+  ...PLATFORMS.map(({ platform, adapter }) => ({
+    name: `Nest on platform-${platform} (@Dpop('required'))`,
+    start: nestService(adapter),
+  })),
 ];
 
 /** A request as it went over the wire, captured by the client's fetch. */
@@ -357,7 +422,15 @@ describe.each(SERVICES)('$name called by oauth4webapi with oidc-provider DPoP to
   /** A protected-resource request with a fresh oauth4webapi proof, retried once when the service asks for a nonce (RFC 9449 9). */
   async function call(method: string, path: string): Promise<Response> {
     const options = { DPoP: partner.dpop, ...insecure, [oauth.customFetch]: recordingFetch };
-    const send = () => oauth.protectedResourceRequest(token, method, new URL(path, service.url), undefined, method === 'POST' ? '{}' : undefined, options);
+    const send = () =>
+      oauth.protectedResourceRequest(
+        token,
+        method,
+        new URL(path, service.url),
+        undefined,
+        method === 'POST' ? '{}' : undefined,
+        options,
+      );
     try {
       return await send();
     } catch (error) {
@@ -368,7 +441,13 @@ describe.each(SERVICES)('$name called by oauth4webapi with oidc-provider DPoP to
   }
 
   beforeAll(async () => {
-    verifier = createVerifier({ issuer: provider!.issuer, audience: AUDIENCE, algorithms: ['ES256'], typ: 'at+jwt', requiredClaims: ['client_id'] });
+    verifier = createVerifier({
+      issuer: provider!.issuer,
+      audience: AUDIENCE,
+      algorithms: ['ES256'],
+      typ: 'at+jwt',
+      requiredClaims: ['client_id'],
+    });
     service = await start(verifier);
     ({ access_token: token } = await dpopToken(partner));
     jkt = await partner.dpop.calculateThumbprint();
@@ -379,9 +458,15 @@ describe.each(SERVICES)('$name called by oauth4webapi with oidc-provider DPoP to
   });
 
   it('accepts every request with a fresh proof: GET with a query, POST, GET of another resource', async () => {
-    const responses = [await call('GET', '/orders/7?expand=lines'), await call('POST', '/orders'), await call('GET', '/orders/8')];
+    const responses = [
+      await call('GET', '/orders/7?expand=lines'),
+      await call('POST', '/orders'),
+      await call('GET', '/orders/8'),
+    ];
     const bound = { sub: CLIENT.id, client_id: CLIENT.id, binding: 'dpop', jkt };
-    expect(await Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as unknown })))).toEqual([
+    expect(
+      await Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as unknown }))),
+    ).toEqual([
       { status: 200, body: bound },
       { status: 201, body: bound },
       { status: 200, body: bound },
@@ -399,20 +484,32 @@ describe.each(SERVICES)('$name called by oauth4webapi with oidc-provider DPoP to
     const sent = captured.at(-1)!;
     const path = new URL(sent.url).pathname;
     const replay = await rawRequest(service.url, path, { method: sent.method, headers: sent.headers });
-    expect({ status: replay.status, body: replay.json() }).toMatchObject({ status: 401, body: { error: 'invalid_dpop_proof', code: 'ERR_DPOP_PROOF_REPLAYED' } });
+    expect({ status: replay.status, body: replay.json() }).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_dpop_proof', code: 'ERR_DPOP_PROOF_REPLAYED' },
+    });
     expect(replay.headers['www-authenticate']).toMatch(/(^|, )DPoP [^]*error="invalid_dpop_proof"/);
   });
 
   it('refuses the same token sent as Bearer, with a challenge oauth4webapi can read', async () => {
-    const refusal = await oauth.protectedResourceRequest(token, 'GET', new URL('/orders/7', service.url), undefined, undefined, insecure).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const refusal = await oauth
+      .protectedResourceRequest(token, 'GET', new URL('/orders/7', service.url), undefined, undefined, insecure)
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     expect(refusal).toBeInstanceOf(oauth.WWWAuthenticateChallengeError);
     const challenges = (refusal as oauth.WWWAuthenticateChallengeError).cause;
     const code = service.mode === 'required' ? 'ERR_DPOP_REQUIRED' : 'ERR_DPOP_BOUND_TOKEN_AS_BEARER';
     // In required mode only DPoP is offered; in allowed mode the Bearer challenge carries the error.
-    expect(challenges.map((c) => [c.scheme, c.parameters.error ?? null])).toEqual(service.mode === 'required' ? [['dpop', 'invalid_token']] : [['bearer', 'invalid_token'], ['dpop', null]]);
+    expect(challenges.map((c) => [c.scheme, c.parameters.error ?? null])).toEqual(
+      service.mode === 'required'
+        ? [['dpop', 'invalid_token']]
+        : [
+            ['bearer', 'invalid_token'],
+            ['dpop', null],
+          ],
+    );
     expect(challenges.find((c) => c.scheme === 'dpop')?.parameters.algs?.split(' ')).toContain('ES256');
     const raw = await rawRequest(service.url, '/orders/7', { authorization: `Bearer ${token}` });
     expect({ status: raw.status, code: raw.json().code }).toEqual({ status: 401, code });

@@ -23,7 +23,12 @@ interface Key {
 }
 
 function makeKey(alg: Exclude<Alg, 'HS256'>): { key: Key; jwk: Record<string, unknown> } {
-  const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = `interop-${alg.toLowerCase()}`;
   return {
     key: { kid, privateKey: pair.privateKey, pem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string },
@@ -97,7 +102,12 @@ beforeAll(async () => {
   const made = { RS256: makeKey('RS256'), PS256: makeKey('PS256'), ES256: makeKey('ES256'), EdDSA: makeKey('EdDSA') };
   keys = { RS256: made.RS256.key, PS256: made.PS256.key, ES256: made.ES256.key, EdDSA: made.EdDSA.key };
   // Same kids, other key material: what an attacker signing "under our kid" would use.
-  strangers = { RS256: makeKey('RS256').key, PS256: makeKey('PS256').key, ES256: makeKey('ES256').key, EdDSA: makeKey('EdDSA').key };
+  strangers = {
+    RS256: makeKey('RS256').key,
+    PS256: makeKey('PS256').key,
+    ES256: makeKey('ES256').key,
+    EdDSA: makeKey('EdDSA').key,
+  };
   jwks = await startConformanceJwksServer({ keys: Object.values(made).map((m) => m.jwk) });
   verifier = createVerifier({
     issuer: ISSUER,
@@ -132,8 +142,18 @@ describe.each(LIBRARIES)('tokens signed by $name', (library) => {
   it.each(library.algorithms)('%s verifies, with the claims the library wrote', async (alg) => {
     const token = await library.sign({ alg, key: keyFor(alg), claims: { scope: 'orders:read', tenant: 'acme' } });
     const result = await verifier.verify(token);
-    expect(result).toMatchObject({ alg, keySource: alg === 'HS256' ? 'secret' : 'jwks', kid: alg === 'HS256' ? undefined : keys[alg].kid });
-    expect(result.claims).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: 'interop-user', scope: 'orders:read', tenant: 'acme' });
+    expect(result).toMatchObject({
+      alg,
+      keySource: alg === 'HS256' ? 'secret' : 'jwks',
+      kid: alg === 'HS256' ? undefined : keys[alg].kid,
+    });
+    expect(result.claims).toMatchObject({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'interop-user',
+      scope: 'orders:read',
+      tenant: 'acme',
+    });
     expect(result.claims.exp! - result.claims.iat!).toBe(600);
   });
 
@@ -144,9 +164,13 @@ describe.each(LIBRARIES)('tokens signed by $name', (library) => {
     const header = decode(h);
 
     // Escalated scope, original signature.
-    expect(await refusal(`${h}.${b64({ ...payload, scope: 'orders:read orders:admin' })}.${s}`)).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+    expect(await refusal(`${h}.${b64({ ...payload, scope: 'orders:read orders:admin' })}.${s}`)).toBe(
+      'ERR_TOKEN_SIGNATURE_INVALID',
+    );
     // Extended lifetime, original signature.
-    expect(await refusal(`${h}.${b64({ ...payload, exp: (payload.exp as number) + 86_400 })}.${s}`)).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+    expect(await refusal(`${h}.${b64({ ...payload, exp: (payload.exp as number) + 86_400 })}.${s}`)).toBe(
+      'ERR_TOKEN_SIGNATURE_INVALID',
+    );
     // One bit of the signature flipped.
     const sig = Buffer.from(s, 'base64url');
     sig[sig.length >> 1] = (sig[sig.length >> 1] ?? 0) ^ 0x01;

@@ -21,7 +21,10 @@ const DEFAULT_MAX_AGE_MS = 600_000;
 type PrivateJwk = Record<string, unknown> & { kid: string };
 
 function privateJwk(kind: 'rsa' | 'ec', kid: string): PrivateJwk {
-  const { privateKey } = kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey } =
+    kind === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { ...privateKey.export({ format: 'jwk' }), kid, alg: kind === 'rsa' ? 'RS256' : 'ES256', use: 'sig' };
 }
 
@@ -110,7 +113,11 @@ async function startProvider(keys: readonly PrivateJwk[], port = 0): Promise<Run
 }
 
 /** A real client_credentials request (RFC 6749 4.4) with a resource indicator (RFC 8707). */
-async function requestToken(provider: RunningProvider, resource: string = RESOURCES.rs, scope = 'orders:read'): Promise<string> {
+async function requestToken(
+  provider: RunningProvider,
+  resource: string = RESOURCES.rs,
+  scope = 'orders:read',
+): Promise<string> {
   const response = await request(`${provider.issuer}/token`, {
     dispatcher: provider.client,
     method: 'POST',
@@ -121,23 +128,32 @@ async function requestToken(provider: RunningProvider, resource: string = RESOUR
     body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }).toString(),
   });
   const body = (await response.body.json()) as { access_token?: string; token_type?: string };
-  if (response.statusCode !== 200 || typeof body.access_token !== 'string') throw new Error(`token request failed: ${response.statusCode} ${JSON.stringify(body)}`);
+  if (response.statusCode !== 200 || typeof body.access_token !== 'string')
+    throw new Error(`token request failed: ${response.statusCode} ${JSON.stringify(body)}`);
   expect(body.token_type).toBe('Bearer');
   return body.access_token;
 }
 
-const header = (token: string) => JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+const header = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 let consoleSpies: MockInstance[] = [];
 let provider: RunningProvider | undefined;
 const verifiers: Verifier[] = [];
 const offset = { ms: 0 };
-const keys = { rsA: privateJwk('rsa', 'rsa-2026-a'), rsB: privateJwk('rsa', 'rsa-2026-b'), esA: privateJwk('ec', 'ec-2026-a') };
+const keys = {
+  rsA: privateJwk('rsa', 'rsa-2026-a'),
+  rsB: privateJwk('rsa', 'rsa-2026-b'),
+  esA: privateJwk('ec', 'ec-2026-a'),
+};
 
 beforeAll(async () => {
   // oidc-provider prints notices at import (Node version) and at first use; keep the test output clean.
-  consoleSpies = [vi.spyOn(console, 'warn').mockImplementation(() => undefined), vi.spyOn(console, 'info').mockImplementation(() => undefined)];
+  consoleSpies = [
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined),
+    vi.spyOn(console, 'info').mockImplementation(() => undefined),
+  ];
   ({ default: Provider } = await import('oidc-provider'));
   provider = await startProvider([keys.rsA, keys.esA]);
 });
@@ -175,7 +191,13 @@ describe('oidc-provider JWT access tokens, verified through discovery alone', ()
 
     const rs = await verifier.verify(firstRs);
     expect(rs).toMatchObject({ alg: 'RS256', kid: keys.rsA.kid, keySource: 'jwks', issuer: running.issuer });
-    expect(rs.claims).toMatchObject({ iss: running.issuer, aud: AUDIENCE, sub: CLIENT.id, client_id: CLIENT.id, scope: 'orders:read' });
+    expect(rs.claims).toMatchObject({
+      iss: running.issuer,
+      aud: AUDIENCE,
+      sub: CLIENT.id,
+      client_id: CLIENT.id,
+      scope: 'orders:read',
+    });
     const es = await verifier.verify(firstEs);
     expect(es).toMatchObject({ alg: 'ES256', kid: keys.esA.kid });
     expect(es.claims.scope).toBe('orders:read orders:write');
@@ -184,16 +206,26 @@ describe('oidc-provider JWT access tokens, verified through discovery alone', ()
     expect(running.requests.get('/jwks')).toBe(1);
   });
 
-  it('refuses tampered copies of the provider\'s tokens', async () => {
+  it("refuses tampered copies of the provider's tokens", async () => {
     const [h = '', p = '', s = ''] = firstRs.split('.');
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
-    await expect(verifier.verify(`${h}.${b64({ ...claims, scope: 'orders:read orders:write' })}.${s}`)).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
-    await expect(verifier.verify(`${h}.${b64({ ...claims, aud: 'billing-api' })}.${s}`)).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
-    await expect(verifier.verify(`${b64({ ...header(firstRs), typ: 'JWT' })}.${p}.${s}`)).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
-    await expect(verifier.verify(`${b64({ alg: 'none', typ: 'at+jwt' })}.${p}.`)).rejects.toMatchObject({ code: 'ERR_TOKEN_MALFORMED' });
+    await expect(
+      verifier.verify(`${h}.${b64({ ...claims, scope: 'orders:read orders:write' })}.${s}`),
+    ).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
+    await expect(verifier.verify(`${h}.${b64({ ...claims, aud: 'billing-api' })}.${s}`)).rejects.toMatchObject({
+      code: 'ERR_TOKEN_SIGNATURE_INVALID',
+    });
+    await expect(verifier.verify(`${b64({ ...header(firstRs), typ: 'JWT' })}.${p}.${s}`)).rejects.toMatchObject({
+      code: 'ERR_TOKEN_SIGNATURE_INVALID',
+    });
+    await expect(verifier.verify(`${b64({ alg: 'none', typ: 'at+jwt' })}.${p}.`)).rejects.toMatchObject({
+      code: 'ERR_TOKEN_MALFORMED',
+    });
     // The provider's published RSA key (PEM) as an HMAC secret: the classic confusion, refused before any key lookup.
     const running = provider as RunningProvider;
-    const published = (await (await request(`${running.issuer}/jwks`, { dispatcher: running.client })).body.json()) as { keys: (JsonWebKey & { kid: string })[] };
+    const published = (await (await request(`${running.issuer}/jwks`, { dispatcher: running.client })).body.json()) as {
+      keys: (JsonWebKey & { kid: string })[];
+    };
     const rsaJwk = published.keys.find((k) => k.kid === keys.rsA.kid) as JsonWebKey;
     const pem = createPublicKey({ key: rsaJwk, format: 'jwk' }).export({ format: 'pem', type: 'spki' });
     const confusedInput = `${b64({ ...header(firstRs), alg: 'HS256' })}.${p}`;

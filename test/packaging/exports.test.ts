@@ -19,19 +19,37 @@ function node(args: string[]): string {
 }
 
 beforeAll(() => {
-  const missing = packages.filter((name) => !existsSync(`${root}/packages/${name}/dist/index.cjs`) || !existsSync(`${root}/packages/${name}/dist/index.mjs`));
-  if (!['adapter', 'mcp'].every((entry) => existsSync(`${root}/packages/core/dist/${entry}.cjs`)) && !missing.includes('core')) missing.push('core');
+  const missing = packages.filter(
+    (name) =>
+      !existsSync(`${root}/packages/${name}/dist/index.cjs`) || !existsSync(`${root}/packages/${name}/dist/index.mjs`),
+  );
+  if (
+    !['adapter', 'mcp'].every((entry) => existsSync(`${root}/packages/core/dist/${entry}.cjs`)) &&
+    !missing.includes('core')
+  )
+    missing.push('core');
   // CI builds before testing; a developer running tests first gets the build done here.
   if (missing.length > 0) execFileSync('pnpm', ['run', 'build'], { cwd: root, stdio: 'inherit', timeout: 240_000 });
 }, 300_000);
 
-const entries = [...packages.map((name) => `@tollgate/${name}`), '@tollgate/core/adapter', '@tollgate/core/mcp', '@tollgate/fetch/hono'];
+const entries = [
+  ...packages.map((name) => `@tollgate/${name}`),
+  '@tollgate/core/adapter',
+  '@tollgate/core/mcp',
+  '@tollgate/fetch/hono',
+];
 
 describe.each(entries)('%s build', (entry) => {
   it('loads with require() and import, exposing the same names', () => {
-    const cjs = JSON.parse(node(['-e', `process.stdout.write(JSON.stringify(Object.keys(require('${entry}')).sort()))`])) as string[];
+    const cjs = JSON.parse(
+      node(['-e', `process.stdout.write(JSON.stringify(Object.keys(require('${entry}')).sort()))`]),
+    ) as string[];
     const esm = JSON.parse(
-      node(['--input-type=module', '-e', `const m = await import('${entry}'); process.stdout.write(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()))`]),
+      node([
+        '--input-type=module',
+        '-e',
+        `const m = await import('${entry}'); process.stdout.write(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()))`,
+      ]),
     ) as string[];
     expect(cjs.length).toBeGreaterThan(0);
     expect(esm).toEqual(cjs);
@@ -39,32 +57,66 @@ describe.each(entries)('%s build', (entry) => {
 });
 
 describe('@tollgate/core/adapter build', () => {
-  const ADAPTER_NAMES = ['DEFAULT_REALM', 'createGate', 'createResponder', 'extractToken', 'fetchRequestFacts', 'nodeRequestFacts', 'openGate', 'rawHeader', 'readCredentials', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
+  const ADAPTER_NAMES = [
+    'DEFAULT_REALM',
+    'createGate',
+    'createResponder',
+    'extractToken',
+    'fetchRequestFacts',
+    'nodeRequestFacts',
+    'openGate',
+    'rawHeader',
+    'readCredentials',
+    'resolveAdapterOptions',
+    'toVerifier',
+    'warmInBackground',
+  ];
   // What moved out of the main entry stays out, so users see one entry for them and one for adapter authors.
-  const MOVED = ['DEFAULT_REALM', 'createGate', 'createResponder', 'nodeRequestFacts', 'openGate', 'readCredentials', 'resolveAdapterOptions', 'toVerifier', 'warmInBackground'];
+  const MOVED = [
+    'DEFAULT_REALM',
+    'createGate',
+    'createResponder',
+    'nodeRequestFacts',
+    'openGate',
+    'readCredentials',
+    'resolveAdapterOptions',
+    'toVerifier',
+    'warmInBackground',
+  ];
 
   it('holds the adapter plumbing, which the main entry no longer exports', () => {
-    const names = (entry: string) => JSON.parse(node(['-e', `process.stdout.write(JSON.stringify(Object.keys(require('${entry}'))))`])) as string[];
+    const names = (entry: string) =>
+      JSON.parse(node(['-e', `process.stdout.write(JSON.stringify(Object.keys(require('${entry}'))))`])) as string[];
     expect(names('@tollgate/core/adapter').sort()).toEqual(ADAPTER_NAMES);
     expect(names('@tollgate/core').filter((name) => MOVED.includes(name))).toEqual([]);
   });
 
   it.each([
     ['CommonJS', ['-e'], "const core = require('@tollgate/core'); const adapter = require('@tollgate/core/adapter');"],
-    ['ESM', ['--input-type=module', '-e'], "const core = await import('@tollgate/core'); const adapter = await import('@tollgate/core/adapter');"],
-  ])('shares one implementation with the main entry (%s): same functions, same error classes', async (_name, flags, load) => {
-    const script = `
+    [
+      'ESM',
+      ['--input-type=module', '-e'],
+      "const core = await import('@tollgate/core'); const adapter = await import('@tollgate/core/adapter');",
+    ],
+  ])(
+    'shares one implementation with the main entry (%s): same functions, same error classes',
+    async (_name, flags, load) => {
+      const script = `
       ${load}
       const gate = adapter.createGate({ verify: async () => undefined, stats: () => ({}), now: () => 0 });
       const error = await Promise.resolve().then(() => gate.authenticate(adapter.nodeRequestFacts({ rawHeaders: [] }))).catch((e) => e);
       process.stdout.write(JSON.stringify([core.extractToken === adapter.extractToken, error instanceof core.TokenError, error.code]));`;
-    const wrapped = flags.includes('--input-type=module') ? script : `(async () => { ${script} })();`;
-    expect(JSON.parse(node([...flags, wrapped]))).toEqual([true, true, 'ERR_TOKEN_MISSING']);
-  });
+      const wrapped = flags.includes('--input-type=module') ? script : `(async () => { ${script} })();`;
+      expect(JSON.parse(node([...flags, wrapped]))).toEqual([true, true, 'ERR_TOKEN_MISSING']);
+    },
+  );
 
   it('type-checks a consumer under nodenext (ESM and CJS) and node10', async () => {
     const core = packageDir('core');
-    const project = await scratchProject({ '@tollgate/core': core, '@types/node': join(core, 'node_modules', '@types', 'node') }, 'module');
+    const project = await scratchProject(
+      { '@tollgate/core': core, '@types/node': join(core, 'node_modules', '@types', 'node') },
+      'module',
+    );
     // Each @ts-expect-error also proves the types resolved: were they \`any\`, it would be unused.
     const consumer = `
 import { createVerifier, type Verifier } from '@tollgate/core';
@@ -97,10 +149,17 @@ export const bad: AdapterOptions<Handler> = { warmOnStart: 'yes' };
 
 describe('@tollgate/core/mcp build', () => {
   it('holds the MCP SDK bridge, and the core depends on nothing of the SDK', () => {
-    const names = JSON.parse(node(['-e', "process.stdout.write(JSON.stringify(Object.keys(require('@tollgate/core/mcp'))))"])) as string[];
+    const names = JSON.parse(
+      node(['-e', "process.stdout.write(JSON.stringify(Object.keys(require('@tollgate/core/mcp'))))"]),
+    ) as string[];
     expect(names.sort()).toEqual(['mcpAuthInfo', 'mcpTokenVerifier', 'toMcpAuthInfo']);
-    const manifest = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-    const declared = ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((field) => Object.keys(manifest[field] ?? {}));
+    const manifest = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const declared = ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((field) =>
+      Object.keys(manifest[field] ?? {}),
+    );
     expect(declared.filter((name) => name.includes('modelcontextprotocol'))).toEqual([]);
   });
 });

@@ -16,7 +16,10 @@ const HERD_FACTOR_BOUND = 3;
 function render(r: SimulationReport): string {
   const { verifiers, days, rotationEveryDays, graceDays, maxAgeSec, requestEveryMin } = r.options;
   const f1 = (n: number) => n.toFixed(1);
-  const rotation = r.rotations.map((x) => `day ${x.atDay}: ${x.unknownKid} unknown-kid refetches (at most ${x.unknownKidPerVerifierMax} per verifier), ${f1(x.hourPerVerifierMean)} requests per verifier in the hour after (at most ${x.hourPerVerifierMax})`);
+  const rotation = r.rotations.map(
+    (x) =>
+      `day ${x.atDay}: ${x.unknownKid} unknown-kid refetches (at most ${x.unknownKidPerVerifierMax} per verifier), ${f1(x.hourPerVerifierMean)} requests per verifier in the hour after (at most ${x.hourPerVerifierMax})`,
+  );
   return `## JWKS load of a simulated fleet
 
 \`pnpm test:reliability\` (\`test/reliability/jwks-fleet-simulation.test.ts\`), Node ${process.version}, load average ${loadavg().map(f1).join(' / ')}: ${verifiers} verifiers (\`createVerifier\`, default JWKS options, token cache on) on one injected clock, one in-process JWKS endpoint (\`max-age=${maxAgeSec}\`, ETag), each verifier verifying the current token every ${requestEveryMin} simulated minutes, ${days} days, a rotation every ${rotationEveryDays} days (new kid published and used at once; old kid removed ${graceDays} days later), all verifiers started together. ${r.verifications.toLocaleString('en')} verifications (${r.skipped.toLocaleString('en')} of them skipped as unable to fetch), ${r.refused} refused, ${(r.wallMs / 1000).toFixed(1)} s.
@@ -57,7 +60,10 @@ describe('JWKS load of a fleet of 1000 verifiers over 30 simulated days', () => 
     expect(report.rotations).toHaveLength(Math.ceil(report.options.days / report.options.rotationEveryDays) - 1);
     const steadyPerVerifierHour = report.refreshesPerHour / n;
     for (const rotation of report.rotations) {
-      expect({ unknownKid: rotation.unknownKid, max: rotation.unknownKidPerVerifierMax }).toEqual({ unknownKid: n, max: 1 });
+      expect({ unknownKid: rotation.unknownKid, max: rotation.unknownKidPerVerifierMax }).toEqual({
+        unknownKid: n,
+        max: 1,
+      });
       expect(rotation.hourPerVerifierMean - steadyPerVerifierHour).toBeLessThan(1.2);
       expect(rotation.hourPerVerifierMax).toBeLessThanOrEqual(3);
     }

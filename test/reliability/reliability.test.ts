@@ -79,9 +79,21 @@ async function measure<R extends ScenarioReport>(scenario: string, run: () => Pr
   }
   const rssGrowthMb = toMb(settledRss() - before);
   const { summary } = report;
-  rows.push({ scenario, requests: summary.requests, failures: summary.failures, forgedAccepted: summary.forgedAccepted, jwksRequests: report.jwksRequests, p99Ms: summary.p99Ms, rssGrowthMb, loopP99Ms, note: report.note });
+  rows.push({
+    scenario,
+    requests: summary.requests,
+    failures: summary.failures,
+    forgedAccepted: summary.forgedAccepted,
+    jwksRequests: report.jwksRequests,
+    p99Ms: summary.p99Ms,
+    rssGrowthMb,
+    loopP99Ms,
+    note: report.note,
+  });
   legitLatencies.push(...summary.legitLatencies);
-  console.log(`${scenario}: ${summary.requests} requests, ${summary.failures} failures, ${summary.forgedAccepted} forged accepted, p99 ${summary.p99Ms.toFixed(1)} ms — ${report.note}`);
+  console.log(
+    `${scenario}: ${summary.requests} requests, ${summary.failures} failures, ${summary.forgedAccepted} forged accepted, p99 ${summary.p99Ms.toFixed(1)} ms — ${report.note}`,
+  );
   return report;
 }
 
@@ -233,42 +245,53 @@ describe('reliability under load', () => {
     passed.add(6);
   });
 
-  it.skipIf(!redisServerAvailable)(`7. runs a fleet on one Redis: replays refused everywhere, revocations propagate, one rotation, Redis restarted${redisServerAvailable ? '' : ` (skipped: redis-server not found; ${REDIS_INSTALL_HINT})`}`, async () => {
-    const report = await measure('7. fleet on one Redis (restarted)', runFleet);
-    expectClean(report);
-    const context = report.trace;
-    // The replicas started together and made one key between them.
-    expect(report.keysAtStart).toBe(1);
-    // A DPoP request accepted at one replica is refused at every other, before and after the restart.
-    expect(report.replay.acceptedTwice).toBe(0);
-    expect(report.replay.refusedAtAnother).toBeGreaterThan(30);
-    expect(report.replay.refusalCodes).toEqual(['401 ERR_DPOP_PROOF_REPLAYED', ...(report.replay.refusalCodes.includes('503 ERR_REPLAY_STORE_UNAVAILABLE') ? ['503 ERR_REPLAY_STORE_UNAVAILABLE'] : [])]);
-    // Revocations reached every service, within the bound (the figures are in the results).
-    expect(report.propagation.revocations).toBeGreaterThanOrEqual(20);
-    expect(report.propagation.samples).toHaveLength(report.propagation.revocations * 3);
-    expect(report.propagation.p99Ms).toBeLessThan(PROPAGATION_P99_BOUND_MS);
-    expect(report.propagation.maxMs).toBeLessThan(Number.POSITIVE_INFINITY);
-    // A rotated; B serves the same JWKS and signs with the new key; the services accepted it.
-    expect(report.rotation.sameJwks).toBe(true);
-    expect(report.rotation.kidSignedByB).toBe(report.rotation.rotatedKid);
-    expect(report.rotation.acceptedWithRotatedKid).toBeGreaterThan(50);
-    // Redis away: Bearer went on (expectClean), DPoP failed closed with 503 only within the window.
-    const { outage, resync } = report;
-    expect(outage.bearerDuringOutage).toBeGreaterThan(100);
-    expect(outage.dpop503).toBeGreaterThan(0);
-    expect({ outside: outage.dpop503OutsideWindow, unexpected: outage.dpopUnexpected }, context).toEqual({ outside: [], unexpected: [] });
-    expect(outage.last503AfterBackMs).toBeLessThanOrEqual(DPOP_RECOVERY_BOUND_MS);
-    expect(outage.dpopAcceptedAfterRecovery).toBeGreaterThan(100);
-    expect(outage.revocationMidOutage.map((state) => state?.status)).toEqual(['degraded', 'degraded', 'degraded']);
-    // The mirrors resynchronised: a revocation written at the restart, while they were still
-    // reconnecting, reached every service; requests captured before the outage stay refused.
-    expect(resync.mirrorsAtWrite).toContain('degraded');
-    for (const ms of resync.refusedAfterMs) expect(ms).toBeLessThan(5_000);
-    expect(resync.mirrorsOkAfterMs).toBeLessThan(10_000);
-    expect(resync.capturedReplays).toBeGreaterThan(0);
-    expect(resync.capturedReplaysRefused).toBe(resync.capturedReplays);
-    passed.add(7);
-  });
+  it.skipIf(!redisServerAvailable)(
+    `7. runs a fleet on one Redis: replays refused everywhere, revocations propagate, one rotation, Redis restarted${redisServerAvailable ? '' : ` (skipped: redis-server not found; ${REDIS_INSTALL_HINT})`}`,
+    async () => {
+      const report = await measure('7. fleet on one Redis (restarted)', runFleet);
+      expectClean(report);
+      const context = report.trace;
+      // The replicas started together and made one key between them.
+      expect(report.keysAtStart).toBe(1);
+      // A DPoP request accepted at one replica is refused at every other, before and after the restart.
+      expect(report.replay.acceptedTwice).toBe(0);
+      expect(report.replay.refusedAtAnother).toBeGreaterThan(30);
+      expect(report.replay.refusalCodes).toEqual([
+        '401 ERR_DPOP_PROOF_REPLAYED',
+        ...(report.replay.refusalCodes.includes('503 ERR_REPLAY_STORE_UNAVAILABLE')
+          ? ['503 ERR_REPLAY_STORE_UNAVAILABLE']
+          : []),
+      ]);
+      // Revocations reached every service, within the bound (the figures are in the results).
+      expect(report.propagation.revocations).toBeGreaterThanOrEqual(20);
+      expect(report.propagation.samples).toHaveLength(report.propagation.revocations * 3);
+      expect(report.propagation.p99Ms).toBeLessThan(PROPAGATION_P99_BOUND_MS);
+      expect(report.propagation.maxMs).toBeLessThan(Number.POSITIVE_INFINITY);
+      // A rotated; B serves the same JWKS and signs with the new key; the services accepted it.
+      expect(report.rotation.sameJwks).toBe(true);
+      expect(report.rotation.kidSignedByB).toBe(report.rotation.rotatedKid);
+      expect(report.rotation.acceptedWithRotatedKid).toBeGreaterThan(50);
+      // Redis away: Bearer went on (expectClean), DPoP failed closed with 503 only within the window.
+      const { outage, resync } = report;
+      expect(outage.bearerDuringOutage).toBeGreaterThan(100);
+      expect(outage.dpop503).toBeGreaterThan(0);
+      expect({ outside: outage.dpop503OutsideWindow, unexpected: outage.dpopUnexpected }, context).toEqual({
+        outside: [],
+        unexpected: [],
+      });
+      expect(outage.last503AfterBackMs).toBeLessThanOrEqual(DPOP_RECOVERY_BOUND_MS);
+      expect(outage.dpopAcceptedAfterRecovery).toBeGreaterThan(100);
+      expect(outage.revocationMidOutage.map((state) => state?.status)).toEqual(['degraded', 'degraded', 'degraded']);
+      // The mirrors resynchronised: a revocation written at the restart, while they were still
+      // reconnecting, reached every service; requests captured before the outage stay refused.
+      expect(resync.mirrorsAtWrite).toContain('degraded');
+      for (const ms of resync.refusedAfterMs) expect(ms).toBeLessThan(5_000);
+      expect(resync.mirrorsOkAfterMs).toBeLessThan(10_000);
+      expect(resync.capturedReplays).toBeGreaterThan(0);
+      expect(resync.capturedReplaysRefused).toBe(resync.capturedReplays);
+      passed.add(7);
+    },
+  );
 
   it('8. keeps memory bounded and has no unhandled rejections (event-loop delay is reported)', () => {
     expect(unhandledRejections).toBe(0);

@@ -38,7 +38,11 @@ const server = app.listen(0, '127.0.0.1', async () => {
 `;
 
 const EXPECTED = {
-  missing: [401, 'Bearer realm="api"', { error: 'unauthorized', error_description: 'Authentication is required.', code: 'ERR_TOKEN_MISSING' }],
+  missing: [
+    401,
+    'Bearer realm="api"',
+    { error: 'unauthorized', error_description: 'Authentication is required.', code: 'ERR_TOKEN_MISSING' },
+  ],
   malformed: [400, 'ERR_TOKEN_REQUEST_INVALID'],
   named: 'tollgate',
 };

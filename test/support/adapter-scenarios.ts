@@ -2,7 +2,13 @@
 // by each adapter's integration test with its own app builder. Expected challenge strings are
 // spelled out here by hand, not built with the core's helpers, so a core regression shows up.
 import type { RequestListener, Server } from 'node:http';
-import { ENVIRONMENT_VARIABLES, createVerifier, type TokenLocations, type VerifiedToken, type Verifier } from '@tollgate/core';
+import {
+  ENVIRONMENT_VARIABLES,
+  createVerifier,
+  type TokenLocations,
+  type VerifiedToken,
+  type Verifier,
+} from '@tollgate/core';
 import type { VerifierSource } from '@tollgate/core/adapter';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer, request, type TestResponse } from './http.js';
@@ -37,12 +43,24 @@ export type BuildApp = (source: VerifierSource, options?: AdapterAppOptions) => 
 /** The JSON body the scenario routes answer with. */
 export function authSummary(auth: VerifiedToken | undefined): Record<string, unknown> {
   if (auth === undefined) return { anonymous: true };
-  return { anonymous: false, sub: auth.claims.sub, alg: auth.alg, kid: auth.kid ?? null, keySource: auth.keySource, issuer: auth.issuer, scope: auth.claims.scope ?? null };
+  return {
+    anonymous: false,
+    sub: auth.claims.sub,
+    alg: auth.alg,
+    kid: auth.kid ?? null,
+    keySource: auth.keySource,
+    issuer: auth.issuer,
+    scope: auth.claims.scope ?? null,
+  };
 }
 
 export const HS256_SECRET = 'migration-secret-of-at-least-32-bytes!!';
 const MISSING = 'Bearer realm="api"';
-const MISSING_BODY = { error: 'unauthorized', error_description: 'Authentication is required.', code: 'ERR_TOKEN_MISSING' };
+const MISSING_BODY = {
+  error: 'unauthorized',
+  error_description: 'Authentication is required.',
+  code: 'ERR_TOKEN_MISSING',
+};
 const UNAVAILABLE_DESCRIPTION = 'Signing keys are temporarily unavailable; retry later.';
 
 /** `Bearer realm="api", error="…", error_description="…"[, scope="…"]`, quotes escaped by hand. */
@@ -51,8 +69,18 @@ function challenge(error: string, description: string, scope?: string): string {
   return `Bearer realm="api", error=${q(error)}, error_description=${q(description)}${scope === undefined ? '' : `, scope=${q(scope)}`}`;
 }
 
-function expectRefusal(res: TestResponse, status: number, code: string, error: string, description: string, scope?: string): void {
-  expect({ status: res.status, body: res.json() }).toEqual({ status, body: { error, error_description: description, code } });
+function expectRefusal(
+  res: TestResponse,
+  status: number,
+  code: string,
+  error: string,
+  description: string,
+  scope?: string,
+): void {
+  expect({ status: res.status, body: res.json() }).toEqual({
+    status,
+    body: { error, error_description: description, code },
+  });
   expect(res.headers['www-authenticate']).toBe(challenge(error, description, scope));
   expect(res.headers['content-type']).toMatch(/^application\/json/);
 }
@@ -91,7 +119,9 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       await idp.mintToken({}, { alg: 'ES256' }); // publishes the ES256 key before any verifier fetches the JWKS
       const base = { issuer: idp.issuerUrl, audience: idp.audience } as const;
       app = await serve(createVerifier({ ...base, algorithms: ['RS256', 'ES256'] }));
-      migration = await serve(createVerifier({ ...base, algorithms: ['RS256', 'HS256'], hs256: { secrets: [HS256_SECRET] } }));
+      migration = await serve(
+        createVerifier({ ...base, algorithms: ['RS256', 'HS256'], hs256: { secrets: [HS256_SECRET] } }),
+      );
       optional = await serve(createVerifier({ ...base, algorithms: ['RS256'] }), { credentialsOptional: true });
     });
 
@@ -100,11 +130,21 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       const kid = (await idp.issuer.keys()).find((k) => k.alg === 'RS256' && k.status === 'active')?.kid;
       const res = await request(app.url, '/me', { authorization: bearer(token) });
       expect(res.status).toBe(200);
-      expect(res.json()).toEqual({ anonymous: false, sub: 'test-user', alg: 'RS256', kid, keySource: 'jwks', issuer: idp.issuerUrl, scope: 'orders:read orders:write' });
+      expect(res.json()).toEqual({
+        anonymous: false,
+        sub: 'test-user',
+        alg: 'RS256',
+        kid,
+        keySource: 'jwks',
+        issuer: idp.issuerUrl,
+        scope: 'orders:read orders:write',
+      });
     });
 
     it('accepts a valid ES256 token', async () => {
-      const res = await request(app.url, '/me', { authorization: bearer(await idp.mintToken({ sub: 'es-user' }, { alg: 'ES256' })) });
+      const res = await request(app.url, '/me', {
+        authorization: bearer(await idp.mintToken({ sub: 'es-user' }, { alg: 'ES256' })),
+      });
       expect(res.status).toBe(200);
       expect(res.json()).toMatchObject({ sub: 'es-user', alg: 'ES256', keySource: 'jwks' });
     });
@@ -127,32 +167,56 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     it('answers a malformed Authorization header with 400 invalid_request', async () => {
       for (const header of ['Bearer', 'Bearer ', 'Bearer a b', 'Bearer to,ken']) {
         const res = await request(app.url, '/me', { authorization: header });
-        expectRefusal(res, 400, 'ERR_TOKEN_REQUEST_INVALID', 'invalid_request', 'The Authorization header is malformed; use "Bearer <token>".');
+        expectRefusal(
+          res,
+          400,
+          'ERR_TOKEN_REQUEST_INVALID',
+          'invalid_request',
+          'The Authorization header is malformed; use "Bearer <token>".',
+        );
       }
     });
 
     it('refuses two Authorization headers with 400 invalid_request', async () => {
       const token = await idp.mintToken();
       const res = await request(app.url, '/me', { authorization: [bearer(token), bearer(token)] });
-      expectRefusal(res, 400, 'ERR_TOKEN_REQUEST_INVALID', 'invalid_request', 'The request carries 2 Authorization headers; send exactly one.');
+      expectRefusal(
+        res,
+        400,
+        'ERR_TOKEN_REQUEST_INVALID',
+        'invalid_request',
+        'The request carries 2 Authorization headers; send exactly one.',
+      );
     });
 
     it('answers a token that is not a JWT with 401 invalid_token', async () => {
       const res = await request(app.url, '/me', { authorization: 'Bearer not-a-jwt' });
       expect(res.status).toBe(401);
       expect(res.json()).toMatchObject({ error: 'invalid_token', code: 'ERR_TOKEN_MALFORMED' });
-      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+      expect(res.headers['www-authenticate']).toMatch(
+        /^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/,
+      );
     });
 
     it('refuses an altered token', async () => {
       const [header, , signature] = (await idp.mintToken()).split('.');
-      const payload = Buffer.from(JSON.stringify({ iss: idp.issuerUrl, aud: idp.audience, sub: 'admin', exp: nowSec() + 600 })).toString('base64url');
+      const payload = Buffer.from(
+        JSON.stringify({ iss: idp.issuerUrl, aud: idp.audience, sub: 'admin', exp: nowSec() + 600 }),
+      ).toString('base64url');
       const res = await request(app.url, '/me', { authorization: bearer(`${header}.${payload}.${signature}`) });
-      expectRefusal(res, 401, 'ERR_TOKEN_SIGNATURE_INVALID', 'invalid_token', 'Token signature does not verify; the token was altered or signed by another key.');
+      expectRefusal(
+        res,
+        401,
+        'ERR_TOKEN_SIGNATURE_INVALID',
+        'invalid_token',
+        'Token signature does not verify; the token was altered or signed by another key.',
+      );
     });
 
     it('refuses an expired token', async () => {
-      const res = await request(app.url, '/me', { authorization: bearer(await idp.mintToken({ iat: nowSec() - 3600, exp: nowSec() - 600 })) });
+      const res = await request(app.url, '/me', {
+        authorization: bearer(await idp.mintToken({ iat: nowSec() - 3600, exp: nowSec() - 600 })),
+      });
       expectRefusal(res, 401, 'ERR_CLAIM_EXPIRED', 'invalid_token', 'Token has expired; obtain a new one.');
     });
 
@@ -162,18 +226,28 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     });
 
     it('refuses a token from another issuer', async () => {
-      const res = await request(app.url, '/me', { authorization: bearer(await idp.mintToken({ iss: 'https://evil.example' })) });
+      const res = await request(app.url, '/me', {
+        authorization: bearer(await idp.mintToken({ iss: 'https://evil.example' })),
+      });
       expectRefusal(res, 401, 'ERR_CLAIM_MISMATCH', 'invalid_token', 'Token "iss" is not a trusted issuer.');
     });
 
     it('refuses HS256 unless the migration is configured', async () => {
       const token = await idp.mintToken({}, { alg: 'HS256' });
       const res = await request(app.url, '/me', { authorization: bearer(token) });
-      expectRefusal(res, 401, 'ERR_ALG_NOT_ALLOWED', 'invalid_token', 'Token algorithm "HS256" is not allowed for this issuer.');
+      expectRefusal(
+        res,
+        401,
+        'ERR_ALG_NOT_ALLOWED',
+        'invalid_token',
+        'Token algorithm "HS256" is not allowed for this issuer.',
+      );
     });
 
     it('accepts HS256 and RS256 side by side in migration mode', async () => {
-      const hs = await request(migration.url, '/me', { authorization: bearer(await idp.mintToken({ sub: 'legacy' }, { alg: 'HS256' })) });
+      const hs = await request(migration.url, '/me', {
+        authorization: bearer(await idp.mintToken({ sub: 'legacy' }, { alg: 'HS256' })),
+      });
       expect(hs.status).toBe(200);
       expect(hs.json()).toMatchObject({ sub: 'legacy', alg: 'HS256', kid: null, keySource: 'secret' });
       const rs = await request(migration.url, '/me', { authorization: bearer(await idp.mintToken()) });
@@ -183,25 +257,52 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     it('refuses an HS256 token signed with another secret in migration mode', async () => {
       const token = await idp.mintToken({}, { alg: 'HS256', secret: 'a-different-secret-also-32-bytes-long' });
       const res = await request(migration.url, '/me', { authorization: bearer(token) });
-      expectRefusal(res, 401, 'ERR_TOKEN_SIGNATURE_INVALID', 'invalid_token', 'Token signature does not verify; the token was altered or signed by another key.');
+      expectRefusal(
+        res,
+        401,
+        'ERR_TOKEN_SIGNATURE_INVALID',
+        'invalid_token',
+        'Token signature does not verify; the token was altered or signed by another key.',
+      );
     });
 
     it('lets requireScopes through with the scope in `scope` or `scp`', async () => {
-      const viaScope = await request(app.url, '/orders', { authorization: bearer(await idp.mintToken({ scope: 'profile orders:read' })) });
+      const viaScope = await request(app.url, '/orders', {
+        authorization: bearer(await idp.mintToken({ scope: 'profile orders:read' })),
+      });
       expect(viaScope.status).toBe(200);
-      const viaScp = await request(app.url, '/orders', { authorization: bearer(await idp.mintToken({ scope: undefined, scp: ['orders:read'] })) });
+      const viaScp = await request(app.url, '/orders', {
+        authorization: bearer(await idp.mintToken({ scope: undefined, scp: ['orders:read'] })),
+      });
       expect(viaScp.status).toBe(200);
     });
 
     it('answers a missing scope with 403 insufficient_scope naming the scope needed', async () => {
-      const res = await request(app.url, '/orders', { authorization: bearer(await idp.mintToken({ scope: 'profile orders:write' })) });
-      expectRefusal(res, 403, 'ERR_CLAIM_SCOPE_INSUFFICIENT', 'insufficient_scope', 'The token lacks the scope(s): orders:read.', 'orders:read');
+      const res = await request(app.url, '/orders', {
+        authorization: bearer(await idp.mintToken({ scope: 'profile orders:write' })),
+      });
+      expectRefusal(
+        res,
+        403,
+        'ERR_CLAIM_SCOPE_INSUFFICIENT',
+        'insufficient_scope',
+        'The token lacks the scope(s): orders:read.',
+        'orders:read',
+      );
     });
 
     it('applies requireClaims', async () => {
-      expect((await request(app.url, '/admin', { authorization: bearer(await idp.mintToken({ role: 'admin' })) })).status).toBe(200);
+      expect(
+        (await request(app.url, '/admin', { authorization: bearer(await idp.mintToken({ role: 'admin' })) })).status,
+      ).toBe(200);
       const res = await request(app.url, '/admin', { authorization: bearer(await idp.mintToken({ role: 'clerk' })) });
-      expectRefusal(res, 403, 'ERR_CLAIM_FORBIDDEN', 'insufficient_scope', 'The token does not grant access to this resource.');
+      expectRefusal(
+        res,
+        403,
+        'ERR_CLAIM_FORBIDDEN',
+        'insufficient_scope',
+        'The token does not grant access to this resource.',
+      );
     });
 
     it('uses the configured realm', async () => {
@@ -213,10 +314,21 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     it('reads a cookie only when configured, and refuses a token sent twice', async () => {
       const token = await idp.mintToken();
       const cookieApp = await serve(app.verifier, { locations: { cookie: 'access_token' } });
-      expect((await request(cookieApp.url, '/me', { headers: { cookie: `theme=dark; access_token=${token}` } })).status).toBe(200);
+      expect(
+        (await request(cookieApp.url, '/me', { headers: { cookie: `theme=dark; access_token=${token}` } })).status,
+      ).toBe(200);
       expectMissing(await request(app.url, '/me', { headers: { cookie: `access_token=${token}` } }));
-      const twice = await request(cookieApp.url, '/me', { authorization: bearer(token), headers: { cookie: `access_token=${token}` } });
-      expectRefusal(twice, 400, 'ERR_TOKEN_REQUEST_INVALID', 'invalid_request', 'The request carries a token in more than one place; send it once.');
+      const twice = await request(cookieApp.url, '/me', {
+        authorization: bearer(token),
+        headers: { cookie: `access_token=${token}` },
+      });
+      expectRefusal(
+        twice,
+        400,
+        'ERR_TOKEN_REQUEST_INVALID',
+        'invalid_request',
+        'The request carries a token in more than one place; send it once.',
+      );
     });
 
     it('reads a query parameter only when configured', async () => {
@@ -234,12 +346,16 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       });
 
       it('attaches a valid token', async () => {
-        const res = await request(optional.url, '/me', { authorization: bearer(await idp.mintToken({ sub: 'alice' })) });
+        const res = await request(optional.url, '/me', {
+          authorization: bearer(await idp.mintToken({ sub: 'alice' })),
+        });
         expect(res.json()).toMatchObject({ anonymous: false, sub: 'alice' });
       });
 
       it('still refuses a bad token', async () => {
-        const res = await request(optional.url, '/me', { authorization: bearer(await idp.mintToken({ aud: 'billing-api' })) });
+        const res = await request(optional.url, '/me', {
+          authorization: bearer(await idp.mintToken({ aud: 'billing-api' })),
+        });
         expectRefusal(res, 401, 'ERR_CLAIM_MISMATCH', 'invalid_token', 'Token "aud" does not name this service.');
       });
 
@@ -255,7 +371,14 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       const idp = await startIssuer();
       opened.push(idp);
       // Rotations here come faster than the default 10 s unknown-kid cooldown; production rotates every 90 days.
-      const app = await serve(createVerifier({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'], jwks: { cooldownMs: 0 } }));
+      const app = await serve(
+        createVerifier({
+          issuer: idp.issuerUrl,
+          audience: idp.audience,
+          algorithms: ['RS256'],
+          jwks: { cooldownMs: 0 },
+        }),
+      );
       const total = 300;
       const rotations = 5;
       const concurrency = 8;
@@ -294,14 +417,25 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       opened.push(idp);
       // Short backoff and cooldown so recovery is quick. The cooldown matters too: with the core as it
       // is, a failed unknown-kid refetch still starts the 10 s cooldown, which delays recovery past Retry-After.
-      const app = await serve(createVerifier({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'], jwks: { retryBaseMs: 50, retryMaxMs: 100, cooldownMs: 100 } }));
+      const app = await serve(
+        createVerifier({
+          issuer: idp.issuerUrl,
+          audience: idp.audience,
+          algorithms: ['RS256'],
+          jwks: { retryBaseMs: 50, retryMaxMs: 100, cooldownMs: 100 },
+        }),
+      );
       expect((await request(app.url, '/me', { authorization: bearer(await idp.mintToken()) })).status).toBe(200); // keys cached
       return { idp, app };
     };
 
     const expectUnavailable = (res: TestResponse) => {
       expect(res.status).toBe(503);
-      expect(res.json()).toEqual({ error: 'temporarily_unavailable', error_description: UNAVAILABLE_DESCRIPTION, code: expect.stringMatching(/^ERR_JWKS_/) });
+      expect(res.json()).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: UNAVAILABLE_DESCRIPTION,
+        code: expect.stringMatching(/^ERR_JWKS_/),
+      });
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(Number.isInteger(Number(res.headers['retry-after']))).toBe(true);
       expect(res.headers['www-authenticate']).toBeUndefined();
@@ -320,7 +454,10 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       expect((await request(app.url, '/me', { authorization: bearer(known) })).status).toBe(200);
 
       await idp.issuer.start();
-      await vi.waitFor(async () => expect((await request(app.url, '/me', { authorization: bearer(unknown) })).status).toBe(200), { timeout: 3000, interval: 50 });
+      await vi.waitFor(
+        async () => expect((await request(app.url, '/me', { authorization: bearer(unknown) })).status).toBe(200),
+        { timeout: 3000, interval: 50 },
+      );
     });
 
     it('JWKS answering 500: known kid 200, unknown kid 503', async () => {
@@ -342,7 +479,8 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
         state.hits++;
         if (!state.fixed) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
         fetch(idp.jwksUri).then(
-          async (upstream) => void res.writeHead(200, { 'content-type': 'application/json' }).end(await upstream.text()),
+          async (upstream) =>
+            void res.writeHead(200, { 'content-type': 'application/json' }).end(await upstream.text()),
           () => void res.writeHead(502).end(),
         );
       });
@@ -351,7 +489,10 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     };
     const recorder = () => {
       const lines: string[] = [];
-      return { lines, logger: { warn: (m: string) => lines.push(`warn ${m}`), info: (m: string) => lines.push(`info ${m}`) } };
+      return {
+        lines,
+        logger: { warn: (m: string) => lines.push(`warn ${m}`), info: (m: string) => lines.push(`info ${m}`) },
+      };
     };
 
     it('a JWKS answering 404: every request gets 503, the operator gets one warning with the cause, then one line on recovery', async () => {
@@ -361,7 +502,14 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       const { lines, logger } = recorder();
       // The verifier's clock moves past the retry backoff between requests, so each one fetches again, without sleeping.
       let now = Date.now();
-      const app = await serve({ jwksUri: jwks.jwksUri, audience: idp.audience, algorithms: ['RS256'], logger, clock: () => now, jwks: { retryMaxMs: 1000 } });
+      const app = await serve({
+        jwksUri: jwks.jwksUri,
+        audience: idp.audience,
+        algorithms: ['RS256'],
+        logger,
+        clock: () => now,
+        jwks: { retryMaxMs: 1000 },
+      });
       const token = await idp.mintToken();
 
       for (let i = 0; i < 5; i++) {
@@ -378,7 +526,9 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       jwks.fixed = true;
       expect((await request(app.url, '/me', { authorization: bearer(token) })).status).toBe(200);
       expect((await request(app.url, '/me', { authorization: bearer(token) })).status).toBe(200);
-      expect(lines.slice(1)).toEqual([`info tollgate: the JWKS at ${jwks.jwksUri} answers again, after 5 failed attempts over 10 s.`]);
+      expect(lines.slice(1)).toEqual([
+        `info tollgate: the JWKS at ${jwks.jwksUri} answers again, after 5 failed attempts over 10 s.`,
+      ]);
     });
 
     it('logs to console by default, and not at all with logger: false', async () => {
@@ -389,8 +539,14 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       try {
         const token = await idp.mintToken();
         const loud = await serve({ jwksUri: jwks.jwksUri, audience: idp.audience, algorithms: ['RS256'] });
-        const quiet = await serve({ jwksUri: `${jwks.jwksUri}?quiet`, audience: idp.audience, algorithms: ['RS256'], logger: false });
-        for (const app of [loud, loud, quiet, quiet]) expect((await request(app.url, '/me', { authorization: bearer(token) })).status).toBe(503);
+        const quiet = await serve({
+          jwksUri: `${jwks.jwksUri}?quiet`,
+          audience: idp.audience,
+          algorithms: ['RS256'],
+          logger: false,
+        });
+        for (const app of [loud, loud, quiet, quiet])
+          expect((await request(app.url, '/me', { authorization: bearer(token) })).status).toBe(503);
         expect(warn).toHaveBeenCalledOnce();
         expect(String(warn.mock.calls[0]?.[0])).toContain(`${jwks.jwksUri} answered HTTP 404`);
       } finally {
@@ -402,7 +558,10 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       const idp = await startIssuer();
       opened.push(idp);
       const before = idp.issuer.stats().byEndpoint.jwks;
-      const app = await serve({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] }, { warmOnStart: true });
+      const app = await serve(
+        { issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] },
+        { warmOnStart: true },
+      );
       await vi.waitFor(() => expect(app.verifier.health().status).toBe('ready'), { timeout: 3000, interval: 20 });
       expect(idp.issuer.stats().byEndpoint.jwks).toBe(before + 1);
       expect((await request(app.url, '/me', { authorization: bearer(await idp.mintToken()) })).status).toBe(200);
@@ -414,7 +573,10 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
       opened.push(idp);
       const jwks = await jwksServer(idp);
       const { lines, logger } = recorder();
-      const app = await serve({ jwksUri: jwks.jwksUri, audience: idp.audience, algorithms: ['RS256'], logger }, { warmOnStart: true });
+      const app = await serve(
+        { jwksUri: jwks.jwksUri, audience: idp.audience, algorithms: ['RS256'], logger },
+        { warmOnStart: true },
+      );
       await vi.waitFor(() => expect(lines).toHaveLength(1), { timeout: 3000, interval: 20 });
       expect(lines[0]).toMatch(/^warn tollgate: the JWKS could not be fetched: .* answered HTTP 404\./);
       expect(jwks.hits).toBe(1);
@@ -457,7 +619,12 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     });
 
     it('accepts HS256 with TOLLGATE_ALGORITHMS and TOLLGATE_HS256_SECRETS', async () => {
-      env({ TOLLGATE_ISSUER: idp.issuerUrl, TOLLGATE_AUDIENCE: idp.audience, TOLLGATE_ALGORITHMS: 'RS256,HS256', TOLLGATE_HS256_SECRETS: HS256_SECRET });
+      env({
+        TOLLGATE_ISSUER: idp.issuerUrl,
+        TOLLGATE_AUDIENCE: idp.audience,
+        TOLLGATE_ALGORITHMS: 'RS256,HS256',
+        TOLLGATE_HS256_SECRETS: HS256_SECRET,
+      });
       const app = await serve(undefined);
       const res = await request(app.url, '/me', { authorization: bearer(await idp.mintToken({}, { alg: 'HS256' })) });
       expect(res.json()).toMatchObject({ alg: 'HS256', keySource: 'secret' });
@@ -473,12 +640,20 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
 
     it('throws at verify() time, naming a missing variable', async () => {
       env({ TOLLGATE_ISSUER: idp.issuerUrl });
-      await expect(starting()).rejects.toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['TOLLGATE_AUDIENCE'], message: expect.stringContaining('TOLLGATE_AUDIENCE') }));
+      await expect(starting()).rejects.toThrow(
+        expect.objectContaining({
+          code: 'ERR_CONFIG_INVALID',
+          options: ['TOLLGATE_AUDIENCE'],
+          message: expect.stringContaining('TOLLGATE_AUDIENCE'),
+        }),
+      );
     });
 
     it('names every missing variable at once', async () => {
       env({});
-      await expect(starting()).rejects.toThrow(expect.objectContaining({ options: ['TOLLGATE_ISSUER', 'TOLLGATE_JWKS_URI', 'TOLLGATE_AUDIENCE'] }));
+      await expect(starting()).rejects.toThrow(
+        expect.objectContaining({ options: ['TOLLGATE_ISSUER', 'TOLLGATE_JWKS_URI', 'TOLLGATE_AUDIENCE'] }),
+      );
     });
 
     it('names every problem at once, under the variables the user set, unknown ones included', async () => {
@@ -500,7 +675,11 @@ export function describeAdapterScenarios(name: string, build: BuildApp): void {
     it('refuses unknown adapter options, suggesting the known name', async () => {
       env({ TOLLGATE_ISSUER: idp.issuerUrl, TOLLGATE_AUDIENCE: idp.audience });
       await expect(starting({ credentialOptional: true } as AdapterAppOptions)).rejects.toThrow(
-        expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['credentialOptional'], message: expect.stringContaining('did you mean credentialsOptional?') }),
+        expect.objectContaining({
+          code: 'ERR_CONFIG_INVALID',
+          options: ['credentialOptional'],
+          message: expect.stringContaining('did you mean credentialsOptional?'),
+        }),
       );
     });
 

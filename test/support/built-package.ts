@@ -32,7 +32,14 @@ export async function ensureBuilt(name: string): Promise<void> {
   const dir = packageDir(name);
   const stale = async () => {
     const sources = Math.max(await newest(join(dir, 'src')), (await stat(join(dir, 'tsdown.config.ts'))).mtimeMs);
-    const built = await Promise.all(['index.mjs', 'index.cjs', 'index.d.mts', 'index.d.cts'].map((f) => stat(join(dir, 'dist', f)).then((s) => s.mtimeMs, () => 0)));
+    const built = await Promise.all(
+      ['index.mjs', 'index.cjs', 'index.d.mts', 'index.d.cts'].map((f) =>
+        stat(join(dir, 'dist', f)).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        ),
+      ),
+    );
     return Math.min(...built) < sources;
   };
   if (!(await stale())) return;
@@ -50,7 +57,10 @@ async function withLock<T>(lock: string, fn: () => Promise<T>, staleMs = 180_000
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > staleMs || Date.now() > deadline) await rm(lock, { recursive: true, force: true });
       else await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -66,7 +76,10 @@ async function withLock<T>(lock: string, fn: () => Promise<T>, staleMs = 180_000
  * A scratch project whose `node_modules` links the given packages (name → directory), as a
  * consumer that installed them would see them. Removed by `dispose()`.
  */
-export async function scratchProject(links: Record<string, string>, type: 'module' | 'commonjs'): Promise<{ dir: string; dispose(): Promise<void> }> {
+export async function scratchProject(
+  links: Record<string, string>,
+  type: 'module' | 'commonjs',
+): Promise<{ dir: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-consumer-'));
   for (const [name, target] of Object.entries(links)) {
     const at = join(dir, 'node_modules', name);
@@ -85,10 +98,26 @@ export async function runScript(dir: string, file: string, source: string, timeo
 }
 
 /** Type-checks `source` as `file` of the project with the workspace's TypeScript; rejects with tsc's output. */
-export async function typecheck(dir: string, file: string, source: string, compilerOptions: Record<string, unknown>): Promise<void> {
+export async function typecheck(
+  dir: string,
+  file: string,
+  source: string,
+  compilerOptions: Record<string, unknown>,
+): Promise<void> {
   await writeFile(join(dir, file), source);
   // skipLibCheck: checking @types/node per run is slow; the consumer's code is still checked against our declarations.
-  const tsconfig = { compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true, types: ['node'], target: 'ES2022', ...compilerOptions }, files: [file] };
+  const tsconfig = {
+    compilerOptions: {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      types: ['node'],
+      target: 'ES2022',
+      ...compilerOptions,
+    },
+    files: [file],
+  };
   const project = join(dir, `tsconfig.${file}.json`);
   await writeFile(project, JSON.stringify(tsconfig));
   const tsc = join(packagesDir, '..', 'node_modules', 'typescript', 'bin', 'tsc');

@@ -7,7 +7,12 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprint } from '@tollgate/core';
 import { nodeRequestFacts } from '@tollgate/core/adapter';
-import { createCertificateAuthority, selfSignedClientCertificate, type IssuedCertificate, type TestCertificateAuthority } from './certificates.js';
+import {
+  createCertificateAuthority,
+  selfSignedClientCertificate,
+  type IssuedCertificate,
+  type TestCertificateAuthority,
+} from './certificates.js';
 import { request } from './http.js';
 import { listenTls, peerCertificate, type ListeningTls } from './tls.js';
 
@@ -67,7 +72,7 @@ describe('test certificates', () => {
     expect(alice.x509.subjectAltName).toBeUndefined();
   });
 
-  it("gives each certificate the RFC 8705 thumbprint the core computes, and a fresh key and serial", () => {
+  it('gives each certificate the RFC 8705 thumbprint the core computes, and a fresh key and serial', () => {
     const bob = ca.issueClient('alice');
     for (const leaf of [alice, bob, ca]) expect(leaf.thumbprint).toBe(certificateThumbprint(leaf.der));
     expect(alice.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -105,7 +110,7 @@ describe('an HTTPS server on 127.0.0.1 asking for client certificates', () => {
     return res.json<Seen>();
   };
 
-  it('sees the client certificate: the thumbprint on the server is the client certificate\'s', async () => {
+  it("sees the client certificate: the thumbprint on the server is the client certificate's", async () => {
     expect(await seen(alice)).toEqual({
       encrypted: true,
       authorized: true,
@@ -119,11 +124,22 @@ describe('an HTTPS server on 127.0.0.1 asking for client certificates', () => {
   it('tells two clients apart, one connection each', async () => {
     const bob = ca.issueClient('bob');
     const [first, second, third] = await Promise.all([seen(bob), seen(alice), seen(bob)]);
-    expect([first?.thumbprint, second?.thumbprint, third?.thumbprint]).toEqual([bob.thumbprint, alice.thumbprint, bob.thumbprint]);
+    expect([first?.thumbprint, second?.thumbprint, third?.thumbprint]).toEqual([
+      bob.thumbprint,
+      alice.thumbprint,
+      bob.thumbprint,
+    ]);
   });
 
   it('lets a client without a certificate through to the app, which sees none', async () => {
-    expect(await seen(undefined)).toEqual({ encrypted: true, authorized: false, thumbprint: null, x509Thumbprint: null, factsThumbprint: null, subject: null });
+    expect(await seen(undefined)).toEqual({
+      encrypted: true,
+      authorized: false,
+      thumbprint: null,
+      x509Thumbprint: null,
+      factsThumbprint: null,
+      subject: null,
+    });
   });
 
   it('lets a certificate no CA vouches for through to the app, which sees it unauthorized', async () => {
@@ -143,7 +159,11 @@ describe('an HTTPS server on 127.0.0.1 asking for client certificates', () => {
     expect(byName.status).toBe(200);
     // The server sends its chain up to the test CA, which a client trusting another CA refuses.
     const stranger = createCertificateAuthority('another CA');
-    await expect(request(app.url, '/', { tls: { ca: stranger.pem } })).rejects.toMatchObject({ code: 'SELF_SIGNED_CERT_IN_CHAIN' });
-    await expect(request(app.url, '/', { tls: { ca: ca.pem, servername: 'api.example.com' } })).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    await expect(request(app.url, '/', { tls: { ca: stranger.pem } })).rejects.toMatchObject({
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+    });
+    await expect(request(app.url, '/', { tls: { ca: ca.pem, servername: 'api.example.com' } })).rejects.toMatchObject({
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    });
   });
 });

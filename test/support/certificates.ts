@@ -3,7 +3,14 @@
 // node:crypto signatures over DER written by hand (support/der.ts), so no `openssl` binary, file or
 // network is needed, and every run gets fresh keys. Each certificate is checked with node:crypto's
 // own X.509 parser before it is handed out.
-import { createHash, generateKeyPairSync, randomBytes, sign as cryptoSign, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPairSync,
+  randomBytes,
+  sign as cryptoSign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { isIP } from 'node:net';
 import { bits, boolean, commonName, explicit, octets, oid, seq, tlv, unsigned, utcTime } from './der.js';
 
@@ -44,13 +51,16 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const KEY_USAGE_LEAF = bits(Buffer.from([0x80]), 7);
 const KEY_USAGE_CA = bits(Buffer.from([0x86]), 1);
 
-const extension = (id: string, critical: boolean, value: Buffer): Buffer => seq(oid(id), ...(critical ? [boolean(true)] : []), octets(value));
+const extension = (id: string, critical: boolean, value: Buffer): Buffer =>
+  seq(oid(id), ...(critical ? [boolean(true)] : []), octets(value));
 
 /** SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2 method 1); identifiers only, not security. */
 function keyIdentifier(publicKey: KeyObject): Buffer {
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   // P-256 SPKI: a fixed 26-byte prefix (algorithm identifiers, BIT STRING header), then the 65-byte point.
-  return createHash('sha1').update(spki.subarray(spki.length - 65)).digest();
+  return createHash('sha1')
+    .update(spki.subarray(spki.length - 65))
+    .digest();
 }
 
 function subjectAltName(hosts: readonly string[]): Buffer {
@@ -111,7 +121,13 @@ function issued(der: Buffer, privateKey: KeyObject, signerKey: KeyObject): Issue
 
 const ecKeyPair = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-function leaf(signer: Signer, cn: string, usage: string, hosts?: readonly string[], { privateKey, publicKey } = ecKeyPair()): IssuedCertificate {
+function leaf(
+  signer: Signer,
+  cn: string,
+  usage: string,
+  hosts?: readonly string[],
+  { privateKey, publicKey } = ecKeyPair(),
+): IssuedCertificate {
   const extensions = [
     extension(EXT.basicConstraints, true, seq()),
     extension(EXT.keyUsage, true, KEY_USAGE_LEAF),

@@ -36,7 +36,9 @@ export interface ConformanceJwksServerOptions {
  * const verifier = createVerifier({ jwksUri: jwks.jwksUri, audience: 'api', algorithms: ['RS256'] });
  * await jwks.close();
  */
-export async function startConformanceJwksServer(options: ConformanceJwksServerOptions = {}): Promise<ConformanceJwksServer> {
+export async function startConformanceJwksServer(
+  options: ConformanceJwksServerOptions = {},
+): Promise<ConformanceJwksServer> {
   const requests: string[] = [];
   const state = { keys: options.keys ?? [] };
   let base = '';
@@ -44,7 +46,10 @@ export async function startConformanceJwksServer(options: ConformanceJwksServerO
     requests.push(`${req.method ?? '?'} ${req.url ?? ''}`);
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/jwks.json') {
-      res.writeHead(200, { 'content-type': 'application/jwk-set+json', 'cache-control': options.cacheControl ?? 'public, max-age=600' });
+      res.writeHead(200, {
+        'content-type': 'application/jwk-set+json',
+        'cache-control': options.cacheControl ?? 'public, max-age=600',
+      });
       res.end(JSON.stringify({ keys: state.keys }));
     } else if (req.method === 'GET' && path === '/.well-known/openid-configuration' && options.issuer !== undefined) {
       res.writeHead(200, { 'content-type': 'application/json' });

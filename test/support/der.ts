@@ -9,14 +9,16 @@ function length(n: number): Buffer {
 }
 
 /** Tag, length, value. */
-export const tlv = (tag: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([tag]), length(body.length), body]);
+export const tlv = (tag: number, body: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([tag]), length(body.length), body]);
 export const seq = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
 export const set = (...items: Buffer[]): Buffer => tlv(0x31, Buffer.concat(items));
 export const octets = (body: Buffer): Buffer => tlv(0x04, body);
 export const boolean = (value: boolean): Buffer => tlv(0x01, Buffer.from([value ? 0xff : 0x00]));
 export const utf8 = (text: string): Buffer => tlv(0x0c, Buffer.from(text, 'utf8'));
 /** BIT STRING of whole bytes (no unused bits), e.g. a signature or a public key. */
-export const bits = (body: Buffer, unusedBits = 0): Buffer => tlv(0x03, Buffer.concat([Buffer.from([unusedBits]), body]));
+export const bits = (body: Buffer, unusedBits = 0): Buffer =>
+  tlv(0x03, Buffer.concat([Buffer.from([unusedBits]), body]));
 /** `[n] EXPLICIT` wrapper (constructed, context-specific). */
 export const explicit = (n: number, body: Buffer): Buffer => tlv(0xa0 + n, body);
 
@@ -40,7 +42,8 @@ export function oid(dotted: string): Buffer {
 }
 
 /** UTCTime (years 1950-2049), to the second. */
-export const utcTime = (date: Date): Buffer => tlv(0x17, Buffer.from(`${date.toISOString().slice(2, 19).replace(/[-:T]/g, '')}Z`, 'ascii'));
+export const utcTime = (date: Date): Buffer =>
+  tlv(0x17, Buffer.from(`${date.toISOString().slice(2, 19).replace(/[-:T]/g, '')}Z`, 'ascii'));
 
 /** An X.501 Name holding one common name. */
 export const commonName = (cn: string): Buffer => seq(set(seq(oid('2.5.4.3'), utf8(cn))));

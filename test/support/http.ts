@@ -62,11 +62,20 @@ export function request(baseUrl: string, path: string, options: TestRequest = {}
         ? httpsRequest(
             url,
             // A fresh connection per request (no agent): a pooled one would carry another request's certificate.
-            { ...common, agent: false, ca: tls?.ca, cert: tls?.certificate?.pem, key: tls?.certificate?.keyPem, servername: tls?.servername },
+            {
+              ...common,
+              agent: false,
+              ca: tls?.ca,
+              cert: tls?.certificate?.pem,
+              key: tls?.certificate?.keyPem,
+              servername: tls?.servername,
+            },
             onResponse,
           )
         : httpRequest(url, common, onResponse);
-    req.on('timeout', () => req.destroy(new Error(`${options.method ?? 'GET'} ${path} got no answer within ${options.timeoutMs ?? 5000} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`${options.method ?? 'GET'} ${path} got no answer within ${options.timeoutMs ?? 5000} ms`)),
+    );
     req.on('error', reject);
     req.end();
   });

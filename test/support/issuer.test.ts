@@ -17,7 +17,12 @@ describe('startIssuer', () => {
       audience: TEST_AUDIENCE,
     });
     expect(protectedHeader.alg).toBe('RS256');
-    expect(payload).toMatchObject({ iss: idp.issuerUrl, aud: 'orders-api', sub: 'test-user', scope: 'orders:read orders:write' });
+    expect(payload).toMatchObject({
+      iss: idp.issuerUrl,
+      aud: 'orders-api',
+      sub: 'test-user',
+      scope: 'orders:read orders:write',
+    });
     expect(payload.exp! - payload.iat!).toBe(900);
     expect(typeof payload.jti).toBe('string');
     expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(5);

@@ -6,7 +6,14 @@
 // A hung start must fail its test quickly, not stall the suite until the hook timeout.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createIssuer, type Issuer, type IssuerOptions, type JwtClaims, type SignOptions, type TestClock } from '@tollgate/issuer';
+import {
+  createIssuer,
+  type Issuer,
+  type IssuerOptions,
+  type JwtClaims,
+  type SignOptions,
+  type TestClock,
+} from '@tollgate/issuer';
 
 /** Audience of the default tenant unless `defaultTenant.audience` says otherwise. */
 export const TEST_AUDIENCE = 'orders-api';
@@ -65,7 +72,9 @@ export async function startIssuer(options: StartIssuerOptions = {}): Promise<Tes
     onError: () => undefined,
     ...issuerOptions,
     clock,
-    ...(usesTenants ? {} : { defaultTenant: { audience: TEST_AUDIENCE, clients: [TEST_CLIENT], ...issuerOptions.defaultTenant } }),
+    ...(usesTenants
+      ? {}
+      : { defaultTenant: { audience: TEST_AUDIENCE, clients: [TEST_CLIENT], ...issuerOptions.defaultTenant } }),
   });
   const issuer = await withTimeout(starting, startTimeoutMs, 'issuer start', (late) => late.close());
   const audience = issuer.tenant().audience;
@@ -150,7 +159,12 @@ function shut(server: Server): Promise<void> {
  * Rejects when `promise` takes longer than `ms`, naming `what`. If the promise settles after the
  * timeout, `onLate` receives its value so a late-starting server is still shut down.
  */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string, onLate?: (value: T) => unknown): Promise<T> {
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  onLate?: (value: T) => unknown,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
   const timeout = new Promise<never>((_, reject) => {

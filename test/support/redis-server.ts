@@ -40,7 +40,9 @@ const binary = findRedisServer();
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 if (binary === undefined && inCi) {
-  throw new Error(`redis-server is not on PATH, and CI=true requires the Redis tests to run. Install it: ${REDIS_INSTALL_HINT}`);
+  throw new Error(
+    `redis-server is not on PATH, and CI=true requires the Redis tests to run. Install it: ${REDIS_INSTALL_HINT}`,
+  );
 }
 
 /** True when `redis-server` is on PATH, so the Redis tests can run. */
@@ -158,7 +160,9 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
   let output = '';
   let closed = false;
 
-  const clustering = options.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] : [];
+  const clustering = options.cluster
+    ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']
+    : [];
   const persistence = options.persist
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
     : ['--save', '', '--appendonly', 'no'];
@@ -168,15 +172,23 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     const proc = spawn(
       binary!,
       [
-        '--bind', '127.0.0.1',
-        '--port', String(port),
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
         ...persistence,
-        '--dir', dir,
-        '--protected-mode', 'yes',
-        '--daemonize', 'no',
-        '--supervised', 'no',
-        '--logfile', '',
-        '--loglevel', 'warning',
+        '--dir',
+        dir,
+        '--protected-mode',
+        'yes',
+        '--daemonize',
+        'no',
+        '--supervised',
+        'no',
+        '--logfile',
+        '',
+        '--loglevel',
+        'warning',
         ...(options.cluster ? [] : ['--databases', '1']),
         ...clustering,
         ...(options.args ?? []),
@@ -194,11 +206,14 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     });
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
-      if (exited) throw new Error(`redis-server exited during start on port ${port}: ${output.trim() || '(no output)'}`);
+      if (exited)
+        throw new Error(`redis-server exited during start on port ${port}: ${output.trim() || '(no output)'}`);
       if (await ping(port)) return;
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
-        throw new Error(`redis-server did not answer PING on port ${port} within ${startTimeoutMs} ms: ${output.trim() || '(no output)'}`);
+        throw new Error(
+          `redis-server did not answer PING on port ${port} within ${startTimeoutMs} ms: ${output.trim() || '(no output)'}`,
+        );
       }
       await sleep(20);
     }
@@ -272,22 +287,34 @@ const run = promisify(execFile);
  * const cluster = await startRedisCluster();
  * const client = await createCluster({ rootNodes: [...cluster.rootNodes] }).connect();
  */
-export async function startRedisCluster(options: { masters?: number; startTimeoutMs?: number } = {}): Promise<TestRedisCluster> {
+export async function startRedisCluster(
+  options: { masters?: number; startTimeoutMs?: number } = {},
+): Promise<TestRedisCluster> {
   const cli = findRedisServer('redis-cli');
-  if (cli === undefined) throw new Error(`redis-cli is not on PATH (it comes with redis-server). Install it: ${REDIS_INSTALL_HINT}`);
+  if (cli === undefined)
+    throw new Error(`redis-cli is not on PATH (it comes with redis-server). Install it: ${REDIS_INSTALL_HINT}`);
   const masters = options.masters ?? 3;
   const timeoutMs = options.startTimeoutMs ?? 20_000;
   const nodes: TestRedisServer[] = [];
   const close = async () => void (await Promise.all(nodes.map((node) => node.close())));
   try {
     for (let i = 0; i < masters; i++) nodes.push(await startRedisServer({ cluster: true }));
-    await run(cli, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: timeoutMs });
+    await run(
+      cli,
+      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { timeout: timeoutMs },
+    );
     const deadline = Date.now() + timeoutMs;
     for (const node of nodes) {
       for (;;) {
-        const { stdout } = await run(cli, ['-h', '127.0.0.1', '-p', String(node.port), 'CLUSTER', 'INFO'], { timeout: 2000 });
+        const { stdout } = await run(cli, ['-h', '127.0.0.1', '-p', String(node.port), 'CLUSTER', 'INFO'], {
+          timeout: 2000,
+        });
         if (/cluster_state:ok/.test(stdout)) break;
-        if (Date.now() > deadline) throw new Error(`Redis Cluster node ${node.port} did not reach cluster_state:ok within ${timeoutMs} ms:\n${stdout}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `Redis Cluster node ${node.port} did not reach cluster_state:ok within ${timeoutMs} ms:\n${stdout}`,
+          );
         await sleep(50);
       }
     }
@@ -315,7 +342,19 @@ export async function startRedisSentinel(options: { startTimeoutMs?: number } = 
   const port = await freePort();
   const config = join(dir, 'sentinel.conf');
   // Sentinel rewrites its config file, so it lives in its own directory.
-  writeFileSync(config, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'logfile ""', 'loglevel warning', `sentinel monitor mymaster 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds mymaster 5000', ''].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      'logfile ""',
+      'loglevel warning',
+      `sentinel monitor mymaster 127.0.0.1 ${master.port} 1`,
+      'sentinel down-after-milliseconds mymaster 5000',
+      '',
+    ].join('\n'),
+  );
   const proc = spawn(binary!, [config, '--sentinel'], { stdio: 'ignore' });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));

@@ -21,7 +21,10 @@ export const STEP_UP = { acr: 'urn:example:mfa', maxAgeSec: 300 } as const;
  * - `GET /me`: 200 with `{ sub }` of the token
  * - `GET /step-up`: the `STEP_UP` check, then 200 with `{ sub, acr }`
  */
-export type ServeResourceApp = (verifier: Verifier, options: { resourceMetadata?: ResourceMetadataOptions | false }) => Promise<{ url: string; close(): Promise<void> }>;
+export type ServeResourceApp = (
+  verifier: Verifier,
+  options: { resourceMetadata?: ResourceMetadataOptions | false },
+) => Promise<{ url: string; close(): Promise<void> }>;
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const OTHER = 'https://billing.example/api';
@@ -36,8 +39,15 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
 
     /** A token from the issuer's token endpoint (client credentials, client_secret_basic), for `resource` when given. */
     const tokenFor = async (client: 'agent' | 'strong', resource?: string): Promise<string> => {
-      const body = new URLSearchParams({ grant_type: 'client_credentials', ...(resource === undefined ? {} : { resource }) });
-      const res = await fetch(idp.issuer.tokenEndpoint, { method: 'POST', headers: { ...FORM, authorization: `Basic ${Buffer.from(`${client}:${client}-secret`).toString('base64')}` }, body });
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        ...(resource === undefined ? {} : { resource }),
+      });
+      const res = await fetch(idp.issuer.tokenEndpoint, {
+        method: 'POST',
+        headers: { ...FORM, authorization: `Basic ${Buffer.from(`${client}:${client}-secret`).toString('base64')}` },
+        body,
+      });
       expect(res.status).toBe(200);
       return ((await res.json()) as { access_token: string }).access_token;
     };
@@ -48,7 +58,14 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
         defaultTenant: {
           clients: [
             { id: 'agent', secret: 'agent-secret', scopes: SCOPES, resources: [RESOURCE, OTHER] },
-            { id: 'strong', secret: 'strong-secret', scopes: SCOPES, resources: [RESOURCE], acr: STEP_UP.acr, amr: ['pwd', 'otp'] },
+            {
+              id: 'strong',
+              secret: 'strong-secret',
+              scopes: SCOPES,
+              resources: [RESOURCE],
+              acr: STEP_UP.acr,
+              amr: ['pwd', 'otp'],
+            },
           ],
         },
       });
@@ -76,8 +93,19 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
       expect(res.headers['cache-control']).toBe('public, max-age=3600');
       expect(res.headers['access-control-allow-origin']).toBe('*');
       const head = await request(app.url, METADATA_PATH, { method: 'HEAD' });
-      expect({ status: head.status, text: head.text, type: head.headers['content-type'] }).toEqual({ status: 200, text: '', type: expect.stringMatching(/^application\/json/) });
-      const preflight = await request(app.url, METADATA_PATH, { method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'mcp-protocol-version' } });
+      expect({ status: head.status, text: head.text, type: head.headers['content-type'] }).toEqual({
+        status: 200,
+        text: '',
+        type: expect.stringMatching(/^application\/json/),
+      });
+      const preflight = await request(app.url, METADATA_PATH, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://inspector.example',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'mcp-protocol-version',
+        },
+      });
       expect(preflight.status).toBe(204);
       expect(preflight.headers['access-control-allow-origin']).toBe('*');
       expect(preflight.headers['access-control-allow-headers']).toBe('*');
@@ -92,7 +120,11 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
     it('answers a bad token with 401 invalid_token naming the metadata', async () => {
       const res = await request(app.url, '/me', { authorization: bearer('not-a-jwt') });
       expect(res.status).toBe(401);
-      expect(challenge(res)).toMatch(new RegExp(`^Bearer realm="api", error="invalid_token", error_description="[^"]+", resource_metadata="${METADATA_URL.replace(/[./]/g, '\\$&')}"$`));
+      expect(challenge(res)).toMatch(
+        new RegExp(
+          `^Bearer realm="api", error="invalid_token", error_description="[^"]+", resource_metadata="${METADATA_URL.replace(/[./]/g, '\\$&')}"$`,
+        ),
+      );
     });
 
     it('accepts a token minted for this resource, and refuses one for another resource or for no resource', async () => {
@@ -100,8 +132,17 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
       expect({ status: mine.status, body: mine.json() }).toEqual({ status: 200, body: { sub: 'agent' } });
       for (const token of [await tokenFor('agent', OTHER), await tokenFor('agent')]) {
         const res = await request(app.url, '/me', { authorization: bearer(token) });
-        expect({ status: res.status, body: res.json() }).toEqual({ status: 401, body: { error: 'invalid_token', error_description: 'Token "aud" does not name this service.', code: 'ERR_CLAIM_MISMATCH' } });
-        expect(challenge(res)).toBe(`Bearer realm="api", error="invalid_token", error_description="Token \\"aud\\" does not name this service.", resource_metadata="${METADATA_URL}"`);
+        expect({ status: res.status, body: res.json() }).toEqual({
+          status: 401,
+          body: {
+            error: 'invalid_token',
+            error_description: 'Token "aud" does not name this service.',
+            code: 'ERR_CLAIM_MISMATCH',
+          },
+        });
+        expect(challenge(res)).toBe(
+          `Bearer realm="api", error="invalid_token", error_description="Token \\"aud\\" does not name this service.", resource_metadata="${METADATA_URL}"`,
+        );
       }
     });
 
@@ -109,7 +150,12 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
       const res = await request(app.url, '/step-up', { authorization: bearer(await tokenFor('agent', RESOURCE)) });
       expect({ status: res.status, body: res.json() }).toEqual({
         status: 401,
-        body: { error: 'insufficient_user_authentication', error_description: 'This resource needs a stronger login (acr urn:example:mfa); authenticate again with acr_values.', code: 'ERR_CLAIM_AUTH_LEVEL_INSUFFICIENT' },
+        body: {
+          error: 'insufficient_user_authentication',
+          error_description:
+            'This resource needs a stronger login (acr urn:example:mfa); authenticate again with acr_values.',
+          code: 'ERR_CLAIM_AUTH_LEVEL_INSUFFICIENT',
+        },
       });
       expect(challenge(res)).toBe(
         `Bearer realm="api", error="insufficient_user_authentication", error_description="This resource needs a stronger login (acr urn:example:mfa); authenticate again with acr_values.", acr_values="urn:example:mfa", max_age=300, resource_metadata="${METADATA_URL}"`,
@@ -117,7 +163,12 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
     });
 
     it('asks for a fresh login when auth_time is older than max_age', async () => {
-      const stale = await idp.mintToken({ sub: 'strong', aud: RESOURCE, acr: STEP_UP.acr, auth_time: Math.floor(Date.now() / 1000) - 3600 });
+      const stale = await idp.mintToken({
+        sub: 'strong',
+        aud: RESOURCE,
+        acr: STEP_UP.acr,
+        auth_time: Math.floor(Date.now() / 1000) - 3600,
+      });
       const res = await request(app.url, '/step-up', { authorization: bearer(stale) });
       expect(res.status).toBe(401);
       expect(challenge(res)).toBe(
@@ -127,7 +178,10 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
 
     it('accepts a token with the right acr and a fresh auth_time', async () => {
       const res = await request(app.url, '/step-up', { authorization: bearer(await tokenFor('strong', RESOURCE)) });
-      expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { sub: 'strong', acr: STEP_UP.acr } });
+      expect({ status: res.status, body: res.json() }).toEqual({
+        status: 200,
+        body: { sub: 'strong', acr: STEP_UP.acr },
+      });
     });
 
     it('with resourceMetadata: false, serves no document and names none, and still refuses tokens for another resource', async () => {
@@ -135,7 +189,9 @@ export function describeResourceScenarios(name: string, serve: ServeResourceApp)
       opened.push(plain);
       expect((await request(plain.url, METADATA_PATH)).status).not.toBe(200);
       expect(challenge(await request(plain.url, '/me'))).toBe('Bearer realm="api"');
-      expect((await request(plain.url, '/me', { authorization: bearer(await tokenFor('agent', OTHER)) })).status).toBe(401);
+      expect((await request(plain.url, '/me', { authorization: bearer(await tokenFor('agent', OTHER)) })).status).toBe(
+        401,
+      );
     });
   });
 }

@@ -90,7 +90,10 @@ export function peerCertificate(socket: TLSSocket): PeerCertificateFacts {
  * @example
  * const proxy = await startTlsProxy(app.url, { certificate: ca.issueServer(), header: 'x-client-cert' });
  */
-export async function startTlsProxy(target: string, options: TlsServerOptions & { readonly header: string }): Promise<ListeningTls> {
+export async function startTlsProxy(
+  target: string,
+  options: TlsServerOptions & { readonly header: string },
+): Promise<ListeningTls> {
   const header = options.header.toLowerCase();
   return listenTls((req, res) => {
     const { der } = peerCertificate(req.socket as TLSSocket);

@@ -11,7 +11,14 @@ const encode = (/** @type {object} */ part) => Buffer.from(JSON.stringify(part))
  * @param {{ issuer: string, audience: string, nowSec: number }} target
  */
 export function attackerClaims({ issuer, audience, nowSec }) {
-  return { iss: issuer, aud: audience, sub: 'mallory', scope: 'orders:read orders:write', iat: nowSec, exp: nowSec + 900 };
+  return {
+    iss: issuer,
+    aud: audience,
+    sub: 'mallory',
+    scope: 'orders:read orders:write',
+    iat: nowSec,
+    exp: nowSec + 900,
+  };
 }
 
 /** An HS256 token signed with a shared secret: whoever holds the secret can make one. */

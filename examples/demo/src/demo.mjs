@@ -20,7 +20,16 @@ const HOUR = 60 * MINUTE;
 const START = Date.parse('2025-11-24T09:00:00Z');
 const TENANT = 'breadandbutter';
 const AUDIENCE = 'api://breadandbutter';
-const CLIENT_IDS = ['web-shop', 'ios-app', 'android-app', 'checkout', 'support-desk', 'warehouse', 'courier-app', 'reports'];
+const CLIENT_IDS = [
+  'web-shop',
+  'ios-app',
+  'android-app',
+  'checkout',
+  'support-desk',
+  'warehouse',
+  'courier-app',
+  'reports',
+];
 
 const clock = new SimClock(START);
 const realStart = Date.now();
@@ -44,18 +53,47 @@ async function main() {
   deployment just waits), so 90 days of key rotation take seconds. Columns: real seconds, simulated UTC.`);
 
   const secret = randomBytes(48).toString('base64url'); // JWT_SECRET, shared with every service in the HS256 era
-  const credentials = CLIENT_IDS.map((id) => ({ id, secret: randomBytes(24).toString('base64url'), scopes: ['orders:read', 'orders:write'] }));
+  const credentials = CLIENT_IDS.map((id) => ({
+    id,
+    secret: randomBytes(24).toString('base64url'),
+    scopes: ['orders:read', 'orders:write'],
+  }));
   const issuer = await createIssuer({
     clock,
-    tenants: [{ name: TENANT, algorithm: 'HS256', hs256Secret: secret, audience: AUDIENCE, hosts: ['breadandbutter.com'], clients: credentials }],
+    tenants: [
+      {
+        name: TENANT,
+        algorithm: 'HS256',
+        hs256Secret: secret,
+        audience: AUDIENCE,
+        hosts: ['breadandbutter.com'],
+        clients: credentials,
+      },
+    ],
     onError: (error) => problem(`issuer handler error: ${error instanceof Error ? error.message : String(error)}`),
   });
   const tenant = issuer.tenant(TENANT);
 
-  const express = new Service({ name: 'express', kind: 'express', framework: 'Express 5 + @tollgate/express', path: '/orders' });
+  const express = new Service({
+    name: 'express',
+    kind: 'express',
+    framework: 'Express 5 + @tollgate/express',
+    path: '/orders',
+  });
   const koa = new Service({ name: 'koa', kind: 'koa', framework: 'Koa 3 + @tollgate/koa', path: '/orders' });
-  const nestjs = new Service({ name: 'nestjs', kind: 'nestjs', framework: 'NestJS 12 + @tollgate/nestjs', path: '/orders' });
-  const partner = new Service({ name: 'partner', kind: 'partner', framework: 'node:http + @tollgate/core', path: '/shipments', rs256Only: true });
+  const nestjs = new Service({
+    name: 'nestjs',
+    kind: 'nestjs',
+    framework: 'NestJS 12 + @tollgate/nestjs',
+    path: '/orders',
+  });
+  const partner = new Service({
+    name: 'partner',
+    kind: 'partner',
+    framework: 'node:http + @tollgate/core',
+    path: '/shipments',
+    rs256Only: true,
+  });
   const company = [express, koa, nestjs];
   const everyone = [...company, partner];
   const running = () => everyone.filter((service) => service.process !== null);
@@ -84,7 +122,9 @@ async function main() {
     clock.moveTo(target);
     await Promise.all(running().map((service) => service.process?.setClock(clock.offsetMs)));
     // Clients whose tokens expired in the jump log in again before they send anything.
-    await Promise.all(clients.filter((client) => client.current !== null && client.due).map((client) => client.login()));
+    await Promise.all(
+      clients.filter((client) => client.current !== null && client.due).map((client) => client.login()),
+    );
     traffic.resume();
     say(`${paint('cyan', '⏩')} clock +${duration(step)}: ${why}`);
   }
@@ -92,13 +132,17 @@ async function main() {
   async function login(/** @type {Client[]} */ group) {
     await Promise.all(group.map((client) => client.login()));
     const { alg, kid } = /** @type {NonNullable<Client['current']>} */ (group[0]?.current ?? null);
-    say(`clients   ${group.map((c) => c.id).join(', ')} log in: ${alg} tokens${kid ? ` with kid ${kid}` : ', no kid'}, valid 15 min`);
+    say(
+      `clients   ${group.map((c) => c.id).join(', ')} log in: ${alg} tokens${kid ? ` with kid ${kid}` : ', no kid'}, valid 15 min`,
+    );
   }
 
   async function redeploy(/** @type {Service[]} */ services, /** @type {Record<string, string>} */ vars) {
     for (const service of services) {
       const { previous, next } = await service.redeploy(vars, clock.offsetMs, (url) => traffic.settle(url));
-      say(`${service.name.padEnd(9)} redeployed, pid ${previous.pid} → ${next.pid} (the new one had its keys before traffic moved): ${shown(vars)}`);
+      say(
+        `${service.name.padEnd(9)} redeployed, pid ${previous.pid} → ${next.pid} (the new one had its keys before traffic moved): ${shown(vars)}`,
+      );
     }
   }
 
@@ -113,7 +157,8 @@ async function main() {
         const source = health.sources[0];
         const fetches = source ? stats.jwks.fetches : '-';
         const keys = source ? source.keys : '-';
-        if (view === 'keys') return [service.name, stats.acceptedByAlg.RS256 ?? 0, fetches, keys, stats.jwks.keysRemoved];
+        if (view === 'keys')
+          return [service.name, stats.acceptedByAlg.RS256 ?? 0, fetches, keys, stats.jwks.keysRemoved];
         const last = stats.hs256.lastAcceptedAt === null ? '-' : simSeconds(stats.hs256.lastAcceptedAt);
         return [service.name, stats.hs256.accepted, stats.acceptedByAlg.RS256 ?? 0, last, fetches, keys];
       }),
@@ -127,14 +172,26 @@ async function main() {
 
   /** One line: how many HS256 tokens each service accepted so far. */
   async function hs256Line() {
-    const all = await Promise.all(company.map(async (service) => `${service.name} ${(await /** @type {import('./fleet.mjs').ServiceProcess} */ (service.process).stats()).stats.hs256.accepted}`));
+    const all = await Promise.all(
+      company.map(
+        async (service) =>
+          `${service.name} ${(await /** @type {import('./fleet.mjs').ServiceProcess} */ (service.process).stats()).stats.hs256.accepted}`,
+      ),
+    );
     return all.join(', ');
   }
 
   /** Sends `token` to each service; every answer must be a refusal with `expect`. */
-  async function attack(/** @type {string} */ label, /** @type {string} */ token, /** @type {string} */ expect, services = everyone) {
+  async function attack(
+    /** @type {string} */ label,
+    /** @type {string} */ token,
+    /** @type {string} */ expect,
+    services = everyone,
+  ) {
     const answers = await Promise.all(services.map((service) => traffic.send(service, token, { forged: true })));
-    const wrong = answers.map((answer, i) => ({ ...answer, service: services[i]?.name })).filter((answer) => answer.code !== expect || answer.status < 400 || answer.status >= 500);
+    const wrong = answers
+      .map((answer, i) => ({ ...answer, service: services[i]?.name }))
+      .filter((answer) => answer.code !== expect || answer.status < 400 || answer.status >= 500);
     if (wrong.length === 0) {
       say(ok(`${label}: refused by all ${services.length} (${answers[0]?.status} ${expect})`));
       return;
@@ -147,7 +204,11 @@ async function main() {
 
   /** Legitimate requests accepted per `alg kid` since `since` (a copy of traffic.acceptedByKey). */
   const acceptedSince = (/** @type {Map<string, number>} */ since) =>
-    [...traffic.acceptedByKey].map(([key, count]) => [key, count - (since.get(key) ?? 0)]).filter(([, count]) => Number(count) > 0).map(([key, count]) => `${key}: ${count}`).join(', ');
+    [...traffic.acceptedByKey]
+      .map(([key, count]) => [key, count - (since.get(key) ?? 0)])
+      .filter(([, count]) => Number(count) > 0)
+      .map(([key, count]) => `${key}: ${count}`)
+      .join(', ');
 
   say(`issuer    ${tenant.issuer}  (@tollgate/issuer, in this process)`);
   note(`tenant "${TENANT}" signs HS256 with JWT_SECRET, a 48-byte shared secret; its JWKS is empty`);
@@ -155,7 +216,8 @@ async function main() {
   // 1 ─────────────────────────────────────────────────────────────────────────────────────────
   heading('1. HS256 era: one shared secret, every service verifies with it');
   await Promise.all(company.map((service) => service.start(env.hs256, clock.offsetMs)));
-  for (const service of company) say(`${service.name.padEnd(9)} ${service.framework}, pid ${service.process?.pid}: ${shown(env.hs256)}`);
+  for (const service of company)
+    say(`${service.name.padEnd(9)} ${service.framework}, pid ${service.process?.pid}: ${shown(env.hs256)}`);
   note(`all: TOLLGATE_ISSUER=${tenant.issuer} TOLLGATE_AUDIENCE=${AUDIENCE}`);
   await login(clients.slice(0, 3));
   traffic.start();
@@ -166,7 +228,9 @@ async function main() {
   await sleep(1500);
   const mallory = attackerClaims({ issuer: tenant.issuer, audience: AUDIENCE, nowSec: Math.floor(clock.now() / 1000) });
   const secretOnly = await traffic.send(express, hs256Token(mallory, secret), { record: false });
-  say(`${paint('yellow', '!')} a token made from JWT_SECRET alone, no issuer involved, sub "mallory": express answers ${secretOnly.status}.`);
+  say(
+    `${paint('yellow', '!')} a token made from JWT_SECRET alone, no issuer involved, sub "mallory": express answers ${secretOnly.status}.`,
+  );
   note('Whoever can verify HS256 can also mint it: every service holding the secret is a way to forge tokens.');
   await counters(company);
 
@@ -174,7 +238,9 @@ async function main() {
   heading('2. Migration mode: services accept HS256 (secret) and RS256 (JWKS)');
   note('One service after the other, as in the seed post; the traffic never stops.');
   await redeploy(company, env.migration);
-  note('RS256 keys come from OIDC discovery at TOLLGATE_ISSUER. The JWKS is still empty: nothing is signed with RS256 yet.');
+  note(
+    'RS256 keys come from OIDC discovery at TOLLGATE_ISSUER. The JWKS is still empty: nothing is signed with RS256 yet.',
+  );
   await sleep(1500);
   await moveClock(clock.now() + 4 * MINUTE, 'the redeploys are done');
   await login(clients.slice(5, 6));
@@ -185,7 +251,9 @@ async function main() {
   await issuer.setAlgorithm('RS256', TENANT);
   const [firstKey] = await issuer.keys(TENANT);
   if (firstKey === undefined) throw new Error('the issuer published no key');
-  say(`issuer    new RSA-2048 key, kid ${firstKey.kid}, published in the JWKS; new tokens are RS256 and carry this kid`);
+  say(
+    `issuer    new RSA-2048 key, kid ${firstKey.kid}, published in the JWKS; new tokens are RS256 and carry this kid`,
+  );
   await partner.start(env.partner, clock.offsetMs);
   say(`partner   ${partner.framework}, pid ${partner.process?.pid}: ${shown(env.partner)}`);
   note('The fulfilment partner gets a URL, nothing secret. It only verifies; it can never mint a token.');
@@ -197,11 +265,18 @@ async function main() {
     say(`partner   an HS256 token (genuine, but the partner has no secret) gets ${answer.status} ${answer.code}`);
   }
   await counters(everyone);
-  note('The first RS256 token carried an unknown kid: each verifier refetched the JWKS once, then served it from cache.');
+  note(
+    'The first RS256 token carried an unknown kid: each verifier refetched the JWKS once, then served it from cache.',
+  );
   note('Old HS256 tokens keep working until they expire; clients that log in again get RS256.');
-  const legacyExpiries = [...new Set(clients.filter((c) => c.current?.alg === 'HS256').map((c) => /** @type {number} */ (c.current?.exp)))].sort();
+  const legacyExpiries = [
+    ...new Set(clients.filter((c) => c.current?.alg === 'HS256').map((c) => /** @type {number} */ (c.current?.exp))),
+  ].sort();
   for (const exp of legacyExpiries) {
-    await moveClock(exp * 1000 + 1000, `HS256 tokens issued at ${simSeconds((exp - 900) * 1000).slice(0, 5)} have expired`);
+    await moveClock(
+      exp * 1000 + 1000,
+      `HS256 tokens issued at ${simSeconds((exp - 900) * 1000).slice(0, 5)} have expired`,
+    );
     const remaining = clients.filter((client) => client.current?.alg === 'HS256').length;
     await sleep(1200);
     say(`clients   HS256 tokens still in use: ${remaining}; hs256.accepted so far: ${await hs256Line()}`);
@@ -228,7 +303,8 @@ async function main() {
   // 5 ─────────────────────────────────────────────────────────────────────────────────────────
   heading('5. Key rotation: 90 days later');
   const signing = (await issuer.keys(TENANT)).find((key) => key.signing);
-  if (signing?.rotateAtMs === undefined || signing.rotateAtMs === null) throw new Error('no signing key with a rotation date');
+  if (signing?.rotateAtMs === undefined || signing.rotateAtMs === null)
+    throw new Error('no signing key with a rotation date');
   await moveClock(signing.rotateAtMs - 3 * MINUTE, `key ${signing.kid} is 3 minutes short of 90 days old`);
   note('Every client logged in again (their tokens had long expired); the verifiers refreshed their key sets.');
   await sleep(1500);
@@ -236,10 +312,18 @@ async function main() {
   const rotated = await issuer.keys(TENANT); // key operations rotate lazily; this one does
   const fresh = rotated.find((key) => key.signing);
   const retired = rotated.find((key) => key.kid === signing.kid);
-  if (fresh === undefined || retired?.removeAtMs === undefined || retired.removeAtMs === null) throw new Error('the issuer did not rotate');
-  say(`issuer    rotated: kid ${fresh.kid} signs new tokens; ${retired.kid} is retired but stays in the JWKS until ${simTime(retired.removeAtMs)}`);
-  note('Grace period = longest token lifetime + 1 day: every token signed with the old key expires before the key goes.');
-  const longLived = await issuer.sign({ exp: Math.floor(retired.removeAtMs / 1000) + 7 * 24 * 3600 }, { tenant: TENANT, kid: retired.kid });
+  if (fresh === undefined || retired?.removeAtMs === undefined || retired.removeAtMs === null)
+    throw new Error('the issuer did not rotate');
+  say(
+    `issuer    rotated: kid ${fresh.kid} signs new tokens; ${retired.kid} is retired but stays in the JWKS until ${simTime(retired.removeAtMs)}`,
+  );
+  note(
+    'Grace period = longest token lifetime + 1 day: every token signed with the old key expires before the key goes.',
+  );
+  const longLived = await issuer.sign(
+    { exp: Math.floor(retired.removeAtMs / 1000) + 7 * 24 * 3600 },
+    { tenant: TENANT, kid: retired.kid },
+  );
   note(`Kept for later: a token signed with ${retired.kid} that claims to be valid for a week past the grace period.`);
   let mark = new Map(traffic.acceptedByKey);
   await login(clients.slice(0, 4));
@@ -247,7 +331,10 @@ async function main() {
   say(`traffic   accepted since the rotation: ${acceptedSince(mark)}`);
   await counters(everyone, 'keys');
   note('The new kid was unknown: one refetch per verifier, and both keys verify during the grace period.');
-  await moveClock(clock.now() + 15 * MINUTE, `the last tokens signed with ${retired.kid} expire; their clients log in again`);
+  await moveClock(
+    clock.now() + 15 * MINUTE,
+    `the last tokens signed with ${retired.kid} expire; their clients log in again`,
+  );
   mark = new Map(traffic.acceptedByKey);
   await sleep(1500);
   say(`traffic   accepted since: ${acceptedSince(mark)}`);
@@ -269,17 +356,31 @@ async function main() {
   const privateKey = await attackerKey();
   note(`Each token claims iss ${tenant.issuer}, aud ${AUDIENCE}, sub "mallory", scope "orders:read orders:write".`);
   await attack('HS256 forged with the leaked JWT_SECRET', hs256Token(claims, secret), 'ERR_ALG_NOT_ALLOWED');
-  await attack(`RS256 signed by the attacker's own RSA key, claiming kid ${fresh.kid}`, attackerRs256Token(claims, fresh.kid, privateKey), 'ERR_TOKEN_SIGNATURE_INVALID');
-  await attack("RS256 signed by the attacker's own RSA key, with its own kid", attackerRs256Token(claims, 'mallory-1', privateKey), 'ERR_KEY_NOT_FOUND');
+  await attack(
+    `RS256 signed by the attacker's own RSA key, claiming kid ${fresh.kid}`,
+    attackerRs256Token(claims, fresh.kid, privateKey),
+    'ERR_TOKEN_SIGNATURE_INVALID',
+  );
+  await attack(
+    "RS256 signed by the attacker's own RSA key, with its own kid",
+    attackerRs256Token(claims, 'mallory-1', privateKey),
+    'ERR_KEY_NOT_FOUND',
+  );
   await attack('alg "none" with an empty signature', unsignedToken(claims), 'ERR_TOKEN_MALFORMED');
-  await attack('alg "none" with a signature copied from a genuine token', unsignedToken(claims, genuineSignature), 'ERR_ALG_NOT_ALLOWED');
+  await attack(
+    'alg "none" with a signature copied from a genuine token',
+    unsignedToken(claims, genuineSignature),
+    'ERR_ALG_NOT_ALLOWED',
+  );
   await attack('expired 15 minutes ago (genuine signature)', expired, 'ERR_CLAIM_EXPIRED');
   await sleep(1000);
 
   // Summary ───────────────────────────────────────────────────────────────────────────────────
   await traffic.stop();
   heading('Summary: requests per service');
-  const tallies = everyone.map((service) => /** @type {import('./traffic.mjs').Tally} */ (traffic.tallies.get(service.name)));
+  const tallies = everyone.map(
+    (service) => /** @type {import('./traffic.mjs').Tally} */ (traffic.tallies.get(service.name)),
+  );
   const codes = [...new Set(tallies.flatMap((tally) => [...tally.refused.keys()]))].sort();
   table(
     [
@@ -293,14 +394,20 @@ async function main() {
     ],
     2,
   );
-  console.log(paint('dim', '  Every refusal above is an attack or the removed key; the legitimate traffic is all in "accepted".'));
+  console.log(
+    paint('dim', '  Every refusal above is an attack or the removed key; the legitimate traffic is all in "accepted".'),
+  );
 
   await Promise.all(running().map((service) => service.process?.stop()));
   await issuer.close();
   const seconds = ((Date.now() - realStart) / 1000).toFixed(0);
   console.log();
   if (problems.length === 0) {
-    console.log(ok(`Done in ${seconds} s: ${duration(clock.now() - START)} of simulated time, no legitimate request failed, no forged token accepted.`));
+    console.log(
+      ok(
+        `Done in ${seconds} s: ${duration(clock.now() - START)} of simulated time, no legitimate request failed, no forged token accepted.`,
+      ),
+    );
     return 0;
   }
   console.log(bad(`Done in ${seconds} s with ${problems.length} problem(s):`));

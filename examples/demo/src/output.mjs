@@ -39,9 +39,14 @@ export function createTimeline(clock) {
 
     /** Left-aligned first column, right-aligned others; the first row is the header. */
     table(/** @type {(string | number)[][]} */ rows, indent = STAMP_WIDTH) {
-      const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length))) ?? [];
+      const widths =
+        rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length))) ?? [];
       for (const [index, row] of rows.entries()) {
-        const line = row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column] ?? 0) : String(cell).padStart(widths[column] ?? 0))).join('   ');
+        const line = row
+          .map((cell, column) =>
+            column === 0 ? String(cell).padEnd(widths[column] ?? 0) : String(cell).padStart(widths[column] ?? 0),
+          )
+          .join('   ');
         console.log(' '.repeat(indent) + (index === 0 ? paint('dim', line) : line));
       }
     },

@@ -24,7 +24,12 @@ function stale(/** @type {string} */ dir, /** @type {string[]} */ outputs, /** @
   const paths = outputs.map((output) => join(dir, output));
   if (paths.some((path) => !existsSync(path))) return true;
   const built = Math.min(...paths.map((path) => statSync(path).mtimeMs));
-  const sources = Math.max(...inputs.map((input) => join(dir, input)).filter(existsSync).map((path) => (statSync(path).isDirectory() ? newest(path) : statSync(path).mtimeMs)));
+  const sources = Math.max(
+    ...inputs
+      .map((input) => join(dir, input))
+      .filter(existsSync)
+      .map((path) => (statSync(path).isDirectory() ? newest(path) : statSync(path).mtimeMs)),
+  );
   return built < sources;
 }
 
@@ -40,12 +45,24 @@ function pnpm(/** @type {string[]} */ args) {
 }
 
 const packages = ['core', 'issuer', 'express', 'koa', 'nestjs'];
-const outdated = packages.filter((name) => stale(join(root, 'packages', name), ['dist/index.mjs', 'dist/index.d.mts'], ['src', 'tsdown.config.ts', 'package.json']));
+const outdated = packages.filter((name) =>
+  stale(
+    join(root, 'packages', name),
+    ['dist/index.mjs', 'dist/index.d.mts'],
+    ['src', 'tsdown.config.ts', 'package.json'],
+  ),
+);
 if (outdated.length > 0) {
   console.log(`demo: building the packages first (${outdated.join(', ')} not built or out of date)…`);
   pnpm(['build']);
 }
-if (stale(join(root, 'examples', 'nestjs-service'), ['dist/app.js', 'dist/main.js'], ['src', 'tsconfig.json', 'tsconfig.build.json'])) {
+if (
+  stale(
+    join(root, 'examples', 'nestjs-service'),
+    ['dist/app.js', 'dist/main.js'],
+    ['src', 'tsconfig.json', 'tsconfig.build.json'],
+  )
+) {
   console.log('demo: building the NestJS example…');
   pnpm(['--filter', '@tollgate/example-nestjs-service', 'run', 'build']);
 }

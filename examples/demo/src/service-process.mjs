@@ -11,18 +11,27 @@ import { createVerifier, optionsFromEnv } from '@tollgate/core';
 /** @type {Record<string, (verifier: import('@tollgate/core').Verifier) => Promise<Running>>} */
 const SERVICES = {
   async express(verifier) {
-    const [{ createApp }, { verify }] = await Promise.all([import('@tollgate/example-express-service'), import('@tollgate/express')]);
+    const [{ createApp }, { verify }] = await Promise.all([
+      import('@tollgate/example-express-service'),
+      import('@tollgate/express'),
+    ]);
     return serve(createApp(verify(verifier)));
   },
   async koa(verifier) {
-    const [{ createApp }, { verify }] = await Promise.all([import('@tollgate/example-koa-service'), import('@tollgate/koa')]);
+    const [{ createApp }, { verify }] = await Promise.all([
+      import('@tollgate/example-koa-service'),
+      import('@tollgate/koa'),
+    ]);
     return serve(createApp(verify(verifier)).callback());
   },
   async nestjs(verifier) {
     const { createApp } = await import('@tollgate/example-nestjs-service');
     const app = await createApp({ verifier }, { logger: ['error', 'warn'], abortOnError: false });
     await app.listen(0, '127.0.0.1');
-    return { port: /** @type {import('node:net').AddressInfo} */ (app.getHttpServer().address()).port, close: () => app.close() };
+    return {
+      port: /** @type {import('node:net').AddressInfo} */ (app.getHttpServer().address()).port,
+      close: () => app.close(),
+    };
   },
   async partner(verifier) {
     const { createHandler } = await import('@tollgate/example-partner-service');
@@ -61,7 +70,8 @@ async function main() {
   process.on('message', async (/** @type {{ id: number, type: string, offsetMs?: number }} */ message) => {
     try {
       if (message.type === 'clock') offsetMs = Number(message.offsetMs);
-      if (message.type === 'stats') return send({ id: message.id, result: { stats: verifier.stats(), health: verifier.health() } });
+      if (message.type === 'stats')
+        return send({ id: message.id, result: { stats: verifier.stats(), health: verifier.health() } });
       if (message.type === 'stop') {
         await running.close();
         await verifier.close();

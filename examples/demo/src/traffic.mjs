@@ -9,7 +9,10 @@ const REFRESH_MARGIN_SEC = 60;
 
 /** Header and payload of a compact JWS, without verifying anything. */
 export function peek(/** @type {string} */ token) {
-  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+  const [header, payload] = token
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
   return { header, payload };
 }
 
@@ -33,14 +36,17 @@ export class Client {
   /** Fetches a new token from the issuer (shared if a login is already under way). */
   login() {
     this.loggingIn ??= (async () => {
-      const basic = Buffer.from(`${encodeURIComponent(this.credentials.id)}:${encodeURIComponent(this.credentials.secret)}`).toString('base64');
+      const basic = Buffer.from(
+        `${encodeURIComponent(this.credentials.id)}:${encodeURIComponent(this.credentials.secret)}`,
+      ).toString('base64');
       const response = await fetch(this.tokenEndpoint, {
         method: 'POST',
         headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: 'grant_type=client_credentials',
         signal: AbortSignal.timeout(10_000),
       });
-      if (!response.ok) throw new Error(`${this.id}: token endpoint answered ${response.status}: ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`${this.id}: token endpoint answered ${response.status}: ${await response.text()}`);
       const { access_token: token } = /** @type {{ access_token: string }} */ (await response.json());
       const { header, payload } = peek(token);
       this.current = { token, alg: header.alg, kid: header.kid, exp: payload.exp };
@@ -127,7 +133,9 @@ export class Traffic {
   /** Resolves when no request to `url` (or to anyone, without `url`) is in flight. */
   /** @param {string} [url] */
   async settle(url) {
-    const waiting = [...this.inFlight].filter((request) => url === undefined || request.url === url).map((request) => request.done);
+    const waiting = [...this.inFlight]
+      .filter((request) => url === undefined || request.url === url)
+      .map((request) => request.done);
     await Promise.all(waiting);
   }
 
@@ -150,7 +158,9 @@ export class Traffic {
           return;
         }
         tally.legitimateFailed++;
-        this.onLegitimateFailure(`${service.name} refused a legitimate ${token.alg} request from ${client.id}: ${status} ${code}`);
+        this.onLegitimateFailure(
+          `${service.name} refused a legitimate ${token.alg} request from ${client.id}: ${status} ${code}`,
+        );
       });
       return;
     }

@@ -17,7 +17,9 @@ try {
 
 // Fetch discovery and the JWKS before taking traffic, so the first request does not wait. An
 // unreachable issuer is not fatal: the keys are fetched on demand and /health reports it.
-await app.tollgate.verifier.ready().catch((/** @type {Error} */ error) => console.warn(`keys not prefetched: ${error.message}`));
+await app.tollgate.verifier
+  .ready()
+  .catch((/** @type {Error} */ error) => console.warn(`keys not prefetched: ${error.message}`));
 
 const address = await app.listen({ port, host });
 console.log(`fastify-service listening on ${address}`);

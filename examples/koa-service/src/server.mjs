@@ -19,7 +19,9 @@ const app = createApp(auth);
 
 // Fetch discovery and the JWKS before taking traffic, so the first request does not wait. An
 // unreachable issuer is not fatal: the keys are fetched on demand and /health reports it.
-await auth.verifier.ready().catch((/** @type {Error} */ error) => console.warn(`keys not prefetched: ${error.message}`));
+await auth.verifier
+  .ready()
+  .catch((/** @type {Error} */ error) => console.warn(`keys not prefetched: ${error.message}`));
 
 const server = app.listen(port, host, () => {
   const { port: actual } = /** @type {import('node:net').AddressInfo} */ (server.address());

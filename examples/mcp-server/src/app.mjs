@@ -15,7 +15,10 @@ export { SCOPE };
  * @param {import('./mcp.mjs').McpAppOptions} options
  */
 export function createMcpApp({ resource, issuer }) {
-  const auth = verify({ resource, issuer, algorithms: ['RS256', 'ES256'] }, { resourceMetadata: { scopesSupported: [SCOPE], resourceName: 'tollgate example MCP server' } });
+  const auth = verify(
+    { resource, issuer, algorithms: ['RS256', 'ES256'] },
+    { resourceMetadata: { scopesSupported: [SCOPE], resourceName: 'tollgate example MCP server' } },
+  );
   const app = createMcpExpressApp(); // the SDK's Express app: JSON bodies, DNS-rebinding protection on loopback
 
   app.use(resourceMetadata(auth)); // GET /.well-known/oauth-protected-resource/mcp, no token needed
@@ -26,7 +29,14 @@ export function createMcpApp({ resource, issuer }) {
     handleMcp(req, res).catch(next);
   });
   // Stateless: no event stream to resume, no session to delete.
-  app.all('/mcp', (_req, res) => void res.status(405).set('allow', 'POST').json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null }));
+  app.all(
+    '/mcp',
+    (_req, res) =>
+      void res
+        .status(405)
+        .set('allow', 'POST')
+        .json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null }),
+  );
 
   return Object.assign(app, { verifier: auth.verifier });
 }

@@ -6,11 +6,24 @@
 // `pnpm client` with MCP_URL, TOLLGATE_ISSUER, CLIENT_ID and CLIENT_SECRET (defaults in the README).
 import { pathToFileURL } from 'node:url';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import { discoverOAuthProtectedResourceMetadata, extractWWWAuthenticateParams, fetchToken } from '@modelcontextprotocol/sdk/client/auth.js';
+import {
+  discoverOAuthProtectedResourceMetadata,
+  extractWWWAuthenticateParams,
+  fetchToken,
+} from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-const INITIALIZE = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'tollgate-example-agent', version: '1.0.0' } } };
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'tollgate-example-agent', version: '1.0.0' },
+  },
+};
 
 /**
  * RFC 8414 §3: the metadata of an authorization server, at the well-known path inserted before the
@@ -25,10 +38,15 @@ const INITIALIZE = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { prot
  */
 async function authorizationServerMetadata(issuer, fetchFn) {
   const url = new URL(issuer);
-  const response = await fetchFn(new URL(`/.well-known/oauth-authorization-server${url.pathname === '/' ? '' : url.pathname}`, url.origin));
+  const response = await fetchFn(
+    new URL(`/.well-known/oauth-authorization-server${url.pathname === '/' ? '' : url.pathname}`, url.origin),
+  );
   if (!response.ok) throw new Error(`The metadata of ${issuer} could not be read: HTTP ${response.status}.`);
-  const metadata = /** @type {import('@modelcontextprotocol/sdk/shared/auth.js').OAuthMetadata} */ (await response.json());
-  if (metadata.issuer !== issuer) throw new Error(`${issuer} describes itself as ${metadata.issuer}; refusing it (RFC 8414 §3.3).`);
+  const metadata = /** @type {import('@modelcontextprotocol/sdk/shared/auth.js').OAuthMetadata} */ (
+    await response.json()
+  );
+  if (metadata.issuer !== issuer)
+    throw new Error(`${issuer} describes itself as ${metadata.issuer}; refusing it (RFC 8414 §3.3).`);
   return metadata;
 }
 
@@ -42,21 +60,40 @@ async function authorizationServerMetadata(issuer, fetchFn) {
  */
 export async function callWhoami({ url, issuer, clientId, clientSecret, fetch: fetchFn = fetch }) {
   // 1. Without a token, the server answers 401 and names its metadata (RFC 9728 §5.1).
-  const probe = await fetchFn(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(INITIALIZE) });
+  const probe = await fetchFn(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify(INITIALIZE),
+  });
   await probe.body?.cancel();
   const { resourceMetadataUrl } = extractWWWAuthenticateParams(probe);
-  if (probe.status !== 401 || resourceMetadataUrl === undefined) throw new Error(`${url} answered ${probe.status} without resource_metadata; it does not say where to get a token.`);
+  if (probe.status !== 401 || resourceMetadataUrl === undefined)
+    throw new Error(`${url} answered ${probe.status} without resource_metadata; it does not say where to get a token.`);
 
   // 2. The resource metadata: which resource this is, which authorization server to ask.
   const resourceMetadata = await discoverOAuthProtectedResourceMetadata(url, { resourceMetadataUrl }, fetchFn);
   const authorizationServer = resourceMetadata.authorization_servers?.[0];
-  if (authorizationServer !== issuer) throw new Error(`${url} names the authorization server ${authorizationServer}; these credentials belong to ${issuer}.`);
+  if (authorizationServer !== issuer)
+    throw new Error(
+      `${url} names the authorization server ${authorizationServer}; these credentials belong to ${issuer}.`,
+    );
 
   // 3. The authorization server's metadata, then a token for this resource (client credentials).
   const metadata = await authorizationServerMetadata(authorizationServer, fetchFn);
   const scope = resourceMetadata.scopes_supported?.join(' ');
-  const provider = new ClientCredentialsProvider({ clientId, clientSecret, expectedIssuer: issuer, ...(scope === undefined ? {} : { scope }) });
-  provider.saveTokens(await fetchToken(provider, authorizationServer, { metadata, resource: new URL(resourceMetadata.resource), fetchFn }));
+  const provider = new ClientCredentialsProvider({
+    clientId,
+    clientSecret,
+    expectedIssuer: issuer,
+    ...(scope === undefined ? {} : { scope }),
+  });
+  provider.saveTokens(
+    await fetchToken(provider, authorizationServer, {
+      metadata,
+      resource: new URL(resourceMetadata.resource),
+      fetchFn,
+    }),
+  );
 
   // 4. The MCP session, with the token the provider now holds.
   const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider, fetch: fetchFn });

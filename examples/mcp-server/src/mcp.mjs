@@ -10,13 +10,23 @@ export const SCOPE = 'mcp:tools';
 /** One tool, `whoami`, that answers with the caller's identity as the access token states it. */
 function mcpServer() {
   const server = new McpServer({ name: 'tollgate-example', version: '1.0.0' });
-  server.registerTool('whoami', { title: 'Who am I', description: "The caller's identity, as the access token says it." }, (extra) => {
-    // The transport hands the request's auth (the SDK's AuthInfo) to tools as extra.authInfo.
-    const info = extra.authInfo;
-    const claims = /** @type {Record<string, unknown> | undefined} */ (info?.extra?.claims);
-    const caller = { sub: claims?.sub, clientId: info?.clientId, scopes: info?.scopes, resource: info?.resource?.href, issuer: info?.extra?.issuer };
-    return { content: [{ type: 'text', text: JSON.stringify(caller) }], structuredContent: caller };
-  });
+  server.registerTool(
+    'whoami',
+    { title: 'Who am I', description: "The caller's identity, as the access token says it." },
+    (extra) => {
+      // The transport hands the request's auth (the SDK's AuthInfo) to tools as extra.authInfo.
+      const info = extra.authInfo;
+      const claims = /** @type {Record<string, unknown> | undefined} */ (info?.extra?.claims);
+      const caller = {
+        sub: claims?.sub,
+        clientId: info?.clientId,
+        scopes: info?.scopes,
+        resource: info?.resource?.href,
+        issuer: info?.extra?.issuer,
+      };
+      return { content: [{ type: 'text', text: JSON.stringify(caller) }], structuredContent: caller };
+    },
+  );
   return server;
 }
 

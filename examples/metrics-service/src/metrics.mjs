@@ -74,7 +74,8 @@ export function registerTollgateMetrics(verifier, registry = new Registry()) {
     labelNames: /** @type {const} */ (['jwks_uri']),
     registers,
     collect() {
-      for (const source of verifier.health().sources) this.set({ jwks_uri: source.jwksUri ?? source.issuer ?? 'unknown' }, source.keys);
+      for (const source of verifier.health().sources)
+        this.set({ jwks_uri: source.jwksUri ?? source.issuer ?? 'unknown' }, source.keys);
     },
   });
   new Gauge({

@@ -33,7 +33,11 @@ export function createHandler(verifier) {
       .then(() => gate.authenticate(nodeRequestFacts(req, req.url)))
       .then(async (auth) => {
         await canReadOrders(auth);
-        send(res, 200, { partner: 'fulfilment', for: auth?.claims.sub, shipments: [{ order: 'ord_1001', carrier: 'bike courier' }] });
+        send(res, 200, {
+          partner: 'fulfilment',
+          for: auth?.claims.sub,
+          shipments: [{ order: 'ord_1001', carrier: 'bike courier' }],
+        });
       })
       .catch((/** @type {unknown} */ error) => {
         if (!isTollgateError(error)) {

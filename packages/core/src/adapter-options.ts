@@ -2,7 +2,11 @@ import type { TokenLocations } from './bearer.js';
 import { resolveDpopOptions, type CheckedDpop, type DpopOptions } from './dpop/dpop-options.js';
 import { resolveMtlsOptions, type MtlsOptions, type ResolvedMtls } from './mtls/certificate-binding.js';
 import { line, opt, Problems } from './problems.js';
-import { resolveResourceMetadataOptions, type ResolvedResourceMetadataOptions, type ResourceMetadataOptions } from './resource-metadata-endpoint.js';
+import {
+  resolveResourceMetadataOptions,
+  type ResolvedResourceMetadataOptions,
+  type ResourceMetadataOptions,
+} from './resource-metadata-endpoint.js';
 import { VERIFIER_OPTION_NAMES, shown } from './resolve-options.js';
 import { refuseUnknownOptions, type MisplacedOptions } from './unknown-options.js';
 
@@ -104,7 +108,15 @@ export interface AdapterDescription {
   readonly elsewhere?: readonly MisplacedOptions[] | undefined;
 }
 
-const SHARED_OPTIONS = ['credentialsOptional', 'locations', 'realm', 'warmOnStart', 'dpop', 'mtls', 'resourceMetadata'] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
+const SHARED_OPTIONS = [
+  'credentialsOptional',
+  'locations',
+  'realm',
+  'warmOnStart',
+  'dpop',
+  'mtls',
+  'resourceMetadata',
+] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
 const ERROR_OPTIONS = ['passErrors', 'onError'] as const satisfies readonly (keyof AdapterOptions<unknown>)[];
 const LOCATION_OPTIONS: ReadonlySet<string> = new Set(['cookie', 'query'] satisfies (keyof TokenLocations)[]);
 
@@ -124,39 +136,63 @@ export function resolveAdapterOptions<H>(options: unknown, adapter: AdapterDescr
     problems.throwIfAny(title);
   }
   const takesErrors = adapter.onErrorSignature !== null;
-  const known = new Set<string>([...SHARED_OPTIONS, ...(takesErrors ? ERROR_OPTIONS : []), ...(adapter.ownOptions ?? [])]);
+  const known = new Set<string>([
+    ...SHARED_OPTIONS,
+    ...(takesErrors ? ERROR_OPTIONS : []),
+    ...(adapter.ownOptions ?? []),
+  ]);
   refuseUnknownOptions(problems, options as object, known, {
     elsewhere: [
-      { names: VERIFIER_OPTION_NAMES, advice: (one) => `${one ? 'a verifier option' : 'verifier options'}: pass ${one ? 'it' : 'them'} ${adapter.verifierOptionsGo}.` },
+      {
+        names: VERIFIER_OPTION_NAMES,
+        advice: (one) =>
+          `${one ? 'a verifier option' : 'verifier options'}: pass ${one ? 'it' : 'them'} ${adapter.verifierOptionsGo}.`,
+      },
       ...(adapter.elsewhere ?? []),
     ],
   });
-  const { credentialsOptional = false, locations = {}, realm = DEFAULT_REALM, passErrors = false, onError, warmOnStart = false } = options as AdapterOptions<unknown>;
+  const {
+    credentialsOptional = false,
+    locations = {},
+    realm = DEFAULT_REALM,
+    passErrors = false,
+    onError,
+    warmOnStart = false,
+  } = options as AdapterOptions<unknown>;
   const flag = (name: string, value: unknown) => {
     if (typeof value !== 'boolean') problems.add(line`${opt(name)} must be true or false, got ${shown(value)}.`);
   };
   flag('credentialsOptional', credentialsOptional);
   if (typeof realm !== 'string') problems.add(line`${opt('realm')} must be a string, got ${shown(realm)}.`);
   if (typeof locations !== 'object' || locations === null || Array.isArray(locations)) {
-    problems.add(line`${opt('locations')} must be an object such as { cookie: 'access_token' }, got ${shown(locations)}.`);
+    problems.add(
+      line`${opt('locations')} must be an object such as { cookie: 'access_token' }, got ${shown(locations)}.`,
+    );
   } else {
     refuseUnknownOptions(problems, locations, LOCATION_OPTIONS, { at: 'locations.' });
     for (const place of ['cookie', 'query'] as const) {
       const name = locations[place];
-      if (name !== undefined && (typeof name !== 'string' || name.length === 0)) problems.add(line`${opt(`locations.${place}`)} must be a non-empty ${place} name.`);
+      if (name !== undefined && (typeof name !== 'string' || name.length === 0))
+        problems.add(line`${opt(`locations.${place}`)} must be a non-empty ${place} name.`);
     }
   }
   if (takesErrors) {
     flag('passErrors', passErrors);
-    if (onError !== undefined && typeof onError !== 'function') problems.add(line`${opt('onError')} must be a function ${adapter.onErrorSignature}.`);
+    if (onError !== undefined && typeof onError !== 'function')
+      problems.add(line`${opt('onError')} must be a function ${adapter.onErrorSignature}.`);
     if (onError !== undefined && passErrors === true) {
-      problems.add(line`${opt('onError')} and ${opt('passErrors')} cannot be combined: onError already decides what happens to errors, so remove passErrors.`);
+      problems.add(
+        line`${opt('onError')} and ${opt('passErrors')} cannot be combined: onError already decides what happens to errors, so remove passErrors.`,
+      );
     }
   }
   flag('warmOnStart', warmOnStart);
   const dpop = resolveDpopOptions(problems, (options as AdapterOptions<unknown>).dpop);
   const mtls = resolveMtlsOptions(problems, (options as AdapterOptions<unknown>).mtls);
-  const resourceMetadata = resolveResourceMetadataOptions(problems, (options as AdapterOptions<unknown>).resourceMetadata);
+  const resourceMetadata = resolveResourceMetadataOptions(
+    problems,
+    (options as AdapterOptions<unknown>).resourceMetadata,
+  );
   problems.throwIfAny(title);
   return Object.freeze({
     credentialsOptional,

@@ -15,4 +15,8 @@ export { createGate, openGate, createResponder } from './gate.js';
 export type { Gate, Responder, RouteOptions, RespondContext, RequestAuth, TokenBinding } from './gate.js';
 export { nodeRequestFacts, fetchRequestFacts, rawHeader } from './request-facts.js';
 export type { RequestFacts, NodeRequestLike, FetchRequestLike } from './request-facts.js';
-export type { ResourceMetadataEndpoint, ResourceMetadataAnswer, ResourceMetadataOptions } from './resource-metadata-endpoint.js';
+export type {
+  ResourceMetadataEndpoint,
+  ResourceMetadataAnswer,
+  ResourceMetadataOptions,
+} from './resource-metadata-endpoint.js';

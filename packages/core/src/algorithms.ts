@@ -2,10 +2,17 @@ import { constants, type KeyObject, type verify } from 'node:crypto';
 
 /** Asymmetric algorithms verified against JWKS keys. */
 export const ASYMMETRIC_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ] as const;
 
 /** Every algorithm tollgate verifies. HS256 only against configured migration secrets. */
@@ -26,7 +33,8 @@ export interface AlgorithmSpec {
   readonly signatureBytes?: number;
 }
 
-const RSA = (hash: AlgorithmSpec['hash'], pss?: true): AlgorithmSpec => (pss ? { kty: 'RSA', hash, pss } : { kty: 'RSA', hash });
+const RSA = (hash: AlgorithmSpec['hash'], pss?: true): AlgorithmSpec =>
+  pss ? { kty: 'RSA', hash, pss } : { kty: 'RSA', hash };
 
 export const ALGORITHM_SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
   RS256: RSA('sha256'),

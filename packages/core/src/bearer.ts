@@ -33,7 +33,11 @@ const MAX_HEADER_CHARS = 16 * 1024;
 function single(value: string | readonly string[] | undefined, what: string): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
   if (value.length === 0) return undefined;
-  if (value.length > 1) throw new TokenError('ERR_TOKEN_REQUEST_INVALID', `The request carries ${value.length} ${what} headers; send exactly one.`);
+  if (value.length > 1)
+    throw new TokenError(
+      'ERR_TOKEN_REQUEST_INVALID',
+      `The request carries ${value.length} ${what} headers; send exactly one.`,
+    );
   return value[0];
 }
 
@@ -41,9 +45,14 @@ function fromHeader(header: string | undefined, dpop: boolean): Credentials | un
   const scheme = header === undefined ? undefined : SCHEME.exec(header)?.[1]?.toLowerCase();
   // Another scheme (Basic, or DPoP where DPoP is off) is not ours to judge.
   if (header === undefined || scheme === undefined || (scheme === 'dpop' && !dpop)) return undefined;
-  if (header.length > MAX_HEADER_CHARS) throw new TokenError('ERR_TOKEN_TOO_LARGE', 'The Authorization header is too large.');
+  if (header.length > MAX_HEADER_CHARS)
+    throw new TokenError('ERR_TOKEN_TOO_LARGE', 'The Authorization header is too large.');
   const match = TOKEN.exec(header);
-  if (!match) throw new TokenError('ERR_TOKEN_REQUEST_INVALID', `The Authorization header is malformed; use "${scheme === 'dpop' ? 'DPoP' : 'Bearer'} <token>".`);
+  if (!match)
+    throw new TokenError(
+      'ERR_TOKEN_REQUEST_INVALID',
+      `The Authorization header is malformed; use "${scheme === 'dpop' ? 'DPoP' : 'Bearer'} <token>".`,
+    );
   return { scheme: scheme === 'dpop' ? 'dpop' : 'bearer', token: match[1]! };
 }
 
@@ -54,7 +63,8 @@ function fromCookie(raw: string | readonly string[] | undefined, name: string): 
   for (const pair of header.split(';')) {
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-    if (found !== undefined) throw new TokenError('ERR_TOKEN_REQUEST_INVALID', `The "${name}" cookie appears more than once.`);
+    if (found !== undefined)
+      throw new TokenError('ERR_TOKEN_REQUEST_INVALID', `The "${name}" cookie appears more than once.`);
     found = pair.slice(eq + 1).trim();
   }
   return found || undefined;
@@ -64,7 +74,8 @@ function fromQuery(url: string | undefined, name: string): string | undefined {
   const q = url?.indexOf('?') ?? -1;
   if (url === undefined || q < 0) return undefined;
   const values = new URLSearchParams(url.slice(q + 1)).getAll(name);
-  if (values.length > 1) throw new TokenError('ERR_TOKEN_REQUEST_INVALID', `The "${name}" query parameter appears more than once.`);
+  if (values.length > 1)
+    throw new TokenError('ERR_TOKEN_REQUEST_INVALID', `The "${name}" query parameter appears more than once.`);
   return values[0] || undefined;
 }
 
@@ -78,11 +89,19 @@ function fromQuery(url: string | undefined, name: string): string | undefined {
  * @example
  * const credentials = readCredentials({ authorization: 'DPoP eyJ…' }, {}, { dpop: true }); // { scheme: 'dpop', token: 'eyJ…' }
  */
-export function readCredentials(parts: TokenRequestParts, locations: TokenLocations = {}, schemes: { readonly dpop?: boolean } = {}): Credentials | undefined {
+export function readCredentials(
+  parts: TokenRequestParts,
+  locations: TokenLocations = {},
+  schemes: { readonly dpop?: boolean } = {},
+): Credentials | undefined {
   let found = fromHeader(single(parts.authorization, 'Authorization'), schemes.dpop === true);
   const more = (token: string | undefined) => {
     if (token === undefined) return;
-    if (found !== undefined) throw new TokenError('ERR_TOKEN_REQUEST_INVALID', 'The request carries a token in more than one place; send it once.');
+    if (found !== undefined)
+      throw new TokenError(
+        'ERR_TOKEN_REQUEST_INVALID',
+        'The request carries a token in more than one place; send it once.',
+      );
     found = { scheme: 'bearer', token };
   };
   if (locations.cookie !== undefined) more(fromCookie(parts.cookie, locations.cookie));

@@ -38,7 +38,8 @@ export function authChallenge(scheme: 'Bearer' | 'DPoP', params: ChallengeParams
     parts.push(`error=${quote(params.error)}`);
     if (params.description) parts.push(`error_description=${quote(params.description)}`);
     if (params.scope) parts.push(`scope=${quote(params.scope)}`);
-    if (params.acrValues !== undefined && params.acrValues.length > 0) parts.push(`acr_values=${quote(params.acrValues.join(' '))}`);
+    if (params.acrValues !== undefined && params.acrValues.length > 0)
+      parts.push(`acr_values=${quote(params.acrValues.join(' '))}`);
     if (params.maxAgeSec !== undefined) parts.push(`max_age=${String(params.maxAgeSec)}`);
   } else if (params.scope) {
     parts.push(`scope=${quote(params.scope)}`);

@@ -17,9 +17,26 @@ describe('editDistance', () => {
 });
 
 describe('closestNames', () => {
-  const verifier = ['issuer', 'jwksUri', 'audience', 'algorithms', 'hs256', 'clockToleranceSec', 'maxTokenAgeSec', 'typ', 'tokenCache', 'logger'];
+  const verifier = [
+    'issuer',
+    'jwksUri',
+    'audience',
+    'algorithms',
+    'hs256',
+    'clockToleranceSec',
+    'maxTokenAgeSec',
+    'typ',
+    'tokenCache',
+    'logger',
+  ];
   const jwks = ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'maxResponseBytes', 'cooldownMs'];
-  const variables = ['TOLLGATE_ISSUER', 'TOLLGATE_JWKS_URI', 'TOLLGATE_ALGORITHMS', 'TOLLGATE_TYP', 'TOLLGATE_TOKEN_CACHE'];
+  const variables = [
+    'TOLLGATE_ISSUER',
+    'TOLLGATE_JWKS_URI',
+    'TOLLGATE_ALGORITHMS',
+    'TOLLGATE_TYP',
+    'TOLLGATE_TOKEN_CACHE',
+  ];
 
   it.each([
     ['audiences', verifier, ['audience']],

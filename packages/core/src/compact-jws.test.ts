@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCompactJws } from './compact-jws.js';
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const good = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ sub: 'x' })}.c2ln`;
 
 describe('decodeCompactJws', () => {
@@ -31,7 +32,11 @@ describe('decodeCompactJws', () => {
     ['an array header', `${b64([1])}.${b64({})}.c2ln`, 'ERR_TOKEN_MALFORMED'],
     ['a null payload', `${b64({ alg: 'RS256' })}.${b64(null)}.c2ln`, 'ERR_TOKEN_MALFORMED'],
     ['a string payload', `${b64({ alg: 'RS256' })}.${b64('"hi"')}.c2ln`, 'ERR_TOKEN_MALFORMED'],
-    ['invalid UTF-8', `${Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url')}.${b64({})}.c2ln`, 'ERR_TOKEN_MALFORMED'],
+    [
+      'invalid UTF-8',
+      `${Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url')}.${b64({})}.c2ln`,
+      'ERR_TOKEN_MALFORMED',
+    ],
     ['no alg', `${b64({ kid: 'k' })}.${b64({})}.c2ln`, 'ERR_TOKEN_MALFORMED'],
     ['a numeric alg', `${b64({ alg: 1 })}.${b64({})}.c2ln`, 'ERR_TOKEN_MALFORMED'],
     ['a non-string kid', `${b64({ alg: 'RS256', kid: 7 })}.${b64({})}.c2ln`, 'ERR_TOKEN_MALFORMED'],

@@ -44,7 +44,12 @@ function decodePart(part: string, what: string): Buffer {
   // canonical re-encoding then differs. The regex only picks the error message, off the hot path.
   if (bytes.toString('base64url') !== part) {
     const invalid = !B64URL.test(part) || part.length % 4 === 1;
-    throw new TokenError('ERR_TOKEN_MALFORMED', invalid ? `Token ${what} is not valid base64url; send the token exactly as issued.` : `Token ${what} is not canonical base64url; send the token exactly as issued.`);
+    throw new TokenError(
+      'ERR_TOKEN_MALFORMED',
+      invalid
+        ? `Token ${what} is not valid base64url; send the token exactly as issued.`
+        : `Token ${what} is not canonical base64url; send the token exactly as issued.`,
+    );
   }
   return bytes;
 }
@@ -75,18 +80,25 @@ export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map
     throw new TokenError('ERR_TOKEN_MALFORMED', 'Token must be a non-empty string.');
   }
   if (token.length > maxBytes) {
-    throw new TokenError('ERR_TOKEN_TOO_LARGE', `Token is ${token.length} bytes, over the ${maxBytes}-byte limit (maxTokenBytes).`);
+    throw new TokenError(
+      'ERR_TOKEN_TOO_LARGE',
+      `Token is ${token.length} bytes, over the ${maxBytes}-byte limit (maxTokenBytes).`,
+    );
   }
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   if (first <= 0 || second < 0 || token.indexOf('.', second + 1) !== -1) {
-    throw new TokenError('ERR_TOKEN_MALFORMED', 'Token must be a compact JWS with exactly three dot-separated parts (JWE and unsecured JWTs are not accepted).');
+    throw new TokenError(
+      'ERR_TOKEN_MALFORMED',
+      'Token must be a compact JWS with exactly three dot-separated parts (JWE and unsecured JWTs are not accepted).',
+    );
   }
   const headerPart = token.slice(0, first);
   const payloadPart = token.slice(first + 1, second);
   const signaturePart = token.slice(second + 1);
   if (payloadPart.length === 0) throw new TokenError('ERR_TOKEN_MALFORMED', 'Token payload is empty.');
-  if (signaturePart.length === 0) throw new TokenError('ERR_TOKEN_MALFORMED', 'Token has no signature; unsigned tokens are never accepted.');
+  if (signaturePart.length === 0)
+    throw new TokenError('ERR_TOKEN_MALFORMED', 'Token has no signature; unsigned tokens are never accepted.');
 
   // Tokens of one issuer share a handful of header strings: each is decoded and checked once.
   let header = headers?.get(headerPart);
@@ -125,7 +137,10 @@ function decodeHeader(headerPart: string): ProtectedHeader {
   // RFC 7515 4.1.11: a recipient must reject extensions it does not understand; we understand none.
   // RFC 7797 `b64` changes what the signature covers, so it is refused outright.
   if (header.crit !== undefined || header.b64 !== undefined) {
-    throw new TokenError('ERR_TOKEN_CRIT_UNSUPPORTED', 'Token header uses "crit" or "b64" extensions, which are not supported.');
+    throw new TokenError(
+      'ERR_TOKEN_CRIT_UNSUPPORTED',
+      'Token header uses "crit" or "b64" extensions, which are not supported.',
+    );
   }
   return Object.freeze(header) as ProtectedHeader;
 }

@@ -13,7 +13,13 @@ export function discoveryUrl(issuer: string): string {
  * `issuer` must equal the configured one exactly (OIDC Discovery 4.3), or a
  * compromised or misrouted discovery endpoint could point us at foreign keys.
  */
-export async function discoverJwksUri(issuer: string, fetcher: JsonFetcher, events: EventHub, allowHttp: boolean, signal?: AbortSignal): Promise<string> {
+export async function discoverJwksUri(
+  issuer: string,
+  fetcher: JsonFetcher,
+  events: EventHub,
+  allowHttp: boolean,
+  signal?: AbortSignal,
+): Promise<string> {
   const url = discoveryUrl(issuer);
   const started = performance.now();
   let status: number | undefined;
@@ -22,7 +28,8 @@ export async function discoverJwksUri(issuer: string, fetcher: JsonFetcher, even
     status = result.status;
     if (result.status !== 200) throw new FetchFailure(`${url} answered 304 to an unconditional request`, 304);
     const doc = result.body as Record<string, unknown> | null;
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new FetchFailure(`${url} is not a JSON object`, 200);
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+      throw new FetchFailure(`${url} is not a JSON object`, 200);
     if (doc.issuer !== issuer) {
       throw new KeysUnavailableError(
         'ERR_DISCOVERY_ISSUER_MISMATCH',
@@ -39,12 +46,26 @@ export async function discoverJwksUri(issuer: string, fetcher: JsonFetcher, even
     if (!parsed || !isAllowedKeyUrl(parsed, allowHttp)) {
       throw new FetchFailure(`${url} has no usable https "jwks_uri"`, 200);
     }
-    if (events.has('fetch')) events.emit('fetch', { kind: 'discovery', url, durationMs: performance.now() - started, status, outcome: 'updated' });
+    if (events.has('fetch'))
+      events.emit('fetch', {
+        kind: 'discovery',
+        url,
+        durationMs: performance.now() - started,
+        status,
+        outcome: 'updated',
+      });
     return jwksUri as string;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (events.has('fetch')) {
-      events.emit('fetch', { kind: 'discovery', url, durationMs: performance.now() - started, status: error instanceof FetchFailure ? error.httpStatus : status, outcome: 'error', error: message });
+      events.emit('fetch', {
+        kind: 'discovery',
+        url,
+        durationMs: performance.now() - started,
+        status: error instanceof FetchFailure ? error.httpStatus : status,
+        outcome: 'error',
+        error: message,
+      });
     }
     if (error instanceof KeysUnavailableError) throw error;
     throw new KeysUnavailableError('ERR_DISCOVERY_FAILED', `OIDC discovery failed: ${message}.`, { cause: error });

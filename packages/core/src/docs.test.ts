@@ -78,7 +78,9 @@ const { tokenCacheEntries, ...verifierDefaults } = VERIFIER_DEFAULTS;
 const CODE_DEFAULTS: Record<string, unknown> = {
   ...verifierDefaults,
   ...Object.fromEntries(Object.entries(JWKS_DEFAULTS).map(([key, value]) => [`jwks.${key}`, value])),
-  ...Object.fromEntries(Object.entries(RESOURCE_METADATA_DEFAULTS).map(([key, value]) => [`resourceMetadata.${key}`, value])),
+  ...Object.fromEntries(
+    Object.entries(RESOURCE_METADATA_DEFAULTS).map(([key, value]) => [`resourceMetadata.${key}`, value]),
+  ),
 };
 
 function optionProblems(file: string): string[] {
@@ -140,7 +142,9 @@ function environmentProblems(file: string): string[] {
 
 type Code = keyof typeof ERROR_HTTP;
 const CODES = Object.keys(ERROR_HTTP) as Code[];
-const BEARER_ERRORS = new Set<string>(Object.values(ERROR_HTTP).flatMap((http) => (http.bearerError === null ? [] : [http.bearerError])));
+const BEARER_ERRORS = new Set<string>(
+  Object.values(ERROR_HTTP).flatMap((http) => (http.bearerError === null ? [] : [http.bearerError])),
+);
 
 /** The HTTP cell of the core README's error table for a code, exactly. */
 function httpCell(code: Code): string {

@@ -9,10 +9,13 @@ export const ENVIRONMENT_VARIABLES = {
   TOLLGATE_ISSUER: 'issuer: expected iss; keys found through OIDC discovery unless TOLLGATE_JWKS_URI is set',
   TOLLGATE_JWKS_URI: 'jwksUri: JWKS URL (skips discovery)',
   TOLLGATE_AUDIENCE: 'audience: comma-separated accepted aud values (required unless TOLLGATE_RESOURCE is set)',
-  TOLLGATE_RESOURCE: 'resource: this resource server\'s URL (RFC 8707/9728), an accepted audience and the subject of its metadata (default: none)',
+  TOLLGATE_RESOURCE:
+    "resource: this resource server's URL (RFC 8707/9728), an accepted audience and the subject of its metadata (default: none)",
   TOLLGATE_ALGORITHMS: 'algorithms: comma-separated allowlist (default RS256)',
-  TOLLGATE_HS256_SECRETS: 'hs256.secrets: comma-separated migration secrets, each >= 32 bytes (default: none; HS256 refused)',
-  TOLLGATE_HS256_NOT_AFTER: 'hs256.notAfter: ISO date or epoch milliseconds after which HS256 is refused (default: none)',
+  TOLLGATE_HS256_SECRETS:
+    'hs256.secrets: comma-separated migration secrets, each >= 32 bytes (default: none; HS256 refused)',
+  TOLLGATE_HS256_NOT_AFTER:
+    'hs256.notAfter: ISO date or epoch milliseconds after which HS256 is refused (default: none)',
   TOLLGATE_TYP: 'typ: required typ header, e.g. at+jwt (default: not checked)',
   TOLLGATE_REQUIRED_CLAIMS: 'requiredClaims: comma-separated claim names (default: none)',
   TOLLGATE_CLOCK_TOLERANCE_SEC: 'clockToleranceSec (default 5)',
@@ -59,7 +62,11 @@ const BY_VARIABLE: OptionNaming = {
   listed: (path) => (SECRET.test(path) ? 'TOLLGATE_HS256_SECRETS' : (VARIABLE_OF[path] ?? path)),
 };
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Problems in the order of the variables they name (unknown variables last), so related lines stay together. */
 function byVariable(problems: readonly Problem[]): Problem[] {
@@ -67,7 +74,10 @@ function byVariable(problems: readonly Problem[]): Problem[] {
     const index = VARIABLES.indexOf(faults(problem, BY_VARIABLE)[0] as Variable);
     return index < 0 ? VARIABLES.length : index;
   };
-  return problems.map((problem, i) => ({ problem, i, rank: rank(problem) })).sort((a, b) => a.rank - b.rank || a.i - b.i).map((entry) => entry.problem);
+  return problems
+    .map((problem, i) => ({ problem, i, rank: rank(problem) }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map((entry) => entry.problem);
 }
 
 /**
@@ -101,19 +111,27 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
     if (!name.startsWith('TOLLGATE_') || Object.hasOwn(ENVIRONMENT_VARIABLES, name) || !env[name]?.trim()) continue;
     // A misspelt variable would otherwise leave its default in force without a word (TOLLGATE_ALGORITHM: RS256).
     const near = closestNames(name, VARIABLES);
-    if (near.length > 0) problems.add([opt(name), ' is not a tollgate variable; did you mean ', ...listOf(near.map(see)), '?']);
-    else problems.add(line`${opt(name)} is not a tollgate variable; the variables tollgate reads are listed in the README.`);
+    if (near.length > 0)
+      problems.add([opt(name), ' is not a tollgate variable; did you mean ', ...listOf(near.map(see)), '?']);
+    else
+      problems.add(
+        line`${opt(name)} is not a tollgate variable; the variables tollgate reads are listed in the README.`,
+      );
   }
 
   const audience = list(get('TOLLGATE_AUDIENCE'));
   const resource = get('TOLLGATE_RESOURCE');
   if (audience.length === 0 && resource === undefined) {
-    problems.add(line`${opt('TOLLGATE_AUDIENCE')} must be set to the audience this service accepts (comma-separated for several), or ${see('TOLLGATE_RESOURCE')} to its resource URL.`);
+    problems.add(
+      line`${opt('TOLLGATE_AUDIENCE')} must be set to the audience this service accepts (comma-separated for several), or ${see('TOLLGATE_RESOURCE')} to its resource URL.`,
+    );
   }
   const secrets = list(get('TOLLGATE_HS256_SECRETS'));
   const notAfter = get('TOLLGATE_HS256_NOT_AFTER');
   if (notAfter !== undefined && secrets.length === 0) {
-    problems.add(line`${opt('TOLLGATE_HS256_NOT_AFTER')} is set but ${see('TOLLGATE_HS256_SECRETS')} is not; the end date applies to HS256 migration secrets only.`);
+    problems.add(
+      line`${opt('TOLLGATE_HS256_NOT_AFTER')} is set but ${see('TOLLGATE_HS256_SECRETS')} is not; the end date applies to HS256 migration secrets only.`,
+    );
   }
 
   let tokenCache: boolean | { maxEntries: number } | undefined;
@@ -121,7 +139,10 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
   if (cacheRaw !== undefined) {
     if (/^\d+$/.test(cacheRaw)) tokenCache = { maxEntries: Number(cacheRaw) };
     else if (/^(true|false)$/i.test(cacheRaw)) tokenCache = cacheRaw.toLowerCase() === 'true';
-    else problems.add(line`${opt('TOLLGATE_TOKEN_CACHE')} takes "true", "false" or a maximum entry count such as 10000, got ${JSON.stringify(cacheRaw)}.`);
+    else
+      problems.add(
+        line`${opt('TOLLGATE_TOKEN_CACHE')} takes "true", "false" or a maximum entry count such as 10000, got ${JSON.stringify(cacheRaw)}.`,
+      );
   }
 
   const options = {
@@ -149,6 +170,7 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
   for (const problem of checked.list) {
     if (!faults(problem, BY_VARIABLE).every((name) => reported.has(name))) problems.add(problem);
   }
-  if (problems.list.length > 0) throw configError('tollgate could not start from environment variables', byVariable(problems.list), BY_VARIABLE);
+  if (problems.list.length > 0)
+    throw configError('tollgate could not start from environment variables', byVariable(problems.list), BY_VARIABLE);
   return options as VerifierOptions;
 }

@@ -49,10 +49,12 @@ export function errorResponse(error: AnyTollgateError, context: ResponseContext 
     description = 'The server cannot verify tokens right now.';
   } else {
     headers['www-authenticate'] = challenges(error, context, description);
-    if (code === 'ERR_DPOP_NONCE_REQUIRED' && context.dpopNonce !== undefined) headers['dpop-nonce'] = context.dpopNonce;
+    if (code === 'ERR_DPOP_NONCE_REQUIRED' && context.dpopNonce !== undefined)
+      headers['dpop-nonce'] = context.dpopNonce;
     if (code === 'ERR_TOKEN_MISSING') description = 'Authentication is required.';
   }
-  const name = bearerError ?? (status === 401 ? 'unauthorized' : status === 503 ? 'temporarily_unavailable' : 'server_error');
+  const name =
+    bearerError ?? (status === 401 ? 'unauthorized' : status === 503 ? 'temporarily_unavailable' : 'server_error');
   return { status, headers, body: { error: name, error_description: description, code } };
 }
 
@@ -64,7 +66,10 @@ function challenges(error: AnyTollgateError, context: ResponseContext, descripti
     ...shared,
     error: error.bearerError,
     description: error.bearerError ? description : undefined,
-    scope: error.code === 'ERR_CLAIM_SCOPE_INSUFFICIENT' && Array.isArray(error.expected) ? error.expected.join(' ') : undefined,
+    scope:
+      error.code === 'ERR_CLAIM_SCOPE_INSUFFICIENT' && Array.isArray(error.expected)
+        ? error.expected.join(' ')
+        : undefined,
     // Step-up refusals (StepUpError) carry what to ask the authorization server for.
     acrValues: (error as { acrValues?: readonly string[] }).acrValues,
     maxAgeSec: (error as { maxAgeSec?: number }).maxAgeSec,

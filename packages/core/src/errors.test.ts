@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DpopError, StoreUnavailableError } from './errors.js';
-import { ClaimError, ERROR_HTTP, KeysUnavailableError, TokenError, TollgateError, isTollgateError, type AnyTollgateError } from './index.js';
+import {
+  ClaimError,
+  ERROR_HTTP,
+  KeysUnavailableError,
+  TokenError,
+  TollgateError,
+  isTollgateError,
+  type AnyTollgateError,
+} from './index.js';
 
 describe('errors', () => {
   it('takes status and bearer error from the one table', () => {
@@ -35,7 +43,13 @@ describe('errors', () => {
         throw new Error('not narrowed');
     }
     const claim = new ClaimError('ERR_CLAIM_MISMATCH', 'x', { claim: 'aud', reason: 'mismatch', expected: ['a'] });
-    expect([claim.name, claim.claim, claim.reason, claim.expected, claim.expose]).toEqual(['ClaimError', 'aud', 'mismatch', ['a'], true]);
+    expect([claim.name, claim.claim, claim.reason, claim.expected, claim.expose]).toEqual([
+      'ClaimError',
+      'aud',
+      'mismatch',
+      ['a'],
+      true,
+    ]);
   });
 
   it('narrows DPoP and replay-store errors, which carry the DPoP OAuth codes and a retry hint', () => {

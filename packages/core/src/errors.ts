@@ -160,7 +160,11 @@ export class StoreUnavailableError extends TollgateError {
   declare readonly code: 'ERR_REPLAY_STORE_UNAVAILABLE';
   /** Seconds after which a retry has a chance; at least 1. */
   readonly retryAfterSec: number;
-  constructor(code: 'ERR_REPLAY_STORE_UNAVAILABLE', message: string, options: { retryAfterSec?: number; cause?: unknown } = {}) {
+  constructor(
+    code: 'ERR_REPLAY_STORE_UNAVAILABLE',
+    message: string,
+    options: { retryAfterSec?: number; cause?: unknown } = {},
+  ) {
     super(code, message, { cause: options.cause });
     this.retryAfterSec = Math.max(1, Math.ceil(options.retryAfterSec ?? 1));
   }
@@ -185,5 +189,7 @@ export function isTollgateError(value: unknown): value is AnyTollgateError {
   if (typeof value !== 'object' || value === null) return false;
   if ((value as Record<symbol, unknown>)[BRAND] === true) return true;
   const code = (value as { code?: unknown }).code;
-  return value instanceof Error && typeof code === 'string' && Object.hasOwn(ERROR_HTTP, code) && 'bearerError' in value;
+  return (
+    value instanceof Error && typeof code === 'string' && Object.hasOwn(ERROR_HTTP, code) && 'bearerError' in value
+  );
 }

@@ -20,7 +20,10 @@ export interface VerifierEvents {
   /** Keys left a JWKS: they no longer verify. */
   'keys:removed': { readonly jwksUri: string; readonly kids: readonly (string | undefined)[] };
   /** JWKS entries that were left out, and why. */
-  'keys:rejected': { readonly jwksUri: string; readonly rejected: readonly { kid: string | undefined; reason: KeyRejection }[] };
+  'keys:rejected': {
+    readonly jwksUri: string;
+    readonly rejected: readonly { kid: string | undefined; reason: KeyRejection }[];
+  };
   /** A refresh failed and the last good key set keeps serving (stale-if-error). */
   'jwks:stale': { readonly jwksUri: string; readonly ageSec: number; readonly error: string };
   /** One verification finished. */

@@ -10,7 +10,10 @@ export interface Freshness {
   readonly expiresAt: number;
 }
 
-export type FreshnessOptions = Pick<ResolvedJwksOptions, 'defaultMaxAgeSec' | 'minMaxAgeSec' | 'maxMaxAgeSec' | 'refreshAheadRatio'>;
+export type FreshnessOptions = Pick<
+  ResolvedJwksOptions,
+  'defaultMaxAgeSec' | 'minMaxAgeSec' | 'maxMaxAgeSec' | 'refreshAheadRatio'
+>;
 
 /**
  * Share of the refresh-ahead point over which refreshes are spread: after a planned refresh
@@ -42,7 +45,13 @@ export function lifetimeMs(maxAgeSec: number | undefined, options: FreshnessOpti
  * Freshness of a key set confirmed at `now` by a response with `maxAgeSec`. `random` is uniform in
  * [0, 1). `planned`: the fetch was a refresh-ahead (narrow jitter), not an unplanned one (wide).
  */
-export function freshness(now: number, maxAgeSec: number | undefined, options: FreshnessOptions, random: () => number, planned = false): Freshness {
+export function freshness(
+  now: number,
+  maxAgeSec: number | undefined,
+  options: FreshnessOptions,
+  random: () => number,
+  planned = false,
+): Freshness {
   const lifetime = lifetimeMs(maxAgeSec, options);
   const ahead = lifetime * options.refreshAheadRatio;
   const jitter = planned ? REFRESH_AHEAD_JITTER : RESYNC_JITTER;

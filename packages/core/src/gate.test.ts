@@ -32,12 +32,17 @@ afterEach(async () => {
 });
 
 function gate(options: Record<string, unknown> = {}, verifier: Partial<VerifierOptions> = {}): Gate {
-  const g = createGate({ jwksUri: server.jwksUri, audience: AUD, algorithms: ['ES256'], clock: clock.now, ...verifier } as VerifierOptions, options, ADAPTER);
+  const g = createGate(
+    { jwksUri: server.jwksUri, audience: AUD, algorithms: ['ES256'], clock: clock.now, ...verifier } as VerifierOptions,
+    options,
+    ADAPTER,
+  );
   opened.push(g);
   return g;
 }
 
-const token = (claims: Record<string, unknown> = {}) => sign(issuerKey, { aud: AUD, sub: 'alice', exp: nowSec() + 600, iat: nowSec(), ...claims });
+const token = (claims: Record<string, unknown> = {}) =>
+  sign(issuerKey, { aud: AUD, sub: 'alice', exp: nowSec() + 600, iat: nowSec(), ...claims });
 const boundToken = (key = client) => token({ cnf: { jkt: jwkThumbprint(key.publicJwk) } });
 
 function facts(headers: Record<string, string | string[]>, method = 'GET', url = '/orders/7?page=2'): RequestFacts {
@@ -46,10 +51,19 @@ function facts(headers: Record<string, string | string[]>, method = 'GET', url =
 }
 
 async function proof(accessToken: string, overrides: Record<string, unknown> = {}, key = client): Promise<string> {
-  return makeProof(key, { htm: 'GET', htu: `${ORIGIN}/orders/7`, iat: nowSec(), ath: accessTokenHash(accessToken), ...overrides });
+  return makeProof(key, {
+    htm: 'GET',
+    htu: `${ORIGIN}/orders/7`,
+    iat: nowSec(),
+    ath: accessTokenHash(accessToken),
+    ...overrides,
+  });
 }
 
-async function refusal(g: Gate, request: RequestFacts): Promise<{ error: AnyTollgateError; status: number; headers: Readonly<Record<string, string>> }> {
+async function refusal(
+  g: Gate,
+  request: RequestFacts,
+): Promise<{ error: AnyTollgateError; status: number; headers: Readonly<Record<string, string>> }> {
   let error: AnyTollgateError | undefined;
   try {
     await g.authenticate(request);
@@ -106,15 +120,21 @@ describe('gate: DPoP', () => {
     await g.authenticate(request);
     const { error, status, headers } = await refusal(g, request);
     expect([error.code, status]).toEqual(['ERR_DPOP_PROOF_REPLAYED', 401]);
-    expect(headers['www-authenticate']).toMatch(/^Bearer realm="api", DPoP realm="api", algs="[^"]+", error="invalid_dpop_proof"/);
+    expect(headers['www-authenticate']).toMatch(
+      /^Bearer realm="api", DPoP realm="api", algs="[^"]+", error="invalid_dpop_proof"/,
+    );
   });
 
-  it('refuses a token bound to another key than the proof\'s, and an unbound token in the DPoP scheme', async () => {
+  it("refuses a token bound to another key than the proof's, and an unbound token in the DPoP scheme", async () => {
     const g = gate(allowed);
     const stolen = await boundToken(client);
-    expect((await refusal(g, facts({ authorization: `DPoP ${stolen}`, dpop: await proof(stolen, {}, thief) }))).error.code).toBe('ERR_DPOP_BINDING_MISMATCH');
+    expect(
+      (await refusal(g, facts({ authorization: `DPoP ${stolen}`, dpop: await proof(stolen, {}, thief) }))).error.code,
+    ).toBe('ERR_DPOP_BINDING_MISMATCH');
     const plain = await token();
-    expect((await refusal(g, facts({ authorization: `DPoP ${plain}`, dpop: await proof(plain) }))).error.code).toBe('ERR_DPOP_BINDING_MISMATCH');
+    expect((await refusal(g, facts({ authorization: `DPoP ${plain}`, dpop: await proof(plain) }))).error.code).toBe(
+      'ERR_DPOP_BINDING_MISMATCH',
+    );
   });
 
   it('never spends a proof whose request was refused', async () => {
@@ -130,7 +150,12 @@ describe('gate: DPoP', () => {
   });
 
   it('fails closed with 503 when the replay store cannot answer', async () => {
-    const g = gate({ dpop: { ...allowed.dpop, replayStore: { useOnce: () => Promise.reject(new Error('ECONNREFUSED 10.0.0.9:6379')) } } });
+    const g = gate({
+      dpop: {
+        ...allowed.dpop,
+        replayStore: { useOnce: () => Promise.reject(new Error('ECONNREFUSED 10.0.0.9:6379')) },
+      },
+    });
     const t = await boundToken();
     const { error, status, headers } = await refusal(g, facts({ authorization: `DPoP ${t}`, dpop: await proof(t) }));
     expect([error.code, status, headers['retry-after']]).toEqual(['ERR_REPLAY_STORE_UNAVAILABLE', 503, '1']);
@@ -140,14 +165,18 @@ describe('gate: DPoP', () => {
     const g = gate({ dpop: { mode: 'required', origin: ORIGIN } });
     const { error, headers } = await refusal(g, facts({ authorization: `Bearer ${await token()}` }));
     expect(error.code).toBe('ERR_DPOP_REQUIRED');
-    expect(headers['www-authenticate']).toMatch(/^DPoP realm="api", algs="[^"]+", error="invalid_token", error_description="This resource accepts DPoP-bound tokens only/);
+    expect(headers['www-authenticate']).toMatch(
+      /^DPoP realm="api", algs="[^"]+", error="invalid_token", error_description="This resource accepts DPoP-bound tokens only/,
+    );
     expect((await refusal(g, facts({}))).headers['www-authenticate']).toMatch(/^DPoP realm="api", algs="[^"]+"$/);
   });
 
   it('a route can require DPoP where the gate allows both', async () => {
     const g = gate(allowed);
     const t = await token();
-    expect(() => g.authenticate(facts({ authorization: `Bearer ${t}` }), { dpop: 'required' })).toThrow(expect.objectContaining({ code: 'ERR_DPOP_REQUIRED' }));
+    expect(() => g.authenticate(facts({ authorization: `Bearer ${t}` }), { dpop: 'required' })).toThrow(
+      expect.objectContaining({ code: 'ERR_DPOP_REQUIRED' }),
+    );
     await expect(g.authenticate(facts({ authorization: `Bearer ${t}` }))).resolves.toMatchObject({ binding: 'bearer' });
   });
 
@@ -177,16 +206,19 @@ describe('gate: DPoP', () => {
     const p = await proof(t);
     expect((await refusal(g, facts({ authorization: `DPoP ${t}`, dpop: [p, p] }))).status).toBe(400);
     expect((await refusal(g, facts({ authorization: `DPoP ${t}`, dpop: `${p}, ${p}` }))).status).toBe(400);
-    expect(await refusal(g, facts({ authorization: `DPoP ${t}` }))).toMatchObject({ status: 401, error: { code: 'ERR_DPOP_PROOF_INVALID', reason: 'missing' } });
+    expect(await refusal(g, facts({ authorization: `DPoP ${t}` }))).toMatchObject({
+      status: 401,
+      error: { code: 'ERR_DPOP_PROOF_INVALID', reason: 'missing' },
+    });
   });
 
   it('refuses a DPoP configuration it cannot work with, listing every problem', () => {
     expect(() => gate({ dpop: { mode: 'required' }, mtls: { certificateHeader: 'bad header' } })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['dpop.origin', 'mtls.certificateHeader'] }),
     );
-    expect(() => gate({ dpop: { mode: 'allowed', origin: 'https://api.example.com/v1', nonce: { secret: 'short' } } })).toThrow(
-      expect.objectContaining({ options: ['dpop.origin', 'dpop.nonce.secret'] }),
-    );
+    expect(() =>
+      gate({ dpop: { mode: 'allowed', origin: 'https://api.example.com/v1', nonce: { secret: 'short' } } }),
+    ).toThrow(expect.objectContaining({ options: ['dpop.origin', 'dpop.nonce.secret'] }));
   });
 });
 
@@ -199,15 +231,25 @@ describe('gate: certificate-bound tokens (RFC 8705)', () => {
     const t = await token({ cnf: { 'x5t#S256': x5t } });
     const auth = await g.authenticate({ ...facts({ authorization: `Bearer ${t}` }), clientCertificate: () => der });
     expect(auth).toMatchObject({ binding: 'mtls', x5t });
-    expect((await refusal(g, facts({ authorization: `Bearer ${t}` }))).error.code).toBe('ERR_TOKEN_CERTIFICATE_MISMATCH');
-    expect((await refusal(g, { ...facts({ authorization: `Bearer ${t}` }), clientCertificate: () => Buffer.from('another') })).error.code).toBe('ERR_TOKEN_CERTIFICATE_MISMATCH');
+    expect((await refusal(g, facts({ authorization: `Bearer ${t}` }))).error.code).toBe(
+      'ERR_TOKEN_CERTIFICATE_MISMATCH',
+    );
+    expect(
+      (
+        await refusal(g, {
+          ...facts({ authorization: `Bearer ${t}` }),
+          clientCertificate: () => Buffer.from('another'),
+        })
+      ).error.code,
+    ).toBe('ERR_TOKEN_CERTIFICATE_MISMATCH');
   });
 });
 
 describe('gate: a resource that describes itself (RFC 9728, RFC 8707, RFC 9470)', () => {
   const RESOURCE = 'https://api.example.com/orders';
   const METADATA = 'https://api.example.com/.well-known/oauth-protected-resource/orders';
-  const described = (options: Record<string, unknown> = {}) => gate(options, { resource: RESOURCE, audience: undefined });
+  const described = (options: Record<string, unknown> = {}) =>
+    gate(options, { resource: RESOURCE, audience: undefined });
 
   it('builds its metadata once, from the verifier and its own options', () => {
     const g = described({ dpop: { mode: 'allowed', origin: ORIGIN, proof: { algorithms: ['ES256'] } } });
@@ -227,23 +269,44 @@ describe('gate: a resource that describes itself (RFC 9728, RFC 8707, RFC 9470)'
     const g = described();
     const missing = await refusal(g, facts({}));
     expect(missing.headers['www-authenticate']).toBe(`Bearer realm="api", resource_metadata="${METADATA}"`);
-    const other = await refusal(g, facts({ authorization: `Bearer ${await token({ aud: 'https://api.example.com/billing' })}` }));
+    const other = await refusal(
+      g,
+      facts({ authorization: `Bearer ${await token({ aud: 'https://api.example.com/billing' })}` }),
+    );
     expect(other).toMatchObject({ status: 401, error: { code: 'ERR_CLAIM_MISMATCH', claim: 'aud' } });
-    expect(other.headers['www-authenticate']).toBe(`Bearer realm="api", error="invalid_token", error_description="Token \\"aud\\" does not name this service.", resource_metadata="${METADATA}"`);
-    const scope = g.respond(new ClaimError('ERR_CLAIM_SCOPE_INSUFFICIENT', 'The token lacks the scope(s): orders:write.', { claim: 'scope', reason: 'insufficient', expected: ['orders:write'] }));
+    expect(other.headers['www-authenticate']).toBe(
+      `Bearer realm="api", error="invalid_token", error_description="Token \\"aud\\" does not name this service.", resource_metadata="${METADATA}"`,
+    );
+    const scope = g.respond(
+      new ClaimError('ERR_CLAIM_SCOPE_INSUFFICIENT', 'The token lacks the scope(s): orders:write.', {
+        claim: 'scope',
+        reason: 'insufficient',
+        expected: ['orders:write'],
+      }),
+    );
     expect(scope.headers['www-authenticate']).toMatch(/, scope="orders:write", resource_metadata="[^"]+"$/);
     const both = await refusal(described({ dpop: { mode: 'allowed', origin: ORIGIN } }), facts({}));
-    expect(both.headers['www-authenticate']).toBe(`Bearer realm="api", resource_metadata="${METADATA}", DPoP realm="api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519", resource_metadata="${METADATA}"`);
-    expect(gate({}).respond(new TokenError('ERR_TOKEN_MISSING', 'x')).headers['www-authenticate']).toBe('Bearer realm="api"');
+    expect(both.headers['www-authenticate']).toBe(
+      `Bearer realm="api", resource_metadata="${METADATA}", DPoP realm="api", algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519", resource_metadata="${METADATA}"`,
+    );
+    expect(gate({}).respond(new TokenError('ERR_TOKEN_MISSING', 'x')).headers['www-authenticate']).toBe(
+      'Bearer realm="api"',
+    );
   });
 
   it('accepts a token minted for the resource', async () => {
-    expect(await described().authenticate(facts({ authorization: `Bearer ${await token({ aud: RESOURCE })}` }))).toMatchObject({ binding: 'bearer', claims: { aud: RESOURCE } });
+    expect(
+      await described().authenticate(facts({ authorization: `Bearer ${await token({ aud: RESOURCE })}` })),
+    ).toMatchObject({ binding: 'bearer', claims: { aud: RESOURCE } });
   });
 
   it('answers a step-up refusal with 401 insufficient_user_authentication, acr_values and max_age next to resource_metadata', async () => {
     const g = described();
-    const auth = await g.authenticate(facts({ authorization: `Bearer ${await token({ aud: RESOURCE, acr: 'urn:example:pwd', auth_time: nowSec() - 60 })}` }));
+    const auth = await g.authenticate(
+      facts({
+        authorization: `Bearer ${await token({ aud: RESOURCE, acr: 'urn:example:pwd', auth_time: nowSec() - 60 })}`,
+      }),
+    );
     const check = requireAuthLevel({ acr: ['urn:example:mfa', 'urn:example:hwk'], maxAgeSec: 300, clock: clock.now });
     let refused: unknown;
     try {
@@ -259,6 +322,8 @@ describe('gate: a resource that describes itself (RFC 9728, RFC 8707, RFC 9470)'
   });
 
   it('refuses metadata options for a verifier without a resource', () => {
-    expect(() => gate({ resourceMetadata: { scopesSupported: ['orders:read'] } })).toThrow(expect.objectContaining({ options: ['resourceMetadata'] }));
+    expect(() => gate({ resourceMetadata: { scopesSupported: ['orders:read'] } })).toThrow(
+      expect.objectContaining({ options: ['resourceMetadata'] }),
+    );
   });
 });

@@ -79,13 +79,22 @@ export interface Gate extends Responder {
  * const gate = createGate(verifier, { realm: 'partner', dpop: { mode: 'allowed', origin: 'https://partner.example.com' } });
  * const auth = await gate.authenticate(nodeRequestFacts(req));
  */
-export function createGate(source: VerifierSource, options: unknown = {}, adapter: AdapterDescription = PLAIN, defaults: Pick<CommonVerifierOptions, 'logger'> = {}): Gate {
+export function createGate(
+  source: VerifierSource,
+  options: unknown = {},
+  adapter: AdapterDescription = PLAIN,
+  defaults: Pick<CommonVerifierOptions, 'logger'> = {},
+): Gate {
   const resolved = resolveAdapterOptions(options ?? {}, adapter);
   return openGate(toVerifier(source, defaults), resolved);
 }
 
 /** How a gate built by hand (a plain `node:http` server) introduces itself in configuration errors. */
-const PLAIN: AdapterDescription = { where: 'createGate()', onErrorSignature: null, verifierOptionsGo: 'in the first argument: createGate({ issuer, audience, algorithms }, options)' };
+const PLAIN: AdapterDescription = {
+  where: 'createGate()',
+  onErrorSignature: null,
+  verifierOptionsGo: 'in the first argument: createGate({ issuer, audience, algorithms }, options)',
+};
 
 /** A gate for a verifier and options already resolved (Nest resolves them in a provider). */
 export function openGate(verifier: Verifier, options: ResolvedAdapterOptions<unknown>): Gate {
@@ -151,12 +160,18 @@ class RequestGate extends ErrorAnswers implements Gate {
   ) {
     const checked = options.dpop;
     const clock = () => verifier.now();
-    const dpop = checked === null ? null : { ...checked, replayStore: checked.replayStore ?? new MemoryReplayStore({ clock }) };
+    const dpop =
+      checked === null ? null : { ...checked, replayStore: checked.replayStore ?? new MemoryReplayStore({ clock }) };
     // A verifier from an older copy of the core has no describe(): it has no resource either.
-    const metadata = resourceMetadataEndpoint(typeof verifier.describe === 'function' ? verifier.describe() : undefined, options);
+    const metadata = resourceMetadataEndpoint(
+      typeof verifier.describe === 'function' ? verifier.describe() : undefined,
+      options,
+    );
     super(options, dpop, clock, metadata?.url);
     this.metadata = metadata;
-    const fast = (verifier as Partial<Record<typeof VERIFY_NOW, (token: string) => MaybePromise<VerifiedToken>>>)[VERIFY_NOW];
+    const fast = (verifier as Partial<Record<typeof VERIFY_NOW, (token: string) => MaybePromise<VerifiedToken>>>)[
+      VERIFY_NOW
+    ];
     this.verifyNow = typeof fast === 'function' ? fast.bind(verifier) : (token) => verifier.verify(token);
   }
 
@@ -164,21 +179,40 @@ class RequestGate extends ErrorAnswers implements Gate {
     const mode = this.mode(route);
     const { locations, credentialsOptional } = this.options;
     const credentials = readCredentials(
-      { authorization: request.header('authorization'), cookie: locations.cookie === undefined ? undefined : request.header('cookie'), url: request.url },
+      {
+        authorization: request.header('authorization'),
+        cookie: locations.cookie === undefined ? undefined : request.header('cookie'),
+        url: request.url,
+      },
       locations,
       { dpop: mode !== 'off' },
     );
     if (credentials === undefined) {
       if (credentialsOptional) return undefined;
-      throw new TokenError('ERR_TOKEN_MISSING', mode === 'required' ? 'Authentication is required: send "Authorization: DPoP <token>" with a DPoP proof.' : 'Authentication is required: send "Authorization: Bearer <token>".');
+      throw new TokenError(
+        'ERR_TOKEN_MISSING',
+        mode === 'required'
+          ? 'Authentication is required: send "Authorization: DPoP <token>" with a DPoP proof.'
+          : 'Authentication is required: send "Authorization: Bearer <token>".',
+      );
     }
     if (credentials.scheme === 'dpop') return this.withDpop(request, credentials, this.dpop as ResolvedDpop);
-    if (mode === 'required') throw new DpopError('ERR_DPOP_REQUIRED', 'This resource accepts DPoP-bound tokens only: send "Authorization: DPoP <token>" with a DPoP proof.', { reason: 'required' });
+    if (mode === 'required')
+      throw new DpopError(
+        'ERR_DPOP_REQUIRED',
+        'This resource accepts DPoP-bound tokens only: send "Authorization: DPoP <token>" with a DPoP proof.',
+        { reason: 'required' },
+      );
     return andThen(this.verifyNow(credentials.token), (token) => {
       const cnf = token.claims.cnf as { jkt?: unknown; 'x5t#S256'?: unknown } | undefined;
       if (cnf === undefined) return bound(token, 'bearer');
       // RFC 9449 7.2: a DPoP-bound token sent as Bearer is a stolen token being tried without its key.
-      if (cnf.jkt !== undefined) throw new DpopError('ERR_DPOP_BOUND_TOKEN_AS_BEARER', 'This token is bound to a DPoP key; send it with "Authorization: DPoP" and a proof.', { reason: 'downgrade' });
+      if (cnf.jkt !== undefined)
+        throw new DpopError(
+          'ERR_DPOP_BOUND_TOKEN_AS_BEARER',
+          'This token is bound to a DPoP key; send it with "Authorization: DPoP" and a proof.',
+          { reason: 'downgrade' },
+        );
       if (cnf['x5t#S256'] === undefined) return bound(token, 'bearer');
       return bound(token, 'mtls', { x5t: checkCertificateBinding(cnf['x5t#S256'], request, this.options.mtls) });
     });
@@ -190,7 +224,9 @@ class RequestGate extends ErrorAnswers implements Gate {
       const outcome = andThen(this.verifyNow(credentials.token), (token) => {
         const x5t = (token.claims.cnf as { 'x5t#S256'?: unknown } | undefined)?.['x5t#S256'];
         const certificate = x5t === undefined ? undefined : checkCertificateBinding(x5t, request, this.options.mtls);
-        return andThen(bindAndSpend(dpop, token.claims, proof), () => bound(token, 'dpop', certificate === undefined ? { jkt: proof.jkt } : { jkt: proof.jkt, x5t: certificate }));
+        return andThen(bindAndSpend(dpop, token.claims, proof), () =>
+          bound(token, 'dpop', certificate === undefined ? { jkt: proof.jkt } : { jkt: proof.jkt, x5t: certificate }),
+        );
       });
       return outcome instanceof Promise ? outcome.catch(dpopScheme) : outcome;
     } catch (error) {
@@ -205,6 +241,10 @@ function dpopScheme(error: unknown): never {
   throw error;
 }
 
-function bound(token: VerifiedToken, binding: TokenBinding, thumbprints: { jkt?: string; x5t?: string } = {}): RequestAuth {
+function bound(
+  token: VerifiedToken,
+  binding: TokenBinding,
+  thumbprints: { jkt?: string; x5t?: string } = {},
+): RequestAuth {
   return Object.freeze({ ...token, binding, ...thumbprints });
 }

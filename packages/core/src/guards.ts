@@ -40,7 +40,11 @@ export function requireScopes(...scopes: string[]): AuthCheck {
     const granted = grantedScopes(requireAuth(auth).claims);
     const missing = needed.filter((s) => !granted.has(s));
     if (missing.length > 0) {
-      throw new ClaimError('ERR_CLAIM_SCOPE_INSUFFICIENT', `The token lacks the scope(s): ${missing.join(' ')}.`, { claim: 'scope', reason: 'insufficient', expected: needed });
+      throw new ClaimError('ERR_CLAIM_SCOPE_INSUFFICIENT', `The token lacks the scope(s): ${missing.join(' ')}.`, {
+        claim: 'scope',
+        reason: 'insufficient',
+        expected: needed,
+      });
     }
   };
 }

@@ -29,20 +29,28 @@ function fetcher(extra: Partial<HttpFetcherOptions> = {}) {
  * followed one.
  */
 function everyHostIsLocal(): Agent {
-  const agent = new Agent({ connect: { lookup: (_host, _options, done) => done(null, [{ address: '127.0.0.1', family: 4 }]) } });
+  const agent = new Agent({
+    connect: { lookup: (_host, _options, done) => done(null, [{ address: '127.0.0.1', family: 4 }]) },
+  });
   agents.push(agent);
   return agent;
 }
 
-const remoteHttp = (target: JwksServer, path = '/jwks.json') => `http://keys.example:${new URL(target.url).port}${path}`;
+const remoteHttp = (target: JwksServer, path = '/jwks.json') =>
+  `http://keys.example:${new URL(target.url).port}${path}`;
 
 describe('redirects', () => {
   it('are refused unless jwks.maxRedirects allows them', async () => {
     const target = await server();
     const redirector = await server();
     redirector.jwksBehaviour = { kind: 'redirect', location: target.jwksUri };
-    await expect(fetcher().fetchJson(redirector.jwksUri, {})).rejects.toThrow(/answered HTTP 302 \(redirects are refused unless jwks\.maxRedirects allows them\)/);
-    await expect(fetcher({ maxRedirects: 1 }).fetchJson(redirector.jwksUri, {})).resolves.toMatchObject({ status: 200, body: { keys: [{ kid: 'k1' }] } });
+    await expect(fetcher().fetchJson(redirector.jwksUri, {})).rejects.toThrow(
+      /answered HTTP 302 \(redirects are refused unless jwks\.maxRedirects allows them\)/,
+    );
+    await expect(fetcher({ maxRedirects: 1 }).fetchJson(redirector.jwksUri, {})).resolves.toMatchObject({
+      status: 200,
+      body: { keys: [{ kid: 'k1' }] },
+    });
     expect(target.counts.jwks).toBe(1);
   });
 
@@ -52,7 +60,9 @@ describe('redirects', () => {
     const first = await server();
     second.jwksBehaviour = { kind: 'redirect', location: target.jwksUri };
     first.jwksBehaviour = { kind: 'redirect', location: second.jwksUri };
-    await expect(fetcher({ maxRedirects: 1 }).fetchJson(first.jwksUri, {})).rejects.toThrow(/more than jwks\.maxRedirects \(1\)/);
+    await expect(fetcher({ maxRedirects: 1 }).fetchJson(first.jwksUri, {})).rejects.toThrow(
+      /more than jwks\.maxRedirects \(1\)/,
+    );
     expect(target.counts.jwks).toBe(0);
     await expect(fetcher({ maxRedirects: 2 }).fetchJson(first.jwksUri, {})).resolves.toMatchObject({ status: 200 });
   });
@@ -67,14 +77,18 @@ describe('redirects', () => {
     );
     expect(target.counts.jwks).toBe(0);
     // The same hop with jwks.allowHttp is followed: the set-up above would have reached the target.
-    await expect(fetcher({ maxRedirects: 2, dispatcher, allowHttp: true }).fetchJson(redirector.jwksUri, {})).resolves.toMatchObject({ status: 200 });
+    await expect(
+      fetcher({ maxRedirects: 2, dispatcher, allowHttp: true }).fetchJson(redirector.jwksUri, {}),
+    ).resolves.toMatchObject({ status: 200 });
     expect(target.counts.jwks).toBe(1);
   });
 
   it('refuses a Location that is not http(s) at all', async () => {
     const redirector = await server();
     redirector.jwksBehaviour = { kind: 'redirect', location: 'file:///etc/passwd' };
-    await expect(fetcher({ maxRedirects: 2, allowHttp: true }).fetchJson(redirector.jwksUri, {})).rejects.toThrow(/which is not https/);
+    await expect(fetcher({ maxRedirects: 2, allowHttp: true }).fetchJson(redirector.jwksUri, {})).rejects.toThrow(
+      /which is not https/,
+    );
   });
 });
 
@@ -83,8 +97,15 @@ describe('response bodies', () => {
 
   it('ignores a leading UTF-8 byte order mark', async () => {
     const s = await server();
-    s.jwksBehaviour = { kind: 'raw', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]) };
-    await expect(fetcher().fetchJson(s.jwksUri, {})).resolves.toMatchObject({ status: 200, body: { keys: [{ kid: 'k1' }] } });
+    s.jwksBehaviour = {
+      kind: 'raw',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]),
+    };
+    await expect(fetcher().fetchJson(s.jwksUri, {})).resolves.toMatchObject({
+      status: 200,
+      body: { keys: [{ kid: 'k1' }] },
+    });
   });
 
   for (const [encoding, encode] of [
@@ -96,8 +117,15 @@ describe('response bodies', () => {
   ] as const) {
     it(`decodes Content-Encoding: ${encoding}${encode === deflateRawSync ? ' (raw, without the zlib wrapper)' : ''}`, async () => {
       const s = await server();
-      s.jwksBehaviour = { kind: 'raw', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: encode(Buffer.from(`\ufeff${json}`)) };
-      await expect(fetcher().fetchJson(s.jwksUri, {})).resolves.toMatchObject({ status: 200, body: { keys: [{ kid: 'k1' }] } });
+      s.jwksBehaviour = {
+        kind: 'raw',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: encode(Buffer.from(`\ufeff${json}`)),
+      };
+      await expect(fetcher().fetchJson(s.jwksUri, {})).resolves.toMatchObject({
+        status: 200,
+        body: { keys: [{ kid: 'k1' }] },
+      });
     });
   }
 
@@ -106,7 +134,9 @@ describe('response bodies', () => {
     const bomb = gzipSync(Buffer.from(`{"keys":[],"pad":"${'x'.repeat(8 * 1024 * 1024)}"}`));
     expect(bomb.length).toBeLessThan(JWKS_DEFAULTS.maxResponseBytes);
     s.jwksBehaviour = { kind: 'raw', headers: { 'content-encoding': 'gzip' }, body: bomb };
-    await expect(fetcher().fetchJson(s.jwksUri, {})).rejects.toThrow(/decodes to more than jwks\.maxResponseBytes \(262144\)/);
+    await expect(fetcher().fetchJson(s.jwksUri, {})).rejects.toThrow(
+      /decodes to more than jwks\.maxResponseBytes \(262144\)/,
+    );
   });
 
   it('refuses an encoding it cannot decode, naming it', async () => {
@@ -118,8 +148,12 @@ describe('response bodies', () => {
   it('says what went wrong when a 304 answers a request without If-None-Match (no talk of redirects)', async () => {
     const s = await server();
     s.jwksBehaviour = { kind: 'raw', status: 304, body: '' };
-    const error = (await fetcher({ maxRedirects: 0 }).fetchJson(s.jwksUri, {}).catch((e: unknown) => e)) as Error;
-    expect(error.message).toBe(`${s.jwksUri} answered 304 Not Modified to a request without If-None-Match; it must answer 200 with the document`);
+    const error = (await fetcher({ maxRedirects: 0 })
+      .fetchJson(s.jwksUri, {})
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(
+      `${s.jwksUri} answered 304 Not Modified to a request without If-None-Match; it must answer 200 with the document`,
+    );
   });
 
   it('returns 304 when the ETag it sent still matches', async () => {

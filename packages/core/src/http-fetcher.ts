@@ -5,7 +5,12 @@ import { BodyError, decodeContent, parseJsonBody } from './response-body.js';
 
 /** A JSON document fetched over HTTP, or a 304 confirming the cached one. */
 export type FetchResult =
-  | { readonly status: 200; readonly body: unknown; readonly etag: string | undefined; readonly maxAgeSec: number | undefined }
+  | {
+      readonly status: 200;
+      readonly body: unknown;
+      readonly etag: string | undefined;
+      readonly maxAgeSec: number | undefined;
+    }
   | { readonly status: 304; readonly maxAgeSec: number | undefined };
 
 /** What a key source asks of one fetch. */
@@ -73,11 +78,19 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** The resolved options the default fetcher reads. */
 export type HttpFetcherOptions = Pick<
   ResolvedJwksOptions,
-  'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs' | 'maxResponseBytes' | 'maxRedirects' | 'allowHttp' | 'dispatcher'
+  | 'connectTimeoutMs'
+  | 'headersTimeoutMs'
+  | 'bodyTimeoutMs'
+  | 'maxResponseBytes'
+  | 'maxRedirects'
+  | 'allowHttp'
+  | 'dispatcher'
 >;
 
 /** The time one `fetchJson` call may take in all, redirects included. */
-export function fetchDeadlineMs(options: Pick<ResolvedJwksOptions, 'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs'>): number {
+export function fetchDeadlineMs(
+  options: Pick<ResolvedJwksOptions, 'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs'>,
+): number {
   return options.connectTimeoutMs + options.headersTimeoutMs + options.bodyTimeoutMs;
 }
 
@@ -99,9 +112,20 @@ export function createHttpFetcher(options: HttpFetcherOptions): OwnedJsonFetcher
     });
   const deadlineMs = fetchDeadlineMs(options);
 
-  async function send(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  async function send(
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(url, { dispatcher, method: 'GET', headers, headersTimeout: options.headersTimeoutMs, bodyTimeout: options.bodyTimeoutMs, signal });
+      return await request(url, {
+        dispatcher,
+        method: 'GET',
+        headers,
+        headersTimeout: options.headersTimeoutMs,
+        bodyTimeout: options.bodyTimeoutMs,
+        signal,
+      });
     } catch (error) {
       throw new FetchFailure(`request to ${url.href} failed: ${describe(error)}`, undefined);
     }
@@ -109,25 +133,40 @@ export function createHttpFetcher(options: HttpFetcherOptions): OwnedJsonFetcher
 
   /** The next URL of a redirect, refused unless it is within the hop limit and the key-URL policy. */
   function redirectTarget(from: URL, origin: string, status: number, location: string | undefined, hops: number): URL {
-    if (options.maxRedirects === 0) throw new FetchFailure(`${origin} answered HTTP ${status} (redirects are refused unless jwks.maxRedirects allows them)`, status);
-    if (hops >= options.maxRedirects) throw new FetchFailure(`${origin} redirected more than jwks.maxRedirects (${options.maxRedirects}) times`, status);
+    if (options.maxRedirects === 0)
+      throw new FetchFailure(
+        `${origin} answered HTTP ${status} (redirects are refused unless jwks.maxRedirects allows them)`,
+        status,
+      );
+    if (hops >= options.maxRedirects)
+      throw new FetchFailure(
+        `${origin} redirected more than jwks.maxRedirects (${options.maxRedirects}) times`,
+        status,
+      );
     let next: URL;
     try {
       next = new URL(location ?? '', from);
     } catch {
       next = from;
     }
-    if (location === undefined || next === from) throw new FetchFailure(`${from.href} answered HTTP ${status} without a usable Location header`, status);
+    if (location === undefined || next === from)
+      throw new FetchFailure(`${from.href} answered HTTP ${status} without a usable Location header`, status);
     if (!isAllowedKeyUrl(next, options.allowHttp)) {
       const shown = `${next.protocol}//${next.host}${next.pathname}`;
-      throw new FetchFailure(`${from.href} redirected to ${shown}, which is not https; keys are fetched over https only (http only on loopback hosts, or with jwks.allowHttp)`, status);
+      throw new FetchFailure(
+        `${from.href} redirected to ${shown}, which is not https; keys are fetched over https only (http only on loopback hosts, or with jwks.allowHttp)`,
+        status,
+      );
     }
     return next;
   }
 
   return {
     async fetchJson(url, { etag, signal }) {
-      const headers: Record<string, string> = { accept: 'application/json, application/jwk-set+json', 'accept-encoding': 'gzip, deflate, br' };
+      const headers: Record<string, string> = {
+        accept: 'application/json, application/jwk-set+json',
+        'accept-encoding': 'gzip, deflate, br',
+      };
       if (etag !== undefined) headers['if-none-match'] = etag;
       const deadline = AbortSignal.timeout(deadlineMs);
       const abort = signal === undefined ? deadline : AbortSignal.any([deadline, signal]);
@@ -143,7 +182,10 @@ export function createHttpFetcher(options: HttpFetcherOptions): OwnedJsonFetcher
       if (statusCode === 304) {
         await body.dump().catch(() => undefined);
         if (etag !== undefined) return { status: 304, maxAgeSec };
-        throw new FetchFailure(`${url} answered 304 Not Modified to a request without If-None-Match; it must answer 200 with the document`, statusCode);
+        throw new FetchFailure(
+          `${url} answered 304 Not Modified to a request without If-None-Match; it must answer 200 with the document`,
+          statusCode,
+        );
       }
       if (statusCode !== 200) {
         await body.dump().catch(() => undefined);
@@ -151,7 +193,9 @@ export function createHttpFetcher(options: HttpFetcherOptions): OwnedJsonFetcher
       }
       const raw = await readCapped(url, body, header(response.headers, 'content-length'), options.maxResponseBytes);
       try {
-        const json = parseJsonBody(await decodeContent(raw, header(response.headers, 'content-encoding'), options.maxResponseBytes));
+        const json = parseJsonBody(
+          await decodeContent(raw, header(response.headers, 'content-encoding'), options.maxResponseBytes),
+        );
         return { status: 200, body: json, etag: header(response.headers, 'etag'), maxAgeSec };
       } catch (error) {
         if (error instanceof BodyError) throw new FetchFailure(`${url} ${error.message}`, statusCode);
@@ -165,7 +209,12 @@ export function createHttpFetcher(options: HttpFetcherOptions): OwnedJsonFetcher
 }
 
 /** Reads a body of at most `maxBytes`, refusing early on a larger declared length. */
-async function readCapped(url: string, body: Dispatcher.ResponseData['body'], declaredLength: string | undefined, maxBytes: number): Promise<Buffer> {
+async function readCapped(
+  url: string,
+  body: Dispatcher.ResponseData['body'],
+  declaredLength: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
   const declared = Number(declaredLength);
   if (declaredLength !== undefined && Number.isFinite(declared) && declared > maxBytes) {
     body.destroy();

@@ -48,7 +48,13 @@ export const ERROR_HTTP = {
  * (`insufficient_user_authentication`), and the DPoP codes of RFC 9449 §7.1 (`invalid_dpop_proof`)
  * and §9 (`use_dpop_nonce`).
  */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication' | 'invalid_dpop_proof' | 'use_dpop_nonce';
+export type BearerErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'insufficient_user_authentication'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** Every error code tollgate can produce. Codes are never renamed once released. */
 export type TollgateErrorCode = keyof typeof ERROR_HTTP;

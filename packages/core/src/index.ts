@@ -50,7 +50,11 @@ export type { AuthLevel } from './step-up.js';
 export { buildResourceMetadata, checkResource, resourceMetadataUrl } from './resource-metadata.js';
 export type { ResourceMetadataInput } from './resource-metadata.js';
 export { RESOURCE_METADATA_DEFAULTS } from './resource-metadata-endpoint.js';
-export type { ResourceMetadataOptions, ResourceMetadataEndpoint, ResourceMetadataAnswer } from './resource-metadata-endpoint.js';
+export type {
+  ResourceMetadataOptions,
+  ResourceMetadataEndpoint,
+  ResourceMetadataAnswer,
+} from './resource-metadata-endpoint.js';
 export type { RequestAuth, TokenBinding } from './gate.js';
 // Sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate binding).
 export type { DpopOptions, DpopMode } from './dpop/dpop-options.js';

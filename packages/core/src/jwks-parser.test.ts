@@ -43,7 +43,13 @@ describe('JwksParser', () => {
   it('reports entries it leaves out, with their reason, and keeps the rest', () => {
     const { parser } = counting();
     const { set, rejected } = parser.parse(URL, {
-      keys: [{ ...es.publicJwk, kid: 'enc', use: 'enc' }, 'not-a-key', rs.publicJwk, { kty: 'oct', kid: 'oct', k: 'c2VjcmV0' }, { ...rs.publicJwk, kid: 7 }],
+      keys: [
+        { ...es.publicJwk, kid: 'enc', use: 'enc' },
+        'not-a-key',
+        rs.publicJwk,
+        { kty: 'oct', kid: 'oct', k: 'c2VjcmV0' },
+        { ...rs.publicJwk, kid: 7 },
+      ],
     });
     expect(set.all.map((k) => k.kid)).toEqual(['rs', undefined]);
     expect(rejected).toEqual([
@@ -68,7 +74,12 @@ describe('JwksParser', () => {
   it('refuses a document that is not a JWK Set, or lists more than maxKeys entries', () => {
     const { parser, imports } = counting(2);
     for (const body of [null, [], 'keys', { keys: {} }, { hello: 1 }]) {
-      expect(() => parser.parse(URL, body)).toThrow(expect.objectContaining({ code: 'ERR_JWKS_INVALID', message: `${URL} is not a JWK Set: expected a JSON object with a "keys" array.` }));
+      expect(() => parser.parse(URL, body)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_JWKS_INVALID',
+          message: `${URL} is not a JWK Set: expected a JSON object with a "keys" array.`,
+        }),
+      );
     }
     expect(() => parser.parse(URL, { keys: [rs.publicJwk, es.publicJwk, rs.publicJwk] })).toThrow(
       expect.objectContaining({ code: 'ERR_JWKS_INVALID', message: `${URL} lists 3 keys, over jwks.maxKeys (2).` }),

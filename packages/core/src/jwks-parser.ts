@@ -31,10 +31,16 @@ export class JwksParser {
   parse(url: string, body: unknown): ParsedJwks {
     const entries = (body as { keys?: unknown } | null)?.keys;
     if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(entries)) {
-      throw new KeysUnavailableError('ERR_JWKS_INVALID', `${url} is not a JWK Set: expected a JSON object with a "keys" array.`);
+      throw new KeysUnavailableError(
+        'ERR_JWKS_INVALID',
+        `${url} is not a JWK Set: expected a JSON object with a "keys" array.`,
+      );
     }
     if (entries.length > this.maxKeys) {
-      throw new KeysUnavailableError('ERR_JWKS_INVALID', `${url} lists ${entries.length} keys, over jwks.maxKeys (${this.maxKeys}).`);
+      throw new KeysUnavailableError(
+        'ERR_JWKS_INVALID',
+        `${url} lists ${entries.length} keys, over jwks.maxKeys (${this.maxKeys}).`,
+      );
     }
     const keys: VerificationKey[] = [];
     const rejected: RejectedEntry[] = [];

@@ -21,7 +21,12 @@ describe('KeySet lookup', () => {
   });
 
   it('answers null for a kid it does not have, including prototype names', () => {
-    expect(['other', '__proto__', 'constructor', 'toString'].map((kid) => set.lookup('RS256', kid))).toEqual([null, null, null, null]);
+    expect(['other', '__proto__', 'constructor', 'toString'].map((kid) => set.lookup('RS256', kid))).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 
   it('refuses a known kid whose keys cannot verify the alg', () => {

@@ -40,7 +40,10 @@ export class KeySet {
    * of its algorithms that `kid` has fewer than `MAX_KEYS_PER_KID_AND_ALG` keys for; a key that is
    * a candidate for none is left out and reported.
    */
-  static build(keys: readonly VerificationKey[]): { readonly set: KeySet; readonly rejected: readonly RejectedEntry[] } {
+  static build(keys: readonly VerificationKey[]): {
+    readonly set: KeySet;
+    readonly rejected: readonly RejectedEntry[];
+  } {
     const byKid = new Map<string, Map<Algorithm, VerificationKey[]>>();
     const byAlg = new Map<Algorithm, VerificationKey[]>();
     const kept: VerificationKey[] = [];
@@ -86,18 +89,29 @@ export class KeySet {
   lookup(alg: Algorithm, kid: string | undefined): readonly VerificationKey[] | null {
     if (kid === undefined) {
       const fitting = this.byAlg.get(alg) ?? NONE;
-      if (fitting.length > 1) throw new KeyError('ERR_KEY_AMBIGUOUS', `Token has no "kid" and ${fitting.length} keys fit ${alg}; the issuer must set "kid".`);
+      if (fitting.length > 1)
+        throw new KeyError(
+          'ERR_KEY_AMBIGUOUS',
+          `Token has no "kid" and ${fitting.length} keys fit ${alg}; the issuer must set "kid".`,
+        );
       return fitting.length === 1 ? fitting : null;
     }
     const lists = this.byKid.get(kid);
     if (lists === undefined) return null;
     const fitting = lists.get(alg);
-    if (fitting === undefined) throw new AlgorithmError('ERR_ALG_KEY_MISMATCH', `The key named by the token's "kid" cannot verify ${alg} (its type, curve or alg differ).`);
+    if (fitting === undefined)
+      throw new AlgorithmError(
+        'ERR_ALG_KEY_MISMATCH',
+        `The key named by the token's "kid" cannot verify ${alg} (its type, curve or alg differ).`,
+      );
     return fitting;
   }
 
   /** Keys of this set that `next` no longer has, and keys of `next` this set did not have. */
-  changesTo(next: KeySet): { readonly added: readonly VerificationKey[]; readonly removed: readonly VerificationKey[] } {
+  changesTo(next: KeySet): {
+    readonly added: readonly VerificationKey[];
+    readonly removed: readonly VerificationKey[];
+  } {
     const before = new Set(this.all);
     const after = new Set(next.all);
     return { added: next.all.filter((key) => !before.has(key)), removed: this.all.filter((key) => !after.has(key)) };

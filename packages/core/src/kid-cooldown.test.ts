@@ -8,7 +8,11 @@ describe('KidCooldown', () => {
     const cooldown = new KidCooldown(10_000);
     expect(cooldown.active(T0)).toBe(false);
     expect(cooldown.tryStart(T0)).toBe(true);
-    expect([cooldown.tryStart(T0), cooldown.tryStart(T0 + 5000), cooldown.tryStart(T0 + 9999)]).toEqual([false, false, false]);
+    expect([cooldown.tryStart(T0), cooldown.tryStart(T0 + 5000), cooldown.tryStart(T0 + 9999)]).toEqual([
+      false,
+      false,
+      false,
+    ]);
     expect(cooldown.active(T0 + 9999)).toBe(true);
     expect(cooldown.active(T0 + 10_000)).toBe(false);
     expect(cooldown.tryStart(T0 + 10_000)).toBe(true);

@@ -3,8 +3,21 @@ import { EventHub, type VerifierEvents } from './events.js';
 import { attachOperatorLog, LOG_INTERVAL_MS, type VerifierLogger } from './operator-log.js';
 
 const JWKS = 'https://auth.example.com/jwks.json';
-const failed = (error: string, status?: number, url = JWKS): VerifierEvents['fetch'] => ({ kind: 'jwks', url, durationMs: 3, status, outcome: 'error', error });
-const updated = (url = JWKS): VerifierEvents['fetch'] => ({ kind: 'jwks', url, durationMs: 3, status: 200, outcome: 'updated' });
+const failed = (error: string, status?: number, url = JWKS): VerifierEvents['fetch'] => ({
+  kind: 'jwks',
+  url,
+  durationMs: 3,
+  status,
+  outcome: 'error',
+  error,
+});
+const updated = (url = JWKS): VerifierEvents['fetch'] => ({
+  kind: 'jwks',
+  url,
+  durationMs: 3,
+  status: 200,
+  outcome: 'updated',
+});
 
 function setUp(logger?: VerifierLogger) {
   const events = new EventHub();
@@ -42,7 +55,11 @@ describe('attachOperatorLog', () => {
     advance(1);
     events.emit('fetch', failed('request to x failed: ECONNREFUSED'));
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(new RegExp(`^warn tollgate: the JWKS at ${JWKS} still cannot be fetched \\(2 failed attempts in the last 5 min\\): request to x failed: ECONNREFUSED\\. Tokens whose`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^warn tollgate: the JWKS at ${JWKS} still cannot be fetched \\(2 failed attempts in the last 5 min\\): request to x failed: ECONNREFUSED\\. Tokens whose`,
+      ),
+    );
   });
 
   it('says once when the URL works again, with how long it failed', () => {
@@ -53,15 +70,27 @@ describe('attachOperatorLog', () => {
     advance(15_000);
     events.emit('fetch', updated());
     events.emit('fetch', updated());
-    expect(lines.slice(1)).toEqual([`info tollgate: the JWKS at ${JWKS} answers again, after 2 failed attempts over 45 s.`]);
+    expect(lines.slice(1)).toEqual([
+      `info tollgate: the JWKS at ${JWKS} answers again, after 2 failed attempts over 45 s.`,
+    ]);
   });
 
   it('names OIDC discovery and keeps URLs apart', () => {
     const { events, lines } = setUp();
     const discovery = 'https://auth.example.com/.well-known/openid-configuration';
-    events.emit('fetch', { kind: 'discovery', url: discovery, durationMs: 1, status: undefined, outcome: 'error', error: 'request failed: ENOTFOUND' });
+    events.emit('fetch', {
+      kind: 'discovery',
+      url: discovery,
+      durationMs: 1,
+      status: undefined,
+      outcome: 'error',
+      error: 'request failed: ENOTFOUND',
+    });
     events.emit('fetch', failed('boom', 500, 'https://other.example/jwks'));
-    expect(lines.map((line) => line.slice(0, line.indexOf(' could not')))).toEqual([`warn tollgate: the OIDC discovery at ${discovery}`, 'warn tollgate: the JWKS at https://other.example/jwks']);
+    expect(lines.map((line) => line.slice(0, line.indexOf(' could not')))).toEqual([
+      `warn tollgate: the OIDC discovery at ${discovery}`,
+      'warn tollgate: the JWKS at https://other.example/jwks',
+    ]);
   });
 
   it('keeps a flapping URL within one warning per interval, and says nothing about a recovery it did not warn about', () => {
@@ -83,10 +112,18 @@ describe('attachOperatorLog', () => {
 
   it('reports keys a JWKS holds that will not be used, once per interval', () => {
     const { events, lines, advance } = setUp();
-    const rejected: VerifierEvents['keys:rejected'] = { jwksUri: JWKS, rejected: [{ kid: 'k1', reason: 'symmetric' }, { kid: undefined, reason: 'private-material' }] };
+    const rejected: VerifierEvents['keys:rejected'] = {
+      jwksUri: JWKS,
+      rejected: [
+        { kid: 'k1', reason: 'symmetric' },
+        { kid: undefined, reason: 'private-material' },
+      ],
+    };
     events.emit('keys:rejected', rejected);
     events.emit('keys:rejected', rejected);
-    expect(lines).toEqual([`warn tollgate: the JWKS at ${JWKS} has 2 keys that will not be used: kid "k1" (symmetric), a key without kid (private-material). Tokens signed with them are refused.`]);
+    expect(lines).toEqual([
+      `warn tollgate: the JWKS at ${JWKS} has 2 keys that will not be used: kid "k1" (symmetric), a key without kid (private-material). Tokens signed with them are refused.`,
+    ]);
     advance(LOG_INTERVAL_MS);
     events.emit('keys:rejected', rejected);
     expect(lines).toHaveLength(2);

@@ -59,13 +59,22 @@ export function attachOperatorLog(
       if (state === undefined) return;
       urls.delete(event.url);
       if (state.warned) {
-        info(`tollgate: the ${what} at ${event.url} answers again, after ${plural(state.failures, 'failed attempt')} over ${duration(now - state.since)}.`);
+        info(
+          `tollgate: the ${what} at ${event.url} answers again, after ${plural(state.failures, 'failed attempt')} over ${duration(now - state.since)}.`,
+        );
       }
       // Remember when it last warned, so a flapping URL stays within one warning per interval.
-      if (Number.isFinite(state.warnedAt)) urls.set(event.url, { failures: 0, unreported: 0, since: now, warnedAt: state.warnedAt, warned: false });
+      if (Number.isFinite(state.warnedAt))
+        urls.set(event.url, { failures: 0, unreported: 0, since: now, warnedAt: state.warnedAt, warned: false });
       return;
     }
-    const current = state ?? { failures: 0, unreported: 0, since: now, warnedAt: Number.NEGATIVE_INFINITY, warned: false };
+    const current = state ?? {
+      failures: 0,
+      unreported: 0,
+      since: now,
+      warnedAt: Number.NEGATIVE_INFINITY,
+      warned: false,
+    };
     if (current.failures === 0) current.since = now;
     current.failures++;
     current.unreported++;
@@ -91,8 +100,12 @@ export function attachOperatorLog(
     const now = clock();
     if (now - (rejectionsWarnedAt.get(event.jwksUri) ?? Number.NEGATIVE_INFINITY) < intervalMs) return;
     rejectionsWarnedAt.set(event.jwksUri, now);
-    const list = event.rejected.map((r) => `${r.kid === undefined ? 'a key without kid' : `kid ${JSON.stringify(r.kid)}`} (${r.reason})`).join(', ');
-    logger.warn(`tollgate: the JWKS at ${event.jwksUri} has ${plural(event.rejected.length, 'key')} that will not be used: ${list}. Tokens signed with them are refused.`);
+    const list = event.rejected
+      .map((r) => `${r.kid === undefined ? 'a key without kid' : `kid ${JSON.stringify(r.kid)}`} (${r.reason})`)
+      .join(', ');
+    logger.warn(
+      `tollgate: the JWKS at ${event.jwksUri} has ${plural(event.rejected.length, 'key')} that will not be used: ${list}. Tokens signed with them are refused.`,
+    );
   };
 
   const off = [events.on('fetch', onFetch), events.on('keys:rejected', onRejected)];

@@ -17,12 +17,32 @@ export function typeChecks(): void {
   void tenant;
 
   // @ts-expect-error with a resource, the audience check cannot be skipped
-  createVerifier({ resource: 'https://api.example/mcp', issuer: 'https://a.example', audience: null, algorithms: ['RS256'] });
+  createVerifier({
+    resource: 'https://api.example/mcp',
+    issuer: 'https://a.example',
+    audience: null,
+    algorithms: ['RS256'],
+  });
   // A resource is the accepted audience: audience may be left out, or add further audiences.
   createVerifier({ resource: 'https://api.example/mcp', issuer: 'https://a.example', algorithms: ['RS256'] });
-  createVerifier({ resource: 'https://api.example/mcp', issuers: [{ issuer: 'https://a.example', algorithms: ['RS256'] }, { issuer: 'https://b.example', audience: 'legacy', algorithms: ['ES256'] }] });
+  createVerifier({
+    resource: 'https://api.example/mcp',
+    issuers: [
+      { issuer: 'https://a.example', algorithms: ['RS256'] },
+      { issuer: 'https://b.example', audience: 'legacy', algorithms: ['ES256'] },
+    ],
+  });
 
   // Skipping the audience check is possible, but only explicitly.
   createVerifier({ jwksUri: 'https://a.example/jwks.json', audience: null, algorithms: ['ES256'] });
-  createVerifier({ issuers: [{ issuer: 'https://a.example', audience: ['a', 'b'], algorithms: ['RS256', 'HS256'], hs256: { secrets: ['x'.repeat(32)] } }] });
+  createVerifier({
+    issuers: [
+      {
+        issuer: 'https://a.example',
+        audience: ['a', 'b'],
+        algorithms: ['RS256', 'HS256'],
+        hs256: { secrets: ['x'.repeat(32)] },
+      },
+    ],
+  });
 }

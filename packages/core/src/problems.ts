@@ -40,7 +40,9 @@ export function sentence(problem: Problem, naming: OptionNaming = AS_IS): string
 
 /** The options a problem is about, as `naming` lists them. */
 export function faults(problem: Problem, naming: OptionNaming = AS_IS): string[] {
-  return problem.filter((part): part is OptionName => typeof part !== 'string' && part.atFault).map((part) => naming.listed(part.path));
+  return problem
+    .filter((part): part is OptionName => typeof part !== 'string' && part.atFault)
+    .map((part) => naming.listed(part.path));
 }
 
 /**

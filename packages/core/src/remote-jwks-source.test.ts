@@ -47,7 +47,12 @@ class HeldFetcher implements JsonFetcher {
   }
 }
 
-const jwks = (keys: TestKey[], maxAgeSec = 600, etag?: string): FetchResult => ({ status: 200, body: { keys: keys.map((k) => k.publicJwk) }, etag, maxAgeSec });
+const jwks = (keys: TestKey[], maxAgeSec = 600, etag?: string): FetchResult => ({
+  status: 200,
+  body: { keys: keys.map((k) => k.publicJwk) },
+  etag,
+  maxAgeSec,
+});
 
 function setup(options: Partial<ResolvedJwksOptions> = {}, random = () => 0) {
   const clock = manualClock(T0);
@@ -56,9 +61,15 @@ function setup(options: Partial<ResolvedJwksOptions> = {}, random = () => 0) {
   const stats = new StatsRecorder();
   const seen: string[] = [];
   for (const name of ['keys:added', 'keys:removed', 'jwks:stale'] as const) {
-    events.on(name, (e: VerifierEvents[typeof name]) => seen.push(`${name} ${'kids' in e ? e.kids.join(',') : e.error}`));
+    events.on(name, (e: VerifierEvents[typeof name]) =>
+      seen.push(`${name} ${'kids' in e ? e.kids.join(',') : e.error}`),
+    );
   }
-  const source = new RemoteJwksSource({ jwksUri: URL }, { ...JWKS_DEFAULTS, dispatcher: undefined, fetcher: undefined, ...options }, { fetcher, clock: clock.now, events, stats, random });
+  const source = new RemoteJwksSource(
+    { jwksUri: URL },
+    { ...JWKS_DEFAULTS, dispatcher: undefined, fetcher: undefined, ...options },
+    { fetcher, clock: clock.now, events, stats, random },
+  );
   return { source, clock, fetcher, stats, seen };
 }
 
@@ -155,7 +166,12 @@ describe('keysFor answers without waiting whenever it can', () => {
     const waited = source.keysFor('RS256', 'k1');
     fetcher.last.fail(new Error('HTTP 500'));
     expect(await later(waited)).toEqual(['k1']);
-    expect(source.state()).toMatchObject({ status: 'stale', consecutiveFailures: 1, retryAt: T0 + 600_500, lastError: 'HTTP 500' });
+    expect(source.state()).toMatchObject({
+      status: 'stale',
+      consecutiveFailures: 1,
+      retryAt: T0 + 600_500,
+      lastError: 'HTTP 500',
+    });
     expect(sync(source.keysFor('RS256', 'k1'))).toEqual(['k1']);
     expect(fetcher.calls).toHaveLength(2);
     clock.advance(500);
@@ -214,7 +230,11 @@ describe('unknown kid', () => {
     expect(fetcher.calls).toHaveLength(2);
     fetcher.last.answer(jwks([k1, k2]));
     const outcomes = await Promise.allSettled(answers);
-    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code: string }).code : 'accepted'))).toEqual(['ERR_KEY_NOT_FOUND', 'ERR_KEY_NOT_FOUND', 'ERR_KEY_NOT_FOUND']);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code: string }).code : 'accepted'))).toEqual([
+      'ERR_KEY_NOT_FOUND',
+      'ERR_KEY_NOT_FOUND',
+      'ERR_KEY_NOT_FOUND',
+    ]);
     expect(code(() => source.keysFor('RS256', 'w'))).toBe('ERR_KEY_NOT_FOUND');
     expect(fetcher.calls).toHaveLength(2);
   });
@@ -234,7 +254,10 @@ describe('unknown kid', () => {
     const { source, clock, fetcher } = await warmed({ retryBaseMs: 100, retryMaxMs: 100 });
     const first = source.keysFor('ES256', 'k3');
     fetcher.last.fail(new Error('HTTP 503'));
-    await expect(first).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED', message: 'Fetching the JWKS failed: HTTP 503.' });
+    await expect(first).rejects.toMatchObject({
+      code: 'ERR_JWKS_FETCH_FAILED',
+      message: 'Fetching the JWKS failed: HTTP 503.',
+    });
     expect(source.state().coolingDown).toBe(false);
     expect(code(() => source.keysFor('ES256', 'k3'))).toBe('ERR_JWKS_UNAVAILABLE');
     clock.advance(50);
@@ -303,7 +326,12 @@ describe('races', () => {
     await flush();
     expect(sync(source.keysFor('ES256', 'k3'))).toEqual(['k3']);
     expect(code(() => source.keysFor('RS256', 'k1'))).toBe('promise');
-    expect(seen).toEqual(['keys:added k1,k2', `jwks:stale no answer within ${HUNG_AFTER_MS} ms; the request was abandoned`, 'keys:added k3', 'keys:removed k1,k2']);
+    expect(seen).toEqual([
+      'keys:added k1,k2',
+      `jwks:stale no answer within ${HUNG_AFTER_MS} ms; the request was abandoned`,
+      'keys:added k3',
+      'keys:removed k1,k2',
+    ]);
   });
 
   it('a 304 confirms only the set whose ETag it was sent for', async () => {

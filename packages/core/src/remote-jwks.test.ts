@@ -22,13 +22,26 @@ afterEach(async () => {
   await server?.close();
 });
 
-async function setup(options: Partial<VerifierOptions> & { jwks?: VerifierOptions['jwks'] } = {}, keys = [rsa.publicJwk]) {
+async function setup(
+  options: Partial<VerifierOptions> & { jwks?: VerifierOptions['jwks'] } = {},
+  keys = [rsa.publicJwk],
+) {
   server = await startJwksServer(keys);
-  verifier = createVerifier({ jwksUri: server.jwksUri, audience: AUD, algorithms: ['RS256', 'ES256'], ...options } as VerifierOptions);
+  verifier = createVerifier({
+    jwksUri: server.jwksUri,
+    audience: AUD,
+    algorithms: ['RS256', 'ES256'],
+    ...options,
+  } as VerifierOptions);
   return verifier;
 }
 
-const claims = (extra: Record<string, unknown> = {}) => ({ aud: AUD, exp: Math.floor(Date.now() / 1000) + 86_400, sub: 'u1', ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  aud: AUD,
+  exp: Math.floor(Date.now() / 1000) + 86_400,
+  sub: 'u1',
+  ...extra,
+});
 
 describe('key source from discovery', () => {
   it('finds jwks_uri through discovery and verifies; the discovered issuer must match', async () => {
@@ -75,7 +88,9 @@ describe('fetch discipline', () => {
     const header = (kid: string) => Buffer.from(JSON.stringify({ alg: 'RS256', kid })).toString('base64url');
     const tokens = Array.from({ length: 5000 }, () => `${header(randomUUID())}.${payload}.${signature}`);
     const outcomes = await Promise.allSettled(tokens.map((t) => v.verify(t)));
-    expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as { code: string }).code === 'ERR_KEY_NOT_FOUND')).toBe(true);
+    expect(
+      outcomes.every((o) => o.status === 'rejected' && (o.reason as { code: string }).code === 'ERR_KEY_NOT_FOUND'),
+    ).toBe(true);
     expect(server.counts.jwks).toBe(2);
     expect(v.health().sources[0]?.coolingDown).toBe(true);
   });
@@ -92,7 +107,10 @@ describe('fetch discipline', () => {
     const clock = manualClock(Date.now());
     const v = await setup({ clock: clock.now, jwks: { cooldownMs: 10_000 } });
     await v.ready();
-    await expect(v.verify(await sign(rsa2, claims()))).rejects.toMatchObject({ code: 'ERR_KEY_NOT_FOUND', status: 401 });
+    await expect(v.verify(await sign(rsa2, claims()))).rejects.toMatchObject({
+      code: 'ERR_KEY_NOT_FOUND',
+      status: 401,
+    });
     server.keys = [rsa.publicJwk, rsa2.publicJwk];
     const k2 = await sign(rsa2, claims());
     await expect(v.verify(k2)).rejects.toMatchObject({ code: 'ERR_KEY_NOT_FOUND' });
@@ -193,7 +211,10 @@ describe('stale-if-error', () => {
       await expect(v.verify(known)).resolves.toMatchObject({ kid: 'k1' });
       expect(stale).toEqual([601]);
       expect(v.health().status).toBe('stale');
-      await expect(v.verify(await sign(rsa2, claims()))).rejects.toMatchObject({ code: 'ERR_JWKS_UNAVAILABLE', status: 503 });
+      await expect(v.verify(await sign(rsa2, claims()))).rejects.toMatchObject({
+        code: 'ERR_JWKS_UNAVAILABLE',
+        status: 503,
+      });
       // Backing off: repeated requests do not hammer the failing endpoint.
       for (let i = 0; i < 20; i++) await v.verify(known);
       expect(server.counts.jwks).toBe(2);
@@ -234,7 +255,10 @@ describe('stale-if-error', () => {
     const v = await setup();
     server.jwksBehaviour = { kind: 'slow', delayMs: 500 };
     const token = await sign(rsa, claims());
-    await expect(v.verify(token, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ code: 'ERR_KEY_WAIT_ABORTED', status: 503 });
+    await expect(v.verify(token, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
+      code: 'ERR_KEY_WAIT_ABORTED',
+      status: 503,
+    });
     await expect(v.verify(token)).resolves.toMatchObject({ kid: 'k1' });
     expect(server.counts.jwks).toBe(1);
   });
@@ -250,7 +274,12 @@ describe('HTTP limits', () => {
       const strict = createVerifier({ jwksUri: redirector.jwksUri, audience: AUD, algorithms: ['RS256'] });
       await expect(strict.ready()).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED' });
       await strict.close();
-      const lenient = createVerifier({ jwksUri: redirector.jwksUri, audience: AUD, algorithms: ['RS256'], jwks: { maxRedirects: 2 } });
+      const lenient = createVerifier({
+        jwksUri: redirector.jwksUri,
+        audience: AUD,
+        algorithms: ['RS256'],
+        jwks: { maxRedirects: 2 },
+      });
       await expect(lenient.verify(await sign(rsa, claims()))).resolves.toMatchObject({ kid: 'k1' });
       await lenient.close();
     } finally {
@@ -261,7 +290,10 @@ describe('HTTP limits', () => {
   it('caps the response size', async () => {
     const v = await setup({ jwks: { maxResponseBytes: 4096 } });
     server.jwksBehaviour = { kind: 'body', body: JSON.stringify({ keys: [], pad: 'x'.repeat(10_000) }) };
-    await expect(v.ready()).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED', message: expect.stringContaining('maxResponseBytes') });
+    await expect(v.ready()).rejects.toMatchObject({
+      code: 'ERR_JWKS_FETCH_FAILED',
+      message: expect.stringContaining('maxResponseBytes'),
+    });
   });
 
   it('times out a server that never answers', async () => {
@@ -276,7 +308,9 @@ describe('HTTP limits', () => {
     server = await startJwksServer([rsa.publicJwk]);
     const redirector = await startJwksServer();
     // Every host name resolves to 127.0.0.1, so a followed redirect to keys.example would reach `server`.
-    const dispatcher = new Agent({ connect: { lookup: (_host, _options, done) => done(null, [{ address: '127.0.0.1', family: 4 }]) } });
+    const dispatcher = new Agent({
+      connect: { lookup: (_host, _options, done) => done(null, [{ address: '127.0.0.1', family: 4 }]) },
+    });
     const elsewhere = `http://keys.example:${new URL(server.url).port}`;
     redirector.jwksBehaviour = { kind: 'redirect', location: `${elsewhere}/jwks.json` };
     redirector.discoveryBehaviour = { kind: 'redirect', location: `${elsewhere}/.well-known/openid-configuration` };
@@ -284,8 +318,14 @@ describe('HTTP limits', () => {
     const byUri = createVerifier({ jwksUri: redirector.jwksUri, audience: AUD, algorithms: ['RS256'], jwks });
     const byDiscovery = createVerifier({ issuer: redirector.issuer, audience: AUD, algorithms: ['RS256'], jwks });
     try {
-      await expect(byUri.verify(await sign(rsa, claims()))).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED', message: expect.stringContaining('which is not https') });
-      await expect(byDiscovery.ready()).rejects.toMatchObject({ code: 'ERR_DISCOVERY_FAILED', message: expect.stringContaining('which is not https') });
+      await expect(byUri.verify(await sign(rsa, claims()))).rejects.toMatchObject({
+        code: 'ERR_JWKS_FETCH_FAILED',
+        message: expect.stringContaining('which is not https'),
+      });
+      await expect(byDiscovery.ready()).rejects.toMatchObject({
+        code: 'ERR_DISCOVERY_FAILED',
+        message: expect.stringContaining('which is not https'),
+      });
       expect(server.counts).toMatchObject({ jwks: 0, discovery: 0 });
     } finally {
       await Promise.all([byUri.close(), byDiscovery.close(), redirector.close()]);
@@ -297,10 +337,20 @@ describe('HTTP limits', () => {
     server = await startJwksServer();
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     const discovery = JSON.stringify({ issuer: server.issuer, jwks_uri: server.jwksUri });
-    server.discoveryBehaviour = { kind: 'raw', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.concat([bom, Buffer.from(discovery)])) };
-    server.jwksBehaviour = { kind: 'raw', headers: { 'content-type': 'application/json' }, body: Buffer.concat([bom, Buffer.from(JSON.stringify({ keys: [rsa.publicJwk] }))]) };
+    server.discoveryBehaviour = {
+      kind: 'raw',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.concat([bom, Buffer.from(discovery)])),
+    };
+    server.jwksBehaviour = {
+      kind: 'raw',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([bom, Buffer.from(JSON.stringify({ keys: [rsa.publicJwk] }))]),
+    };
     verifier = createVerifier({ issuer: server.issuer, audience: AUD, algorithms: ['RS256'] });
-    await expect(verifier.verify(await sign(rsa, claims({ iss: server.issuer })))).resolves.toMatchObject({ kid: 'k1' });
+    await expect(verifier.verify(await sign(rsa, claims({ iss: server.issuer })))).resolves.toMatchObject({
+      kid: 'k1',
+    });
     expect(server.counts).toMatchObject({ discovery: 1, jwks: 1 });
   });
 });
@@ -312,7 +362,13 @@ describe('jwks.fetcher', () => {
     const fetcher: JsonFetcher & { close(): Promise<void> } = {
       async fetchJson(url, { etag, signal }) {
         requested.push(`${url} etag=${String(etag)} signal=${signal instanceof AbortSignal}`);
-        if (url.endsWith('/.well-known/openid-configuration')) return { status: 200, body: { issuer: 'https://auth.example', jwks_uri: 'https://auth.example/keys' }, etag: undefined, maxAgeSec: undefined };
+        if (url.endsWith('/.well-known/openid-configuration'))
+          return {
+            status: 200,
+            body: { issuer: 'https://auth.example', jwks_uri: 'https://auth.example/keys' },
+            etag: undefined,
+            maxAgeSec: undefined,
+          };
         return { status: 200, body: { keys: [rsa.publicJwk] }, etag: '"v1"', maxAgeSec: 300 };
       },
       async close() {
@@ -320,11 +376,22 @@ describe('jwks.fetcher', () => {
       },
     };
     const clock = manualClock(Date.now());
-    const v = createVerifier({ issuer: 'https://auth.example', audience: AUD, algorithms: ['RS256'], clock: clock.now, jwks: { fetcher } });
-    await expect(v.verify(await sign(rsa, claims({ iss: 'https://auth.example' })))).resolves.toMatchObject({ kid: 'k1' });
+    const v = createVerifier({
+      issuer: 'https://auth.example',
+      audience: AUD,
+      algorithms: ['RS256'],
+      clock: clock.now,
+      jwks: { fetcher },
+    });
+    await expect(v.verify(await sign(rsa, claims({ iss: 'https://auth.example' })))).resolves.toMatchObject({
+      kid: 'k1',
+    });
     const state = v.health().sources[0]!;
     expect(state.expiresAt! - state.fetchedAt!).toBe(300_000);
-    expect(requested).toEqual(['https://auth.example/.well-known/openid-configuration etag=undefined signal=true', 'https://auth.example/keys etag=undefined signal=true']);
+    expect(requested).toEqual([
+      'https://auth.example/.well-known/openid-configuration etag=undefined signal=true',
+      'https://auth.example/keys etag=undefined signal=true',
+    ]);
     await v.close();
     expect(closed).toBe(false);
   });
@@ -335,7 +402,10 @@ describe('jwks.fetcher', () => {
     const dispatcher = new Agent();
     const both = (() => {
       try {
-        createVerifier({ ...options, jwks: { fetcher: { fetchJson: async () => ({ status: 304, maxAgeSec: undefined }) }, dispatcher } });
+        createVerifier({
+          ...options,
+          jwks: { fetcher: { fetchJson: async () => ({ status: 304, maxAgeSec: undefined }) }, dispatcher },
+        });
       } catch (error) {
         return error as ConfigError;
       }

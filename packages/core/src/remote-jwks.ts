@@ -129,7 +129,13 @@ export class RemoteJwksSource implements KeySource {
   }
 
   /** The candidates from `keys`, or, for an unknown `kid`, what a refetch finds. */
-  private answer(keys: KeySet, alg: Algorithm, kid: string | undefined, signal: AbortSignal | undefined, before: number): MaybePromise<Keys> {
+  private answer(
+    keys: KeySet,
+    alg: Algorithm,
+    kid: string | undefined,
+    signal: AbortSignal | undefined,
+    before: number,
+  ): MaybePromise<Keys> {
     const candidates = keys.lookup(alg, kid);
     if (candidates === null) return this.unknownKid(alg, kid, signal, before);
     if (this.backoff.failing) this.deps.stats.staleServed++;
@@ -137,7 +143,14 @@ export class RemoteJwksSource implements KeySource {
   }
 
   /** Waits for the fetch in flight (or a new one), then answers; `stale` keeps serving if that fetch fails. */
-  private afterFetch(now: number, stale: Snapshot | null, alg: Algorithm, kid: string | undefined, signal: AbortSignal | undefined, before: number): MaybePromise<Keys> {
+  private afterFetch(
+    now: number,
+    stale: Snapshot | null,
+    alg: Algorithm,
+    kid: string | undefined,
+    signal: AbortSignal | undefined,
+    before: number,
+  ): MaybePromise<Keys> {
     const fetch = this.joinOrStart(now);
     if (fetch === null) {
       // Backing off (a fetch was just abandoned): serve stale, or fail fast.
@@ -147,7 +160,14 @@ export class RemoteJwksSource implements KeySource {
     return this.thenAnswer(fetch, stale !== null, alg, kid, signal, before);
   }
 
-  private async thenAnswer(fetch: Promise<void>, staleIfError: boolean, alg: Algorithm, kid: string | undefined, signal: AbortSignal | undefined, before: number): Promise<Keys> {
+  private async thenAnswer(
+    fetch: Promise<void>,
+    staleIfError: boolean,
+    alg: Algorithm,
+    kid: string | undefined,
+    signal: AbortSignal | undefined,
+    before: number,
+  ): Promise<Keys> {
     try {
       await waitFor(fetch, signal);
     } catch (error) {
@@ -164,7 +184,12 @@ export class RemoteJwksSource implements KeySource {
    * (the first token after a rotation verifies), unless a fetch started after this request has
    * already answered, the backoff says wait, or the unknown-`kid` cooldown is running.
    */
-  private unknownKid(alg: Algorithm, kid: string | undefined, signal: AbortSignal | undefined, before: number): MaybePromise<Keys> {
+  private unknownKid(
+    alg: Algorithm,
+    kid: string | undefined,
+    signal: AbortSignal | undefined,
+    before: number,
+  ): MaybePromise<Keys> {
     const now = this.deps.clock();
     if (kid === undefined || this.flight.latestApplied > before) throw this.notFound(alg, kid, now);
     const running = this.inFlight(now);
@@ -177,7 +202,14 @@ export class RemoteJwksSource implements KeySource {
     return this.thenLookUp(refetch, true, alg, kid, signal, before);
   }
 
-  private async thenLookUp(fetch: Promise<void>, own: boolean, alg: Algorithm, kid: string, signal: AbortSignal | undefined, before: number): Promise<Keys> {
+  private async thenLookUp(
+    fetch: Promise<void>,
+    own: boolean,
+    alg: Algorithm,
+    kid: string,
+    signal: AbortSignal | undefined,
+    before: number,
+  ): Promise<Keys> {
     try {
       await waitFor(fetch, signal);
     } catch (error) {
@@ -222,7 +254,13 @@ export class RemoteJwksSource implements KeySource {
     try {
       if (url === undefined) {
         stats.discoveryFetches++;
-        url = this.jwksUri = await discoverJwksUri(this.issuer as string, fetcher, events, this.options.allowHttp, run.signal);
+        url = this.jwksUri = await discoverJwksUri(
+          this.issuer as string,
+          fetcher,
+          events,
+          this.options.allowHttp,
+          run.signal,
+        );
       }
       stats.fetches++;
       const sent = this.snapshot?.etag;
@@ -232,46 +270,76 @@ export class RemoteJwksSource implements KeySource {
       let applied = false;
       if (result.status === 304) {
         const current = this.snapshot;
-        if (sent === undefined || current === null) throw new FetchFailure(`${url} answered 304 Not Modified to a request without If-None-Match`, 304);
+        if (sent === undefined || current === null)
+          throw new FetchFailure(`${url} answered 304 Not Modified to a request without If-None-Match`, 304);
         stats.notModified++;
         // A 304 confirms the set whose ETag it was sent, and only while no newer answer replaced it.
         applied = current.etag === sent && this.flight.claim(run.sequence);
         if (applied) this.snapshot = { ...current, ...times };
       } else {
         const { set, rejected } = this.parser.parse(url, result.body);
-        if (rejected.length > 0 && events.has('keys:rejected')) events.emit('keys:rejected', { jwksUri: url, rejected });
+        if (rejected.length > 0 && events.has('keys:rejected'))
+          events.emit('keys:rejected', { jwksUri: url, rejected });
         // A slower, older fetch must never overwrite a newer key set.
         applied = this.flight.claim(run.sequence);
         if (applied) this.swap(url, set, result.etag, times);
       }
       if (applied || this.flight.isCurrent(run.sequence)) this.backoff.succeeded();
       if (events.has('fetch')) {
-        events.emit('fetch', { kind: 'jwks', url, durationMs: performance.now() - started, status, outcome: result.status === 304 ? 'not-modified' : 'updated' });
+        events.emit('fetch', {
+          kind: 'jwks',
+          url,
+          durationMs: performance.now() - started,
+          status,
+          outcome: result.status === 304 ? 'not-modified' : 'updated',
+        });
       }
     } catch (error) {
       // An abandoned run was reported when it was abandoned; the run in flight now owns the state.
       if (!this.flight.isCurrent(run.sequence)) throw error;
       const now = clock();
-      this.failed(now, error, url, performance.now() - started, error instanceof FetchFailure ? error.httpStatus : status);
+      this.failed(
+        now,
+        error,
+        url,
+        performance.now() - started,
+        error instanceof FetchFailure ? error.httpStatus : status,
+      );
       if (error instanceof TollgateError) throw error;
-      throw new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', `Fetching the JWKS failed: ${this.backoff.lastError ?? 'unknown error'}.`, {
-        retryAfterSec: this.backoff.retryAfterSec(now),
-        cause: error,
-      });
+      throw new KeysUnavailableError(
+        'ERR_JWKS_FETCH_FAILED',
+        `Fetching the JWKS failed: ${this.backoff.lastError ?? 'unknown error'}.`,
+        {
+          retryAfterSec: this.backoff.retryAfterSec(now),
+          cause: error,
+        },
+      );
     }
   }
 
   /** Records a failed run: backoff, counters, a `fetch` event (when the JWKS URL is known) and `jwks:stale`. */
-  private failed(now: number, error: unknown, url: string | undefined, durationMs: number, status: number | undefined): void {
+  private failed(
+    now: number,
+    error: unknown,
+    url: string | undefined,
+    durationMs: number,
+    status: number | undefined,
+  ): void {
     const { events, stats } = this.deps;
     this.backoff.failed(now, error);
     const message = this.backoff.lastError as string;
     if (url !== undefined) {
       stats.fetchErrors++;
-      if (events.has('fetch')) events.emit('fetch', { kind: 'jwks', url, durationMs, status, outcome: 'error', error: message });
+      if (events.has('fetch'))
+        events.emit('fetch', { kind: 'jwks', url, durationMs, status, outcome: 'error', error: message });
     }
     const set = this.snapshot;
-    if (set !== null && events.has('jwks:stale')) events.emit('jwks:stale', { jwksUri: url ?? '', ageSec: Math.floor((now - set.fetchedAt) / 1000), error: message });
+    if (set !== null && events.has('jwks:stale'))
+      events.emit('jwks:stale', {
+        jwksUri: url ?? '',
+        ageSec: Math.floor((now - set.fetchedAt) / 1000),
+        error: message,
+      });
   }
 
   private swap(url: string, keys: KeySet, etag: string | undefined, times: Freshness): void {
@@ -281,8 +349,10 @@ export class RemoteJwksSource implements KeySource {
     const { events, stats } = this.deps;
     stats.keysAdded += added.length;
     stats.keysRemoved += removed.length;
-    if (added.length > 0 && events.has('keys:added')) events.emit('keys:added', { jwksUri: url, kids: added.map((k) => k.kid) });
-    if (removed.length > 0 && events.has('keys:removed')) events.emit('keys:removed', { jwksUri: url, kids: removed.map((k) => k.kid) });
+    if (added.length > 0 && events.has('keys:added'))
+      events.emit('keys:added', { jwksUri: url, kids: added.map((k) => k.kid) });
+    if (removed.length > 0 && events.has('keys:removed'))
+      events.emit('keys:removed', { jwksUri: url, kids: removed.map((k) => k.kid) });
   }
 
   /** The current set, unless stale-if-error has run out: then the keys are dropped for good, visibly. */
@@ -291,7 +361,8 @@ export class RemoteJwksSource implements KeySource {
     if (set !== null && now >= set.expiresAt && now - set.fetchedAt > this.options.maxStaleSec * 1000) {
       this.snapshot = null;
       this.deps.stats.keysRemoved += set.keys.size;
-      if (this.deps.events.has('keys:removed')) this.deps.events.emit('keys:removed', { jwksUri: this.jwksUri ?? '', kids: set.keys.all.map((k) => k.kid) });
+      if (this.deps.events.has('keys:removed'))
+        this.deps.events.emit('keys:removed', { jwksUri: this.jwksUri ?? '', kids: set.keys.all.map((k) => k.kid) });
       return null;
     }
     return set;
@@ -301,12 +372,19 @@ export class RemoteJwksSource implements KeySource {
     if (this.backoff.failing) return this.unavailable(now);
     return kid === undefined
       ? new KeyError('ERR_KEY_NOT_FOUND', `No key in the JWKS fits a token without "kid" signed with ${alg}.`)
-      : new KeyError('ERR_KEY_NOT_FOUND', 'The token\'s "kid" is not in the issuer\'s JWKS; the key may have been removed or the token forged.');
+      : new KeyError(
+          'ERR_KEY_NOT_FOUND',
+          'The token\'s "kid" is not in the issuer\'s JWKS; the key may have been removed or the token forged.',
+        );
   }
 
   private unavailable(now: number): KeysUnavailableError {
-    return new KeysUnavailableError('ERR_JWKS_UNAVAILABLE', `Signing keys are unavailable: ${this.backoff.lastError ?? 'the key set could not be fetched'}. Retry later.`, {
-      retryAfterSec: this.backoff.retryAfterSec(now),
-    });
+    return new KeysUnavailableError(
+      'ERR_JWKS_UNAVAILABLE',
+      `Signing keys are unavailable: ${this.backoff.lastError ?? 'the key set could not be fetched'}. Retry later.`,
+      {
+        retryAfterSec: this.backoff.retryAfterSec(now),
+      },
+    );
   }
 }

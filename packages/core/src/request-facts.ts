@@ -46,7 +46,9 @@ export function nodeRequestFacts(message: NodeRequestLike, url?: string): Reques
   return {
     method: message.method ?? 'GET',
     url: url ?? message.url ?? '/',
-    header: Array.isArray(message.rawHeaders) ? (name) => rawHeader(message.rawHeaders!, name) : (name) => message.headers?.[name],
+    header: Array.isArray(message.rawHeaders)
+      ? (name) => rawHeader(message.rawHeaders!, name)
+      : (name) => message.headers?.[name],
     encrypted: (message.socket as TlsSocketLike | null | undefined)?.encrypted === true,
     clientCertificate: () => socketCertificate(message.socket),
   };

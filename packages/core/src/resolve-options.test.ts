@@ -18,8 +18,25 @@ describe('resolveOptions', () => {
     const resolved = resolveOptions(base);
     expect(resolved.maxTokenBytes).toBe(8192);
     expect(resolved.tokenCache).toBeNull();
-    expect(resolved.jwks).toMatchObject({ connectTimeoutMs: 2000, headersTimeoutMs: 3000, bodyTimeoutMs: 3000, maxResponseBytes: 262_144, maxRedirects: 0, defaultMaxAgeSec: 600, minMaxAgeSec: 60, maxMaxAgeSec: 86_400, cooldownMs: 10_000, maxStaleSec: 86_400 });
-    expect(resolved.issuers[0]!.policy).toMatchObject({ clockToleranceSec: 5, requireExp: true, maxTokenAgeSec: null, typ: null, requiredClaims: [] });
+    expect(resolved.jwks).toMatchObject({
+      connectTimeoutMs: 2000,
+      headersTimeoutMs: 3000,
+      bodyTimeoutMs: 3000,
+      maxResponseBytes: 262_144,
+      maxRedirects: 0,
+      defaultMaxAgeSec: 600,
+      minMaxAgeSec: 60,
+      maxMaxAgeSec: 86_400,
+      cooldownMs: 10_000,
+      maxStaleSec: 86_400,
+    });
+    expect(resolved.issuers[0]!.policy).toMatchObject({
+      clockToleranceSec: 5,
+      requireExp: true,
+      maxTokenAgeSec: null,
+      typ: null,
+      requiredClaims: [],
+    });
     expect(resolved.issuers[0]!.keys).toEqual({ discover: 'https://auth.example.com' });
     expect(Object.isFrozen(resolved)).toBe(true);
   });
@@ -48,15 +65,30 @@ describe('resolveOptions', () => {
       ['algorithms'],
       'algorithms lists "RS1", which is not supported; the supported algorithms are RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519 and HS256.',
     ],
-    ['algorithms as a string', { algorithms: 'RS256' }, ['algorithms'], `algorithms must be an array such as ['RS256'], not a string ("RS256").`],
-    ['no algorithms', { algorithms: undefined }, ['algorithms'], "algorithms is required: list the accepted algorithms, e.g. ['RS256']."],
+    [
+      'algorithms as a string',
+      { algorithms: 'RS256' },
+      ['algorithms'],
+      `algorithms must be an array such as ['RS256'], not a string ("RS256").`,
+    ],
+    [
+      'no algorithms',
+      { algorithms: undefined },
+      ['algorithms'],
+      "algorithms is required: list the accepted algorithms, e.g. ['RS256'].",
+    ],
     [
       'HS256 without secrets',
       { algorithms: ['RS256', 'HS256'] },
       ['algorithms'],
       "algorithms lists 'HS256' but no hs256.secrets are configured; HS256 is verified only against explicit migration secrets.",
     ],
-    ['secrets without HS256', { hs256: { secrets: ['x'.repeat(32)] } }, ['algorithms'], "algorithms must include 'HS256' when hs256.secrets are configured (or remove hs256 to refuse HS256)."],
+    [
+      'secrets without HS256',
+      { hs256: { secrets: ['x'.repeat(32)] } },
+      ['algorithms'],
+      "algorithms must include 'HS256' when hs256.secrets are configured (or remove hs256 to refuse HS256).",
+    ],
     [
       'a short secret',
       { algorithms: ['HS256'], hs256: { secrets: ['short'] } },
@@ -69,21 +101,61 @@ describe('resolveOptions', () => {
       ['hs256.notAfter'],
       `hs256.notAfter is not a valid date ("soon"); use a Date, an ISO 8601 string such as '2026-06-30T00:00:00Z', or epoch milliseconds.`,
     ],
-    ['a NaN timeout', { jwks: { headersTimeoutMs: Number.NaN } }, ['jwks.headersTimeoutMs'], 'jwks.headersTimeoutMs must be an integer of at least 1, got NaN.'],
-    ['a timeout given as a string', { jwks: { cooldownMs: '5000' } }, ['jwks.cooldownMs'], 'jwks.cooldownMs must be an integer of at least 0, got "5000".'],
-    ['too many redirects', { jwks: { maxRedirects: 50 } }, ['jwks.maxRedirects'], 'jwks.maxRedirects must be an integer from 0 to 5, got 50.'],
+    [
+      'a NaN timeout',
+      { jwks: { headersTimeoutMs: Number.NaN } },
+      ['jwks.headersTimeoutMs'],
+      'jwks.headersTimeoutMs must be an integer of at least 1, got NaN.',
+    ],
+    [
+      'a timeout given as a string',
+      { jwks: { cooldownMs: '5000' } },
+      ['jwks.cooldownMs'],
+      'jwks.cooldownMs must be an integer of at least 0, got "5000".',
+    ],
+    [
+      'too many redirects',
+      { jwks: { maxRedirects: 50 } },
+      ['jwks.maxRedirects'],
+      'jwks.maxRedirects must be an integer from 0 to 5, got 50.',
+    ],
     [
       'an http issuer on a public host',
       { issuer: 'http://auth.example.com' },
       ['issuer'],
       'issuer uses http: for a host that is not loopback; keys must come over https (or set jwks.allowHttp to true on a trusted network).',
     ],
-    ['no key location', { issuer: undefined }, ['issuer', 'jwksUri'], 'issuer or jwksUri is required to find the keys for RS256.'],
-    ['an empty audience', { audience: [] }, ['audience'], 'audience must be a non-empty string, a non-empty array of strings, or null.'],
-    ['a bad token cache', { tokenCache: 'yes' }, ['tokenCache'], 'tokenCache must be true, false or { maxEntries }, got "yes".'],
+    [
+      'no key location',
+      { issuer: undefined },
+      ['issuer', 'jwksUri'],
+      'issuer or jwksUri is required to find the keys for RS256.',
+    ],
+    [
+      'an empty audience',
+      { audience: [] },
+      ['audience'],
+      'audience must be a non-empty string, a non-empty array of strings, or null.',
+    ],
+    [
+      'a bad token cache',
+      { tokenCache: 'yes' },
+      ['tokenCache'],
+      'tokenCache must be true, false or { maxEntries }, got "yes".',
+    ],
     ['jwks that is not an object', { jwks: 5000 }, ['jwks'], 'jwks must be an object such as { cooldownMs: 5000 }.'],
-    ['a logger without warn', { logger: { log: () => undefined } }, ['logger'], 'logger must be false or an object with a warn(message) method, such as console.'],
-    ['a min max-age over the max', { jwks: { minMaxAgeSec: 600, maxMaxAgeSec: 300 } }, ['jwks.minMaxAgeSec'], 'jwks.minMaxAgeSec must not exceed jwks.maxMaxAgeSec.'],
+    [
+      'a logger without warn',
+      { logger: { log: () => undefined } },
+      ['logger'],
+      'logger must be false or an object with a warn(message) method, such as console.',
+    ],
+    [
+      'a min max-age over the max',
+      { jwks: { minMaxAgeSec: 600, maxMaxAgeSec: 300 } },
+      ['jwks.minMaxAgeSec'],
+      'jwks.minMaxAgeSec must not exceed jwks.maxMaxAgeSec.',
+    ],
   ])('refuses %s in one sentence naming the option once', (_name, over, options, line) => {
     const error = fail({ ...base, ...over });
     expect(error.options).toEqual(options);
@@ -91,7 +163,11 @@ describe('resolveOptions', () => {
   });
 
   describe('hs256.notAfter', () => {
-    const hs256 = (notAfter: unknown) => ({ ...base, algorithms: ['RS256', 'HS256'], hs256: { secrets: ['x'.repeat(32)], notAfter } });
+    const hs256 = (notAfter: unknown) => ({
+      ...base,
+      algorithms: ['RS256', 'HS256'],
+      hs256: { secrets: ['x'.repeat(32)], notAfter },
+    });
     const lineFor = (notAfter: unknown) => fail(hs256(notAfter)).message.split('\n')[1];
 
     it('refuses epoch seconds, saying what they would mean as milliseconds', () => {
@@ -100,7 +176,9 @@ describe('resolveOptions', () => {
           'Write 1767225600000 (milliseconds, 2026-01-01T00:00:00.000Z), a Date or an ISO 8601 string.',
       );
       expect(lineFor('1767225600')).toContain('it looks like epoch seconds');
-      expect(lineFor(new Date(1_767_225_600))).toContain('is the Date 1970-01-21T10:53:45.600Z, which as epoch milliseconds');
+      expect(lineFor(new Date(1_767_225_600))).toContain(
+        'is the Date 1970-01-21T10:53:45.600Z, which as epoch milliseconds',
+      );
     });
 
     it.each([
@@ -147,7 +225,13 @@ describe('resolveOptions', () => {
           '  - tokenCache.maxEntires is not a known option; did you mean tokenCache.maxEntries?',
         ].join('\n'),
       );
-      expect(error.options).toEqual(['audiences', 'algorithm', 'jwks.timeoutMs', 'hs256.notBefore', 'tokenCache.maxEntires']);
+      expect(error.options).toEqual([
+        'audiences',
+        'algorithm',
+        'jwks.timeoutMs',
+        'hs256.notBefore',
+        'tokenCache.maxEntires',
+      ]);
     });
 
     it('in each issuer entry, and explains options set at the wrong level', () => {
@@ -155,7 +239,13 @@ describe('resolveOptions', () => {
         audience: 'orders',
         jwks: {},
         issuers: [
-          { issuer: 'https://a.example', audience: 'a', algorithms: ['RS256'], jwksUrl: 'https://a.example/jwks', maxTokenBytes: 4096 },
+          {
+            issuer: 'https://a.example',
+            audience: 'a',
+            algorithms: ['RS256'],
+            jwksUrl: 'https://a.example/jwks',
+            maxTokenBytes: 4096,
+          },
           { issuer: 'https://b.example', audience: 'b', algorithms: ['RS256'], frob: 1 },
         ],
       });
@@ -235,11 +325,19 @@ describe('resolveOptions', () => {
 
   describe('resource (RFC 8707)', () => {
     const resource = 'https://api.example.com/mcp';
-    const audiences = (options: unknown) => resolveOptions(options as VerifierOptions).issuers.map((i) => i.policy.audience);
+    const audiences = (options: unknown) =>
+      resolveOptions(options as VerifierOptions).issuers.map((i) => i.policy.audience);
 
     it('is the accepted audience when audience is left out, and comes first next to a given one', () => {
       expect(audiences({ resource, issuer: 'https://auth.example.com', algorithms: ['RS256'] })).toEqual([[resource]]);
-      expect(audiences({ resource, issuer: 'https://auth.example.com', audience: ['orders', resource], algorithms: ['RS256'] })).toEqual([[resource, 'orders']]);
+      expect(
+        audiences({
+          resource,
+          issuer: 'https://auth.example.com',
+          audience: ['orders', resource],
+          algorithms: ['RS256'],
+        }),
+      ).toEqual([[resource, 'orders']]);
       expect(
         audiences({
           resource,
@@ -255,15 +353,21 @@ describe('resolveOptions', () => {
     it('refuses audience: null next to it (tokens for any resource), and a resource that is not an https URL', () => {
       const error = fail({ ...base, resource, audience: null, maxTokenBytes: 1 });
       expect(error.options).toEqual(['audience', 'maxTokenBytes']);
-      expect(error.message.split('\n')[1]).toBe('  - audience cannot be null with resource: tokens must be meant for this resource; leave audience out to accept the resource alone.');
-      expect(fail({ resource, issuers: [{ issuer: 'https://a.example', audience: null, algorithms: ['RS256'] }] }).options).toEqual(['issuers[0].audience']);
+      expect(error.message.split('\n')[1]).toBe(
+        '  - audience cannot be null with resource: tokens must be meant for this resource; leave audience out to accept the resource alone.',
+      );
+      expect(
+        fail({ resource, issuers: [{ issuer: 'https://a.example', audience: null, algorithms: ['RS256'] }] }).options,
+      ).toEqual(['issuers[0].audience']);
       expect(fail({ ...base, resource: 'http://api.example.com/mcp#tools' }).message).toBe(
         'Invalid tollgate configuration:\n  - resource must be an absolute https URL without a fragment, such as "https://api.example.com" (http is accepted on loopback hosts only); got "http://api.example.com/mcp#tools".',
       );
     });
 
     it('accepts loopback http, for development', () => {
-      expect(resolveOptions({ ...base, resource: 'http://127.0.0.1:3000/mcp' }).resource).toBe('http://127.0.0.1:3000/mcp');
+      expect(resolveOptions({ ...base, resource: 'http://127.0.0.1:3000/mcp' }).resource).toBe(
+        'http://127.0.0.1:3000/mcp',
+      );
     });
   });
 });

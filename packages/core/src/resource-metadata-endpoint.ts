@@ -45,7 +45,13 @@ export interface ResolvedResourceMetadataOptions {
   readonly maxAgeSec: number;
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['scopesSupported', 'resourceName', 'resourceDocumentation', 'extra', 'maxAgeSec'] satisfies (keyof ResourceMetadataOptions)[]);
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'scopesSupported',
+  'resourceName',
+  'resourceDocumentation',
+  'extra',
+  'maxAgeSec',
+] satisfies (keyof ResourceMetadataOptions)[]);
 const DEFAULT_OPTIONS: ResolvedResourceMetadataOptions = Object.freeze({
   given: false,
   scopesSupported: undefined,
@@ -54,32 +60,58 @@ const DEFAULT_OPTIONS: ResolvedResourceMetadataOptions = Object.freeze({
   extra: undefined,
   maxAgeSec: RESOURCE_METADATA_DEFAULTS.maxAgeSec,
 });
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks the `resourceMetadata` adapter option once, at start-up. `false`: no document, no `resource_metadata`. */
-export function resolveResourceMetadataOptions(problems: Problems, value: unknown): ResolvedResourceMetadataOptions | false {
+export function resolveResourceMetadataOptions(
+  problems: Problems,
+  value: unknown,
+): ResolvedResourceMetadataOptions | false {
   if (value === undefined) return DEFAULT_OPTIONS;
   if (value === false) return false;
   if (!isRecord(value)) {
-    problems.add(line`${opt('resourceMetadata')} must be false or an object such as { scopesSupported: ['orders:read'] }, got ${shown(value)}.`);
+    problems.add(
+      line`${opt('resourceMetadata')} must be false or an object such as { scopesSupported: ['orders:read'] }, got ${shown(value)}.`,
+    );
     return false;
   }
   refuseUnknownOptions(problems, value, OPTION_NAMES, { at: 'resourceMetadata.' });
-  const { scopesSupported, resourceName, resourceDocumentation, extra, maxAgeSec = RESOURCE_METADATA_DEFAULTS.maxAgeSec } = value as ResourceMetadataOptions;
-  if (scopesSupported !== undefined && (!Array.isArray(scopesSupported) || scopesSupported.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))) {
-    problems.add(line`${opt('resourceMetadata.scopesSupported')} must be a list of scope names such as ['orders:read'] (no spaces or quotes).`);
+  const {
+    scopesSupported,
+    resourceName,
+    resourceDocumentation,
+    extra,
+    maxAgeSec = RESOURCE_METADATA_DEFAULTS.maxAgeSec,
+  } = value as ResourceMetadataOptions;
+  if (
+    scopesSupported !== undefined &&
+    (!Array.isArray(scopesSupported) ||
+      scopesSupported.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))
+  ) {
+    problems.add(
+      line`${opt('resourceMetadata.scopesSupported')} must be a list of scope names such as ['orders:read'] (no spaces or quotes).`,
+    );
   }
-  if (resourceName !== undefined && (typeof resourceName !== 'string' || resourceName.length === 0)) problems.add(line`${opt('resourceMetadata.resourceName')} must be a non-empty string.`);
+  if (resourceName !== undefined && (typeof resourceName !== 'string' || resourceName.length === 0))
+    problems.add(line`${opt('resourceMetadata.resourceName')} must be a non-empty string.`);
   if (resourceDocumentation !== undefined && !isHttpUrl(resourceDocumentation)) {
-    problems.add(line`${opt('resourceMetadata.resourceDocumentation')} must be an absolute http(s) URL, got ${shown(resourceDocumentation)}.`);
+    problems.add(
+      line`${opt('resourceMetadata.resourceDocumentation')} must be an absolute http(s) URL, got ${shown(resourceDocumentation)}.`,
+    );
   }
-  if (extra !== undefined && !isRecord(extra)) problems.add(line`${opt('resourceMetadata.extra')} must be an object of further metadata members.`);
+  if (extra !== undefined && !isRecord(extra))
+    problems.add(line`${opt('resourceMetadata.extra')} must be an object of further metadata members.`);
   if (typeof maxAgeSec !== 'number' || !Number.isInteger(maxAgeSec) || maxAgeSec < 0 || maxAgeSec > 31_536_000) {
-    problems.add(line`${opt('resourceMetadata.maxAgeSec')} must be an integer of seconds from 0 to 31536000 (a year), got ${shown(maxAgeSec)}.`);
+    problems.add(
+      line`${opt('resourceMetadata.maxAgeSec')} must be an integer of seconds from 0 to 31536000 (a year), got ${shown(maxAgeSec)}.`,
+    );
   }
   return Object.freeze({
     given: true,
-    scopesSupported: Array.isArray(scopesSupported) ? Object.freeze([...(scopesSupported as readonly string[])]) : undefined,
+    scopesSupported: Array.isArray(scopesSupported)
+      ? Object.freeze([...(scopesSupported as readonly string[])])
+      : undefined,
     resourceName,
     resourceDocumentation,
     extra: isRecord(extra) ? Object.freeze({ ...extra }) : undefined,
@@ -129,13 +161,19 @@ export interface ResourceMetadataEndpoint {
  * no `resource` there is nothing to describe: `undefined`, unless `resourceMetadata` was
  * configured, which then is a `ConfigError` (the document would silently never be served).
  */
-export function resourceMetadataEndpoint(verifier: VerifierDescription | undefined, options: ResolvedAdapterOptions<unknown>): ResourceMetadataEndpoint | undefined {
+export function resourceMetadataEndpoint(
+  verifier: VerifierDescription | undefined,
+  options: ResolvedAdapterOptions<unknown>,
+): ResourceMetadataEndpoint | undefined {
   const settings = options.resourceMetadata;
   if (settings === false) return undefined;
   const resource = verifier?.resource;
   if (resource === undefined) {
     if (!settings.given) return undefined;
-    throw new ConfigError('resourceMetadata describes the verifier\'s resource, and the verifier has none: set resource in the verifier options (TOLLGATE_RESOURCE), or remove resourceMetadata.', ['resourceMetadata']);
+    throw new ConfigError(
+      "resourceMetadata describes the verifier's resource, and the verifier has none: set resource in the verifier options (TOLLGATE_RESOURCE), or remove resourceMetadata.",
+      ['resourceMetadata'],
+    );
   }
   const dpop = options.dpop;
   const document = buildResourceMetadata({
@@ -163,7 +201,12 @@ export function resourceMetadataEndpoint(verifier: VerifierDescription | undefin
   // Browser-based clients send MCP-Protocol-Version with the request, which makes it a preflighted one.
   const preflight: ResourceMetadataAnswer = Object.freeze({
     status: 204,
-    headers: Object.freeze({ ...cors, 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': '*', 'access-control-max-age': String(settings.maxAgeSec) }),
+    headers: Object.freeze({
+      ...cors,
+      'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+      'access-control-allow-headers': '*',
+      'access-control-max-age': String(settings.maxAgeSec),
+    }),
     body: undefined,
   });
   const get: ResourceMetadataAnswer = Object.freeze({ status: 200, headers, body });

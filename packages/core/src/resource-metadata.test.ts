@@ -16,7 +16,13 @@ describe('resourceMetadataUrl (RFC 9728 §3.1)', () => {
 
 describe('checkResource', () => {
   it('accepts https URLs and loopback http', () => {
-    for (const ok of ['https://api.example.com', 'https://api.example.com/mcp', 'http://localhost:3000/mcp', 'http://127.0.0.1:1/x']) expect(checkResource(ok)).toBe(ok);
+    for (const ok of [
+      'https://api.example.com',
+      'https://api.example.com/mcp',
+      'http://localhost:3000/mcp',
+      'http://127.0.0.1:1/x',
+    ])
+      expect(checkResource(ok)).toBe(ok);
   });
 
   it.each([
@@ -28,7 +34,9 @@ describe('checkResource', () => {
     ['a number', 42],
     ['an empty string', ''],
   ])('refuses %s with a ConfigError naming the option', (_name, value) => {
-    expect(() => checkResource(value, 'resource')).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['resource'] }));
+    expect(() => checkResource(value, 'resource')).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['resource'] }),
+    );
   });
 });
 
@@ -58,6 +66,8 @@ describe('buildResourceMetadata', () => {
       jwks_uri: 'https://api.example.com/jwks',
     });
     expect(Object.isFrozen(document)).toBe(true);
-    expect(buildResourceMetadata({ resource: 'https://a.example', scopesSupported: [] })).toEqual({ resource: 'https://a.example' });
+    expect(buildResourceMetadata({ resource: 'https://a.example', scopesSupported: [] })).toEqual({
+      resource: 'https://a.example',
+    });
   });
 });

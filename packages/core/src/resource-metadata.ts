@@ -15,10 +15,20 @@ export function checkResource(resource: unknown, option = 'resource'): string {
   } catch {
     url = undefined;
   }
-  if (url === undefined || !isAllowedKeyUrl(url, false) || url.hash !== '' || resource === '' || String(resource).includes('#')) {
-    throw new ConfigError(`${option} must be an absolute https URL without a fragment, such as "https://api.example.com" (http is accepted on loopback hosts only); got ${JSON.stringify(resource)}.`, [option]);
+  if (
+    url === undefined ||
+    !isAllowedKeyUrl(url, false) ||
+    url.hash !== '' ||
+    resource === '' ||
+    String(resource).includes('#')
+  ) {
+    throw new ConfigError(
+      `${option} must be an absolute https URL without a fragment, such as "https://api.example.com" (http is accepted on loopback hosts only); got ${JSON.stringify(resource)}.`,
+      [option],
+    );
   }
-  if (url.username !== '' || url.password !== '') throw new ConfigError(`${option} must not contain a user name or password.`, [option]);
+  if (url.username !== '' || url.password !== '')
+    throw new ConfigError(`${option} must not contain a user name or password.`, [option]);
   return resource as string;
 }
 
@@ -65,7 +75,8 @@ export function buildResourceMetadata(input: ResourceMetadataInput): Readonly<Re
   };
   const document: Record<string, unknown> = { ...input.extra };
   for (const [name, value] of Object.entries(members)) {
-    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) document[name] = Array.isArray(value) ? [...(value as unknown[])] : value;
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0))
+      document[name] = Array.isArray(value) ? [...(value as unknown[])] : value;
   }
   return Object.freeze(document);
 }

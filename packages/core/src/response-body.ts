@@ -19,16 +19,26 @@ function hasZlibHeader(data: Buffer): boolean {
 }
 
 /** `deflate` is zlib-wrapped per RFC 9110 8.4.1.2, but some servers send raw DEFLATE. */
-const inflateEither: Decoder = (input, options) => (hasZlibHeader(input as Buffer) ? inflateAsync(input, options) : inflateRawAsync(input, options));
+const inflateEither: Decoder = (input, options) =>
+  hasZlibHeader(input as Buffer) ? inflateAsync(input, options) : inflateRawAsync(input, options);
 
-const DECODERS: Readonly<Record<string, Decoder>> = { gzip: gunzipAsync, 'x-gzip': gunzipAsync, deflate: inflateEither, br: brotliAsync };
+const DECODERS: Readonly<Record<string, Decoder>> = {
+  gzip: gunzipAsync,
+  'x-gzip': gunzipAsync,
+  deflate: inflateEither,
+  br: brotliAsync,
+};
 
 /**
  * Undoes `Content-Encoding` (gzip, deflate, br; codings applied in order are undone in reverse)
  * with every stage's output capped at `maxBytes`, so a small compressed answer cannot expand
  * into a large one (a compression bomb stops at the cap instead of filling memory).
  */
-export async function decodeContent(raw: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+export async function decodeContent(
+  raw: Buffer,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
   const codings = (contentEncoding ?? '')
     .split(',')
     .map((coding) => coding.trim().toLowerCase())
@@ -36,11 +46,15 @@ export async function decodeContent(raw: Buffer, contentEncoding: string | undef
   let data = raw;
   for (const coding of codings.reverse()) {
     const decode = DECODERS[coding];
-    if (decode === undefined) throw new BodyError(`answered with an unsupported Content-Encoding ${JSON.stringify(coding.slice(0, 40))}; use gzip, deflate, br or none`);
+    if (decode === undefined)
+      throw new BodyError(
+        `answered with an unsupported Content-Encoding ${JSON.stringify(coding.slice(0, 40))}; use gzip, deflate, br or none`,
+      );
     try {
       data = await decode(data, { maxOutputLength: maxBytes });
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyError(`decodes to more than jwks.maxResponseBytes (${maxBytes})`);
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new BodyError(`decodes to more than jwks.maxResponseBytes (${maxBytes})`);
       throw new BodyError(`sent a body that is not valid ${coding}`);
     }
   }

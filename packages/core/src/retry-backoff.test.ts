@@ -7,7 +7,12 @@ describe('RetryBackoff', () => {
   it('allows attempts until something fails', () => {
     const backoff = new RetryBackoff({ retryBaseMs: 1000, retryMaxMs: 60_000 }, () => 0);
     expect(backoff.mayAttempt(T0)).toBe(true);
-    expect(backoff).toMatchObject({ failing: false, consecutiveFailures: 0, nextAttemptAt: null, lastError: undefined });
+    expect(backoff).toMatchObject({
+      failing: false,
+      consecutiveFailures: 0,
+      nextAttemptAt: null,
+      lastError: undefined,
+    });
     expect(backoff.retryAfterSec(T0)).toBe(0);
   });
 
@@ -40,7 +45,12 @@ describe('RetryBackoff', () => {
     backoff.failed(T0, new Error('one'));
     backoff.failed(T0, new Error('two'));
     backoff.succeeded();
-    expect(backoff).toMatchObject({ failing: false, consecutiveFailures: 0, nextAttemptAt: null, lastError: undefined });
+    expect(backoff).toMatchObject({
+      failing: false,
+      consecutiveFailures: 0,
+      nextAttemptAt: null,
+      lastError: undefined,
+    });
     expect(backoff.mayAttempt(T0)).toBe(true);
     backoff.failed(T0, new Error('three'));
     expect(backoff.nextAttemptAt).toBe(T0 + 500);

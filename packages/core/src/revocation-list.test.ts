@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RevocationList, isRevocationRule } from './revocation-list.js';
-import { REVOCATION_DEFAULTS, revocationRuleId, revokedError, toRevocationRule, type RevocationRule } from './revocation.js';
+import {
+  REVOCATION_DEFAULTS,
+  revocationRuleId,
+  revokedError,
+  toRevocationRule,
+  type RevocationRule,
+} from './revocation.js';
 import { ERROR_HTTP } from './http-mapping.js';
 import { isTollgateError } from './errors.js';
 
@@ -16,20 +22,35 @@ function clock(start = T0) {
 
 describe('toRevocationRule', () => {
   it('keeps a jti rule until the token exp plus the margin', () => {
-    expect(toRevocationRule({ jti: 'j1', exp: sec(T0) + 600 }, T0)).toEqual({ kind: 'jti', jti: 'j1', expiresAtMs: (sec(T0) + 600) * 1000 + MARGIN });
+    expect(toRevocationRule({ jti: 'j1', exp: sec(T0) + 600 }, T0)).toEqual({
+      kind: 'jti',
+      jti: 'j1',
+      expiresAtMs: (sec(T0) + 600) * 1000 + MARGIN,
+    });
   });
 
   it('gives subject and client rules a lifetime after their cut-off', () => {
-    expect(toRevocationRule({ sub: 'alice' }, T0)).toEqual({ kind: 'sub', sub: 'alice', issuedBeforeMs: T0, expiresAtMs: T0 + REVOCATION_DEFAULTS.ruleLifetimeMs + MARGIN });
+    expect(toRevocationRule({ sub: 'alice' }, T0)).toEqual({
+      kind: 'sub',
+      sub: 'alice',
+      issuedBeforeMs: T0,
+      expiresAtMs: T0 + REVOCATION_DEFAULTS.ruleLifetimeMs + MARGIN,
+    });
     const before = new Date(T0 - HOUR);
-    expect(toRevocationRule({ clientId: 'app', before, iss: 'https://i.example', lifetimeMs: HOUR }, T0, { expiryMarginMs: 0 })).toEqual({
+    expect(
+      toRevocationRule({ clientId: 'app', before, iss: 'https://i.example', lifetimeMs: HOUR }, T0, {
+        expiryMarginMs: 0,
+      }),
+    ).toEqual({
       kind: 'client',
       clientId: 'app',
       iss: 'https://i.example',
       issuedBeforeMs: T0 - HOUR,
       expiresAtMs: T0,
     });
-    expect(toRevocationRule({ sub: 'bob' }, T0, { ruleLifetimeMs: 2 * HOUR, expiryMarginMs: 1000 }).expiresAtMs).toBe(T0 + 2 * HOUR + 1000);
+    expect(toRevocationRule({ sub: 'bob' }, T0, { ruleLifetimeMs: 2 * HOUR, expiryMarginMs: 1000 }).expiresAtMs).toBe(
+      T0 + 2 * HOUR + 1000,
+    );
   });
 
   it('refuses malformed requests with a sentence naming the field', () => {
@@ -46,7 +67,8 @@ describe('toRevocationRule', () => {
       [{}, /exactly one/],
       [null, /object/],
     ];
-    for (const [request, message] of bad) expect(() => toRevocationRule(request as never, T0), JSON.stringify(request)).toThrow(message);
+    for (const [request, message] of bad)
+      expect(() => toRevocationRule(request as never, T0), JSON.stringify(request)).toThrow(message);
   });
 });
 
@@ -65,7 +87,14 @@ describe('revocationRuleId', () => {
 });
 
 describe('RevocationList', () => {
-  const token = (claims: Record<string, unknown>) => ({ iss: 'https://i.example', sub: 'alice', iat: sec(T0) - 60, exp: sec(T0) + 600, jti: 't1', ...claims });
+  const token = (claims: Record<string, unknown>) => ({
+    iss: 'https://i.example',
+    sub: 'alice',
+    iat: sec(T0) - 60,
+    exp: sec(T0) + 600,
+    jti: 't1',
+    ...claims,
+  });
 
   it('matches nothing when empty', () => {
     const list = new RevocationList();
@@ -83,7 +112,7 @@ describe('RevocationList', () => {
     expect(list.revoked(token({ jti: 't1' }), (sec(T0) + 600) * 1000)).toBeUndefined();
   });
 
-  it('refuses a subject\'s tokens issued before the cut-off, and tokens without iat', () => {
+  it("refuses a subject's tokens issued before the cut-off, and tokens without iat", () => {
     const list = new RevocationList({ clock: () => T0 + 500 });
     const rule = list.revoke({ sub: 'alice' });
     expect(list.revoked(token({ iat: sec(T0) - 1 }), T0)).toEqual(rule);
@@ -166,12 +195,23 @@ describe('RevocationList', () => {
     list.revoke({ jti: 'b', exp: sec(T0) + 200 });
     c.advance(10_000);
     list.revoke({ jti: 'c', exp: sec(T0) + 100 });
-    expect(list.list().map((r) => (r as { jti: string }).jti).sort()).toEqual(['b', 'c']);
+    expect(
+      list
+        .list()
+        .map((r) => (r as { jti: string }).jti)
+        .sort(),
+    ).toEqual(['b', 'c']);
   });
 
   it('adds complete rules from elsewhere, keeping only their own fields', () => {
     const list = new RevocationList();
-    const rule = { kind: 'client', clientId: 'app', issuedBeforeMs: T0, expiresAtMs: T0 + HOUR, extra: 'x' } as unknown as RevocationRule;
+    const rule = {
+      kind: 'client',
+      clientId: 'app',
+      issuedBeforeMs: T0,
+      expiresAtMs: T0 + HOUR,
+      extra: 'x',
+    } as unknown as RevocationRule;
     expect(list.add(rule)).toEqual({ kind: 'client', clientId: 'app', issuedBeforeMs: T0, expiresAtMs: T0 + HOUR });
     expect(() => list.add({ kind: 'sub', sub: 'a', expiresAtMs: T0 } as never)).toThrow(TypeError);
     expect(isRevocationRule({ kind: 'jti', jti: 'a', expiresAtMs: 1 })).toBe(true);
@@ -188,7 +228,12 @@ describe('RevocationList', () => {
 describe('revokedError', () => {
   it('is ERR_TOKEN_REVOKED, 401 invalid_token, without the matched values', () => {
     const error = revokedError({ kind: 'sub', sub: 'alice@example.com', issuedBeforeMs: T0, expiresAtMs: T0 + HOUR });
-    expect([error.code, error.status, error.bearerError, isTollgateError(error)]).toEqual(['ERR_TOKEN_REVOKED', 401, 'invalid_token', true]);
+    expect([error.code, error.status, error.bearerError, isTollgateError(error)]).toEqual([
+      'ERR_TOKEN_REVOKED',
+      401,
+      'invalid_token',
+      true,
+    ]);
     expect(ERROR_HTTP.ERR_TOKEN_REVOKED).toEqual({ status: 401, bearerError: 'invalid_token' });
     expect(error.message).toBe('Token has been revoked: tokens of its subject issued before a set time were revoked.');
     expect(error.message).not.toContain('alice');

@@ -52,12 +52,14 @@ export class RevocationList implements RevocationCheck {
 
   constructor(options: RevocationListOptions = {}) {
     const maxRules = options.maxRules ?? REVOCATION_DEFAULTS.maxRules;
-    if (!Number.isInteger(maxRules) || maxRules < 1) throw new TypeError('RevocationList "maxRules" must be a positive integer.');
+    if (!Number.isInteger(maxRules) || maxRules < 1)
+      throw new TypeError('RevocationList "maxRules" must be a positive integer.');
     this.maxRules = maxRules;
     this.clock = options.clock ?? Date.now;
     for (const name of ['ruleLifetimeMs', 'expiryMarginMs'] as const) {
       const value = options[name];
-      if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new TypeError(`RevocationList "${name}" must be a finite number of milliseconds >= 0.`);
+      if (value !== undefined && (!Number.isFinite(value) || value < 0))
+        throw new TypeError(`RevocationList "${name}" must be a finite number of milliseconds >= 0.`);
     }
     this.ruleOptions = { ruleLifetimeMs: options.ruleLifetimeMs, expiryMarginMs: options.expiryMarginMs };
   }
@@ -84,7 +86,9 @@ export class RevocationList implements RevocationCheck {
     let slot = map.get(value);
     const existing = slot === undefined ? undefined : iss === undefined ? slot.any : slot.byIssuer?.get(iss);
     if (existing === undefined && this.count >= this.maxRules && (this.prune() === 0 || this.count >= this.maxRules)) {
-      throw new RangeError(`The revocation list holds its maximum of ${this.maxRules} rules; raise maxRules or wait for rules to expire.`);
+      throw new RangeError(
+        `The revocation list holds its maximum of ${this.maxRules} rules; raise maxRules or wait for rules to expire.`,
+      );
     }
     const merged = existing === undefined ? rule : mergeRules(existing, rule);
     if (slot === undefined) {
@@ -222,7 +226,8 @@ function mergeRules(a: RevocationRule, b: RevocationRule): RevocationRule {
 }
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-const text = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= REVOCATION_DEFAULTS.maxValueLength;
+const text = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= REVOCATION_DEFAULTS.maxValueLength;
 
 /** True when `value` is a well-formed {@link RevocationRule} (e.g. one read back from a shared store). */
 export function isRevocationRule(value: unknown): value is RevocationRule {
@@ -243,7 +248,10 @@ export function isRevocationRule(value: unknown): value is RevocationRule {
 
 /** A validated copy holding only the rule's own fields (input may come from JSON with extras). */
 function cleanRule(rule: RevocationRule): RevocationRule {
-  if (!isRevocationRule(rule)) throw new TypeError('Not a revocation rule: expected { kind: "jti" | "sub" | "client", its value, expiresAtMs, and issuedBeforeMs for "sub" and "client" }.');
+  if (!isRevocationRule(rule))
+    throw new TypeError(
+      'Not a revocation rule: expected { kind: "jti" | "sub" | "client", its value, expiresAtMs, and issuedBeforeMs for "sub" and "client" }.',
+    );
   const iss = rule.iss === undefined ? {} : { iss: rule.iss };
   switch (rule.kind) {
     case 'jti':
@@ -251,6 +259,12 @@ function cleanRule(rule: RevocationRule): RevocationRule {
     case 'sub':
       return { kind: 'sub', sub: rule.sub, ...iss, issuedBeforeMs: rule.issuedBeforeMs, expiresAtMs: rule.expiresAtMs };
     case 'client':
-      return { kind: 'client', clientId: rule.clientId, ...iss, issuedBeforeMs: rule.issuedBeforeMs, expiresAtMs: rule.expiresAtMs };
+      return {
+        kind: 'client',
+        clientId: rule.clientId,
+        ...iss,
+        issuedBeforeMs: rule.issuedBeforeMs,
+        expiresAtMs: rule.expiresAtMs,
+      };
   }
 }

@@ -47,8 +47,18 @@ export interface ClientRevocation {
  */
 export type RevocationRequest =
   | { readonly jti: string; readonly exp: number; readonly iss?: string | undefined }
-  | { readonly sub: string; readonly before?: Date | undefined; readonly iss?: string | undefined; readonly lifetimeMs?: number | undefined }
-  | { readonly clientId: string; readonly before?: Date | undefined; readonly iss?: string | undefined; readonly lifetimeMs?: number | undefined };
+  | {
+      readonly sub: string;
+      readonly before?: Date | undefined;
+      readonly iss?: string | undefined;
+      readonly lifetimeMs?: number | undefined;
+    }
+  | {
+      readonly clientId: string;
+      readonly before?: Date | undefined;
+      readonly iss?: string | undefined;
+      readonly lifetimeMs?: number | undefined;
+    };
 
 /** Names one rule, for `unrevoke`: its kind and value, and the `iss` it was scoped to (if any). */
 export type RevocationSelector =
@@ -110,14 +120,17 @@ export const REVOCATION_DEFAULTS = Object.freeze({
 
 function checkValue(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > REVOCATION_DEFAULTS.maxValueLength) {
-    throw new TypeError(`Revocation "${name}" must be a non-empty string of at most ${REVOCATION_DEFAULTS.maxValueLength} characters.`);
+    throw new TypeError(
+      `Revocation "${name}" must be a non-empty string of at most ${REVOCATION_DEFAULTS.maxValueLength} characters.`,
+    );
   }
   return value;
 }
 
 function checkDuration(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`Revocation "${name}" must be a finite number of milliseconds >= 0.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new TypeError(`Revocation "${name}" must be a finite number of milliseconds >= 0.`);
   return value;
 }
 
@@ -133,31 +146,67 @@ function optionalIss(iss: unknown): { iss?: string } {
  * toRevocationRule({ sub: 'alice' }, Date.now());
  * // { kind: 'sub', sub: 'alice', issuedBeforeMs: now, expiresAtMs: now + 24 h + 5 min }
  */
-export function toRevocationRule(request: RevocationRequest, nowMs: number, options: RevocationRuleOptions = {}): RevocationRule {
-  if (typeof request !== 'object' || request === null) throw new TypeError('A revocation request must be an object with "jti", "sub" or "clientId".');
+export function toRevocationRule(
+  request: RevocationRequest,
+  nowMs: number,
+  options: RevocationRuleOptions = {},
+): RevocationRule {
+  if (typeof request !== 'object' || request === null)
+    throw new TypeError('A revocation request must be an object with "jti", "sub" or "clientId".');
   const margin = checkDuration('expiryMarginMs', options.expiryMarginMs, REVOCATION_DEFAULTS.expiryMarginMs);
-  const kinds = (['jti', 'sub', 'clientId'] as const).filter((k) => k in request && (request as Record<string, unknown>)[k] !== undefined);
+  const kinds = (['jti', 'sub', 'clientId'] as const).filter(
+    (k) => k in request && (request as Record<string, unknown>)[k] !== undefined,
+  );
   if (kinds.length !== 1) throw new TypeError('A revocation request names exactly one of "jti", "sub" or "clientId".');
   if ('jti' in request && request.jti !== undefined) {
     const exp = request.exp;
-    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new TypeError('A "jti" revocation needs the token\'s "exp" (seconds since the epoch), to know how long to keep it.');
-    return { kind: 'jti', jti: checkValue('jti', request.jti), ...optionalIss(request.iss), expiresAtMs: Math.ceil(exp * 1000 + margin) };
+    if (typeof exp !== 'number' || !Number.isFinite(exp))
+      throw new TypeError(
+        'A "jti" revocation needs the token\'s "exp" (seconds since the epoch), to know how long to keep it.',
+      );
+    return {
+      kind: 'jti',
+      jti: checkValue('jti', request.jti),
+      ...optionalIss(request.iss),
+      expiresAtMs: Math.ceil(exp * 1000 + margin),
+    };
   }
   const subject = 'sub' in request ? request : undefined;
   const client = 'clientId' in request ? request : undefined;
   const { before, lifetimeMs, iss } = (subject ?? client)!;
-  if (before !== undefined && (!(before instanceof Date) || !Number.isFinite(before.getTime()))) throw new TypeError('Revocation "before" must be a valid Date.');
+  if (before !== undefined && (!(before instanceof Date) || !Number.isFinite(before.getTime())))
+    throw new TypeError('Revocation "before" must be a valid Date.');
   const issuedBeforeMs = Math.ceil(before === undefined ? nowMs : before.getTime());
-  const expiresAtMs = Math.ceil(issuedBeforeMs + checkDuration('lifetimeMs', lifetimeMs, checkDuration('ruleLifetimeMs', options.ruleLifetimeMs, REVOCATION_DEFAULTS.ruleLifetimeMs)) + margin);
-  if (subject !== undefined) return { kind: 'sub', sub: checkValue('sub', subject.sub), ...optionalIss(iss), issuedBeforeMs, expiresAtMs };
-  return { kind: 'client', clientId: checkValue('clientId', client!.clientId), ...optionalIss(iss), issuedBeforeMs, expiresAtMs };
+  const expiresAtMs = Math.ceil(
+    issuedBeforeMs +
+      checkDuration(
+        'lifetimeMs',
+        lifetimeMs,
+        checkDuration('ruleLifetimeMs', options.ruleLifetimeMs, REVOCATION_DEFAULTS.ruleLifetimeMs),
+      ) +
+      margin,
+  );
+  if (subject !== undefined)
+    return { kind: 'sub', sub: checkValue('sub', subject.sub), ...optionalIss(iss), issuedBeforeMs, expiresAtMs };
+  return {
+    kind: 'client',
+    clientId: checkValue('clientId', client!.clientId),
+    ...optionalIss(iss),
+    issuedBeforeMs,
+    expiresAtMs,
+  };
 }
 
 /** The kind and value a selector or rule names. */
-export function selectorParts(selector: RevocationSelector | RevocationRule): { kind: RevocationRule['kind']; value: string; iss: string | undefined } {
+export function selectorParts(selector: RevocationSelector | RevocationRule): {
+  kind: RevocationRule['kind'];
+  value: string;
+  iss: string | undefined;
+} {
   if ('jti' in selector && selector.jti !== undefined) return { kind: 'jti', value: selector.jti, iss: selector.iss };
   if ('sub' in selector && selector.sub !== undefined) return { kind: 'sub', value: selector.sub, iss: selector.iss };
-  if ('clientId' in selector && selector.clientId !== undefined) return { kind: 'client', value: selector.clientId, iss: selector.iss };
+  if ('clientId' in selector && selector.clientId !== undefined)
+    return { kind: 'client', value: selector.clientId, iss: selector.iss };
   throw new TypeError('A revocation selector names one of "jti", "sub" or "clientId".');
 }
 

@@ -22,7 +22,10 @@ export class SecretKeySource implements KeySource {
   /** Every secret while the migration window is open; throws once it has ended (`notAfter`). */
   keysFor(): readonly VerificationKey[] {
     if (this.notAfterMs !== null && this.clock() > this.notAfterMs) {
-      throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `HS256 is no longer accepted: the migration window ended at ${new Date(this.notAfterMs).toISOString()}. Obtain an RS256 token.`);
+      throw new AlgorithmError(
+        'ERR_ALG_NOT_ALLOWED',
+        `HS256 is no longer accepted: the migration window ended at ${new Date(this.notAfterMs).toISOString()}. Obtain an RS256 token.`,
+      );
     }
     return this.keys;
   }

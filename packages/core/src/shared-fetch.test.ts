@@ -12,7 +12,11 @@ function deferredTask() {
   return { task, calls };
 }
 
-const settled = async (promise: Promise<unknown>) => promise.then(() => 'resolved', (e: Error) => `rejected: ${e.message}`);
+const settled = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (e: Error) => `rejected: ${e.message}`,
+  );
 
 describe('SharedFetch', () => {
   it('runs one task at a time: callers join the run in flight', async () => {
@@ -97,8 +101,12 @@ describe('waitFor', () => {
   });
 
   it('rejects at once for a signal already aborted, and passes results and errors through otherwise', async () => {
-    await expect(waitFor(new Promise<void>(() => undefined), AbortSignal.abort())).rejects.toMatchObject({ code: 'ERR_KEY_WAIT_ABORTED' });
+    await expect(waitFor(new Promise<void>(() => undefined), AbortSignal.abort())).rejects.toMatchObject({
+      code: 'ERR_KEY_WAIT_ABORTED',
+    });
     await expect(waitFor(Promise.resolve(), new AbortController().signal)).resolves.toBeUndefined();
-    await expect(waitFor(Promise.reject(new Error('fetch failed')), new AbortController().signal)).rejects.toThrow('fetch failed');
+    await expect(waitFor(Promise.reject(new Error('fetch failed')), new AbortController().signal)).rejects.toThrow(
+      'fetch failed',
+    );
   });
 });

@@ -131,7 +131,10 @@ export function waitFor(promise: Promise<void>, signal: AbortSignal | undefined)
 }
 
 export function waitAborted(): KeysUnavailableError {
-  return new KeysUnavailableError('ERR_KEY_WAIT_ABORTED', 'Stopped waiting for signing keys: the caller aborted (verify signal).');
+  return new KeysUnavailableError(
+    'ERR_KEY_WAIT_ABORTED',
+    'Stopped waiting for signing keys: the caller aborted (verify signal).',
+  );
 }
 
 export function isWaitAborted(error: unknown): boolean {

@@ -4,7 +4,15 @@ import { requireAuthLevel, StepUpError } from './step-up.js';
 
 const NOW_MS = Date.UTC(2026, 11, 4, 12);
 const clock = () => NOW_MS;
-const auth = (claims: Record<string, unknown>): VerifiedToken => ({ claims, header: { alg: 'RS256' }, alg: 'RS256', kid: 'k', keySource: 'jwks', issuer: 'https://auth.example.com', cached: false });
+const auth = (claims: Record<string, unknown>): VerifiedToken => ({
+  claims,
+  header: { alg: 'RS256' },
+  alg: 'RS256',
+  kid: 'k',
+  keySource: 'jwks',
+  issuer: 'https://auth.example.com',
+  cached: false,
+});
 
 describe('requireAuthLevel (RFC 9470)', () => {
   const mfa = requireAuthLevel({ acr: ['urn:example:mfa', 'urn:example:hwk'], maxAgeSec: 300, clock });
@@ -41,7 +49,9 @@ describe('requireAuthLevel (RFC 9470)', () => {
   it('requires every listed amr method', () => {
     const check = requireAuthLevel({ amr: ['pwd', 'otp'] });
     expect(check(auth({ amr: ['otp', 'pwd', 'hwk'] }))).toBeUndefined();
-    expect(() => check(auth({ amr: ['pwd'] }))).toThrow(expect.objectContaining({ claim: 'amr', reason: 'insufficient', acrValues: undefined }));
+    expect(() => check(auth({ amr: ['pwd'] }))).toThrow(
+      expect.objectContaining({ claim: 'amr', reason: 'insufficient', acrValues: undefined }),
+    );
     expect(() => check(auth({}))).toThrow(expect.objectContaining({ claim: 'amr', reason: 'missing' }));
   });
 

@@ -25,8 +25,20 @@ export class StepUpError extends ClaimError {
   readonly acrValues: readonly string[] | undefined;
   /** The route's `maxAgeSec`, for the challenge's `max_age`. */
   readonly maxAgeSec: number | undefined;
-  constructor(message: string, facts: { claim: 'acr' | 'auth_time' | 'amr'; reason: ClaimFailureReason; acrValues: readonly string[] | undefined; maxAgeSec: number | undefined }) {
-    super('ERR_CLAIM_AUTH_LEVEL_INSUFFICIENT', message, { claim: facts.claim, reason: facts.reason, ...(facts.acrValues ? { expected: facts.acrValues } : {}) });
+  constructor(
+    message: string,
+    facts: {
+      claim: 'acr' | 'auth_time' | 'amr';
+      reason: ClaimFailureReason;
+      acrValues: readonly string[] | undefined;
+      maxAgeSec: number | undefined;
+    },
+  ) {
+    super('ERR_CLAIM_AUTH_LEVEL_INSUFFICIENT', message, {
+      claim: facts.claim,
+      reason: facts.reason,
+      ...(facts.acrValues ? { expected: facts.acrValues } : {}),
+    });
     this.acrValues = facts.acrValues;
     this.maxAgeSec = facts.maxAgeSec;
   }
@@ -42,44 +54,76 @@ export class StepUpError extends ClaimError {
  * app.post('/payments', requireAuthLevel({ acr: 'urn:example:mfa', maxAgeSec: 300 }), pay) // via the adapter's re-export
  */
 export function requireAuthLevel(level: AuthLevel): AuthCheck {
-  const acrValues = level.acr === undefined ? undefined : Object.freeze(typeof level.acr === 'string' ? [level.acr] : [...level.acr]);
+  const acrValues =
+    level.acr === undefined ? undefined : Object.freeze(typeof level.acr === 'string' ? [level.acr] : [...level.acr]);
   const { maxAgeSec, amr } = level;
   const clock = level.clock ?? Date.now;
-  if (acrValues !== undefined && (acrValues.length === 0 || acrValues.some((v) => typeof v !== 'string' || v.length === 0))) {
+  if (
+    acrValues !== undefined &&
+    (acrValues.length === 0 || acrValues.some((v) => typeof v !== 'string' || v.length === 0))
+  ) {
     throw new ConfigError('requireAuthLevel() acr must be a non-empty string or a non-empty list of them.', ['acr']);
   }
   if (maxAgeSec !== undefined && !(Number.isInteger(maxAgeSec) && maxAgeSec >= 0)) {
-    throw new ConfigError(`requireAuthLevel() maxAgeSec must be a non-negative integer of seconds, got ${String(maxAgeSec)}.`, ['maxAgeSec']);
+    throw new ConfigError(
+      `requireAuthLevel() maxAgeSec must be a non-negative integer of seconds, got ${String(maxAgeSec)}.`,
+      ['maxAgeSec'],
+    );
   }
-  if (amr !== undefined && (!Array.isArray(amr) || amr.length === 0 || amr.some((m) => typeof m !== 'string' || m.length === 0))) {
+  if (
+    amr !== undefined &&
+    (!Array.isArray(amr) || amr.length === 0 || amr.some((m) => typeof m !== 'string' || m.length === 0))
+  ) {
     throw new ConfigError('requireAuthLevel() amr must be a non-empty list of method names.', ['amr']);
   }
   if (acrValues === undefined && maxAgeSec === undefined && amr === undefined) {
-    throw new ConfigError('requireAuthLevel() needs acr, maxAgeSec or amr; without any it would accept every token.', ['acr', 'maxAgeSec', 'amr']);
+    throw new ConfigError('requireAuthLevel() needs acr, maxAgeSec or amr; without any it would accept every token.', [
+      'acr',
+      'maxAgeSec',
+      'amr',
+    ]);
   }
-  const refuse = (claim: 'acr' | 'auth_time' | 'amr', reason: ClaimFailureReason, message: string) => new StepUpError(message, { claim, reason, acrValues, maxAgeSec });
+  const refuse = (claim: 'acr' | 'auth_time' | 'amr', reason: ClaimFailureReason, message: string) =>
+    new StepUpError(message, { claim, reason, acrValues, maxAgeSec });
   return (auth) => {
     if (auth === undefined) throw new TokenError('ERR_TOKEN_MISSING', 'Authentication is required.');
     const claims: JwtClaims = auth.claims;
     if (acrValues !== undefined) {
       const acr = claims.acr;
       if (typeof acr !== 'string' || !acrValues.includes(acr)) {
-        throw refuse('acr', acr === undefined ? 'missing' : 'insufficient', `This resource needs a stronger login (acr ${acrValues.join(' or ')}); authenticate again with acr_values.`);
+        throw refuse(
+          'acr',
+          acr === undefined ? 'missing' : 'insufficient',
+          `This resource needs a stronger login (acr ${acrValues.join(' or ')}); authenticate again with acr_values.`,
+        );
       }
     }
     if (maxAgeSec !== undefined) {
       const authTime = claims.auth_time;
       if (typeof authTime !== 'number' || !Number.isFinite(authTime)) {
-        throw refuse('auth_time', authTime === undefined ? 'missing' : 'invalid-type', `This resource needs a login within the last ${maxAgeSec} s, and the token does not say when the user logged in (auth_time).`);
+        throw refuse(
+          'auth_time',
+          authTime === undefined ? 'missing' : 'invalid-type',
+          `This resource needs a login within the last ${maxAgeSec} s, and the token does not say when the user logged in (auth_time).`,
+        );
       }
       if (clock() / 1000 - authTime > maxAgeSec) {
-        throw refuse('auth_time', 'too-old', `This resource needs a login within the last ${maxAgeSec} s; authenticate again (max_age=${maxAgeSec}).`);
+        throw refuse(
+          'auth_time',
+          'too-old',
+          `This resource needs a login within the last ${maxAgeSec} s; authenticate again (max_age=${maxAgeSec}).`,
+        );
       }
     }
     if (amr !== undefined) {
       const methods = claims.amr;
       const missing = Array.isArray(methods) ? amr.filter((m) => !methods.includes(m)) : [...amr];
-      if (missing.length > 0) throw refuse('amr', methods === undefined ? 'missing' : 'insufficient', `This resource needs the authentication method(s) ${missing.join(', ')}; authenticate again.`);
+      if (missing.length > 0)
+        throw refuse(
+          'amr',
+          methods === undefined ? 'missing' : 'insufficient',
+          `This resource needs the authentication method(s) ${missing.join(', ')}; authenticate again.`,
+        );
     }
   };
 }

@@ -22,12 +22,26 @@ afterEach(async () => {
 
 const clock = manualClock(Date.UTC(2026, 11, 1));
 const nowSec = () => Math.floor(clock.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({ aud: AUD, exp: nowSec() + 7 * 86_400, iat: nowSec(), sub: 'u1', scope: 'orders:read', ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  aud: AUD,
+  exp: nowSec() + 7 * 86_400,
+  iat: nowSec(),
+  sub: 'u1',
+  scope: 'orders:read',
+  ...extra,
+});
 
 async function make(options: Partial<VerifierOptions> = {}): Promise<Verifier> {
   server = await startJwksServer([rs.publicJwk, es.publicJwk]);
   server.cacheControl = 'max-age=60';
-  const v = createVerifier({ jwksUri: server.jwksUri, audience: AUD, algorithms: ['RS256', 'ES256'], tokenCache: true, clock: clock.now, ...options } as VerifierOptions);
+  const v = createVerifier({
+    jwksUri: server.jwksUri,
+    audience: AUD,
+    algorithms: ['RS256', 'ES256'],
+    tokenCache: true,
+    clock: clock.now,
+    ...options,
+  } as VerifierOptions);
   open.push(v);
   return v;
 }

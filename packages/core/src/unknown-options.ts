@@ -27,7 +27,12 @@ export interface MisplacedOptions {
  * known name. Plain JavaScript callers otherwise lose a mistyped option without a word
  * (`audiences`, `jwks.timeoutMs`), and the default it falls back to may be the less safe one.
  */
-export function refuseUnknownOptions(problems: Problems, value: object, known: ReadonlySet<string>, check: UnknownOptionsCheck = {}): void {
+export function refuseUnknownOptions(
+  problems: Problems,
+  value: object,
+  known: ReadonlySet<string>,
+  check: UnknownOptionsCheck = {},
+): void {
   const at = check.at ?? '';
   const unknown = Object.keys(value).filter((key) => !known.has(key));
   if (unknown.length === 0) return;
@@ -36,7 +41,14 @@ export function refuseUnknownOptions(problems: Problems, value: object, known: R
     const misplaced = unknown.filter((key) => group.names.has(key) && !reported.has(key));
     if (misplaced.length === 0) continue;
     const one = misplaced.length === 1;
-    problems.add([...listOf(misplaced.map((key) => opt(at + key)), 'and'), one ? ' is ' : ' are ', group.advice(one)]);
+    problems.add([
+      ...listOf(
+        misplaced.map((key) => opt(at + key)),
+        'and',
+      ),
+      one ? ' is ' : ' are ',
+      group.advice(one),
+    ]);
     misplaced.forEach((key) => reported.add(key));
   }
   for (const key of unknown) {
@@ -46,7 +58,15 @@ export function refuseUnknownOptions(problems: Problems, value: object, known: R
       near.length > 0
         ? [opt(at + key), ' is not a known option; did you mean ', ...listOf(near.map((name) => see(at + name))), '?']
         : known.size <= LIST_UP_TO
-          ? [opt(at + key), ' is not a known option; the options here are ', ...listOf([...known].map((name) => see(at + name)), 'and'), '.']
+          ? [
+              opt(at + key),
+              ' is not a known option; the options here are ',
+              ...listOf(
+                [...known].map((name) => see(at + name)),
+                'and',
+              ),
+              '.',
+            ]
           : [opt(at + key), ' is not a known option; check its spelling against the options table in the README.'];
     problems.add(problem);
   }

@@ -1,5 +1,19 @@
-import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { ALGORITHM_SPECS, ASYMMETRIC_ALGORITHMS, verifyKeyInput, type Algorithm, type AsymmetricAlgorithm } from './algorithms.js';
+import {
+  createHmac,
+  createPublicKey,
+  createSecretKey,
+  timingSafeEqual,
+  verify as cryptoVerify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
+import {
+  ALGORITHM_SPECS,
+  ASYMMETRIC_ALGORITHMS,
+  verifyKeyInput,
+  type Algorithm,
+  type AsymmetricAlgorithm,
+} from './algorithms.js';
 
 /** Where a key came from: the remote JWKS, or a configured HS256 migration secret. */
 export type KeySourceKind = 'jwks' | 'secret';
@@ -66,7 +80,9 @@ const ED25519_SMALL_ORDER = [
 
 function hasSmallOrder(point: Buffer): boolean {
   if (point.length !== 32) return false;
-  return ED25519_SMALL_ORDER.some((bad) => bad.subarray(0, 31).equals(point.subarray(0, 31)) && (bad[31]! & 0x7f) === (point[31]! & 0x7f));
+  return ED25519_SMALL_ORDER.some(
+    (bad) => bad.subarray(0, 31).equals(point.subarray(0, 31)) && (bad[31]! & 0x7f) === (point[31]! & 0x7f),
+  );
 }
 
 /** Algorithms a public JWK fits by its kty/crv, narrowed by its own `alg` when present. */
@@ -101,7 +117,9 @@ export function importJwk(jwk: unknown): VerificationKey | KeyRejection {
     // node:crypto imports JWKs itself, synchronously: no WebCrypto dispatch, and the CommonJS build
     // stays loadable where ESM-only dependencies are not (Jest).
     const { kty, crv, n, e, x, y } = entry as Record<string, string | undefined>;
-    const publicJwk = Object.fromEntries(Object.entries({ kty, crv, n, e, x, y }).filter(([, v]) => v !== undefined)) as JsonWebKey;
+    const publicJwk = Object.fromEntries(
+      Object.entries({ kty, crv, n, e, x, y }).filter(([, v]) => v !== undefined),
+    ) as JsonWebKey;
     keyObject = createPublicKey({ key: publicJwk, format: 'jwk' });
   } catch {
     return 'invalid-key';
@@ -117,7 +135,11 @@ export function importJwk(jwk: unknown): VerificationKey | KeyRejection {
   return asymmetricKey(typeof entry.kid === 'string' ? entry.kid : undefined, keyObject, algorithms);
 }
 
-function asymmetricKey(kid: string | undefined, keyObject: KeyObject, algorithms: readonly AsymmetricAlgorithm[]): VerificationKey {
+function asymmetricKey(
+  kid: string | undefined,
+  keyObject: KeyObject,
+  algorithms: readonly AsymmetricAlgorithm[],
+): VerificationKey {
   const inputs = new Map(algorithms.map((alg) => [alg as Algorithm, verifyKeyInput(alg, keyObject)]));
   // RFC 8017 8.1.2 / 8.2.2: an RSA signature is exactly as long as the modulus. OpenSSL also takes
   // one with its leading zero byte dropped, which would give some tokens a second valid encoding.

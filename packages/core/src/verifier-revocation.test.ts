@@ -19,12 +19,20 @@ afterEach(async () => {
 });
 
 function make(revocation: RevocationCheck, options: Partial<VerifierOptions> = {}): Verifier {
-  const v = createVerifier({ jwksUri: server.jwksUri, audience: AUD, algorithms: ['ES256'], clock: clock.now, revocation, ...options } as VerifierOptions);
+  const v = createVerifier({
+    jwksUri: server.jwksUri,
+    audience: AUD,
+    algorithms: ['ES256'],
+    clock: clock.now,
+    revocation,
+    ...options,
+  } as VerifierOptions);
   open.push(v);
   return v;
 }
 
-const token = (claims: Record<string, unknown> = {}) => sign(key, { aud: AUD, sub: 'alice', client_id: 'shop', jti: 'j-1', exp: nowSec() + 600, iat: nowSec(), ...claims });
+const token = (claims: Record<string, unknown> = {}) =>
+  sign(key, { aud: AUD, sub: 'alice', client_id: 'shop', jti: 'j-1', exp: nowSec() + 600, iat: nowSec(), ...claims });
 
 describe('revocation on every verification', () => {
   it('refuses a revoked jti, also when the token sits in the token cache', async () => {
@@ -34,7 +42,11 @@ describe('revocation on every verification', () => {
     await v.verify(t);
     await expect(v.verify(t)).resolves.toMatchObject({ cached: true });
     list.revoke({ jti: 'j-1', exp: nowSec() + 600 });
-    await expect(v.verify(t)).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED', status: 401, bearerError: 'invalid_token' });
+    await expect(v.verify(t)).rejects.toMatchObject({
+      code: 'ERR_TOKEN_REVOKED',
+      status: 401,
+      bearerError: 'invalid_token',
+    });
     await expect(v.verify(await token({ jti: 'j-2' }))).resolves.toMatchObject({ claims: { jti: 'j-2' } });
     expect(v.stats().refusedByCode).toEqual({ ERR_TOKEN_REVOKED: 1 });
   });
@@ -58,16 +70,27 @@ describe('revocation on every verification', () => {
     let status: 'ok' | 'degraded' = 'ok';
     const check: RevocationCheck = {
       revoked: () => undefined,
-      state: () => ({ status, rules: 3, syncedAt: clock.now(), degradedSince: status === 'ok' ? null : clock.now(), lastError: status === 'ok' ? undefined : 'ECONNREFUSED' }),
+      state: () => ({
+        status,
+        rules: 3,
+        syncedAt: clock.now(),
+        degradedSince: status === 'ok' ? null : clock.now(),
+        lastError: status === 'ok' ? undefined : 'ECONNREFUSED',
+      }),
     };
     const v = make(check);
     await v.ready();
     expect(v.health()).toMatchObject({ status: 'ready', revocation: { status: 'ok', rules: 3 } });
     status = 'degraded';
-    expect(v.health()).toMatchObject({ status: 'stale', revocation: { status: 'degraded', lastError: 'ECONNREFUSED' } });
+    expect(v.health()).toMatchObject({
+      status: 'stale',
+      revocation: { status: 'degraded', lastError: 'ECONNREFUSED' },
+    });
   });
 
   it('refuses a revocation option without revoked()', () => {
-    expect(() => make({} as RevocationCheck)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['revocation'] }));
+    expect(() => make({} as RevocationCheck)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['revocation'] }),
+    );
   });
 });

@@ -6,7 +6,12 @@ import { createVerifier, type Verifier } from './verifier.js';
 export type VerifierSource = VerifierOptions | Verifier | undefined;
 
 function isVerifier(value: unknown): value is Verifier {
-  return typeof value === 'object' && value !== null && typeof (value as Verifier).verify === 'function' && typeof (value as Verifier).stats === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Verifier).verify === 'function' &&
+    typeof (value as Verifier).stats === 'function'
+  );
 }
 
 /**
@@ -20,7 +25,11 @@ function isVerifier(value: unknown): value is Verifier {
 export function toVerifier(source: VerifierSource, defaults: Pick<CommonVerifierOptions, 'logger'> = {}): Verifier {
   if (isVerifier(source)) return source;
   const options = source ?? optionsFromEnv();
-  if (defaults.logger === undefined || (typeof options === 'object' && options !== null && options.logger !== undefined)) return createVerifier(options);
+  if (
+    defaults.logger === undefined ||
+    (typeof options === 'object' && options !== null && options.logger !== undefined)
+  )
+    return createVerifier(options);
   return createVerifier({ ...options, logger: defaults.logger });
 }
 

@@ -11,7 +11,13 @@ let server: JwksServer;
 const open: Verifier[] = [];
 
 beforeAll(() => {
-  keys = { rs: makeKey('RS256', 'rs'), ps: makeKey('PS256', 'ps'), es: makeKey('ES256', 'es'), es384: makeKey('ES384', 'es384'), ed: makeKey('EdDSA', 'ed') };
+  keys = {
+    rs: makeKey('RS256', 'rs'),
+    ps: makeKey('PS256', 'ps'),
+    es: makeKey('ES256', 'es'),
+    es384: makeKey('ES384', 'es384'),
+    ed: makeKey('EdDSA', 'ed'),
+  };
 });
 
 afterEach(async () => {
@@ -20,38 +26,70 @@ afterEach(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({ aud: AUD, exp: now() + 600, iat: now(), sub: 'u1', ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  aud: AUD,
+  exp: now() + 600,
+  iat: now(),
+  sub: 'u1',
+  ...extra,
+});
 
-async function make(options: Partial<VerifierOptions> = {}, jwks: Record<string, unknown>[] = Object.values(keys).map((k) => k.publicJwk)): Promise<Verifier> {
+async function make(
+  options: Partial<VerifierOptions> = {},
+  jwks: Record<string, unknown>[] = Object.values(keys).map((k) => k.publicJwk),
+): Promise<Verifier> {
   server = await startJwksServer(jwks);
-  const v = createVerifier({ jwksUri: server.jwksUri, audience: AUD, algorithms: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'], ...options } as VerifierOptions);
+  const v = createVerifier({
+    jwksUri: server.jwksUri,
+    audience: AUD,
+    algorithms: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+    ...options,
+  } as VerifierOptions);
   open.push(v);
   return v;
 }
 
-function hs256(payload: Record<string, unknown>, secret: string | Buffer, header: Record<string, unknown> = {}): string {
+function hs256(
+  payload: Record<string, unknown>,
+  secret: string | Buffer,
+  header: Record<string, unknown> = {},
+): string {
   const h = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', ...header })).toString('base64url');
   const p = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${h}.${p}.${createHmac('sha256', secret).update(`${h}.${p}`).digest('base64url')}`;
 }
 
 describe('verify', () => {
-  it.each(['rs', 'ps', 'es', 'es384', 'ed'] as const)('verifies %s tokens and reports alg, kid and key source', async (name) => {
-    const v = await make();
-    const result = await v.verify(await sign(keys[name], claims({ scope: 'orders:read' })));
-    expect(result).toMatchObject({ alg: keys[name].alg, kid: name, keySource: 'jwks', cached: false, claims: { sub: 'u1', scope: 'orders:read' } });
-    expect(result.header.kid).toBe(name);
-    expect(v.stats()).toMatchObject({ accepted: 1, refused: 0, acceptedByAlg: { [keys[name].alg]: 1 } });
-  });
+  it.each(['rs', 'ps', 'es', 'es384', 'ed'] as const)(
+    'verifies %s tokens and reports alg, kid and key source',
+    async (name) => {
+      const v = await make();
+      const result = await v.verify(await sign(keys[name], claims({ scope: 'orders:read' })));
+      expect(result).toMatchObject({
+        alg: keys[name].alg,
+        kid: name,
+        keySource: 'jwks',
+        cached: false,
+        claims: { sub: 'u1', scope: 'orders:read' },
+      });
+      expect(result.header.kid).toBe(name);
+      expect(v.stats()).toMatchObject({ accepted: 1, refused: 0, acceptedByAlg: { [keys[name].alg]: 1 } });
+    },
+  );
 
   it('refuses a tampered payload and a signature from a key not in the JWKS under a JWKS kid', async () => {
     const v = await make();
     const token = await sign(keys.rs, claims());
     const [h, , s] = token.split('.');
     const forgedPayload = Buffer.from(JSON.stringify(claims({ sub: 'admin' }))).toString('base64url');
-    await expect(v.verify(`${h}.${forgedPayload}.${s}`)).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID', status: 401 });
+    await expect(v.verify(`${h}.${forgedPayload}.${s}`)).rejects.toMatchObject({
+      code: 'ERR_TOKEN_SIGNATURE_INVALID',
+      status: 401,
+    });
     const attacker = makeKey('RS256', 'rs');
-    await expect(v.verify(await sign(attacker, claims()))).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
+    await expect(v.verify(await sign(attacker, claims()))).rejects.toMatchObject({
+      code: 'ERR_TOKEN_SIGNATURE_INVALID',
+    });
     expect(v.stats().refusedByCode).toEqual({ ERR_TOKEN_SIGNATURE_INVALID: 2 });
   });
 
@@ -70,10 +108,16 @@ describe('verify', () => {
   it('refuses a token whose alg does not fit the key its kid names', async () => {
     const v = await make();
     // An ES256 header pointing at the RSA key.
-    await expect(v.verify(await sign(keys.es, claims(), { kid: 'rs' }))).rejects.toMatchObject({ code: 'ERR_ALG_KEY_MISMATCH' });
+    await expect(v.verify(await sign(keys.es, claims(), { kid: 'rs' }))).rejects.toMatchObject({
+      code: 'ERR_ALG_KEY_MISMATCH',
+    });
     // An RS256 header pointing at the EC key, and PS256 at a key whose JWK says RS256.
-    await expect(v.verify(await sign(keys.rs, claims(), { kid: 'es' }))).rejects.toMatchObject({ code: 'ERR_ALG_KEY_MISMATCH' });
-    await expect(v.verify(await sign({ ...keys.rs, alg: 'PS256' }, claims()))).rejects.toMatchObject({ code: 'ERR_ALG_KEY_MISMATCH' });
+    await expect(v.verify(await sign(keys.rs, claims(), { kid: 'es' }))).rejects.toMatchObject({
+      code: 'ERR_ALG_KEY_MISMATCH',
+    });
+    await expect(v.verify(await sign({ ...keys.rs, alg: 'PS256' }, claims()))).rejects.toMatchObject({
+      code: 'ERR_ALG_KEY_MISMATCH',
+    });
   });
 
   it('never uses enc keys, symmetric keys, private key material, small RSA keys or unknown curves', async () => {
@@ -83,7 +127,14 @@ describe('verify', () => {
     const privJwk = { ...priv.privateKey.export({ format: 'jwk' }), kid: 'priv', alg: 'ES256' };
     const oct = { kty: 'oct', kid: 'oct', k: Buffer.from(SECRET).toString('base64url'), alg: 'HS256' };
     const opsEncrypt = makeKey('RS256', 'ops', { key_ops: ['encrypt'], use: undefined });
-    const v = await make({ algorithms: ['RS256', 'ES256'] }, [enc.publicJwk, small.publicJwk, privJwk, oct, opsEncrypt.publicJwk, keys.rs.publicJwk]);
+    const v = await make({ algorithms: ['RS256', 'ES256'] }, [
+      enc.publicJwk,
+      small.publicJwk,
+      privJwk,
+      oct,
+      opsEncrypt.publicJwk,
+      keys.rs.publicJwk,
+    ]);
     const rejected: string[] = [];
     v.on('keys:rejected', (e) => rejected.push(...e.rejected.map((r) => `${r.kid}:${r.reason}`)));
     for (const key of [enc, priv, opsEncrypt]) {
@@ -93,17 +144,28 @@ describe('verify', () => {
     const input = `${Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'small' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}`;
     const smallToken = `${input}.${cryptoSign('sha256', Buffer.from(input), small.privateKey).toString('base64url')}`;
     await expect(v.verify(smallToken)).rejects.toMatchObject({ code: 'ERR_KEY_NOT_FOUND' });
-    expect(rejected).toEqual(['enc:use-not-sig', 'small:rsa-too-small', 'priv:private-material', 'oct:symmetric', 'ops:key-ops-without-verify']);
+    expect(rejected).toEqual([
+      'enc:use-not-sig',
+      'small:rsa-too-small',
+      'priv:private-material',
+      'oct:symmetric',
+      'ops:key-ops-without-verify',
+    ]);
     expect(v.health().sources[0]!.keys).toBe(1);
   });
 
   it('verifies a token without kid only when exactly one key fits its alg', async () => {
     const single = await make({}, [keys.rs.publicJwk, keys.es.publicJwk]);
-    await expect(single.verify(await sign(keys.es, claims(), { kid: undefined }))).resolves.toMatchObject({ kid: undefined, alg: 'ES256' });
+    await expect(single.verify(await sign(keys.es, claims(), { kid: undefined }))).resolves.toMatchObject({
+      kid: undefined,
+      alg: 'ES256',
+    });
     await server.close();
     const rs2 = makeKey('RS256', 'rs2');
     const two = await make({}, [keys.rs.publicJwk, rs2.publicJwk]);
-    await expect(two.verify(await sign(keys.rs, claims(), { kid: undefined }))).rejects.toMatchObject({ code: 'ERR_KEY_AMBIGUOUS' });
+    await expect(two.verify(await sign(keys.rs, claims(), { kid: undefined }))).rejects.toMatchObject({
+      code: 'ERR_KEY_AMBIGUOUS',
+    });
   });
 
   it('imports each key once across refreshes', async () => {
@@ -133,7 +195,9 @@ describe('HS256 migration', () => {
     await expect(v.verify(hs256(claims(), SECRET))).resolves.toMatchObject({ alg: 'HS256', keySource: 'secret' });
     await expect(v.verify(hs256(claims(), old))).resolves.toMatchObject({ keySource: 'secret' });
     await expect(v.verify(await sign(keys.rs, claims()))).resolves.toMatchObject({ keySource: 'jwks' });
-    await expect(v.verify(hs256(claims(), 'some-other-secret-that-is-long-enough!!'))).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
+    await expect(v.verify(hs256(claims(), 'some-other-secret-that-is-long-enough!!'))).rejects.toMatchObject({
+      code: 'ERR_TOKEN_SIGNATURE_INVALID',
+    });
     expect(v.stats().hs256.accepted).toBe(2);
     expect(v.stats().hs256.lastAcceptedAt).toBeTypeOf('number');
   });
@@ -150,27 +214,45 @@ describe('HS256 migration', () => {
     ];
     for (const secret of forms) {
       for (const kid of ['rs', undefined]) {
-        await expect(v.verify(hs256(claims(), secret, { kid }))).rejects.toMatchObject({ code: 'ERR_TOKEN_SIGNATURE_INVALID' });
+        await expect(v.verify(hs256(claims(), secret, { kid }))).rejects.toMatchObject({
+          code: 'ERR_TOKEN_SIGNATURE_INVALID',
+        });
       }
     }
     // Without migration mode the same tokens fail even earlier.
     const strict = await make();
-    await expect(strict.verify(hs256(claims(), forms[0]!, { kid: 'rs' }))).rejects.toMatchObject({ code: 'ERR_ALG_NOT_ALLOWED' });
+    await expect(strict.verify(hs256(claims(), forms[0]!, { kid: 'rs' }))).rejects.toMatchObject({
+      code: 'ERR_ALG_NOT_ALLOWED',
+    });
   });
 
   it('stops accepting HS256 after the end date', async () => {
     const clock = manualClock(Date.now());
-    const v = await make({ algorithms: ['RS256', 'HS256'], hs256: { secrets: [SECRET], notAfter: clock.now() + 1000 }, clock: clock.now });
+    const v = await make({
+      algorithms: ['RS256', 'HS256'],
+      hs256: { secrets: [SECRET], notAfter: clock.now() + 1000 },
+      clock: clock.now,
+    });
     const token = hs256(claims({ exp: now() + 86_400 }), SECRET);
     await expect(v.verify(token)).resolves.toMatchObject({ alg: 'HS256' });
     clock.advance(2000);
-    await expect(v.verify(token)).rejects.toMatchObject({ code: 'ERR_ALG_NOT_ALLOWED', message: expect.stringContaining('migration window ended') });
+    await expect(v.verify(token)).rejects.toMatchObject({
+      code: 'ERR_ALG_NOT_ALLOWED',
+      message: expect.stringContaining('migration window ended'),
+    });
   });
 
   it('works with HS256 alone and no key server at all', async () => {
-    const v = createVerifier({ issuer: 'https://auth.example.com', audience: AUD, algorithms: ['HS256'], hs256: { secrets: [SECRET] } });
+    const v = createVerifier({
+      issuer: 'https://auth.example.com',
+      audience: AUD,
+      algorithms: ['HS256'],
+      hs256: { secrets: [SECRET] },
+    });
     open.push(v);
-    await expect(v.verify(hs256(claims({ iss: 'https://auth.example.com' }), SECRET))).resolves.toMatchObject({ alg: 'HS256' });
+    await expect(v.verify(hs256(claims({ iss: 'https://auth.example.com' }), SECRET))).resolves.toMatchObject({
+      alg: 'HS256',
+    });
     expect(v.health()).toEqual({ status: 'ready', sources: [] });
   });
 });
@@ -187,14 +269,24 @@ describe('multi-tenant', () => {
         ],
       });
       open.push(v);
-      await expect(v.verify(await sign(keys.rs, claims({ iss: 'https://a.example', aud: 'a-api' })))).resolves.toMatchObject({ issuer: 'https://a.example' });
-      await expect(v.verify(await sign(keys.es, claims({ iss: 'https://b.example', aud: 'b-api' })))).resolves.toMatchObject({ issuer: 'https://b.example' });
+      await expect(
+        v.verify(await sign(keys.rs, claims({ iss: 'https://a.example', aud: 'a-api' }))),
+      ).resolves.toMatchObject({ issuer: 'https://a.example' });
+      await expect(
+        v.verify(await sign(keys.es, claims({ iss: 'https://b.example', aud: 'b-api' }))),
+      ).resolves.toMatchObject({ issuer: 'https://b.example' });
       // Tenant A's audience and algorithms do not carry over to B.
-      await expect(v.verify(await sign(keys.es, claims({ iss: 'https://b.example', aud: 'a-api' })))).rejects.toMatchObject({ code: 'ERR_CLAIM_MISMATCH', claim: 'aud' });
-      await expect(v.verify(await sign(keys.rs, claims({ iss: 'https://b.example', aud: 'b-api' })))).rejects.toMatchObject({ code: 'ERR_ALG_NOT_ALLOWED' });
+      await expect(
+        v.verify(await sign(keys.es, claims({ iss: 'https://b.example', aud: 'a-api' }))),
+      ).rejects.toMatchObject({ code: 'ERR_CLAIM_MISMATCH', claim: 'aud' });
+      await expect(
+        v.verify(await sign(keys.rs, claims({ iss: 'https://b.example', aud: 'b-api' }))),
+      ).rejects.toMatchObject({ code: 'ERR_ALG_NOT_ALLOWED' });
       const before = server.counts.jwks + other.counts.jwks;
       for (const iss of ['https://evil.example', 'https://a.example/', undefined]) {
-        await expect(v.verify(await sign(keys.rs, claims({ iss, aud: 'a-api' }), { kid: 'unknown' }))).rejects.toMatchObject({ code: 'ERR_CLAIM_MISMATCH', claim: 'iss' });
+        await expect(
+          v.verify(await sign(keys.rs, claims({ iss, aud: 'a-api' }), { kid: 'unknown' })),
+        ).rejects.toMatchObject({ code: 'ERR_CLAIM_MISMATCH', claim: 'iss' });
       }
       expect(server.counts.jwks + other.counts.jwks).toBe(before);
     } finally {
@@ -208,14 +300,23 @@ describe('resource (RFC 8707)', () => {
 
   it('accepts tokens for this resource only, and for a given audience next to it', async () => {
     const v = await make({ resource, audience: undefined });
-    await expect(v.verify(await sign(keys.rs, claims({ aud: resource })))).resolves.toMatchObject({ claims: { aud: resource } });
-    await expect(v.verify(await sign(keys.rs, claims({ aud: ['https://other.example/mcp', resource] })))).resolves.toMatchObject({ alg: 'RS256' });
+    await expect(v.verify(await sign(keys.rs, claims({ aud: resource })))).resolves.toMatchObject({
+      claims: { aud: resource },
+    });
+    await expect(
+      v.verify(await sign(keys.rs, claims({ aud: ['https://other.example/mcp', resource] }))),
+    ).resolves.toMatchObject({ alg: 'RS256' });
     for (const aud of ['https://other.example/mcp', `${resource}/`, AUD]) {
-      await expect(v.verify(await sign(keys.rs, claims({ aud })))).rejects.toMatchObject({ code: 'ERR_CLAIM_MISMATCH', claim: 'aud' });
+      await expect(v.verify(await sign(keys.rs, claims({ aud })))).rejects.toMatchObject({
+        code: 'ERR_CLAIM_MISMATCH',
+        claim: 'aud',
+      });
     }
     const moving = await make({ resource });
     await expect(moving.verify(await sign(keys.rs, claims({ aud: AUD })))).resolves.toMatchObject({ alg: 'RS256' });
-    await expect(moving.verify(await sign(keys.rs, claims({ aud: resource })))).resolves.toMatchObject({ alg: 'RS256' });
+    await expect(moving.verify(await sign(keys.rs, claims({ aud: resource })))).resolves.toMatchObject({
+      alg: 'RS256',
+    });
   });
 
   it('describes what it accepts: the resource and the trusted issuers, frozen', async () => {
@@ -277,7 +378,9 @@ describe('observability and lifecycle', () => {
     await v.verify('not-a-token').catch(() => undefined);
     off();
     await v.verify(await sign(keys.rs, claims()));
-    expect(fetches).toEqual([expect.objectContaining({ kind: 'jwks', outcome: 'updated', status: 200, durationMs: expect.any(Number) })]);
+    expect(fetches).toEqual([
+      expect.objectContaining({ kind: 'jwks', outcome: 'updated', status: 200, durationMs: expect.any(Number) }),
+    ]);
     expect(verifies).toEqual([
       { outcome: 'accepted', alg: 'RS256', source: 'jwks', issuer: server.jwksUri, cached: false },
       { outcome: 'refused', code: 'ERR_TOKEN_MALFORMED', cached: false },
@@ -296,17 +399,40 @@ describe('observability and lifecycle', () => {
     const v = await make();
     expect(v.health().status).toBe('unavailable');
     await v.ready();
-    expect(v.health()).toMatchObject({ status: 'ready', sources: [{ status: 'fresh', keys: 5, inFlight: false, consecutiveFailures: 0 }] });
+    expect(v.health()).toMatchObject({
+      status: 'ready',
+      sources: [{ status: 'fresh', keys: 5, inFlight: false, consecutiveFailures: 0 }],
+    });
     await v.close();
-    await expect(v.verify(await sign(keys.rs, claims()))).rejects.toMatchObject({ code: 'ERR_VERIFIER_CLOSED', status: 503 });
+    await expect(v.verify(await sign(keys.rs, claims()))).rejects.toMatchObject({
+      code: 'ERR_VERIFIER_CLOSED',
+      status: 503,
+    });
   });
 
   it('never rejects with anything but a tollgate error, and messages never contain the token', async () => {
     const v = await make();
     const token = await sign(keys.rs, claims({ exp: now() - 3600 }));
-    const inputs: unknown[] = [undefined, null, 42, {}, [], '', '.', '..', 'a.b.c', token, `${token}x`, token.replace(/\./g, '..'), 'x'.repeat(100_000)];
+    const inputs: unknown[] = [
+      undefined,
+      null,
+      42,
+      {},
+      [],
+      '',
+      '.',
+      '..',
+      'a.b.c',
+      token,
+      `${token}x`,
+      token.replace(/\./g, '..'),
+      'x'.repeat(100_000),
+    ];
     for (const input of inputs) {
-      const error = await v.verify(input as string).then(() => null, (e: unknown) => e);
+      const error = await v.verify(input as string).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(isTollgateError(error)).toBe(true);
       expect((error as Error).message).not.toContain(token.split('.')[1]!);
     }

@@ -3,7 +3,14 @@ import { isSupportedAlgorithm } from './algorithms.js';
 import { checkClaims } from './claims.js';
 import { decodeCompactJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
 import { deepFreeze } from './deep-freeze.js';
-import { AlgorithmError, ClaimError, KeysUnavailableError, TokenError, isTollgateError, type AnyTollgateError } from './errors.js';
+import {
+  AlgorithmError,
+  ClaimError,
+  KeysUnavailableError,
+  TokenError,
+  isTollgateError,
+  type AnyTollgateError,
+} from './errors.js';
 import { EventHub, type VerifierEventName, type VerifierListener } from './events.js';
 import { createHttpFetcher, type OwnedJsonFetcher } from './http-fetcher.js';
 import type { KeySource } from './key-source.js';
@@ -118,7 +125,12 @@ class TollgateVerifier implements Verifier {
     this.revocation = resolved.revocation;
     this.ownFetcher = resolved.jwks.fetcher === undefined ? createHttpFetcher(resolved.jwks) : null;
     const shared = new Map<string, RemoteJwksSource>();
-    const deps = { fetcher: resolved.jwks.fetcher ?? (this.ownFetcher as OwnedJsonFetcher), clock: this.clock, events: this.events, stats: this.recorder };
+    const deps = {
+      fetcher: resolved.jwks.fetcher ?? (this.ownFetcher as OwnedJsonFetcher),
+      clock: this.clock,
+      events: this.events,
+      stats: this.recorder,
+    };
     this.issuers = resolved.issuers.map((config) => {
       let jwks: RemoteJwksSource | null = null;
       if (config.keys !== null) {
@@ -127,15 +139,20 @@ class TollgateVerifier implements Verifier {
         jwks = shared.get(id) ?? new RemoteJwksSource(config.keys, resolved.jwks, deps);
         shared.set(id, jwks);
       }
-      const secrets = config.hs256 === null ? null : new SecretKeySource(config.hs256.secrets, config.hs256.notAfterMs, this.clock);
+      const secrets =
+        config.hs256 === null ? null : new SecretKeySource(config.hs256.secrets, config.hs256.notAfterMs, this.clock);
       return { config, jwks, secrets };
     });
     this.sources = [...shared.values()];
-    this.byIssuer = new Map(this.issuers.filter((t) => t.config.issuer !== undefined).map((t) => [t.config.issuer as string, t]));
+    this.byIssuer = new Map(
+      this.issuers.filter((t) => t.config.issuer !== undefined).map((t) => [t.config.issuer as string, t]),
+    );
     this.cache = resolved.tokenCache === null ? null : new TokenCache(resolved.tokenCache.maxEntries);
     this.description = Object.freeze({
       resource: resolved.resource,
-      authorizationServers: Object.freeze(resolved.issuers.flatMap((entry) => (entry.issuer === undefined ? [] : [entry.issuer]))),
+      authorizationServers: Object.freeze(
+        resolved.issuers.flatMap((entry) => (entry.issuer === undefined ? [] : [entry.issuer])),
+      ),
     });
     // Key-source trouble reaches the operator once per URL and interval, never per request.
     if (resolved.logger !== null) attachOperatorLog(this.events, resolved.logger, { clock: this.clock });
@@ -149,7 +166,8 @@ class TollgateVerifier implements Verifier {
   [VERIFY_NOW](token: string, signal?: AbortSignal): MaybePromise<VerifiedToken> {
     let outcome: MaybePromise<VerifiedToken>;
     try {
-      if (this.closed) throw new KeysUnavailableError('ERR_VERIFIER_CLOSED', 'The verifier was closed; create a new one.');
+      if (this.closed)
+        throw new KeysUnavailableError('ERR_VERIFIER_CLOSED', 'The verifier was closed; create a new one.');
       outcome = this.run(token, signal);
     } catch (error) {
       throw this.refused(token, error);
@@ -197,15 +215,30 @@ class TollgateVerifier implements Verifier {
     const issuer = this.selectIssuer(payload);
     const alg = header.alg;
     if (!isSupportedAlgorithm(alg) || !issuer.config.algorithms.has(alg)) {
-      throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `Token algorithm ${JSON.stringify(alg.slice(0, 20))} is not allowed for this issuer.`);
+      throw new AlgorithmError(
+        'ERR_ALG_NOT_ALLOWED',
+        `Token algorithm ${JSON.stringify(alg.slice(0, 20))} is not allowed for this issuer.`,
+      );
     }
     // The alg alone picks the key kind: HS256 only ever meets secrets, asymmetric algs only JWKS keys.
     const source: KeySource | null = alg === 'HS256' ? issuer.secrets : issuer.jwks;
     if (source === null) throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `No keys are configured for ${alg}.`);
     return andThen(source.keysFor(alg, header.kid, signal), (candidates) => {
       const key = candidates.find((candidate) => candidate.verify(alg, signingInput, signature));
-      if (key === undefined) throw new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'Token signature does not verify; the token was altered or signed by another key.');
-      const result: VerifiedToken = Object.freeze({ claims: deepFreeze(payload), header, alg, kid: header.kid, keySource: key.source, issuer: issuer.config.id, cached: false });
+      if (key === undefined)
+        throw new TokenError(
+          'ERR_TOKEN_SIGNATURE_INVALID',
+          'Token signature does not verify; the token was altered or signed by another key.',
+        );
+      const result: VerifiedToken = Object.freeze({
+        claims: deepFreeze(payload),
+        header,
+        alg,
+        kid: header.kid,
+        keySource: key.source,
+        issuer: issuer.config.id,
+        cached: false,
+      });
       return this.checkPolicy(issuer.config, result, () => {
         if (this.cache !== null) {
           const expMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
@@ -217,7 +250,11 @@ class TollgateVerifier implements Verifier {
   }
 
   /** The claim policy (time rules re-applied on every hit), then the custom check; `done` runs when both pass. */
-  private checkPolicy(issuer: ResolvedIssuer, result: VerifiedToken, done: () => VerifiedToken): MaybePromise<VerifiedToken> {
+  private checkPolicy(
+    issuer: ResolvedIssuer,
+    result: VerifiedToken,
+    done: () => VerifiedToken,
+  ): MaybePromise<VerifiedToken> {
     const { policy } = issuer;
     const now = this.clock();
     checkClaims(result.header, result.claims, policy, now / 1000);
@@ -232,7 +269,10 @@ class TollgateVerifier implements Verifier {
     const issuer = typeof payload.iss === 'string' ? this.byIssuer.get(payload.iss) : undefined;
     if (issuer === undefined) {
       // Refused before any key lookup: an unknown issuer never causes a network request.
-      throw new ClaimError('ERR_CLAIM_MISMATCH', 'Token "iss" is not a trusted issuer.', { claim: 'iss', reason: payload.iss === undefined ? 'missing' : 'mismatch' });
+      throw new ClaimError('ERR_CLAIM_MISMATCH', 'Token "iss" is not a trusted issuer.', {
+        claim: 'iss',
+        reason: payload.iss === undefined ? 'missing' : 'mismatch',
+      });
     }
     return issuer;
   }
@@ -246,7 +286,13 @@ class TollgateVerifier implements Verifier {
       stats.hs256LastAcceptedAt = this.clock();
     }
     if (this.events.has('verify')) {
-      this.events.emit('verify', { outcome: 'accepted', alg: result.alg, source: result.keySource, issuer: result.issuer, cached: result.cached });
+      this.events.emit('verify', {
+        outcome: 'accepted',
+        alg: result.alg,
+        source: result.keySource,
+        issuer: result.issuer,
+        cached: result.cached,
+      });
     }
     return result;
   }
@@ -307,6 +353,10 @@ async function customCheck(check: ClaimCheck, result: VerifiedToken): Promise<vo
     await check(result.claims, result.header);
   } catch (error) {
     if (isTollgateError(error)) throw error;
-    throw new ClaimError('ERR_CLAIM_CHECK_FAILED', 'Token failed a custom claim check.', { claim: '*', reason: 'check-failed', cause: error });
+    throw new ClaimError('ERR_CLAIM_CHECK_FAILED', 'Token failed a custom claim check.', {
+      claim: '*',
+      reason: 'check-failed',
+      cause: error,
+    });
   }
 }

@@ -1,5 +1,10 @@
 import { isTollgateError } from '@tollgate/core';
-import { createResponder, resolveAdapterOptions, type AdapterDescription, type Responder } from '@tollgate/core/adapter';
+import {
+  createResponder,
+  resolveAdapterOptions,
+  type AdapterDescription,
+  type Responder,
+} from '@tollgate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorHandler } from './types.js';
 

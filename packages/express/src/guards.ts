@@ -1,4 +1,12 @@
-import { requireAuthLevel as authLevelCheck, requireClaims as claimsCheck, requireScopes as scopesCheck, type AuthCheck, type AuthLevel, type JwtClaims, type VerifiedToken } from '@tollgate/core';
+import {
+  requireAuthLevel as authLevelCheck,
+  requireClaims as claimsCheck,
+  requireScopes as scopesCheck,
+  type AuthCheck,
+  type AuthLevel,
+  type JwtClaims,
+  type VerifiedToken,
+} from '@tollgate/core';
 import type { RequestHandler } from 'express';
 import { handleError } from './errors.js';
 
@@ -24,7 +32,11 @@ export function toMiddleware(check: AuthCheck): RequestHandler {
     }
     // Synchronous checks (scopes) continue without a microtask hop.
     if (result === undefined) next();
-    else result.then(() => next(), (error: unknown) => handleError(error, req, res, next));
+    else
+      result.then(
+        () => next(),
+        (error: unknown) => handleError(error, req, res, next),
+      );
   };
 }
 

@@ -22,7 +22,12 @@ declare global {
  * mounted after it; it must answer, or call `next(err)`. Errors that are not tollgate errors
  * (bugs in your own `requireClaims` predicate) skip it and go to `next(err)`.
  */
-export type ErrorHandler = (error: AnyTollgateError, req: Request, res: Response, next: NextFunction) => void | Promise<void>;
+export type ErrorHandler = (
+  error: AnyTollgateError,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+) => void | Promise<void>;
 
 /**
  * Adapter options of `verify()`, next to the verifier source: `credentialsOptional`, `locations`,

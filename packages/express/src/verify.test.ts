@@ -3,18 +3,38 @@ import type { NextFunction, Request, Response } from 'express';
 import { describe, expect, it, vi } from 'vitest';
 import { requireScopes, toMiddleware, verify } from './index.js';
 
-const TOKEN: VerifiedToken = { claims: { sub: 'alice', scope: 'orders:read' }, header: { alg: 'RS256' }, alg: 'RS256', kid: 'k1', keySource: 'jwks', issuer: 'https://issuer.test', cached: false };
+const TOKEN: VerifiedToken = {
+  claims: { sub: 'alice', scope: 'orders:read' },
+  header: { alg: 'RS256' },
+  alg: 'RS256',
+  kid: 'k1',
+  keySource: 'jwks',
+  issuer: 'https://issuer.test',
+  cached: false,
+};
 
 function fakeVerifier(verify: (token: string) => Promise<VerifiedToken>): Verifier {
   const notUsed = () => {
     throw new Error('not used');
   };
-  return { verify, stats: notUsed, ready: notUsed, health: notUsed, on: notUsed, off: notUsed, close: async () => undefined } as unknown as Verifier;
+  return {
+    verify,
+    stats: notUsed,
+    ready: notUsed,
+    health: notUsed,
+    on: notUsed,
+    off: notUsed,
+    close: async () => undefined,
+  } as unknown as Verifier;
 }
 
 function fakeReq(authorization?: string | string[]): Request {
   const list = authorization === undefined ? undefined : [authorization].flat();
-  return { method: 'GET', rawHeaders: (list ?? []).flatMap((value) => ['Authorization', value]), originalUrl: '/orders' } as unknown as Request;
+  return {
+    method: 'GET',
+    rawHeaders: (list ?? []).flatMap((value) => ['Authorization', value]),
+    originalUrl: '/orders',
+  } as unknown as Request;
 }
 
 function fakeRes(headersSent = false) {
@@ -29,7 +49,11 @@ function fakeRes(headersSent = false) {
 }
 
 /** Runs a middleware and resolves with what it passed to next() once it settled. */
-function run(middleware: (req: Request, res: Response, next: NextFunction) => unknown, req: Request, res: Response): Promise<{ returned: unknown; nextArgs: unknown[] | undefined }> {
+function run(
+  middleware: (req: Request, res: Response, next: NextFunction) => unknown,
+  req: Request,
+  res: Response,
+): Promise<{ returned: unknown; nextArgs: unknown[] | undefined }> {
   return new Promise((resolve) => {
     let nextArgs: unknown[] | undefined;
     const next = ((...args: unknown[]) => (nextArgs = args)) as NextFunction;
@@ -49,13 +73,18 @@ describe('verify()', () => {
 
   it('answers a refusal itself and does not call next', async () => {
     const { res, sent } = fakeRes();
-    const middleware = verify(fakeVerifier(() => Promise.reject(new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'bad signature'))), { realm: 'orders' });
+    const middleware = verify(
+      fakeVerifier(() => Promise.reject(new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'bad signature'))),
+      { realm: 'orders' },
+    );
     const { returned, nextArgs } = await run(middleware, fakeReq('Bearer abc'), res);
     expect(returned).toBeUndefined();
     expect(nextArgs).toBeUndefined();
     expect(sent).toEqual({
       status: 401,
-      headers: { 'www-authenticate': 'Bearer realm="orders", error="invalid_token", error_description="bad signature"' },
+      headers: {
+        'www-authenticate': 'Bearer realm="orders", error="invalid_token", error_description="bad signature"',
+      },
       body: { error: 'invalid_token', error_description: 'bad signature', code: 'ERR_TOKEN_SIGNATURE_INVALID' },
     });
   });
@@ -69,25 +98,41 @@ describe('verify()', () => {
   });
 
   it('passErrors: next(err) with status, statusCode, headers; 5xx not exposed', async () => {
-    const unavailable = new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'Fetching http://10.0.0.1/jwks failed', { retryAfterSec: 7 });
-    const { nextArgs } = await run(verify(fakeVerifier(() => Promise.reject(unavailable)), { passErrors: true }), fakeReq('Bearer abc'), fakeRes().res);
+    const unavailable = new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'Fetching http://10.0.0.1/jwks failed', {
+      retryAfterSec: 7,
+    });
+    const { nextArgs } = await run(
+      verify(
+        fakeVerifier(() => Promise.reject(unavailable)),
+        { passErrors: true },
+      ),
+      fakeReq('Bearer abc'),
+      fakeRes().res,
+    );
     expect(nextArgs).toEqual([unavailable]);
     expect(unavailable).toMatchObject({ status: 503, statusCode: 503, headers: { 'retry-after': '7' }, expose: false });
   });
 
   it('hands the error to next() when headers were already sent', async () => {
     const error = new TokenError('ERR_TOKEN_MALFORMED', 'bad');
-    const { nextArgs } = await run(verify(fakeVerifier(() => Promise.reject(error))), fakeReq('Bearer abc'), fakeRes(true).res);
+    const { nextArgs } = await run(
+      verify(fakeVerifier(() => Promise.reject(error))),
+      fakeReq('Bearer abc'),
+      fakeRes(true).res,
+    );
     expect(nextArgs).toEqual([error]);
   });
 
   it('onError that throws synchronously reaches next(err)', async () => {
     const broken = new Error('renderer broke');
-    const middleware = verify(fakeVerifier(() => Promise.reject(new TokenError('ERR_TOKEN_MALFORMED', 'bad'))), {
-      onError: () => {
-        throw broken;
+    const middleware = verify(
+      fakeVerifier(() => Promise.reject(new TokenError('ERR_TOKEN_MALFORMED', 'bad'))),
+      {
+        onError: () => {
+          throw broken;
+        },
       },
-    });
+    );
     expect((await run(middleware, fakeReq('Bearer abc'), fakeRes().res)).nextArgs).toEqual([broken]);
   });
 
@@ -99,17 +144,31 @@ describe('verify()', () => {
 
   it('refuses contradictory or invalid adapter options at start-up', () => {
     const verifier = fakeVerifier(async () => TOKEN);
-    expect(() => verify(verifier, { passErrors: true, onError: () => undefined })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['onError', 'passErrors'] }));
-    expect(() => verify(verifier, { onError: 'log' as never })).toThrow(expect.objectContaining({ options: ['onError'] }));
+    expect(() => verify(verifier, { passErrors: true, onError: () => undefined })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['onError', 'passErrors'] }),
+    );
+    expect(() => verify(verifier, { onError: 'log' as never })).toThrow(
+      expect.objectContaining({ options: ['onError'] }),
+    );
     expect(() => verify(verifier, { realm: 42 as never })).toThrow(expect.objectContaining({ options: ['realm'] }));
   });
 
   it('refuses unknown options at start-up, suggesting the known name', () => {
     const verifier = fakeVerifier(async () => TOKEN);
     expect(() => verify(verifier, { credentialOptional: true } as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['credentialOptional'], message: 'Invalid verify() options:\n  - credentialOptional is not a known option; did you mean credentialsOptional?' }),
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        options: ['credentialOptional'],
+        message:
+          'Invalid verify() options:\n  - credentialOptional is not a known option; did you mean credentialsOptional?',
+      }),
     );
-    expect(() => verify(undefined, { audience: 'orders' } as never)).toThrow(expect.objectContaining({ options: ['audience'], message: expect.stringContaining('audience is a verifier option: pass it in the first argument') }));
+    expect(() => verify(undefined, { audience: 'orders' } as never)).toThrow(
+      expect.objectContaining({
+        options: ['audience'],
+        message: expect.stringContaining('audience is a verifier option: pass it in the first argument'),
+      }),
+    );
   });
 
   it('warmOnStart starts fetching keys at once, in the background; a failure neither throws nor rejects', async () => {
@@ -124,7 +183,9 @@ describe('verify()', () => {
   });
 
   it('refuses bad verifier options synchronously', () => {
-    expect(() => verify({ issuer: 'https://issuer.test', audience: 'orders-api', algorithms: ['HS256'] })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }));
+    expect(() => verify({ issuer: 'https://issuer.test', audience: 'orders-api', algorithms: ['HS256'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+    );
   });
 });
 
@@ -141,19 +202,36 @@ describe('guards', () => {
     const { res, sent } = fakeRes();
     requireScopes('orders:write')(authed(), res, vi.fn());
     expect(sent.status).toBe(403);
-    expect(sent.headers).toEqual({ 'www-authenticate': 'Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:write.", scope="orders:write"' });
+    expect(sent.headers).toEqual({
+      'www-authenticate':
+        'Bearer realm="api", error="insufficient_scope", error_description="The token lacks the scope(s): orders:write.", scope="orders:write"',
+    });
   });
 
   it('answer the way the verify() before them was configured', async () => {
     const req = fakeReq('Bearer abc');
-    await run(verify(fakeVerifier(async () => TOKEN), { passErrors: true }), req, fakeRes().res);
+    await run(
+      verify(
+        fakeVerifier(async () => TOKEN),
+        { passErrors: true },
+      ),
+      req,
+      fakeRes().res,
+    );
     const { nextArgs } = await run(requireScopes('orders:write'), req, fakeRes().res);
     expect(nextArgs?.[0]).toBeInstanceOf(ClaimError);
-    expect(nextArgs?.[0]).toMatchObject({ statusCode: 403, headers: { 'www-authenticate': expect.stringContaining('scope="orders:write"') } });
+    expect(nextArgs?.[0]).toMatchObject({
+      statusCode: 403,
+      headers: { 'www-authenticate': expect.stringContaining('scope="orders:write"') },
+    });
   });
 
   it('toMiddleware settles async checks without returning a promise', async () => {
-    const { returned, nextArgs } = await run(toMiddleware(async (auth) => void auth), authed(), fakeRes().res);
+    const { returned, nextArgs } = await run(
+      toMiddleware(async (auth) => void auth),
+      authed(),
+      fakeRes().res,
+    );
     expect(returned).toBeUndefined();
     expect(nextArgs).toEqual([]);
   });

@@ -1,5 +1,12 @@
 import type { Verifier } from '@tollgate/core';
-import { createGate, nodeRequestFacts, warmInBackground, type RequestAuth, type ResourceMetadataEndpoint, type VerifierSource } from '@tollgate/core/adapter';
+import {
+  createGate,
+  nodeRequestFacts,
+  warmInBackground,
+  type RequestAuth,
+  type ResourceMetadataEndpoint,
+  type VerifierSource,
+} from '@tollgate/core/adapter';
 import type { RequestHandler } from 'express';
 import { EXPRESS_ADAPTER, handleError, setGate } from './errors.js';
 import type { VerifyOptions } from './types.js';

@@ -14,5 +14,7 @@ import { certificateThumbprint as thumbprintOfCertificate } from '@tollgate/core
  * ```
  */
 export function certificateThumbprint(certificate: string | Uint8Array | X509Certificate): string {
-  return thumbprintOfCertificate(certificate instanceof X509Certificate ? certificate : new X509Certificate(certificate));
+  return thumbprintOfCertificate(
+    certificate instanceof X509Certificate ? certificate : new X509Certificate(certificate),
+  );
 }

@@ -15,7 +15,12 @@ describe('discovery and JWKS over HTTP', () => {
     expect(issuer.jwksUri).toBe(`${issuer.baseUrl}/.well-known/jwks.json`);
     expect(issuer.discoveryUrl).toBe(`${issuer.baseUrl}/.well-known/openid-configuration`);
     expect(issuer.tokenEndpoint).toBe(`${issuer.baseUrl}/token`);
-    expect(issuer.tenant()).toMatchObject({ name: 'default', algorithm: 'RS256', audience: 'api://default', clientIds: ['tollgate-dev'] });
+    expect(issuer.tenant()).toMatchObject({
+      name: 'default',
+      algorithm: 'RS256',
+      audience: 'api://default',
+      clientIds: ['tollgate-dev'],
+    });
   });
 
   it('publishes an OIDC / RFC 8414 discovery document whose issuer equals the issuer URL', async () => {
@@ -34,8 +39,33 @@ describe('discovery and JWKS over HTTP', () => {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: ['read', 'write'],
-      dpop_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'],
-      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'client_id', 'cnf', 'acr', 'amr', 'auth_time'],
+      dpop_signing_alg_values_supported: [
+        'RS256',
+        'RS384',
+        'RS512',
+        'PS256',
+        'PS384',
+        'PS512',
+        'ES256',
+        'ES384',
+        'ES512',
+        'EdDSA',
+        'Ed25519',
+      ],
+      claims_supported: [
+        'iss',
+        'sub',
+        'aud',
+        'exp',
+        'iat',
+        'jti',
+        'scope',
+        'client_id',
+        'cnf',
+        'acr',
+        'amr',
+        'auth_time',
+      ],
     });
   });
 
@@ -52,7 +82,19 @@ describe('discovery and JWKS over HTTP', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       response_types_supported: [],
       scopes_supported: ['read', 'write'],
-      dpop_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'],
+      dpop_signing_alg_values_supported: [
+        'RS256',
+        'RS384',
+        'RS512',
+        'PS256',
+        'PS384',
+        'PS512',
+        'ES256',
+        'ES384',
+        'ES512',
+        'EdDSA',
+        'Ed25519',
+      ],
     });
   });
 
@@ -133,8 +175,13 @@ describe('publicUrl', () => {
     const issuer = await startIssuer({ publicUrl: 'http://issuer.internal:4010/' });
     expect(issuer.baseUrl).toBe('http://issuer.internal:4010');
     expect(issuer.issuerUrl).toBe('http://issuer.internal:4010');
-    const doc = (await (await fetch(`http://127.0.0.1:${issuer.port}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(doc).toMatchObject({ issuer: 'http://issuer.internal:4010', jwks_uri: 'http://issuer.internal:4010/.well-known/jwks.json' });
+    const doc = (await (
+      await fetch(`http://127.0.0.1:${issuer.port}/.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
+    expect(doc).toMatchObject({
+      issuer: 'http://issuer.internal:4010',
+      jwks_uri: 'http://issuer.internal:4010/.well-known/jwks.json',
+    });
   });
 });
 

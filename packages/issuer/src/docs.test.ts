@@ -38,7 +38,8 @@ describe('package docs', () => {
       const end = readme.indexOf('\n#', start + heading.length + 2);
       return readme.slice(start, end < 0 ? undefined : end);
     };
-    const rows = (text: string) => new Set([...text.matchAll(/^\| `([A-Za-z0-9]+)`(?: \/ `([A-Za-z0-9]+)`)? \|/gm)].flatMap((m) => [m[1], m[2]]));
+    const rows = (text: string) =>
+      new Set([...text.matchAll(/^\| `([A-Za-z0-9]+)`(?: \/ `([A-Za-z0-9]+)`)? \|/gm)].flatMap((m) => [m[1], m[2]]));
     const options = rows(section('## Options'));
     const tenantRows = rows(section('### `TenantConfig`'));
     const clientRows = rows(section('### `ClientConfig`'));
@@ -48,7 +49,9 @@ describe('package docs', () => {
       options: [...KNOWN_OPTIONS].filter((option) => !options.has(option)),
       tenantFields: ['name', ...Object.values(SPEC_FIELDS)].filter((field) => !tenantRows.has(field)),
       clientFields: Object.values(CLIENT_FIELDS).filter((field) => !clientRows.has(field)),
-      fileFields: [...Object.keys(SPEC_FIELDS), ...Object.keys(CLIENT_FIELDS)].filter((field) => !fileExample.includes(`${field}:`)),
+      fileFields: [...Object.keys(SPEC_FIELDS), ...Object.keys(CLIENT_FIELDS)].filter(
+        (field) => !fileExample.includes(`${field}:`),
+      ),
     }).toEqual({ options: [], tenantFields: [], clientFields: [], fileFields: [] });
   });
 

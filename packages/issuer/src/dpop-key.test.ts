@@ -26,7 +26,11 @@ describe.each<[DpopAlgorithm, Record<string, unknown>]>([
   const key = createDpopKey({ alg, clock });
 
   it('makes proofs that verify with jose against the embedded public jwk, whose thumbprint is the jkt', async () => {
-    const proof = key.proof({ method: 'POST', url: 'https://api.example/orders/7?expand=items#top', accessToken: 'the-token' });
+    const proof = key.proof({
+      method: 'POST',
+      url: 'https://api.example/orders/7?expand=items#top',
+      accessToken: 'the-token',
+    });
     const { payload, protectedHeader } = await verifyProof(proof, alg);
     expect(protectedHeader).toEqual({ typ: 'dpop+jwt', alg, jwk: key.publicJwk });
     expect(protectedHeader.jwk).toMatchObject(shape);
@@ -48,23 +52,39 @@ describe.each<[DpopAlgorithm, Record<string, unknown>]>([
     expect(a.jti).not.toBe(b.jti);
     expect(a).not.toHaveProperty('ath');
     expect(a).not.toHaveProperty('nonce');
-    const fixed = key.proof({ method: 'GET', url: new URL('http://127.0.0.1:3000/x'), jti: 'one', iat: 1000, nonce: 'n-1' });
+    const fixed = key.proof({
+      method: 'GET',
+      url: new URL('http://127.0.0.1:3000/x'),
+      jti: 'one',
+      iat: 1000,
+      nonce: 'n-1',
+    });
     expect((await jwtVerify(fixed, EmbeddedJWK, { currentDate: new Date(1_000_000) })).payload).toEqual({
-      jti: 'one', htm: 'GET', htu: 'http://127.0.0.1:3000/x', iat: 1000, nonce: 'n-1',
+      jti: 'one',
+      htm: 'GET',
+      htu: 'http://127.0.0.1:3000/x',
+      iat: 1000,
+      nonce: 'n-1',
     });
   });
 });
 
 describe('createDpopKey()', () => {
   it('puts the ath of RFC 9449 §7.1 in a proof for that access token', () => {
-    const proof = createDpopKey().proof({ method: 'GET', url: 'https://resource.example.org/protectedresource', accessToken: 'Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU' });
+    const proof = createDpopKey().proof({
+      method: 'GET',
+      url: 'https://resource.example.org/protectedresource',
+      accessToken: 'Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU',
+    });
     expect(decodeJwtPayload(proof).ath).toBe('fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo');
   });
 
   it('round-trips through privateJwk: same key, same jkt, alg read from the JWK', async () => {
     const original = createDpopKey({ alg: 'EdDSA' });
     expect(original.privateJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', d: expect.any(String) });
-    const loaded = createDpopKey({ privateKey: JSON.parse(JSON.stringify(original.privateJwk)) as typeof original.privateJwk });
+    const loaded = createDpopKey({
+      privateKey: JSON.parse(JSON.stringify(original.privateJwk)) as typeof original.privateJwk,
+    });
     expect(loaded.alg).toBe('EdDSA');
     expect(loaded.jkt).toBe(original.jkt);
     await verifyProof(loaded.proof({ method: 'GET', url: 'http://localhost/' }), 'EdDSA');
@@ -74,7 +94,12 @@ describe('createDpopKey()', () => {
 
   it('lets negative tests change or remove any header member or claim', () => {
     const key = createDpopKey();
-    const proof = key.proof({ method: 'GET', url: 'http://localhost/', header: { typ: 'JWT', jwk: undefined, kid: 'x' }, claims: { htm: 'get', iat: undefined } });
+    const proof = key.proof({
+      method: 'GET',
+      url: 'http://localhost/',
+      header: { typ: 'JWT', jwk: undefined, kid: 'x' },
+      claims: { htm: 'get', iat: undefined },
+    });
     expect(decodeProtectedHeader(proof)).toEqual({ typ: 'JWT', alg: 'ES256', kid: 'x' });
     const payload = decodeJwtPayload(proof);
     expect(payload.htm).toBe('get');
@@ -87,8 +112,12 @@ describe('createDpopKey()', () => {
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
     expect(() => createDpopKey({ alg: 'RS256', privateKey: small })).toThrow(/at least 2048 bits; this one has 1024/);
     expect(() => createDpopKey({ privateKey: createPublicKey(rsa) })).toThrow(/must be a private key/);
-    expect(() => createDpopKey({ alg: 'HS256' as DpopAlgorithm })).toThrow(/alg must be one of ES256, RS256, PS256, EdDSA; got "HS256"/);
-    expect(() => createDpopKey({ privateKey: { kty: 'EC', crv: 'P-256', x: 'x' } })).toThrow(/not a usable private JWK/);
+    expect(() => createDpopKey({ alg: 'HS256' as DpopAlgorithm })).toThrow(
+      /alg must be one of ES256, RS256, PS256, EdDSA; got "HS256"/,
+    );
+    expect(() => createDpopKey({ privateKey: { kty: 'EC', crv: 'P-256', x: 'x' } })).toThrow(
+      /not a usable private JWK/,
+    );
     expect(() => createDpopKey().proof({ method: 'GET', url: '/orders' })).toThrow(/needs an absolute URL/);
     expect(() => createDpopKey().proof({ method: '', url: 'http://localhost/' })).toThrow(/needs a method/);
   });
@@ -99,7 +128,11 @@ describe('bound tokens from sign()', () => {
     const issuer = await startIssuer({ algorithm: 'ES256' });
     const key = createDpopKey();
     const token = await issuer.sign({ cnf: key.cnf });
-    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUri)), { issuer: issuer.issuerUrl, audience: 'api://default', algorithms: ['ES256'] });
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUri)), {
+      issuer: issuer.issuerUrl,
+      audience: 'api://default',
+      algorithms: ['ES256'],
+    });
     expect(payload.cnf).toEqual({ jkt: key.jkt });
     const proof = decodeJwtPayload(key.proof({ method: 'GET', url: 'http://localhost/orders', accessToken: token }));
     expect(proof.ath).toBe(sha256(token));
@@ -110,14 +143,16 @@ describe('bound tokens from sign()', () => {
     const thumbprint = certificateThumbprint(CLIENT_CERT);
     // Computed with `openssl x509 -outform DER | openssl dgst -sha256 -binary | basenc --base64url`.
     expect(thumbprint).toBe('z6T1JoqXZTfwBto29nVun9E7s3WW68tsg1GeEKPg5Pc');
-    expect(certificateThumbprint(Buffer.from(CLIENT_CERT.replace(/-----[^-]+-----|\s/g, ''), 'base64'))).toBe(thumbprint);
+    expect(certificateThumbprint(Buffer.from(CLIENT_CERT.replace(/-----[^-]+-----|\s/g, ''), 'base64'))).toBe(
+      thumbprint,
+    );
     const token = await issuer.sign({ cnf: { 'x5t#S256': thumbprint } });
     expect(decodeJwtPayload(token).cnf).toEqual({ 'x5t#S256': thumbprint });
   });
 });
 
 describe('thumbprints and ath from the package entry', () => {
-  it('are the core\'s, so a token bound here and a proof checked by a resource server agree', () => {
+  it("are the core's, so a token bound here and a proof checked by a resource server agree", () => {
     expect([api.jwkThumbprint, api.accessTokenHash]).toEqual([core.jwkThumbprint, core.accessTokenHash]);
   });
 });

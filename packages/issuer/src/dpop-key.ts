@@ -1,4 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomUUID, type JsonWebKey } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+  randomUUID,
+  type JsonWebKey,
+} from 'node:crypto';
 import { accessTokenHash, jwkThumbprint } from '@tollgate/core';
 import { DPOP_ALGORITHMS, isDpopAlgorithm, type DpopAlgorithm } from './algorithms.js';
 import { systemClock, type Clock } from './clock.js';
@@ -82,7 +89,8 @@ export interface DpopKey {
 export function createDpopKey(options: CreateDpopKeyOptions = {}): DpopKey {
   const { privateKey, alg } = keyAndAlgorithm(options);
   const clock = options.clock ?? systemClock;
-  if (typeof clock.now !== 'function') throw new TypeError('clock must have a now() method returning ms since the epoch');
+  if (typeof clock.now !== 'function')
+    throw new TypeError('clock must have a now() method returning ms since the epoch');
   const publicJwk = publicJwkOf(privateKey, alg);
   const jkt = jwkThumbprint(publicJwk);
   const privateJwk: JsonWebKey = { ...privateKey.export({ format: 'jwk' }), alg };
@@ -96,7 +104,8 @@ export function createDpopKey(options: CreateDpopKeyOptions = {}): DpopKey {
     privateJwk,
     proof(proof) {
       if (typeof proof !== 'object' || proof === null) throw new TypeError('proof() needs { method, url }');
-      if (typeof proof.method !== 'string' || proof.method === '') throw new TypeError('proof() needs a method, e.g. "GET"');
+      if (typeof proof.method !== 'string' || proof.method === '')
+        throw new TypeError('proof() needs a method, e.g. "GET"');
       const claims: Record<string, unknown> = {
         jti: proof.jti ?? randomUUID(),
         htm: proof.method,
@@ -128,7 +137,8 @@ function keyAndAlgorithm(options: CreateDpopKeyOptions): { privateKey: KeyObject
   const given = options.privateKey;
   const jwkAlg = given !== undefined && !(given instanceof KeyObject) ? given.alg : undefined;
   const alg = options.alg ?? jwkAlg ?? 'ES256';
-  if (!isDpopAlgorithm(alg)) throw new TypeError(`alg must be one of ${DPOP_ALGORITHMS.join(', ')}; got ${JSON.stringify(alg)}`);
+  if (!isDpopAlgorithm(alg))
+    throw new TypeError(`alg must be one of ${DPOP_ALGORITHMS.join(', ')}; got ${JSON.stringify(alg)}`);
   if (given === undefined) return { privateKey: generate(alg), alg };
   let privateKey: KeyObject;
   if (given instanceof KeyObject) {
@@ -161,10 +171,21 @@ function generate(alg: DpopAlgorithm): KeyObject {
 function publicJwkOf(privateKey: KeyObject, alg: DpopAlgorithm): DpopPublicJwk {
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
   const type = privateKey.asymmetricKeyType;
-  if (alg === 'ES256' && jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string') {
+  if (
+    alg === 'ES256' &&
+    jwk.kty === 'EC' &&
+    jwk.crv === 'P-256' &&
+    typeof jwk.x === 'string' &&
+    typeof jwk.y === 'string'
+  ) {
     return { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
   }
-  if ((alg === 'RS256' || alg === 'PS256') && type === 'rsa' && typeof jwk.n === 'string' && typeof jwk.e === 'string') {
+  if (
+    (alg === 'RS256' || alg === 'PS256') &&
+    type === 'rsa' &&
+    typeof jwk.n === 'string' &&
+    typeof jwk.e === 'string'
+  ) {
     const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < 2048) throw new TypeError(`an RSA key for ${alg} needs at least 2048 bits; this one has ${bits}`);
     return { kty: 'RSA', n: jwk.n, e: jwk.e };

@@ -65,7 +65,8 @@ export function createTestFaultTimer(): TestFaultTimer {
   return {
     now: () => now,
     schedule(callback, ms) {
-      if (typeof callback !== 'function' || !(ms >= 0)) throw new TypeError('schedule(callback, ms) needs a function and a non-negative number of ms');
+      if (typeof callback !== 'function' || !(ms >= 0))
+        throw new TypeError('schedule(callback, ms) needs a function and a non-negative number of ms');
       const id = sequence++;
       timers.set(id, { due: now + ms, callback });
       notify();
@@ -74,11 +75,13 @@ export function createTestFaultTimer(): TestFaultTimer {
       };
     },
     advance(ms) {
-      if (!(Number.isFinite(ms) && ms >= 0)) throw new TypeError(`advance(ms) needs a non-negative finite number, got ${String(ms)}`);
+      if (!(Number.isFinite(ms) && ms >= 0))
+        throw new TypeError(`advance(ms) needs a non-negative finite number, got ${String(ms)}`);
       now += ms;
       for (;;) {
         let next: [number, { due: number; callback: () => void }] | undefined;
-        for (const entry of timers) if (entry[1].due <= now && (next === undefined || entry[1].due < next[1].due)) next = entry;
+        for (const entry of timers)
+          if (entry[1].due <= now && (next === undefined || entry[1].due < next[1].due)) next = entry;
         if (next === undefined) break;
         timers.delete(next[0]);
         next[1].callback();

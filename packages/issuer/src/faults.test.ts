@@ -109,7 +109,9 @@ describe('fault injection', () => {
     multi.faults.inject({ endpoint: 'jwks', kind: 'drop', tenant: 'b' });
     expect(await status(multi.tenant('a').jwksUri)).toBe(200);
     await expect(fetch(multi.tenant('b').jwksUri)).rejects.toThrow();
-    expect(() => multi.faults.inject({ endpoint: 'jwks', kind: 'drop', tenant: 'nobody' })).toThrow(/unknown tenant "nobody"/);
+    expect(() => multi.faults.inject({ endpoint: 'jwks', kind: 'drop', tenant: 'nobody' })).toThrow(
+      /unknown tenant "nobody"/,
+    );
   });
 
   it('is removed by its handle or by clear()', async () => {
@@ -124,11 +126,21 @@ describe('fault injection', () => {
   });
 
   it('validates fault specs', () => {
-    expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'boom' as 'drop' })).toThrow(/fault kind must be one of slow, status500, invalid-json, drop/);
-    expect(() => issuer.faults.inject({ endpoint: 'userinfo' as 'jwks', kind: 'drop' })).toThrow(/fault endpoint must be one of/);
-    expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'drop', count: 0 })).toThrow(/count must be a positive whole number/);
-    expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'drop', delayMs: 5 })).toThrow(/apply only to kind "slow"/);
-    expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', forMs: -1 })).toThrow(/forMs must be a non-negative/);
+    expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'boom' as 'drop' })).toThrow(
+      /fault kind must be one of slow, status500, invalid-json, drop/,
+    );
+    expect(() => issuer.faults.inject({ endpoint: 'userinfo' as 'jwks', kind: 'drop' })).toThrow(
+      /fault endpoint must be one of/,
+    );
+    expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'drop', count: 0 })).toThrow(
+      /count must be a positive whole number/,
+    );
+    expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'drop', delayMs: 5 })).toThrow(
+      /apply only to kind "slow"/,
+    );
+    expect(() => issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', forMs: -1 })).toThrow(
+      /forMs must be a non-negative/,
+    );
   });
 
   it('does not hold up close() while a request is stalled, and cancels the stall', async () => {

@@ -161,10 +161,13 @@ export class Faults implements FaultController {
 
 function validate(spec: FaultSpec): FaultSpec {
   if (typeof spec !== 'object' || spec === null) throw new TypeError('fault spec must be an object');
-  if (!ENDPOINTS.includes(spec.endpoint)) throw new TypeError(`fault endpoint must be one of ${ENDPOINTS.join(', ')}; got ${JSON.stringify(spec.endpoint)}`);
-  if (!KINDS.includes(spec.kind)) throw new TypeError(`fault kind must be one of ${KINDS.join(', ')}; got ${JSON.stringify(spec.kind)}`);
+  if (!ENDPOINTS.includes(spec.endpoint))
+    throw new TypeError(`fault endpoint must be one of ${ENDPOINTS.join(', ')}; got ${JSON.stringify(spec.endpoint)}`);
+  if (!KINDS.includes(spec.kind))
+    throw new TypeError(`fault kind must be one of ${KINDS.join(', ')}; got ${JSON.stringify(spec.kind)}`);
   const nonNegative = (name: 'delayMs' | 'forMs', value: number | undefined) => {
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new TypeError(`fault ${name} must be a non-negative number of ms; got ${String(value)}`);
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      throw new TypeError(`fault ${name} must be a non-negative number of ms; got ${String(value)}`);
   };
   nonNegative('delayMs', spec.delayMs);
   nonNegative('forMs', spec.forMs);

@@ -6,7 +6,13 @@ export type { SignOptions, JwtClaims, TokenConfirmation } from './sign.js';
 export type { KeyInfo } from './key-ring.js';
 export type { PublicJwk } from './keys.js';
 export type { SigningAlgorithm, DpopAlgorithm } from './algorithms.js';
-export { createDpopKey, type CreateDpopKeyOptions, type DpopKey, type DpopProofOptions, type DpopPublicJwk } from './dpop-key.js';
+export {
+  createDpopKey,
+  type CreateDpopKeyOptions,
+  type DpopKey,
+  type DpopProofOptions,
+  type DpopPublicJwk,
+} from './dpop-key.js';
 // The core's, re-exported so that imports from the issuer keep working.
 export { accessTokenHash, jwkThumbprint } from '@tollgate/core';
 export { certificateThumbprint } from './certificate-thumbprint.js';

@@ -129,9 +129,12 @@ function createHandle(ctx: {
     },
     setAlgorithm: async (alg, name) => {
       const tenant = find(name);
-      if (!isSigningAlgorithm(alg)) throw new TypeError(`algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}; got ${JSON.stringify(alg)}`);
+      if (!isSigningAlgorithm(alg))
+        throw new TypeError(`algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}; got ${JSON.stringify(alg)}`);
       if (alg === 'HS256' && !tenant.config.hs256Secret) {
-        throw new Error(`tenant "${tenant.name}" has no HS256 secret; configure hs256Secret or hs256SecretEnv to sign HS256`);
+        throw new Error(
+          `tenant "${tenant.name}" has no HS256 secret; configure hs256Secret or hs256SecretEnv to sign HS256`,
+        );
       }
       await tenant.ring.setPrimary(alg);
     },

@@ -14,7 +14,11 @@ export type SigningMaterial =
  * Encodes and signs a compact JWS with `node:crypto`, synchronously.
  * The header is taken as given (tests may claim another `alg` than the one that signs).
  */
-export function encodeJwt(header: Record<string, unknown>, payload: Record<string, unknown>, material: SigningMaterial): string {
+export function encodeJwt(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  material: SigningMaterial,
+): string {
   const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(payload))}`;
   const data = Buffer.from(input);
   let signature: Buffer;
@@ -24,7 +28,11 @@ export function encodeJwt(header: Record<string, unknown>, payload: Record<strin
       break;
     case 'PS256':
       // RFC 7518 §3.5: the salt is as long as the hash output.
-      signature = cryptoSign('sha256', data, { key: material.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+      signature = cryptoSign('sha256', data, {
+        key: material.key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      });
       break;
     case 'ES256':
       // JWS wants the raw r||s form (RFC 7518 §3.4), not Node's default DER.
@@ -46,4 +54,3 @@ export function encodeJwt(header: Record<string, unknown>, payload: Record<strin
 function b64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
 }
-

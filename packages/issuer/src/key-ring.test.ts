@@ -39,7 +39,11 @@ function counting(base: KeyStore, withLock = true) {
   return { store, counts, beforeNextWrite: (hook: () => unknown) => void (beforeNextWrite = hook) };
 }
 
-function ring(store: KeyStore, clock: TestClock, wait: (ms: number) => Promise<void> = () => new Promise((resolve) => setImmediate(resolve))) {
+function ring(
+  store: KeyStore,
+  clock: TestClock,
+  wait: (ms: number) => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
+) {
   return new KeyRing('t', 'ES256', { store, clock, policy: POLICY, lockTtlMs: TTL_MS, wait });
 }
 
@@ -74,7 +78,7 @@ describe('key rings sharing one store', () => {
     ]);
   });
 
-  it('without a lock, compare-and-set makes the loser of a race drop its own key and adopt the winner\'s', async () => {
+  it("without a lock, compare-and-set makes the loser of a race drop its own key and adopt the winner's", async () => {
     const clock = createTestClock('2026-01-05T10:00:00Z');
     const { store, counts, beforeNextWrite } = counting(createMemoryKeyStore({ clock }), false);
     const a = ring(store, clock);
@@ -118,7 +122,9 @@ describe('key rings sharing one store', () => {
     const store = createMemoryKeyStore({ clock });
     const b = ring(store, clock, () => Promise.resolve());
     await store.lock!('t', TTL_MS);
-    await expect(b.refresh()).rejects.toThrow(/tenant "t": another issuer has held the key store lock for over 20\d{3} ms; check the store, or raise keyLockTtlMs/);
+    await expect(b.refresh()).rejects.toThrow(
+      /tenant "t": another issuer has held the key store lock for over 20\d{3} ms; check the store, or raise keyLockTtlMs/,
+    );
     expect(await store.read('t')).toBeUndefined();
   });
 
@@ -135,7 +141,11 @@ describe('memory key store', () => {
   it('writes with compare-and-set: null means "nothing stored yet"', async () => {
     const store = createMemoryKeyStore();
     const first = await store.write('t', [], null);
-    await expect(store.write('t', [], null)).rejects.toMatchObject({ name: 'KeyStoreConflictError', code: 'ERR_ISSUER_KEY_STORE_CONFLICT', tenant: 't' });
+    await expect(store.write('t', [], null)).rejects.toMatchObject({
+      name: 'KeyStoreConflictError',
+      code: 'ERR_ISSUER_KEY_STORE_CONFLICT',
+      tenant: 't',
+    });
     await expect(store.write('t', [], 'stale')).rejects.toThrow(/the keys of tenant "t" changed since they were read/);
     const second = await store.write('t', [], first);
     expect(second).not.toBe(first);

@@ -1,6 +1,12 @@
 import { isAsymmetric, type AsymmetricAlgorithm, type SigningAlgorithm } from './algorithms.js';
 import type { Clock } from './clock.js';
-import { isKeyStoreConflict, type KeyStore, type KeyStoreLock, type KeyStoreSnapshot, type StoredKey } from './key-store.js';
+import {
+  isKeyStoreConflict,
+  type KeyStore,
+  type KeyStoreLock,
+  type KeyStoreSnapshot,
+  type StoredKey,
+} from './key-store.js';
 import { generateKeyEntry, importKeyEntry, type KeyEntry, type PublicJwk } from './keys.js';
 import { applyRotationPolicy, compareNewestFirst, type RotationPolicy } from './rotation.js';
 
@@ -117,7 +123,9 @@ export class KeyRing {
     return this.#exclusive(async () => {
       const primary = this.#primary;
       if (!isAsymmetric(primary)) {
-        throw new Error(`tenant "${this.#tenant}" signs with HS256; rotate its shared secret in the configuration instead`);
+        throw new Error(
+          `tenant "${this.#tenant}" signs with HS256; rotate its shared secret in the configuration instead`,
+        );
       }
       await this.#sync({ mutate: retireActive(() => true) });
       return this.#active(primary) ?? unreachable('no signing key after rotation');
@@ -144,11 +152,25 @@ export class KeyRing {
     const { kid, alg, createdAtMs, retiredAtMs, publicJwk } = entry;
     if (retiredAtMs === undefined) {
       return {
-        kid, alg, status: 'active', signing: alg === this.#primary, createdAtMs, publicJwk,
+        kid,
+        alg,
+        status: 'active',
+        signing: alg === this.#primary,
+        createdAtMs,
+        publicJwk,
         ...(this.#policy.autoRotate ? { rotateAtMs: createdAtMs + this.#policy.maxAgeMs } : {}),
       };
     }
-    return { kid, alg, status: 'retired', signing: false, createdAtMs, retiredAtMs, removeAtMs: retiredAtMs + this.#policy.graceMs, publicJwk };
+    return {
+      kid,
+      alg,
+      status: 'retired',
+      signing: false,
+      createdAtMs,
+      retiredAtMs,
+      removeAtMs: retiredAtMs + this.#policy.graceMs,
+      publicJwk,
+    };
   }
 
   #active(alg: AsymmetricAlgorithm): KeyEntry | undefined {
@@ -177,7 +199,9 @@ export class KeyRing {
       if (lock === undefined) {
         // Another issuer is changing the keys; its write is what this one should adopt.
         if (waitedMs >= 2 * this.#lockTtlMs) {
-          throw new Error(`tenant "${this.#tenant}": another issuer has held the key store lock for over ${waitedMs} ms; check the store, or raise keyLockTtlMs`);
+          throw new Error(
+            `tenant "${this.#tenant}": another issuer has held the key store lock for over ${waitedMs} ms; check the store, or raise keyLockTtlMs`,
+          );
         }
         const pause = Math.min(LOCK_POLL_MIN_MS * 2 ** Math.min(attempt, 8), LOCK_POLL_MAX_MS);
         waitedMs += pause;
@@ -190,14 +214,19 @@ export class KeyRing {
         await lock.release();
       }
       if (++conflicts >= MAX_CONFLICTS) {
-        throw new Error(`tenant "${this.#tenant}": the keys changed under ${conflicts} writes in a row; another issuer keeps writing the key store`);
+        throw new Error(
+          `tenant "${this.#tenant}": the keys changed under ${conflicts} writes in a row; another issuer keeps writing the key store`,
+        );
       }
     }
   }
 
   // Under the lock: read again (the holder before us may have done the work), generate what is
   // missing, write with compare-and-set. False when the write lost a race and must start over.
-  async #change(alreadyRead: KeyStoreSnapshot | undefined, op: { ensure?: AsymmetricAlgorithm; mutate?: Mutation }): Promise<boolean> {
+  async #change(
+    alreadyRead: KeyStoreSnapshot | undefined,
+    op: { ensure?: AsymmetricAlgorithm; mutate?: Mutation },
+  ): Promise<boolean> {
     const snapshot = alreadyRead ?? (await this.#store.read(this.#tenant));
     const plan = this.#plan(snapshot, op);
     if (!needsWrite(plan, snapshot)) {
@@ -235,7 +264,9 @@ export class KeyRing {
     const wanted = new Set<AsymmetricAlgorithm>();
     if (isAsymmetric(this.#primary)) wanted.add(this.#primary);
     if (op.ensure) wanted.add(op.ensure);
-    const missing = [...wanted].filter((alg) => !entries.some((entry) => entry.alg === alg && entry.retiredAtMs === undefined));
+    const missing = [...wanted].filter(
+      (alg) => !entries.some((entry) => entry.alg === alg && entry.retiredAtMs === undefined),
+    );
     return { nowMs, entries, missing };
   }
 
@@ -253,7 +284,10 @@ export class KeyRing {
           // A kid the store has with other material can only come from two processes creating a
           // key in the same instant; the store's copy is the one both will agree on.
           mine.set(stored.kid, this.#import(stored, storedRetiredAt));
-        } else if (storedRetiredAt !== undefined && (own.retiredAtMs === undefined || storedRetiredAt < own.retiredAtMs)) {
+        } else if (
+          storedRetiredAt !== undefined &&
+          (own.retiredAtMs === undefined || storedRetiredAt < own.retiredAtMs)
+        ) {
           own.retiredAtMs = storedRetiredAt;
         }
       }
@@ -263,7 +297,12 @@ export class KeyRing {
 
   #import(stored: StoredKey, retiredAtMs: number | undefined): KeyEntry {
     try {
-      return importKeyEntry(stored.privateJwk, { kid: stored.kid, alg: stored.alg, createdAtMs: Date.parse(stored.createdAt), retiredAtMs });
+      return importKeyEntry(stored.privateJwk, {
+        kid: stored.kid,
+        alg: stored.alg,
+        createdAtMs: Date.parse(stored.createdAt),
+        retiredAtMs,
+      });
     } catch (err) {
       throw new Error(`tenant "${this.#tenant}": stored key "${stored.kid}" cannot be used: ${(err as Error).message}`);
     }

@@ -26,7 +26,11 @@ describe('file key store', () => {
       expect((await stat(keyDir)).mode & 0o777).toBe(0o700);
     }
     const content = JSON.parse(await readFile(join(keyDir, 'default.keys.json'), 'utf8')) as Record<string, unknown>;
-    expect(content).toMatchObject({ version: 1, tenant: 'default', keys: [{ kid: key!.kid, alg: 'ES256', privateJwk: { kty: 'EC', crv: 'P-256' } }] });
+    expect(content).toMatchObject({
+      version: 1,
+      tenant: 'default',
+      keys: [{ kid: key!.kid, alg: 'ES256', privateJwk: { kty: 'EC', crv: 'P-256' } }],
+    });
     expect((content.keys as { privateJwk: { d?: string } }[])[0]!.privateJwk.d).toEqual(expect.any(String));
     await issuer.rotate();
     await issuer.rotate();
@@ -44,7 +48,10 @@ describe('file key store', () => {
     const second = await startIssuer({ keyDir: dir, port });
     expect(second.jwksUri).toBe(jwksUri);
     // A fresh key set, as a verifier that starts after the restart would have.
-    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(second.jwksUri)), { issuer: issuerUrl, audience: 'api://default' });
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(second.jwksUri)), {
+      issuer: issuerUrl,
+      audience: 'api://default',
+    });
     expect(payload.sub).toBe('test-user');
     expect(decodeProtectedHeader(await second.sign()).kid).toBe(kid);
     expect((await second.keys()).map((k) => k.kid)).toEqual([kid]);
@@ -78,7 +85,9 @@ describe('file key store', () => {
     expect(decodeProtectedHeader(await minter.sign()).kid).toBe((await server.keys())[0]!.kid);
     // A key the minter creates shows up in the server's JWKS on its next request.
     const esToken = await minter.sign({}, { alg: 'ES256' });
-    const { payload } = await jwtVerify(esToken, createRemoteJWKSet(new URL(server.jwksUri)), { audience: 'api://default' });
+    const { payload } = await jwtVerify(esToken, createRemoteJWKSet(new URL(server.jwksUri)), {
+      audience: 'api://default',
+    });
     expect(payload.iss).toBe(minter.issuerUrl);
     expect((await server.keys()).map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
   });
@@ -86,18 +95,28 @@ describe('file key store', () => {
   it('refuses to start on a corrupt key file instead of silently replacing the keys', async () => {
     await writeFile(join(dir, 'default.keys.json'), '{ not json');
     await expect(startIssuer({ keyDir: dir })).rejects.toThrow(/key file .*default\.keys\.json is not valid JSON/);
-    await writeFile(join(dir, 'default.keys.json'), JSON.stringify({ version: 1, tenant: 'default', keys: [{ kid: 'k', alg: 'RS512' }] }));
+    await writeFile(
+      join(dir, 'default.keys.json'),
+      JSON.stringify({ version: 1, tenant: 'default', keys: [{ kid: 'k', alg: 'RS512' }] }),
+    );
     await expect(startIssuer({ keyDir: dir })).rejects.toThrow(/keys\[0\]\.alg must be RS256, ES256 or EdDSA/);
     await writeFile(
       join(dir, 'default.keys.json'),
-      JSON.stringify({ version: 1, tenant: 'default', keys: [{ kid: 'k', alg: 'RS256', createdAt: '2025-01-01T00:00:00Z', privateJwk: { kty: 'RSA' } }] }),
+      JSON.stringify({
+        version: 1,
+        tenant: 'default',
+        keys: [{ kid: 'k', alg: 'RS256', createdAt: '2025-01-01T00:00:00Z', privateJwk: { kty: 'RSA' } }],
+      }),
     );
     await expect(startIssuer({ keyDir: dir })).rejects.toThrow(/stored key "k" cannot be used/);
   });
 
   it('keeps HS256 secrets out of the key files', async () => {
     const secret = 'a-shared-secret-of-at-least-32-bytes!';
-    const issuer = await startIssuer({ keyDir: dir, tenants: [{ name: 'hs', algorithm: 'HS256', hs256Secret: secret }, { name: 'rs' }] });
+    const issuer = await startIssuer({
+      keyDir: dir,
+      tenants: [{ name: 'hs', algorithm: 'HS256', hs256Secret: secret }, { name: 'rs' }],
+    });
     await issuer.sign({}, { tenant: 'hs' });
     expect((await readdir(dir)).sort()).toEqual(['rs.keys.json']);
     expect(await readFile(join(dir, 'rs.keys.json'), 'utf8')).not.toContain(secret);
@@ -106,7 +125,14 @@ describe('file key store', () => {
   it('reads back what it wrote, and nothing for an unknown tenant', async () => {
     const store = createFileKeyStore(dir);
     expect(await store.read('nobody')).toBeUndefined();
-    const keys = [{ kid: 'k', alg: 'EdDSA' as const, createdAt: '2025-01-01T00:00:00.000Z', privateJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' } }];
+    const keys = [
+      {
+        kid: 'k',
+        alg: 'EdDSA' as const,
+        createdAt: '2025-01-01T00:00:00.000Z',
+        privateJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' },
+      },
+    ];
     const revision = await store.write('t', keys);
     expect(await store.read('t')).toEqual({ revision, keys });
   });
@@ -135,14 +161,24 @@ describe('issuer replicas sharing one store', () => {
   it('start together with one key, rotate once at the same instant, serve the same JWKS; a later replica picks the keys up', async () => {
     const clock = createTestClock('2026-01-05T10:00:00Z');
     const { store: keyStore, counts } = countingWrites(createMemoryKeyStore({ clock }));
-    const [a, b] = await Promise.all([startIssuer({ clock, keyStore, algorithm: 'ES256' }), startIssuer({ clock, keyStore, algorithm: 'ES256' })]);
+    const [a, b] = await Promise.all([
+      startIssuer({ clock, keyStore, algorithm: 'ES256' }),
+      startIssuer({ clock, keyStore, algorithm: 'ES256' }),
+    ]);
     expect(counts.writes).toBe(1);
     expect((await a.keys()).map((k) => k.kid)).toEqual(['2026-01-05']);
     expect(await jwksText(b)).toBe(await jwksText(a));
 
     clock.advance(91 * DAY_MS);
     // Both replicas see the key is over age at the same instant, through every kind of key operation.
-    const [tokenA, tokenB] = await Promise.all([a.sign(), b.sign(), fetch(a.jwksUri), fetch(b.jwksUri), a.keys(), b.keys()]);
+    const [tokenA, tokenB] = await Promise.all([
+      a.sign(),
+      b.sign(),
+      fetch(a.jwksUri),
+      fetch(b.jwksUri),
+      a.keys(),
+      b.keys(),
+    ]);
     expect(counts.writes).toBe(2);
     const stored = (await keyStore.read('default'))!.keys;
     expect(stored.map((k) => [k.kid, k.retiredAt ?? 'active'])).toEqual([

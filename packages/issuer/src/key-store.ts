@@ -93,7 +93,10 @@ export class KeyStoreConflictError extends Error {
   override readonly name = 'KeyStoreConflictError';
   readonly tenant: string;
 
-  constructor(tenant: string, message = `the keys of tenant "${tenant}" changed since they were read; read them again and retry`) {
+  constructor(
+    tenant: string,
+    message = `the keys of tenant "${tenant}" changed since they were read; read them again and retry`,
+  ) {
     super(message);
     this.tenant = tenant;
   }
@@ -101,7 +104,10 @@ export class KeyStoreConflictError extends Error {
 
 /** True for a `KeyStoreConflictError`, from this copy of the package or another (checked by `code`). */
 export function isKeyStoreConflict(error: unknown): error is KeyStoreConflictError {
-  return error instanceof KeyStoreConflictError || (error instanceof Error && (error as { code?: unknown }).code === KeyStoreConflictError.code);
+  return (
+    error instanceof KeyStoreConflictError ||
+    (error instanceof Error && (error as { code?: unknown }).code === KeyStoreConflictError.code)
+  );
 }
 
 /** Options of `createMemoryKeyStore()`. */
@@ -133,7 +139,8 @@ export function createMemoryKeyStore(options: MemoryKeyStoreOptions = {}): KeySt
     read: (tenant) => Promise.resolve(tenants.get(tenant)),
     write(tenant, keys, expectedRevision) {
       const current = tenants.get(tenant)?.revision ?? null;
-      if (expectedRevision !== undefined && expectedRevision !== current) return Promise.reject(new KeyStoreConflictError(tenant));
+      if (expectedRevision !== undefined && expectedRevision !== current)
+        return Promise.reject(new KeyStoreConflictError(tenant));
       const revision = String(++counter);
       tenants.set(tenant, deepFreeze({ revision, keys: structuredClone([...keys]) }));
       return Promise.resolve(revision);
@@ -249,7 +256,8 @@ function parseKeyFile(text: string, file: string, tenant: string): StoredKey[] {
     throw new Error(`key file ${file}: ${what}`);
   };
   if (!isRecord(data)) return fail('expected a JSON object');
-  if (data.version !== FILE_VERSION) fail(`unsupported "version" ${JSON.stringify(data.version)}, expected ${FILE_VERSION}`);
+  if (data.version !== FILE_VERSION)
+    fail(`unsupported "version" ${JSON.stringify(data.version)}, expected ${FILE_VERSION}`);
   if (data.tenant !== tenant) fail(`"tenant" is ${JSON.stringify(data.tenant)}, expected "${tenant}"`);
   if (!Array.isArray(data.keys)) return fail('"keys" must be an array');
   return data.keys.map((key: unknown, i: number): StoredKey => {
@@ -258,7 +266,8 @@ function parseKeyFile(text: string, file: string, tenant: string): StoredKey[] {
     const { kid, alg, createdAt, retiredAt, privateJwk } = key;
     if (typeof kid !== 'string' || kid === '') fail(`${at}.kid must be a non-empty string`);
     if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') fail(`${at}.alg must be RS256, ES256 or EdDSA`);
-    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) fail(`${at}.createdAt must be an ISO date`);
+    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)))
+      fail(`${at}.createdAt must be an ISO date`);
     if (retiredAt !== undefined && (typeof retiredAt !== 'string' || Number.isNaN(Date.parse(retiredAt)))) {
       fail(`${at}.retiredAt must be an ISO date`);
     }

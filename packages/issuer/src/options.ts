@@ -99,15 +99,38 @@ export interface ResolvedOptions {
 }
 
 /** Client of the built-in default tenant, so `curl -u tollgate-dev:tollgate-dev-secret` works out of the box. */
-export const DEFAULT_CLIENT: Readonly<ClientConfig> = Object.freeze({ id: 'tollgate-dev', secret: 'tollgate-dev-secret', scopes: ['read', 'write'] });
+export const DEFAULT_CLIENT: Readonly<ClientConfig> = Object.freeze({
+  id: 'tollgate-dev',
+  secret: 'tollgate-dev-secret',
+  scopes: ['read', 'write'],
+});
 export const DEFAULT_TENANT_NAME = 'default';
 export const DEFAULT_KEY_MAX_AGE_MS = 90 * DAY_MS;
 export const DEFAULT_KEY_LOCK_TTL_MS = 10_000;
 
 /** Every option of `createIssuer()`; the docs test checks the README has a row for each. */
 export const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>([
-  'host', 'port', 'publicUrl', 'algorithm', 'tenants', 'defaultTenant', 'clock', 'faultTimer', 'keyStore', 'keyDir', 'keyMaxAgeMs',
-  'keyGraceMs', 'autoRotate', 'keyLockTtlMs', 'jwksMaxAgeSec', 'discoveryMaxAgeSec', 'etag', 'dpopNonce', 'maxBodyBytes', 'env', 'onError',
+  'host',
+  'port',
+  'publicUrl',
+  'algorithm',
+  'tenants',
+  'defaultTenant',
+  'clock',
+  'faultTimer',
+  'keyStore',
+  'keyDir',
+  'keyMaxAgeMs',
+  'keyGraceMs',
+  'autoRotate',
+  'keyLockTtlMs',
+  'jwksMaxAgeSec',
+  'discoveryMaxAgeSec',
+  'etag',
+  'dpopNonce',
+  'maxBodyBytes',
+  'env',
+  'onError',
 ] satisfies (keyof IssuerOptions)[]);
 
 /** Validates options and applies defaults. Throws `IssuerConfigError` naming the option. */
@@ -123,21 +146,32 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') fail('host', 'must be a non-empty string');
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('port', `must be a whole number from 0 to 65535; got ${String(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail('port', `must be a whole number from 0 to 65535; got ${String(port)}`);
   const publicUrl = options.publicUrl === undefined ? undefined : normalizeBaseUrl(options.publicUrl, fail);
 
   const algorithm = options.algorithm ?? 'RS256';
-  if (!isSigningAlgorithm(algorithm)) fail('algorithm', `must be one of ${SIGNING_ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}`);
+  if (!isSigningAlgorithm(algorithm))
+    fail('algorithm', `must be one of ${SIGNING_ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}`);
   const env = options.env ?? process.env;
   const dpopNonce = options.dpopNonce ?? false;
   if (typeof dpopNonce !== 'boolean') fail('dpopNonce', 'must be a boolean');
-  const tenants = await resolveTenants(options, { defaultAlgorithm: algorithm, defaultDpopNonce: dpopNonce, env }, fail);
+  const tenants = await resolveTenants(
+    options,
+    { defaultAlgorithm: algorithm, defaultDpopNonce: dpopNonce, env },
+    fail,
+  );
 
-  if (options.keyStore !== undefined && options.keyDir !== undefined) fail('keyDir', 'and keyStore are both set; give one');
-  if (options.keyDir !== undefined && (typeof options.keyDir !== 'string' || options.keyDir === '')) fail('keyDir', 'must be a directory path');
-  const keyStore = options.keyStore ?? (options.keyDir === undefined ? createMemoryKeyStore() : createFileKeyStore(options.keyDir));
-  if (typeof keyStore.read !== 'function' || typeof keyStore.write !== 'function') fail('keyStore', 'must have read() and write() methods');
-  if (keyStore.lock !== undefined && typeof keyStore.lock !== 'function') fail('keyStore', 'lock must be a method when present');
+  if (options.keyStore !== undefined && options.keyDir !== undefined)
+    fail('keyDir', 'and keyStore are both set; give one');
+  if (options.keyDir !== undefined && (typeof options.keyDir !== 'string' || options.keyDir === ''))
+    fail('keyDir', 'must be a directory path');
+  const keyStore =
+    options.keyStore ?? (options.keyDir === undefined ? createMemoryKeyStore() : createFileKeyStore(options.keyDir));
+  if (typeof keyStore.read !== 'function' || typeof keyStore.write !== 'function')
+    fail('keyStore', 'must have read() and write() methods');
+  if (keyStore.lock !== undefined && typeof keyStore.lock !== 'function')
+    fail('keyStore', 'lock must be a method when present');
 
   const clock = options.clock ?? systemClock;
   if (typeof clock.now !== 'function') fail('clock', 'must have a now() method returning ms since the epoch');
@@ -147,21 +181,27 @@ export async function resolveOptions(options: IssuerOptions): Promise<ResolvedOp
   }
 
   const maxAgeMs = options.keyMaxAgeMs ?? DEFAULT_KEY_MAX_AGE_MS;
-  if (!(Number.isFinite(maxAgeMs) && maxAgeMs > 0)) fail('keyMaxAgeMs', `must be a positive number of ms; got ${String(maxAgeMs)}`);
+  if (!(Number.isFinite(maxAgeMs) && maxAgeMs > 0))
+    fail('keyMaxAgeMs', `must be a positive number of ms; got ${String(maxAgeMs)}`);
   const longestTokenMs = Math.max(...tenants.map((t) => t.tokenLifetimeSec)) * 1000;
   const graceMs = options.keyGraceMs ?? longestTokenMs + DAY_MS;
   if (!(Number.isFinite(graceMs) && graceMs > longestTokenMs)) {
-    fail('keyGraceMs', `must be longer than the longest token lifetime (${longestTokenMs} ms), or tokens outlive their key; got ${String(graceMs)}`);
+    fail(
+      'keyGraceMs',
+      `must be longer than the longest token lifetime (${longestTokenMs} ms), or tokens outlive their key; got ${String(graceMs)}`,
+    );
   }
   const autoRotate = options.autoRotate ?? true;
   if (typeof autoRotate !== 'boolean') fail('autoRotate', 'must be a boolean');
   const keyLockTtlMs = options.keyLockTtlMs ?? DEFAULT_KEY_LOCK_TTL_MS;
-  if (!(Number.isFinite(keyLockTtlMs) && keyLockTtlMs > 0)) fail('keyLockTtlMs', `must be a positive number of ms; got ${String(keyLockTtlMs)}`);
+  if (!(Number.isFinite(keyLockTtlMs) && keyLockTtlMs > 0))
+    fail('keyLockTtlMs', `must be a positive number of ms; got ${String(keyLockTtlMs)}`);
 
   const etag = options.etag ?? true;
   if (typeof etag !== 'boolean') fail('etag', 'must be a boolean');
   const maxBodyBytes = options.maxBodyBytes ?? 16_384;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) fail('maxBodyBytes', `must be a positive whole number; got ${String(maxBodyBytes)}`);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0)
+    fail('maxBodyBytes', `must be a positive whole number; got ${String(maxBodyBytes)}`);
 
   const onError = options.onError ?? ((error: unknown) => console.error('[tollgate-issuer]', error));
   if (typeof onError !== 'function') fail('onError', 'must be a function');
@@ -188,22 +228,39 @@ type Fail = (field: string, message: string) => never;
 
 async function resolveTenants(
   options: IssuerOptions,
-  defaults: { defaultAlgorithm: SigningAlgorithm; defaultDpopNonce: boolean; env: Readonly<Record<string, string | undefined>> },
+  defaults: {
+    defaultAlgorithm: SigningAlgorithm;
+    defaultDpopNonce: boolean;
+    env: Readonly<Record<string, string | undefined>>;
+  },
   fail: Fail,
 ): Promise<ResolvedTenant[]> {
   const { tenants } = options;
   if (tenants === undefined) {
-    const config: TenantConfig = { clients: [DEFAULT_CLIENT], ...options.defaultTenant, name: options.defaultTenant?.name ?? DEFAULT_TENANT_NAME };
+    const config: TenantConfig = {
+      clients: [DEFAULT_CLIENT],
+      ...options.defaultTenant,
+      name: options.defaultTenant?.name ?? DEFAULT_TENANT_NAME,
+    };
     return [resolveTenant(config, { field: (f) => `defaultTenant.${f}`, ...defaults, root: true })];
   }
-  if (options.defaultTenant !== undefined) fail('defaultTenant', 'and tenants are both set; defaultTenant only configures the root tenant used without tenants');
+  if (options.defaultTenant !== undefined)
+    fail(
+      'defaultTenant',
+      'and tenants are both set; defaultTenant only configures the root tenant used without tenants',
+    );
   let resolved: ResolvedTenant[];
   if (typeof tenants === 'string') {
     const fromFile = await readTenantsFile(tenants);
-    resolved = fromFile.map(({ config, field, where }) => resolveTenant(config, { field, where, ...defaults, root: false }));
+    resolved = fromFile.map(({ config, field, where }) =>
+      resolveTenant(config, { field, where, ...defaults, root: false }),
+    );
   } else {
-    if (!Array.isArray(tenants) || tenants.length === 0) fail('tenants', 'must be a non-empty list of tenants or a file path');
-    resolved = tenants.map((config, i) => resolveTenant(config, { field: (f) => `tenants[${i}].${f}`, ...defaults, root: false }));
+    if (!Array.isArray(tenants) || tenants.length === 0)
+      fail('tenants', 'must be a non-empty list of tenants or a file path');
+    resolved = tenants.map((config, i) =>
+      resolveTenant(config, { field: (f) => `tenants[${i}].${f}`, ...defaults, root: false }),
+    );
   }
   const names = new Set<string>();
   for (const [i, tenant] of resolved.entries()) {
@@ -216,7 +273,8 @@ async function resolveTenants(
 function cacheControl(field: string, value: number | null | undefined, fail: Fail): string | undefined {
   if (value === null) return undefined;
   const seconds = value ?? 3600;
-  if (!Number.isInteger(seconds) || seconds < 0) fail(field, `must be a whole number of seconds or null; got ${String(seconds)}`);
+  if (!Number.isInteger(seconds) || seconds < 0)
+    fail(field, `must be a whole number of seconds or null; got ${String(seconds)}`);
   return `public, max-age=${seconds}`;
 }
 

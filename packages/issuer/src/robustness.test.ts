@@ -37,7 +37,8 @@ function raw(data: string | Buffer, opts: { endWrite?: boolean } = {}): Promise<
 }
 
 const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
-const bodyOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+const bodyOf = (response: string) =>
+  JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
 
 describe('malformed requests never crash the issuer', () => {
   it.each<[string, number, string | Buffer]>([
@@ -45,8 +46,16 @@ describe('malformed requests never crash the issuer', () => {
     ['an unknown method', 400, 'BREW /token HTTP/1.1\r\nHost: x\r\n\r\n'],
     ['a bad Content-Length', 400, 'POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'],
     ['oversized headers', 431, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`],
-    ['an invalid percent-encoding in the path', 404, 'GET /%zz/.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
-    ['an absolute-form target', 404, 'GET http://evil.example/.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    [
+      'an invalid percent-encoding in the path',
+      404,
+      'GET /%zz/.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ],
+    [
+      'an absolute-form target',
+      404,
+      'GET http://evil.example/.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ],
     ['a path with a NUL byte escape', 404, 'GET /tenants/%00/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
     ['a long path', 404, `GET /${'x'.repeat(8000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`],
   ])('answers %s with a JSON %i', async (_name, expected, data) => {
@@ -67,9 +76,12 @@ describe('malformed requests never crash the issuer', () => {
   });
 
   it('answers 400 and closes when a client declares a body and disappears, or sends a TLS ClientHello', async () => {
-    const truncated = await raw('POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ngrant_type=cli', {
-      endWrite: true,
-    });
+    const truncated = await raw(
+      'POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ngrant_type=cli',
+      {
+        endWrite: true,
+      },
+    );
     const tls = await raw(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x01])); // a TLS ClientHello on plain HTTP
     expect([statusOf(truncated), statusOf(tls)]).toEqual([400, 400]);
   });
@@ -78,10 +90,42 @@ describe('malformed requests never crash the issuer', () => {
     const cases: [RequestInit & { path?: string }, number][] = [
       [{ method: 'DELETE' }, 405],
       [{ method: 'PUT', body: 'x' }, 405],
-      [{ method: 'POST', path: '/token', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x--' }, 400],
-      [{ method: 'POST', path: '/token', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic \u00e9' }, body: 'grant_type=client_credentials' }, 401],
-      [{ method: 'POST', path: '/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '%%%&&&===' }, 400],
-      [{ method: 'POST', path: '/token', headers: { 'content-type': 'APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8' }, body: 'grant_type=client_credentials' }, 401],
+      [
+        {
+          method: 'POST',
+          path: '/token',
+          headers: { 'content-type': 'multipart/form-data; boundary=x' },
+          body: '--x--',
+        },
+        400,
+      ],
+      [
+        {
+          method: 'POST',
+          path: '/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic \u00e9' },
+          body: 'grant_type=client_credentials',
+        },
+        401,
+      ],
+      [
+        {
+          method: 'POST',
+          path: '/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: '%%%&&&===',
+        },
+        400,
+      ],
+      [
+        {
+          method: 'POST',
+          path: '/token',
+          headers: { 'content-type': 'APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8' },
+          body: 'grant_type=client_credentials',
+        },
+        401,
+      ],
     ];
     for (const [init, expected] of cases) {
       const { path = '/.well-known/jwks.json', ...rest } = init;

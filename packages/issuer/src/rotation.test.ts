@@ -15,7 +15,11 @@ async function servedKids(issuer: Issuer, tenant?: string): Promise<string[]> {
 /** Verifies against the JWKS as served right now, at the issuer's clock time. */
 async function verifyNow(issuer: Issuer, clock: TestClock, token: string) {
   const jwks = (await (await fetch(issuer.jwksUri)).json()) as JSONWebKeySet;
-  return jwtVerify(token, createLocalJWKSet(jwks), { issuer: issuer.issuerUrl, audience: 'api://default', currentDate: new Date(clock.now()) });
+  return jwtVerify(token, createLocalJWKSet(jwks), {
+    issuer: issuer.issuerUrl,
+    audience: 'api://default',
+    currentDate: new Date(clock.now()),
+  });
 }
 
 describe('key ids', () => {
@@ -38,7 +42,13 @@ describe('manual rotation', () => {
     const before = await issuer.sign({}, { expiresInSec: 2 * 86_400 });
     clock.advance(DAY_MS);
     const rotated = await issuer.rotate();
-    expect(rotated).toMatchObject({ kid: '2025-11-25', alg: 'RS256', status: 'active', signing: true, createdAtMs: clock.now() });
+    expect(rotated).toMatchObject({
+      kid: '2025-11-25',
+      alg: 'RS256',
+      status: 'active',
+      signing: true,
+      createdAtMs: clock.now(),
+    });
     const after = await issuer.sign();
     expect(decodeProtectedHeader(before).kid).toBe('2025-11-24');
     expect(decodeProtectedHeader(after).kid).toBe('2025-11-25');
@@ -46,7 +56,13 @@ describe('manual rotation', () => {
     await verifyNow(issuer, clock, before);
     await verifyNow(issuer, clock, after);
     const keys = await issuer.keys();
-    expect(keys[1]).toMatchObject({ kid: '2025-11-24', status: 'retired', signing: false, retiredAtMs: clock.now(), removeAtMs: clock.now() + GRACE_MS });
+    expect(keys[1]).toMatchObject({
+      kid: '2025-11-24',
+      status: 'retired',
+      signing: false,
+      retiredAtMs: clock.now(),
+      removeAtMs: clock.now() + GRACE_MS,
+    });
   });
 
   it('refuses to rotate an HS256 tenant (its secret comes from configuration)', async () => {
@@ -61,7 +77,11 @@ describe('automatic rotation and grace period', () => {
     const issuer = await startIssuer({ clock });
     const oldToken = await issuer.sign({}, { expiresInSec: 120 * 86_400 });
     const [initial] = await issuer.keys();
-    expect(initial).toMatchObject({ kid: '2025-11-24', status: 'active', rotateAtMs: Date.parse('2025-11-24T08:00:00Z') + 90 * DAY_MS });
+    expect(initial).toMatchObject({
+      kid: '2025-11-24',
+      status: 'active',
+      rotateAtMs: Date.parse('2025-11-24T08:00:00Z') + 90 * DAY_MS,
+    });
 
     clock.advance(89 * DAY_MS);
     expect(await servedKids(issuer)).toEqual(['2025-11-24']);
@@ -95,8 +115,12 @@ describe('automatic rotation and grace period', () => {
   });
 
   it('refuses a grace period that tokens could outlive', async () => {
-    await expect(startIssuer({ keyGraceMs: 900_000 })).rejects.toThrow(/keyGraceMs must be longer than the longest token lifetime \(900000 ms\)/);
-    await expect(startIssuer({ defaultTenant: { tokenLifetimeSec: 7200 }, keyGraceMs: 3_600_000 })).rejects.toThrow(/7200000 ms/);
+    await expect(startIssuer({ keyGraceMs: 900_000 })).rejects.toThrow(
+      /keyGraceMs must be longer than the longest token lifetime \(900000 ms\)/,
+    );
+    await expect(startIssuer({ defaultTenant: { tokenLifetimeSec: 7200 }, keyGraceMs: 3_600_000 })).rejects.toThrow(
+      /7200000 ms/,
+    );
   });
 });
 

@@ -36,7 +36,9 @@ export function applyRotationPolicy(
     else if (signing.has(entry.alg)) retire(entry);
     else signing.add(entry.alg);
   }
-  const kept = newestFirst.filter((entry) => entry.retiredAtMs === undefined || nowMs < entry.retiredAtMs + policy.graceMs);
+  const kept = newestFirst.filter(
+    (entry) => entry.retiredAtMs === undefined || nowMs < entry.retiredAtMs + policy.graceMs,
+  );
   if (kept.length !== entries.length) changed = true;
   return { entries: kept, changed };
 }

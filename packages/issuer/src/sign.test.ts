@@ -30,7 +30,12 @@ describe.each<[Exclude<SigningAlgorithm, 'HS256'>, Record<string, unknown>]>([
     for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(keys[0]).not.toHaveProperty(member);
     expect(protectedHeader).toEqual({ alg, typ: 'JWT', kid: keys[0]!.kid });
 
-    expect(payload).toMatchObject({ iss: issuer.issuerUrl, sub: 'test-user', aud: 'api://default', scope: 'read write' });
+    expect(payload).toMatchObject({
+      iss: issuer.issuerUrl,
+      sub: 'test-user',
+      aud: 'api://default',
+      scope: 'read write',
+    });
     expect(payload.exp! - payload.iat!).toBe(900);
     expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(5);
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
@@ -40,11 +45,19 @@ describe.each<[Exclude<SigningAlgorithm, 'HS256'>, Record<string, unknown>]>([
 describe('sign() overrides', () => {
   it('lets claims replace or remove any default', async () => {
     const issuer = await startIssuer();
-    const token = await issuer.sign({ sub: 'alice', scope: 'orders:read', aud: ['a', 'b'], jti: undefined, tenant_id: 'acme' });
+    const token = await issuer.sign({
+      sub: 'alice',
+      scope: 'orders:read',
+      aud: ['a', 'b'],
+      jti: undefined,
+      tenant_id: 'acme',
+    });
     const payload = decodePart(token, 1);
     expect(payload).toMatchObject({ sub: 'alice', scope: 'orders:read', aud: ['a', 'b'], tenant_id: 'acme' });
     expect(payload).not.toHaveProperty('jti');
-    const { payload: verified } = await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUri)), { audience: 'b' });
+    const { payload: verified } = await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUri)), {
+      audience: 'b',
+    });
     expect(verified.sub).toBe('alice');
   });
 
@@ -92,7 +105,10 @@ describe('sign() overrides', () => {
     await verifyRemote(issuer, token);
     const keys = await issuer.keys();
     expect(keys.map((k) => [k.alg, k.status, k.signing])).toEqual(
-      expect.arrayContaining([['RS256', 'active', true], ['ES256', 'active', false]]),
+      expect.arrayContaining([
+        ['RS256', 'active', true],
+        ['ES256', 'active', false],
+      ]),
     );
   });
 
@@ -105,7 +121,9 @@ describe('sign() overrides', () => {
     expect(decodeProtectedHeader(token).kid).toBe(oldKey!.kid);
     const jwks = createLocalJWKSet(await issuer.jwks());
     await jwtVerify(token, jwks, { currentDate: new Date(clock.now()) });
-    await expect(issuer.sign({}, { kid: 'nope' })).rejects.toThrow(/has no key "nope"; published: 2025-11-24-2, 2025-11-24/);
+    await expect(issuer.sign({}, { kid: 'nope' })).rejects.toThrow(
+      /has no key "nope"; published: 2025-11-24-2, 2025-11-24/,
+    );
     await expect(issuer.sign({}, { kid: oldKey!.kid, alg: 'ES256' })).rejects.toThrow(/signs RS256, not ES256/);
   });
 
@@ -126,7 +144,11 @@ describe('HS256', () => {
     const issuer = await startIssuer({ defaultTenant: { algorithm: 'HS256', hs256Secret: SECRET } });
     const token = await issuer.sign();
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
-    const { payload } = await jwtVerify(token, secretBytes, { issuer: issuer.issuerUrl, audience: 'api://default', algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, secretBytes, {
+      issuer: issuer.issuerUrl,
+      audience: 'api://default',
+      algorithms: ['HS256'],
+    });
     expect(payload.sub).toBe('test-user');
 
     const jwksText = await (await fetch(issuer.jwksUri)).text();
@@ -138,14 +160,19 @@ describe('HS256', () => {
   });
 
   it('reads the secret from an environment variable', async () => {
-    const issuer = await startIssuer({ defaultTenant: { algorithm: 'HS256', hs256SecretEnv: 'JWT_SECRET' }, env: { JWT_SECRET: SECRET } });
+    const issuer = await startIssuer({
+      defaultTenant: { algorithm: 'HS256', hs256SecretEnv: 'JWT_SECRET' },
+      env: { JWT_SECRET: SECRET },
+    });
     await jwtVerify(await issuer.sign(), secretBytes, { algorithms: ['HS256'] });
   });
 
   it('can sign with another secret, which verifiers with the real one reject', async () => {
     const issuer = await startIssuer({ defaultTenant: { algorithm: 'HS256', hs256Secret: SECRET } });
     const forged = await issuer.sign({}, { secret: 'x'.repeat(40) });
-    await expect(jwtVerify(forged, secretBytes)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+    await expect(jwtVerify(forged, secretBytes)).rejects.toMatchObject({
+      code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    });
   });
 
   it('refuses secrets under 32 bytes with a message that names the field but not the secret', async () => {
@@ -153,17 +180,21 @@ describe('HS256', () => {
     expect(short).toHaveLength(31);
     const attempt = startIssuer({ defaultTenant: { algorithm: 'HS256', hs256Secret: short } });
     await expect(attempt).rejects.toBeInstanceOf(IssuerConfigError);
-    await expect(attempt).rejects.toThrow(/defaultTenant\.hs256Secret: the HS256 secret is 31 bytes; HS256 needs at least 32 bytes/);
+    await expect(attempt).rejects.toThrow(
+      /defaultTenant\.hs256Secret: the HS256 secret is 31 bytes; HS256 needs at least 32 bytes/,
+    );
     await expect(attempt).rejects.not.toThrow(short);
     const fromEnv = startIssuer({ defaultTenant: { algorithm: 'HS256', hs256SecretEnv: 'S' }, env: { S: 'short' } });
     await expect(fromEnv).rejects.toThrow(/defaultTenant\.hs256SecretEnv \(from S\): the HS256 secret is 5 bytes/);
   });
 
   it('is never implicit: HS256 without a secret, or a missing variable, fails at start', async () => {
-    await expect(startIssuer({ algorithm: 'HS256' })).rejects.toThrow(/defaultTenant\.algorithm is HS256, which needs a shared secret/);
-    await expect(startIssuer({ defaultTenant: { algorithm: 'HS256', hs256SecretEnv: 'MISSING' }, env: {} })).rejects.toThrow(
-      /defaultTenant\.hs256SecretEnv names MISSING, which is not set/,
+    await expect(startIssuer({ algorithm: 'HS256' })).rejects.toThrow(
+      /defaultTenant\.algorithm is HS256, which needs a shared secret/,
     );
+    await expect(
+      startIssuer({ defaultTenant: { algorithm: 'HS256', hs256SecretEnv: 'MISSING' }, env: {} }),
+    ).rejects.toThrow(/defaultTenant\.hs256SecretEnv names MISSING, which is not set/);
     const issuer = await startIssuer();
     await expect(issuer.sign({}, { alg: 'HS256' })).rejects.toThrow(/has no HS256 secret/);
   });

@@ -60,7 +60,12 @@ export interface SignOptions {
 export const DEFAULT_SUBJECT = 'test-user';
 
 /** Builds header and claims with defaults, picks the key and signs. */
-export async function mintToken(tenant: TenantRuntime, claims: JwtClaims, options: SignOptions, nowMs: number): Promise<string> {
+export async function mintToken(
+  tenant: TenantRuntime,
+  claims: JwtClaims,
+  options: SignOptions,
+  nowMs: number,
+): Promise<string> {
   const { alg, material, kid } = await materialFor(tenant, options);
   const header = withOverrides({ alg, typ: tenant.config.typ, ...(kid === undefined ? {} : { kid }) }, options.header);
 
@@ -99,7 +104,8 @@ async function materialFor(
   if (alg === 'none') return { alg, material: { alg }, kid: undefined };
   if (alg === 'HS256') {
     const secret = options.secret === undefined ? tenant.config.hs256Secret : toBytes(options.secret);
-    if (!secret) throw new Error(`tenant "${tenant.name}" has no HS256 secret; configure hs256Secret or pass options.secret`);
+    if (!secret)
+      throw new Error(`tenant "${tenant.name}" has no HS256 secret; configure hs256Secret or pass options.secret`);
     // No kid: HS256 verifiers pick the secret by algorithm, and a kid would suggest a JWKS key.
     return { alg, material: { alg, secret }, kid: undefined };
   }

@@ -59,7 +59,8 @@ export async function loadTenantsFile(
   const found = await readTenantsFile(path);
   const env = options.env ?? process.env;
   // Validate now, so a caller holding the result knows it will be accepted by createIssuer.
-  for (const { config, field, where } of found) resolveTenant(config, { field, where, env, defaultAlgorithm: 'RS256', root: false });
+  for (const { config, field, where } of found)
+    resolveTenant(config, { field, where, env, defaultAlgorithm: 'RS256', root: false });
   return found.map((t) => t.config);
 }
 
@@ -118,7 +119,10 @@ function toTenant(doc: unknown, where: string): TenantFromFile {
   if (!isRecord(doc)) return fail('kind', 'must be a Tenant object with metadata and spec');
   checkKeys(doc, ['apiVersion', 'kind', 'metadata', 'spec'], '', fail);
   if (doc.kind !== undefined && doc.kind !== 'Tenant') {
-    fail('kind', `is ${JSON.stringify(doc.kind)}; only Tenant documents are supported (put clients under spec.clients)`);
+    fail(
+      'kind',
+      `is ${JSON.stringify(doc.kind)}; only Tenant documents are supported (put clients under spec.clients)`,
+    );
   }
   if (!isRecord(doc.metadata)) return fail('metadata', 'must be an object with a name');
   checkKeys(doc.metadata, ['name', 'namespace', 'labels', 'annotations'], 'metadata.', fail);
@@ -164,7 +168,12 @@ function fileFieldName(field: string): string {
   return `spec.${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
 }
 
-function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], prefix: string, fail: (field: string, message: string) => never): void {
+function checkKeys(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  prefix: string,
+  fail: (field: string, message: string) => never,
+): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) fail(`${prefix}${key}`, `is not a known field; known: ${allowed.join(', ')}`);
   }

@@ -75,8 +75,15 @@ export class TenantRuntime {
 export async function prepareTenants(
   resolved: ResolvedOptions,
 ): Promise<{ tenants: TenantRuntime[]; find: (name: string | undefined) => TenantRuntime }> {
-  const deps = { store: resolved.keyStore, clock: resolved.clock, policy: resolved.rotation, lockTtlMs: resolved.keyLockTtlMs };
-  const tenants = resolved.tenants.map((config) => new TenantRuntime(config, new KeyRing(config.name, config.algorithm, deps)));
+  const deps = {
+    store: resolved.keyStore,
+    clock: resolved.clock,
+    policy: resolved.rotation,
+    lockTtlMs: resolved.keyLockTtlMs,
+  };
+  const tenants = resolved.tenants.map(
+    (config) => new TenantRuntime(config, new KeyRing(config.name, config.algorithm, deps)),
+  );
   // Keys exist before the first request, and a file store holds them before anyone mints a token.
   await Promise.all(tenants.map((t) => t.ring.refresh()));
   const byName = new Map(tenants.map((t) => [t.name, t]));

@@ -131,32 +131,46 @@ export function resolveTenant(
   if (typeof config !== 'object' || config === null) fail('name', 'belongs to a tenant that is not an object');
   const { name } = config;
   if (typeof name !== 'string' || !NAME.test(name)) {
-    fail('name', `must be 1-63 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit; got ${JSON.stringify(name)}`);
+    fail(
+      'name',
+      `must be 1-63 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit; got ${JSON.stringify(name)}`,
+    );
   }
   const algorithm = config.algorithm ?? ctx.defaultAlgorithm;
-  if (!isSigningAlgorithm(algorithm)) fail('algorithm', `must be one of ${SIGNING_ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}`);
+  if (!isSigningAlgorithm(algorithm))
+    fail('algorithm', `must be one of ${SIGNING_ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}`);
 
   const audience = config.audience ?? `api://${name}`;
   const audiences = typeof audience === 'string' ? [audience] : audience;
-  if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => typeof a === 'string' && a !== '')) {
+  if (
+    !Array.isArray(audiences) ||
+    audiences.length === 0 ||
+    !audiences.every((a) => typeof a === 'string' && a !== '')
+  ) {
     fail('audience', 'must be a non-empty string or a non-empty list of non-empty strings');
   }
 
   const issuerOverride = config.issuer;
-  if (issuerOverride !== undefined && !isHttpUrl(issuerOverride)) fail('issuer', `must be an http(s) URL; got ${JSON.stringify(issuerOverride)}`);
+  if (issuerOverride !== undefined && !isHttpUrl(issuerOverride))
+    fail('issuer', `must be an http(s) URL; got ${JSON.stringify(issuerOverride)}`);
 
   const hosts = config.hosts ?? [];
-  if (!Array.isArray(hosts) || !hosts.every((h) => typeof h === 'string')) fail('hosts', 'must be a list of host names');
+  if (!Array.isArray(hosts) || !hosts.every((h) => typeof h === 'string'))
+    fail('hosts', 'must be a list of host names');
 
   const tokenLifetimeSec = config.tokenLifetimeSec ?? DEFAULT_TOKEN_LIFETIME_SEC;
-  if (!Number.isInteger(tokenLifetimeSec) || tokenLifetimeSec <= 0) fail('tokenLifetimeSec', `must be a positive whole number of seconds; got ${String(tokenLifetimeSec)}`);
+  if (!Number.isInteger(tokenLifetimeSec) || tokenLifetimeSec <= 0)
+    fail('tokenLifetimeSec', `must be a positive whole number of seconds; got ${String(tokenLifetimeSec)}`);
 
   const typ = config.typ ?? 'JWT';
   if (typeof typ !== 'string' || typ === '') fail('typ', 'must be a non-empty string');
 
   const hs256Secret = resolveSecret(config, { field, where, env, fail });
   if (algorithm === 'HS256' && !hs256Secret) {
-    fail('algorithm', `is HS256, which needs a shared secret: set ${field('hs256Secret')} or ${field('hs256SecretEnv')} (HS256 is never used implicitly)`);
+    fail(
+      'algorithm',
+      `is HS256, which needs a shared secret: set ${field('hs256Secret')} or ${field('hs256SecretEnv')} (HS256 is never used implicitly)`,
+    );
   }
 
   const dpopNonce = config.dpopNonce ?? ctx.defaultDpopNonce ?? false;
@@ -199,27 +213,44 @@ export function checkHs256Secret(secret: Uint8Array, field: string, where = ''):
 }
 
 type Fail = (name: string, message: string) => never;
-interface Ctx { field: FieldNamer; where: string; env: Readonly<Record<string, string | undefined>>; fail: Fail }
+interface Ctx {
+  field: FieldNamer;
+  where: string;
+  env: Readonly<Record<string, string | undefined>>;
+  fail: Fail;
+}
 
 function resolveSecret(config: TenantConfig, ctx: Ctx): Uint8Array | undefined {
   const text = secretFrom(config.hs256Secret, config.hs256SecretEnv, 'hs256Secret', 'hs256SecretEnv', ctx);
   if (text === undefined) return undefined;
   const bytes = new TextEncoder().encode(text);
   const from = config.hs256SecretEnv === undefined ? '' : ` (from ${config.hs256SecretEnv})`;
-  checkHs256Secret(bytes, ctx.field(config.hs256SecretEnv === undefined ? 'hs256Secret' : 'hs256SecretEnv'), `${ctx.where}${from}`);
+  checkHs256Secret(
+    bytes,
+    ctx.field(config.hs256SecretEnv === undefined ? 'hs256Secret' : 'hs256SecretEnv'),
+    `${ctx.where}${from}`,
+  );
   return bytes;
 }
 
-function secretFrom(value: unknown, envName: unknown, valueField: string, envField: string, { field, env, fail }: Ctx): string | undefined {
+function secretFrom(
+  value: unknown,
+  envName: unknown,
+  valueField: string,
+  envField: string,
+  { field, env, fail }: Ctx,
+): string | undefined {
   if (value !== undefined && envName !== undefined) fail(valueField, `and ${field(envField)} are both set; give one`);
   if (value !== undefined) {
     if (typeof value !== 'string' || value === '') fail(valueField, 'must be a non-empty string');
     return value as string;
   }
   if (envName === undefined) return undefined;
-  if (typeof envName !== 'string' || !ENV_NAME.test(envName)) fail(envField, `must be an environment variable name; got ${JSON.stringify(envName)}`);
+  if (typeof envName !== 'string' || !ENV_NAME.test(envName))
+    fail(envField, `must be an environment variable name; got ${JSON.stringify(envName)}`);
   const fromEnv = env[envName as string];
-  if (fromEnv === undefined || fromEnv === '') fail(envField, `names ${String(envName)}, which is not set in the environment`);
+  if (fromEnv === undefined || fromEnv === '')
+    fail(envField, `names ${String(envName)}, which is not set in the environment`);
   return fromEnv;
 }
 
@@ -228,20 +259,25 @@ function resolveClient(client: ClientConfig, at: string, ctx: Ctx): ResolvedClie
   if (typeof client !== 'object' || client === null) fail(at, 'must be an object');
   if (typeof client.id !== 'string' || client.id === '') fail(`${at}.id`, 'must be a non-empty string');
   const secret = secretFrom(client.secret, client.secretEnv, `${at}.secret`, `${at}.secretEnv`, ctx);
-  if (secret === undefined) fail(`${at}.secret`, `is missing; set ${ctx.field(`${at}.secret`)} or ${ctx.field(`${at}.secretEnv`)}`);
+  if (secret === undefined)
+    fail(`${at}.secret`, `is missing; set ${ctx.field(`${at}.secret`)} or ${ctx.field(`${at}.secretEnv`)}`);
   const scopes = client.scopes ?? [];
   if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
     fail(`${at}.scopes`, 'must be a list of scope tokens (printable ASCII, no spaces, quotes or backslashes)');
   }
   const grantTypes = client.grantTypes ?? ['client_credentials'];
-  if (!Array.isArray(grantTypes) || !grantTypes.every((g) => typeof g === 'string' && g !== '')) fail(`${at}.grantTypes`, 'must be a list of grant type names');
+  if (!Array.isArray(grantTypes) || !grantTypes.every((g) => typeof g === 'string' && g !== ''))
+    fail(`${at}.grantTypes`, 'must be a list of grant type names');
   const requireDpop = client.requireDpop ?? false;
   if (typeof requireDpop !== 'boolean') fail(`${at}.requireDpop`, 'must be a boolean');
   const resources = client.resources ?? [];
   if (!Array.isArray(resources)) fail(`${at}.resources`, 'must be a list of absolute URIs');
   const badResource = resources.find((r) => !isResourceIndicator(r));
   if (badResource !== undefined) {
-    fail(`${at}.resources`, `must be absolute URIs without a fragment (RFC 8707 §2); got ${JSON.stringify(badResource)}`);
+    fail(
+      `${at}.resources`,
+      `must be absolute URIs without a fragment (RFC 8707 §2); got ${JSON.stringify(badResource)}`,
+    );
   }
   const { acr, amr } = client;
   if (acr !== undefined && (typeof acr !== 'string' || acr === '')) fail(`${at}.acr`, 'must be a non-empty string');
@@ -269,4 +305,3 @@ function isHttpUrl(value: unknown): boolean {
     return false;
   }
 }
-

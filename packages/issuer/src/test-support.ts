@@ -26,7 +26,11 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 export async function startIssuer(options: IssuerOptions = {}): Promise<Issuer> {
   // A handler error is a bug even when the client got its 500, so it fails the test.
   const errors: unknown[] = [];
-  const issuer = await withTimeout(createIssuer({ onError: (error) => errors.push(error), ...options }), 10_000, 'issuer start');
+  const issuer = await withTimeout(
+    createIssuer({ onError: (error) => errors.push(error), ...options }),
+    10_000,
+    'issuer start',
+  );
   onTestFinished(async () => {
     await issuer.close();
     if (errors.length > 0) throw new AggregateError(errors, 'the issuer reported request handler errors');

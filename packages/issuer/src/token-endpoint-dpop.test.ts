@@ -32,7 +32,8 @@ describe('DPoP at the token endpoint', () => {
   let clock: TestClock;
   let url: string;
   let key: DpopKey;
-  const proof = (options: Partial<DpopProofOptions> = {}, with_ = key) => with_.proof({ method: 'POST', url, ...options });
+  const proof = (options: Partial<DpopProofOptions> = {}, with_ = key) =>
+    with_.proof({ method: 'POST', url, ...options });
   const jwks = async () => createLocalJWKSet((await (await fetch(issuer.jwksUri)).json()) as JSONWebKeySet);
 
   beforeAll(async () => {
@@ -49,7 +50,10 @@ describe('DPoP at the token endpoint', () => {
     expect(res.headers.get('dpop-nonce')).toBeNull();
     const body = (await res.json()) as { access_token: string; token_type: string };
     expect(body).toMatchObject({ token_type: 'DPoP', expires_in: 900, scope: 'orders:read' });
-    const { payload } = await jwtVerify(body.access_token, await jwks(), { issuer: issuer.issuerUrl, currentDate: new Date(clock.now()) });
+    const { payload } = await jwtVerify(body.access_token, await jwks(), {
+      issuer: issuer.issuerUrl,
+      currentDate: new Date(clock.now()),
+    });
     expect(payload.cnf).toEqual({ jkt: await calculateJwkThumbprint(key.publicJwk) });
     expect(payload).toMatchObject({ sub: 'orders', client_id: 'orders' });
   });
@@ -76,8 +80,12 @@ describe('DPoP at the token endpoint', () => {
   it('refuses a replayed proof, and takes the same jti from another key', async () => {
     const once = proof({ jti: 'replay-me' });
     expect((await post(url, { dpop: once })).status).toBe(200);
-    expect(await expectError(await post(url, { dpop: once }), 'invalid_dpop_proof')).toBe('This DPoP proof was already used; make a fresh proof (with a new jti) for every request.');
-    expect(await expectError(await post(url, { dpop: proof({ jti: 'replay-me' }) }), 'invalid_dpop_proof')).toMatch(/already used/);
+    expect(await expectError(await post(url, { dpop: once }), 'invalid_dpop_proof')).toBe(
+      'This DPoP proof was already used; make a fresh proof (with a new jti) for every request.',
+    );
+    expect(await expectError(await post(url, { dpop: proof({ jti: 'replay-me' }) }), 'invalid_dpop_proof')).toMatch(
+      /already used/,
+    );
     expect((await post(url, { dpop: proof({ jti: 'replay-me' }, createDpopKey({ clock })) })).status).toBe(200);
   });
 
@@ -85,8 +93,12 @@ describe('DPoP at the token endpoint', () => {
     const now = Math.floor(clock.now() / 1000);
     expect((await post(url, { dpop: proof({ iat: now - 300 }) })).status).toBe(200);
     expect((await post(url, { dpop: proof({ iat: now + 5 }) })).status).toBe(200);
-    expect(await expectError(await post(url, { dpop: proof({ iat: now - 301 }) }), 'invalid_dpop_proof')).toMatch(/made more than 300 s ago/);
-    expect(await expectError(await post(url, { dpop: proof({ iat: now + 6 }) }), 'invalid_dpop_proof')).toMatch(/iat is in the future/);
+    expect(await expectError(await post(url, { dpop: proof({ iat: now - 301 }) }), 'invalid_dpop_proof')).toMatch(
+      /made more than 300 s ago/,
+    );
+    expect(await expectError(await post(url, { dpop: proof({ iat: now + 6 }) }), 'invalid_dpop_proof')).toMatch(
+      /iat is in the future/,
+    );
   });
 
   it('refuses every malformed or mismatching proof with invalid_dpop_proof, and keeps serving', async () => {
@@ -106,19 +118,47 @@ describe('DPoP at the token endpoint', () => {
       ['htu missing', proof({ claims: { htu: undefined } }), /needs an "htu" string/],
       ['typ JWT', proof({ header: { typ: 'JWT' } }), /"typ": "dpop\+jwt"/],
       ['no typ', proof({ header: { typ: undefined } }), /"typ": "dpop\+jwt"/],
-      ['alg HS256', proof({ header: { alg: 'HS256' } }), new RegExp(`alg is not accepted; sign proofs with one of: ${DPOP_PROOF_DEFAULTS.algorithms.join(', ')}\\.`)],
+      [
+        'alg HS256',
+        proof({ header: { alg: 'HS256' } }),
+        new RegExp(`alg is not accepted; sign proofs with one of: ${DPOP_PROOF_DEFAULTS.algorithms.join(', ')}\\.`),
+      ],
       ['alg none', `${b64({ typ: 'dpop+jwt', alg: 'none', jwk: key.publicJwk })}.${p}.${s}`, /alg is not accepted/],
       ['alg of another key type', proof({ header: { alg: 'RS256' } }), /alg RS256 does not fit its jwk/],
       ['RSA jwk for ES256', proof({ header: { jwk: rsa.publicJwk } }), /alg ES256 does not fit its jwk/],
-      ['private jwk', proof({ header: { jwk: { ...key.publicJwk, d: key.privateJwk.d } } }), /contains private or symmetric key material/],
+      [
+        'private jwk',
+        proof({ header: { jwk: { ...key.publicJwk, d: key.privateJwk.d } } }),
+        /contains private or symmetric key material/,
+      ],
       ['no jwk', proof({ header: { jwk: undefined } }), /has no "jwk" object/],
-      ['jku instead of jwk', proof({ header: { jwk: undefined, jku: 'https://attacker.example/jwks' } }), /names its key by "jku", "x5u" or "x5c"/],
+      [
+        'jku instead of jwk',
+        proof({ header: { jwk: undefined, jku: 'https://attacker.example/jwks' } }),
+        /names its key by "jku", "x5u" or "x5c"/,
+      ],
       ['x5c next to jwk', proof({ header: { x5c: ['MIIB'] } }), /names its key by "jku", "x5u" or "x5c"/],
-      ['broken jwk', proof({ header: { jwk: { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' } } }), /not canonical base64url of the right size/],
-      ['signed by another key', `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: other.publicJwk })}.${p}.${s}`, /signature does not verify/],
-      ['payload changed after signing', `${h}.${b64({ ...decodePart(valid, 1), htm: 'POST', jti: 'x' })}.${s}`, /signature does not verify/],
+      [
+        'broken jwk',
+        proof({ header: { jwk: { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' } } }),
+        /not canonical base64url of the right size/,
+      ],
+      [
+        'signed by another key',
+        `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: other.publicJwk })}.${p}.${s}`,
+        /signature does not verify/,
+      ],
+      [
+        'payload changed after signing',
+        `${h}.${b64({ ...decodePart(valid, 1), htm: 'POST', jti: 'x' })}.${s}`,
+        /signature does not verify/,
+      ],
       ['empty signature', `${h}.${p}.`, /hold one compact JWS/],
-      ['PS256 signature with its leading zero byte removed', stripLeadingZero(createDpopKey({ alg: 'PS256', clock }), url), /signature does not verify/],
+      [
+        'PS256 signature with its leading zero byte removed',
+        stripLeadingZero(createDpopKey({ alg: 'PS256', clock }), url),
+        /signature does not verify/,
+      ],
       ['no iat', proof({ claims: { iat: undefined } }), /needs an "iat" number/],
       ['string iat', proof({ claims: { iat: String(Math.floor(clock.now() / 1000)) } }), /needs an "iat" number/],
       ['no jti', proof({ claims: { jti: undefined } }), /needs a "jti" string of 1 to 256 characters/],
@@ -131,9 +171,12 @@ describe('DPoP at the token endpoint', () => {
       ['oversized', proof({ claims: { pad: 'x'.repeat(9000) } }), /over the 8192-byte limit/],
     ];
     const answers: [string, string][] = [];
-    for (const [name, dpop] of cases) answers.push([name, await expectError(await post(url, { dpop }), 'invalid_dpop_proof')]);
+    for (const [name, dpop] of cases)
+      answers.push([name, await expectError(await post(url, { dpop }), 'invalid_dpop_proof')]);
     // One comparison of every case, so a failure lists each proof whose refusal was wrong.
-    expect(answers).toEqual(cases.map(([name, , message]): [string, unknown] => [name, expect.stringMatching(message)]));
+    expect(answers).toEqual(
+      cases.map(([name, , message]): [string, unknown] => [name, expect.stringMatching(message)]),
+    );
     expect((await post(url, { dpop: proof() })).status).toBe(200);
   });
 
@@ -148,7 +191,10 @@ describe('DPoP at the token endpoint', () => {
       req.end(form({ grant_type: 'client_credentials' }));
     });
     expect(status.status).toBe(400);
-    expect(JSON.parse(status.body)).toMatchObject({ error: 'invalid_dpop_proof', error_description: 'The request carries 2 DPoP headers; send exactly one.' });
+    expect(JSON.parse(status.body)).toMatchObject({
+      error: 'invalid_dpop_proof',
+      error_description: 'The request carries 2 DPoP headers; send exactly one.',
+    });
   });
 
   it('refuses token requests without a proof from a client that must use DPoP', async () => {
@@ -164,7 +210,8 @@ describe('DPoP at the token endpoint', () => {
   });
 
   it('advertises the algorithms of its proof policy, the core defaults, in discovery and metadata', async () => {
-    const advertised = async (docUrl: string) => ((await (await fetch(docUrl)).json()) as Record<string, unknown>).dpop_signing_alg_values_supported;
+    const advertised = async (docUrl: string) =>
+      ((await (await fetch(docUrl)).json()) as Record<string, unknown>).dpop_signing_alg_values_supported;
     expect(await advertised(issuer.discoveryUrl)).toEqual(DPOP_PROOF_DEFAULTS.algorithms);
     expect(await advertised(issuer.metadataUrl)).toEqual(DPOP_PROOF_DEFAULTS.algorithms);
   });
@@ -190,7 +237,12 @@ describe('DPoP server nonces at the token endpoint', () => {
     const token = ((await second.json()) as { access_token: string }).access_token;
     expect(decodePart(token, 1).cnf).toEqual({ jkt: key.jkt });
 
-    expect(await expectError(await post(url, { dpop: key.proof({ method: 'POST', url, nonce: 'made-up' }) }), 'use_dpop_nonce')).toMatch(/nonce is unknown or stale/);
+    expect(
+      await expectError(
+        await post(url, { dpop: key.proof({ method: 'POST', url, nonce: 'made-up' }) }),
+        'use_dpop_nonce',
+      ),
+    ).toMatch(/nonce is unknown or stale/);
     // A nonce stays good for the rest of its step and the next one, then the server hands out another.
     clock.advance(DPOP_NONCE_DEFAULTS.stepSec * 1000);
     const later = await post(url, { dpop: key.proof({ method: 'POST', url, nonce }) });
@@ -208,7 +260,10 @@ describe('DPoP server nonces at the token endpoint', () => {
     const issuer = await startIssuer({
       algorithm: 'ES256',
       dpopNonce: true,
-      tenants: [{ name: 'strict', clients }, { name: 'relaxed', clients, dpopNonce: false }],
+      tenants: [
+        { name: 'strict', clients },
+        { name: 'relaxed', clients, dpopNonce: false },
+      ],
     });
     const key = createDpopKey();
     const strict = issuer.tenant('strict').tokenEndpoint;
@@ -217,7 +272,13 @@ describe('DPoP server nonces at the token endpoint', () => {
     const asked = await post(strict, { dpop: key.proof({ method: 'POST', url: strict }) });
     const nonce = asked.headers.get('dpop-nonce')!;
     expect((await post(strict, { dpop: key.proof({ method: 'POST', url: strict, nonce }) })).status).toBe(200);
-    const other = await startIssuer({ algorithm: 'ES256', tenants: [{ name: 'a', clients, dpopNonce: true }, { name: 'b', clients, dpopNonce: true }] });
+    const other = await startIssuer({
+      algorithm: 'ES256',
+      tenants: [
+        { name: 'a', clients, dpopNonce: true },
+        { name: 'b', clients, dpopNonce: true },
+      ],
+    });
     const a = other.tenant('a').tokenEndpoint;
     const b = other.tenant('b').tokenEndpoint;
     const nonceA = (await post(a, { dpop: key.proof({ method: 'POST', url: a }) })).headers.get('dpop-nonce')!;
@@ -227,7 +288,11 @@ describe('DPoP server nonces at the token endpoint', () => {
 
 describe('DPoP behind a public URL', () => {
   it('expects htu on the published token endpoint, not on the address the request reached', async () => {
-    const issuer = await startIssuer({ algorithm: 'ES256', publicUrl: 'https://auth.example', defaultTenant: { clients: [{ id: 'orders', secret: 'orders-secret' }] } });
+    const issuer = await startIssuer({
+      algorithm: 'ES256',
+      publicUrl: 'https://auth.example',
+      defaultTenant: { clients: [{ id: 'orders', secret: 'orders-secret' }] },
+    });
     const key = createDpopKey();
     const local = `http://127.0.0.1:${issuer.port}/token`;
     expect(issuer.tokenEndpoint).toBe('https://auth.example/token');

@@ -20,7 +20,12 @@ describe('resource indicators (RFC 8707) and step-up claims at the token endpoin
       defaultTenant: {
         audience: 'api://default',
         clients: [
-          { id: 'agent', secret: 'agent-secret', scopes: ['orders:read'], resources: [ORDERS, BILLING, 'urn:example:ledger'] },
+          {
+            id: 'agent',
+            secret: 'agent-secret',
+            scopes: ['orders:read'],
+            resources: [ORDERS, BILLING, 'urn:example:ledger'],
+          },
           { id: 'plain', secret: 'plain-secret', scopes: ['orders:read'] },
           { id: 'strong', secret: 'strong-secret', acr: 'urn:example:mfa', amr: ['pwd', 'otp'] },
         ],
@@ -31,7 +36,11 @@ describe('resource indicators (RFC 8707) and step-up claims at the token endpoin
 
   async function token(client: string, params: [string, string][] = [], headers: Record<string, string> = {}) {
     const body = new URLSearchParams([['grant_type', 'client_credentials'], ...params]).toString();
-    return fetch(issuer.tokenEndpoint, { method: 'POST', headers: { ...FORM, authorization: basic(client, `${client}-secret`), ...headers }, body });
+    return fetch(issuer.tokenEndpoint, {
+      method: 'POST',
+      headers: { ...FORM, authorization: basic(client, `${client}-secret`), ...headers },
+      body,
+    });
   }
   async function accessToken(res: Response): Promise<string> {
     expect(res.status).toBe(200);
@@ -39,7 +48,8 @@ describe('resource indicators (RFC 8707) and step-up claims at the token endpoin
   }
   async function verify(jwt: string, audience: string) {
     const jwks = createLocalJWKSet((await (await fetch(issuer.jwksUri)).json()) as JSONWebKeySet);
-    return (await jwtVerify(jwt, jwks, { issuer: issuer.issuerUrl, audience, currentDate: new Date(clock.now()) })).payload;
+    return (await jwtVerify(jwt, jwks, { issuer: issuer.issuerUrl, audience, currentDate: new Date(clock.now()) }))
+      .payload;
   }
 
   it('puts one requested resource in aud, as a string', async () => {
@@ -48,7 +58,13 @@ describe('resource indicators (RFC 8707) and step-up claims at the token endpoin
   });
 
   it('puts several requested resources in aud, as a list without repeats (RFC 8707 §2)', async () => {
-    const jwt = await accessToken(await token('agent', [['resource', ORDERS], ['resource', 'urn:example:ledger'], ['resource', ORDERS]]));
+    const jwt = await accessToken(
+      await token('agent', [
+        ['resource', ORDERS],
+        ['resource', 'urn:example:ledger'],
+        ['resource', ORDERS],
+      ]),
+    );
     expect(decodePart(jwt, 1).aud).toEqual([ORDERS, 'urn:example:ledger']);
   });
 
@@ -57,9 +73,27 @@ describe('resource indicators (RFC 8707) and step-up claims at the token endpoin
   });
 
   it.each<[string, string, [string, string][], RegExp]>([
-    ['a resource the client may not ask for', 'agent', [['resource', 'https://admin.example']], /may not ask for resource "https:\/\/admin\.example"/],
-    ['one allowed and one refused resource', 'agent', [['resource', ORDERS], ['resource', 'https://admin.example']], /may not ask for resource/],
-    ['a resource differing only by a trailing slash', 'agent', [['resource', `${ORDERS}/`]], /may not ask for resource/],
+    [
+      'a resource the client may not ask for',
+      'agent',
+      [['resource', 'https://admin.example']],
+      /may not ask for resource "https:\/\/admin\.example"/,
+    ],
+    [
+      'one allowed and one refused resource',
+      'agent',
+      [
+        ['resource', ORDERS],
+        ['resource', 'https://admin.example'],
+      ],
+      /may not ask for resource/,
+    ],
+    [
+      'a resource differing only by a trailing slash',
+      'agent',
+      [['resource', `${ORDERS}/`]],
+      /may not ask for resource/,
+    ],
     ['any resource from a client with no resources', 'plain', [['resource', ORDERS]], /may not ask for resource/],
     ['a relative resource', 'agent', [['resource', '/api']], /absolute URI without a fragment/],
     ['a resource with a fragment', 'agent', [['resource', `${ORDERS}#x`]], /absolute URI without a fragment/],
@@ -74,31 +108,43 @@ describe('resource indicators (RFC 8707) and step-up claims at the token endpoin
   });
 
   it('still refuses other repeated parameters', async () => {
-    const res = await token('agent', [['scope', 'orders:read'], ['scope', 'orders:read']]);
+    const res = await token('agent', [
+      ['scope', 'orders:read'],
+      ['scope', 'orders:read'],
+    ]);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
   });
 
   it('binds a token for a resource with DPoP', async () => {
     const key = createDpopKey({ clock });
-    const jwt = await accessToken(await token('agent', [['resource', BILLING]], { dpop: key.proof({ method: 'POST', url: issuer.tokenEndpoint }) }));
+    const jwt = await accessToken(
+      await token('agent', [['resource', BILLING]], { dpop: key.proof({ method: 'POST', url: issuer.tokenEndpoint }) }),
+    );
     expect(await verify(jwt, BILLING)).toMatchObject({ aud: BILLING, cnf: { jkt: key.jkt } });
   });
 
   it('gives a client with acr/amr those claims and auth_time = the time of the request', async () => {
     clock.advance(30_000);
     const payload = await verify(await accessToken(await token('strong')), 'api://default');
-    expect(payload).toMatchObject({ acr: 'urn:example:mfa', amr: ['pwd', 'otp'], auth_time: Math.floor(clock.now() / 1000) });
+    expect(payload).toMatchObject({
+      acr: 'urn:example:mfa',
+      amr: ['pwd', 'otp'],
+      auth_time: Math.floor(clock.now() / 1000),
+    });
     const plain = decodePart(await accessToken(await token('plain')), 1);
     for (const claim of ['acr', 'amr', 'auth_time']) expect(plain).not.toHaveProperty(claim);
   });
 
-  it('lists the clients\' acr values in discovery', async () => {
+  it("lists the clients' acr values in discovery", async () => {
     const doc = (await (await fetch(issuer.discoveryUrl)).json()) as Record<string, unknown>;
     expect(doc.acr_values_supported).toEqual(['urn:example:mfa']);
   });
 
   it('mints acr, amr and auth_time directly with sign()', async () => {
-    const payload = decodePart(await issuer.sign({ acr: 'urn:example:mfa', amr: ['hwk'], auth_time: 1_700_000_000 }), 1);
+    const payload = decodePart(
+      await issuer.sign({ acr: 'urn:example:mfa', amr: ['hwk'], auth_time: 1_700_000_000 }),
+      1,
+    );
     expect(payload).toMatchObject({ acr: 'urn:example:mfa', amr: ['hwk'], auth_time: 1_700_000_000 });
   });
 });
@@ -114,7 +160,12 @@ describe('RFC 8414 metadata of tenants with a path', () => {
     issuer.resetStats();
     const res = await fetch(acme.metadataUrl);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ issuer: acme.issuer, token_endpoint: acme.tokenEndpoint, jwks_uri: acme.jwksUri, scopes_supported: ['orders:read'] });
+    expect(await res.json()).toMatchObject({
+      issuer: acme.issuer,
+      token_endpoint: acme.tokenEndpoint,
+      jwks_uri: acme.jwksUri,
+      scopes_supported: ['orders:read'],
+    });
     const globex = (await (await fetch(issuer.tenant('globex').metadataUrl)).json()) as Record<string, unknown>;
     expect(globex).toMatchObject({ issuer: `${issuer.baseUrl}/tenants/globex`, scopes_supported: [] });
     expect((await fetch(`${acme.issuer}/.well-known/oauth-authorization-server`)).status).toBe(404);
@@ -128,12 +179,22 @@ describe('RFC 8414 metadata of tenants with a path', () => {
 
 describe('client configuration for resources and step-up', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
-    ['a relative resource', { resources: ['/api'] }, /clients\[0\]\.resources must be absolute URIs without a fragment \(RFC 8707 §2\); got "\/api"/],
-    ['a resource with a fragment', { resources: ['https://a.example/#x'] }, /clients\[0\]\.resources must be absolute URIs/],
+    [
+      'a relative resource',
+      { resources: ['/api'] },
+      /clients\[0\]\.resources must be absolute URIs without a fragment \(RFC 8707 §2\); got "\/api"/,
+    ],
+    [
+      'a resource with a fragment',
+      { resources: ['https://a.example/#x'] },
+      /clients\[0\]\.resources must be absolute URIs/,
+    ],
     ['resources that are not a list', { resources: 'https://a.example' }, /clients\[0\]\.resources must be a list/],
     ['an empty acr', { acr: '' }, /clients\[0\]\.acr must be a non-empty string/],
     ['amr that is not a list', { amr: 'pwd' }, /clients\[0\]\.amr must be a list of non-empty strings/],
   ])('rejects %s', async (_name, fields, message) => {
-    await expect(startIssuer({ defaultTenant: { clients: [{ id: 'c', secret: 's', ...fields }] } })).rejects.toThrow(message);
+    await expect(startIssuer({ defaultTenant: { clients: [{ id: 'c', secret: 's', ...fields }] } })).rejects.toThrow(
+      message,
+    );
   });
 });

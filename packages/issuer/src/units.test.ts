@@ -34,7 +34,10 @@ describe('generateKeyEntry', () => {
       expect(entry.privateJwk.d, alg).toEqual(expect.any(String));
       // The published JWK is the key's real public half.
       const fromJwk = createPublicKey({ key: entry.publicJwk, format: 'jwk' });
-      expect(fromJwk.equals(createPublicKey(entry.privateKey)), `${alg}: published JWK is the private key's public half`).toBe(true);
+      expect(
+        fromJwk.equals(createPublicKey(entry.privateKey)),
+        `${alg}: published JWK is the private key's public half`,
+      ).toBe(true);
     }
   });
 });

@@ -1,4 +1,12 @@
-import { requireAuthLevel as authLevelCheck, requireClaims as claimsCheck, requireScopes as scopesCheck, type AuthCheck, type AuthLevel, type JwtClaims, type VerifiedToken } from '@tollgate/core';
+import {
+  requireAuthLevel as authLevelCheck,
+  requireClaims as claimsCheck,
+  requireScopes as scopesCheck,
+  type AuthCheck,
+  type AuthLevel,
+  type JwtClaims,
+  type VerifiedToken,
+} from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
 import { handleError } from './errors.js';
 import type { TollgateState } from './types.js';

@@ -19,7 +19,10 @@ import type { VerifyMiddleware } from './verify.js';
 export function resourceMetadata(middleware: VerifyMiddleware): Middleware {
   const metadata = middleware.metadata;
   if (metadata === undefined) {
-    throw new ConfigError('resourceMetadata() needs a verify() middleware whose verifier has a resource (TOLLGATE_RESOURCE) and whose resourceMetadata option is not false.', ['resource']);
+    throw new ConfigError(
+      'resourceMetadata() needs a verify() middleware whose verifier has a resource (TOLLGATE_RESOURCE) and whose resourceMetadata option is not false.',
+      ['resource'],
+    );
   }
   return function tollgateResourceMetadata(ctx: Context, next: Next): Promise<void> | void {
     const answer = metadata.answer(ctx.method, ctx.originalUrl);

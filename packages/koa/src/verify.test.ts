@@ -3,13 +3,29 @@ import type { Context } from 'koa';
 import { describe, expect, it, vi } from 'vitest';
 import { requireScopes, toMiddleware, verify } from './index.js';
 
-const TOKEN: VerifiedToken = { claims: { sub: 'alice', scope: 'orders:read' }, header: { alg: 'RS256' }, alg: 'RS256', kid: 'k1', keySource: 'jwks', issuer: 'https://issuer.test', cached: false };
+const TOKEN: VerifiedToken = {
+  claims: { sub: 'alice', scope: 'orders:read' },
+  header: { alg: 'RS256' },
+  alg: 'RS256',
+  kid: 'k1',
+  keySource: 'jwks',
+  issuer: 'https://issuer.test',
+  cached: false,
+};
 
 function fakeVerifier(verify: (token: string) => Promise<VerifiedToken>): Verifier {
   const notUsed = () => {
     throw new Error('not used');
   };
-  return { verify, stats: notUsed, ready: notUsed, health: notUsed, on: notUsed, off: notUsed, close: async () => undefined } as unknown as Verifier;
+  return {
+    verify,
+    stats: notUsed,
+    ready: notUsed,
+    health: notUsed,
+    on: notUsed,
+    off: notUsed,
+    close: async () => undefined,
+  } as unknown as Verifier;
 }
 
 function fakeCtx(authorization?: string | string[]) {
@@ -40,18 +56,28 @@ describe('verify()', () => {
   it('answers a refusal with the RFC 6750 JSON response and stops', async () => {
     const { ctx, headers } = fakeCtx('Bearer abc');
     const next = vi.fn();
-    await verify(fakeVerifier(() => Promise.reject(new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'bad signature'))), { realm: 'orders' })(ctx, next);
+    await verify(
+      fakeVerifier(() => Promise.reject(new TokenError('ERR_TOKEN_SIGNATURE_INVALID', 'bad signature'))),
+      { realm: 'orders' },
+    )(ctx, next);
     expect(next).not.toHaveBeenCalled();
     expect({ status: ctx.status, body: ctx.body, headers }).toEqual({
       status: 401,
       body: { error: 'invalid_token', error_description: 'bad signature', code: 'ERR_TOKEN_SIGNATURE_INVALID' },
-      headers: { 'www-authenticate': 'Bearer realm="orders", error="invalid_token", error_description="bad signature"' },
+      headers: {
+        'www-authenticate': 'Bearer realm="orders", error="invalid_token", error_description="bad signature"',
+      },
     });
   });
 
   it('passErrors: throws the typed error with status, headers and expose', async () => {
-    const unavailable = new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'Fetching http://10.0.0.1/jwks failed', { retryAfterSec: 7 });
-    const middleware = verify(fakeVerifier(() => Promise.reject(unavailable)), { passErrors: true });
+    const unavailable = new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'Fetching http://10.0.0.1/jwks failed', {
+      retryAfterSec: 7,
+    });
+    const middleware = verify(
+      fakeVerifier(() => Promise.reject(unavailable)),
+      { passErrors: true },
+    );
     await expect(middleware(fakeCtx('Bearer abc').ctx, vi.fn())).rejects.toBe(unavailable);
     expect(unavailable).toMatchObject({ status: 503, statusCode: 503, headers: { 'retry-after': '7' }, expose: false });
   });
@@ -66,9 +92,19 @@ describe('verify()', () => {
   it('refuses unknown options at start-up, suggesting the known name', () => {
     const verifier = fakeVerifier(async () => TOKEN);
     expect(() => verify(verifier, { credentialOptional: true } as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['credentialOptional'], message: 'Invalid verify() options:\n  - credentialOptional is not a known option; did you mean credentialsOptional?' }),
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        options: ['credentialOptional'],
+        message:
+          'Invalid verify() options:\n  - credentialOptional is not a known option; did you mean credentialsOptional?',
+      }),
     );
-    expect(() => verify(undefined, { audience: 'orders' } as never)).toThrow(expect.objectContaining({ options: ['audience'], message: expect.stringContaining('audience is a verifier option: pass it in the first argument') }));
+    expect(() => verify(undefined, { audience: 'orders' } as never)).toThrow(
+      expect.objectContaining({
+        options: ['audience'],
+        message: expect.stringContaining('audience is a verifier option: pass it in the first argument'),
+      }),
+    );
   });
 
   it('warmOnStart starts fetching keys at once, in the background; a failure neither throws nor rejects', async () => {
@@ -85,7 +121,9 @@ describe('verify()', () => {
   it('exposes the given verifier and refuses contradictory options at start-up', () => {
     const verifier = fakeVerifier(async () => TOKEN);
     expect(verify(verifier).verifier).toBe(verifier);
-    expect(() => verify(verifier, { passErrors: true, onError: () => undefined })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['onError', 'passErrors'] }));
+    expect(() => verify(verifier, { passErrors: true, onError: () => undefined })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['onError', 'passErrors'] }),
+    );
     expect(() => verify(verifier, { realm: 42 as never })).toThrow(expect.objectContaining({ options: ['realm'] }));
   });
 });
@@ -94,7 +132,10 @@ describe('guards', () => {
   it('answer like the verify() before them (onError)', async () => {
     const onError = vi.fn();
     const { ctx } = fakeCtx('Bearer abc');
-    await verify(fakeVerifier(async () => TOKEN), { onError })(ctx, async () => {
+    await verify(
+      fakeVerifier(async () => TOKEN),
+      { onError },
+    )(ctx, async () => {
       await requireScopes('orders:write')(ctx, vi.fn());
     });
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'ERR_CLAIM_SCOPE_INSUFFICIENT' }), ctx);
@@ -106,6 +147,9 @@ describe('guards', () => {
     await toMiddleware(() => undefined)(ctx, next);
     await requireScopes('orders:read')(ctx, next);
     expect(next).toHaveBeenCalledOnce(); // the first check passes even without auth: it checks nothing
-    expect({ status: ctx.status, headers }).toEqual({ status: 401, headers: { 'www-authenticate': 'Bearer realm="api"' } });
+    expect({ status: ctx.status, headers }).toEqual({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer realm="api"' },
+    });
   });
 });

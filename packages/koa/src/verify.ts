@@ -1,5 +1,12 @@
 import type { Verifier } from '@tollgate/core';
-import { createGate, nodeRequestFacts, warmInBackground, type RequestAuth, type ResourceMetadataEndpoint, type VerifierSource } from '@tollgate/core/adapter';
+import {
+  createGate,
+  nodeRequestFacts,
+  warmInBackground,
+  type RequestAuth,
+  type ResourceMetadataEndpoint,
+  type VerifierSource,
+} from '@tollgate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { handleError, KOA_ADAPTER, setGate } from './errors.js';
 import type { TollgateState, VerifyOptions } from './types.js';
@@ -50,7 +57,11 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
     } catch (error) {
       return handleError(error, ctx);
     }
-    if (outcome instanceof Promise) return outcome.then((auth) => accept(ctx, next, auth), (error: unknown) => handleError(error, ctx));
+    if (outcome instanceof Promise)
+      return outcome.then(
+        (auth) => accept(ctx, next, auth),
+        (error: unknown) => handleError(error, ctx),
+      );
     return accept(ctx, next, outcome);
   }
   return Object.defineProperties(tollgate, {

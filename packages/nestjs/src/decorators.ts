@@ -1,6 +1,13 @@
 import { createParamDecorator, Inject, type ExecutionContext, type PipeTransform, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ConfigError, requireAuthLevel, requireScopes, type AuthLevel as CoreAuthLevel, type DpopMode, type RequestAuth } from '@tollgate/core';
+import {
+  ConfigError,
+  requireAuthLevel,
+  requireScopes,
+  type AuthLevel as CoreAuthLevel,
+  type DpopMode,
+  type RequestAuth,
+} from '@tollgate/core';
 import { TOLLGATE_VERIFIER } from './module-definition.js';
 import type { TollgateRequest } from './request.js';
 
@@ -15,7 +22,10 @@ import type { TollgateRequest } from './request.js';
  * health() { return { ok: true }; }
  */
 // Fixed keys, not Nest's random ones: an ESM and a CJS copy of this package in one process still agree.
-export const Public = Reflector.createDecorator<boolean | undefined, boolean>({ key: 'tollgate:public', transform: (value) => value !== false });
+export const Public = Reflector.createDecorator<boolean | undefined, boolean>({
+  key: 'tollgate:public',
+  transform: (value) => value !== false,
+});
 
 /** Metadata written by `@Scopes()`: the scopes a route needs. */
 export const ScopesMetadata = Reflector.createDecorator<readonly string[]>({ key: 'tollgate:scopes' });
@@ -53,12 +63,15 @@ export const DpopMetadata = Reflector.createDecorator<DpopMode>({ key: 'tollgate
  * export class PaymentsController {}
  */
 export function Dpop(mode: DpopMode): ClassDecorator & MethodDecorator {
-  if (mode !== 'off' && mode !== 'allowed' && mode !== 'required') throw new ConfigError(`@Dpop() takes 'off', 'allowed' or 'required', got ${JSON.stringify(mode)}.`, ['mode']);
+  if (mode !== 'off' && mode !== 'allowed' && mode !== 'required')
+    throw new ConfigError(`@Dpop() takes 'off', 'allowed' or 'required', got ${JSON.stringify(mode)}.`, ['mode']);
   return DpopMetadata(mode);
 }
 
 /** Metadata written by `@AuthLevel()`: the step-up check of a route. */
-export const AuthLevelMetadata = Reflector.createDecorator<ReturnType<typeof requireAuthLevel>>({ key: 'tollgate:auth-level' });
+export const AuthLevelMetadata = Reflector.createDecorator<ReturnType<typeof requireAuthLevel>>({
+  key: 'tollgate:auth-level',
+});
 
 /**
  * Requires a strong or recent enough login on a route or controller (RFC 9470 step-up): the
@@ -91,12 +104,11 @@ export type AuthField = keyof RequestAuth;
  * me(@Auth('claims') claims: { sub: string; tenant: string }) { return claims.sub; }
  */
 // Typed by hand: the inferred type names Nest 12-only types, which Nest 11 consumers cannot resolve.
-export const Auth: (field?: AuthField, ...pipes: (Type<PipeTransform> | PipeTransform)[]) => ParameterDecorator = createParamDecorator<AuthField | undefined>(
-  (field: AuthField | undefined, context: ExecutionContext) => {
+export const Auth: (field?: AuthField, ...pipes: (Type<PipeTransform> | PipeTransform)[]) => ParameterDecorator =
+  createParamDecorator<AuthField | undefined>((field: AuthField | undefined, context: ExecutionContext) => {
     const auth = context.switchToHttp().getRequest<TollgateRequest>().auth;
     return field === undefined ? auth : auth?.[field];
-  },
-);
+  });
 
 /**
  * Injects the module's `Verifier`, e.g. to verify tokens outside HTTP (queues, WebSockets).

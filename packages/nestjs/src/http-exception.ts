@@ -27,14 +27,21 @@ const EXCEPTIONS: Readonly<Record<number, new (body: object, options: { cause: u
  * @example
  * const { exception, headers } = toHttpException(err, { realm: 'orders' });
  */
-export function toHttpException(error: AnyTollgateError, context: ResponseContext = {}): { exception: HttpException; headers: ErrorResponse['headers'] } {
+export function toHttpException(
+  error: AnyTollgateError,
+  context: ResponseContext = {},
+): { exception: HttpException; headers: ErrorResponse['headers'] } {
   return exceptionFor(error, errorResponse(error, context));
 }
 
 /** The Nest exception for an answer the core already built. */
-export function exceptionFor(error: AnyTollgateError, { status, headers, body }: ErrorResponse): { exception: HttpException; headers: ErrorResponse['headers'] } {
+export function exceptionFor(
+  error: AnyTollgateError,
+  { status, headers, body }: ErrorResponse,
+): { exception: HttpException; headers: ErrorResponse['headers'] } {
   const Exception = EXCEPTIONS[status];
-  const exception = Exception === undefined ? new HttpException(body, status, { cause: error }) : new Exception(body, { cause: error });
+  const exception =
+    Exception === undefined ? new HttpException(body, status, { cause: error }) : new Exception(body, { cause: error });
   return { exception, headers };
 }
 /** Sets headers on an Express response, a Fastify reply or a bare `ServerResponse`. */
@@ -45,6 +52,7 @@ export function setResponseHeaders(response: unknown, headers: ErrorResponse['he
   for (const [name, value] of Object.entries(headers)) {
     // Express `res.header` and Fastify `reply.header` share one signature; Node's `setHeader` is the fallback.
     if (typeof res.header === 'function') (res.header as (n: string, v: string) => unknown).call(res, name, value);
-    else if (typeof res.setHeader === 'function') (res.setHeader as (n: string, v: string) => unknown).call(res, name, value);
+    else if (typeof res.setHeader === 'function')
+      (res.setHeader as (n: string, v: string) => unknown).call(res, name, value);
   }
 }

@@ -14,7 +14,9 @@ interface NodeResponse {
  * The middleware `TollgateModule` mounts on the metadata's well-known path: answers GET, HEAD and
  * the CORS preflight with the core's answer, and passes other methods on.
  */
-export function metadataMiddleware(metadata: ResourceMetadataEndpoint): (req: NodeRequest, res: NodeResponse, next: () => void) => void {
+export function metadataMiddleware(
+  metadata: ResourceMetadataEndpoint,
+): (req: NodeRequest, res: NodeResponse, next: () => void) => void {
   return function tollgateResourceMetadata(req, res, next) {
     // originalUrl: fastify's middleware layer cuts the matched path off req.url (Express keeps both).
     const answer = metadata.answer(req.method ?? 'GET', req.originalUrl ?? req.url ?? '');

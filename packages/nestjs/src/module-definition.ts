@@ -5,7 +5,10 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModule
   moduleName: 'Tollgate',
 })
   .setClassMethodName('forRoot')
-  .setExtras<TollgateModuleExtras>({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal !== false }))
+  .setExtras<TollgateModuleExtras>({ isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal !== false,
+  }))
   .build();
 
 export { ConfigurableModuleClass };

@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Verifier, VerifierLogger, VerifierOptions } from '@tollgate/core';
-import { resolveAdapterOptions, type AdapterDescription, type AdapterOptions, type ResolvedAdapterOptions } from '@tollgate/core/adapter';
+import {
+  resolveAdapterOptions,
+  type AdapterDescription,
+  type AdapterOptions,
+  type ResolvedAdapterOptions,
+} from '@tollgate/core/adapter';
 
 /**
  * Options of `TollgateModule.forRoot()` / the factory of `forRootAsync()`: the core's adapter
@@ -46,7 +51,8 @@ const NEST_ADAPTER: AdapterDescription = {
   elsewhere: [
     {
       names: new Set(['passErrors', 'onError']),
-      advice: (one) => `not taken by TollgateModule: the guard throws Nest HTTP exceptions, so handle ${one ? 'refusals' : 'them'} with an exception filter or by overriding TollgateGuard.handleError().`,
+      advice: (one) =>
+        `not taken by TollgateModule: the guard throws Nest HTTP exceptions, so handle ${one ? 'refusals' : 'them'} with an exception filter or by overriding TollgateGuard.handleError().`,
     },
   ],
 };

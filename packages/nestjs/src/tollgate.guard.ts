@@ -1,6 +1,14 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ConfigError, isTollgateError, requireScopes, type AuthCheck, type DpopMode, type RequestAuth, type Verifier } from '@tollgate/core';
+import {
+  ConfigError,
+  isTollgateError,
+  requireScopes,
+  type AuthCheck,
+  type DpopMode,
+  type RequestAuth,
+  type Verifier,
+} from '@tollgate/core';
 import type { Gate, RouteOptions } from '@tollgate/core/adapter';
 import { AuthLevelMetadata, DpopMetadata, Public, ScopesMetadata } from './decorators.js';
 import { exceptionFor, setResponseHeaders } from './http-exception.js';
@@ -8,7 +16,9 @@ import { TOLLGATE_GATE } from './module-definition.js';
 import { requestFacts, type TollgateRequest } from './request.js';
 
 /** What a route asks for: nothing (public), or a valid token passing `checks`, under its DPoP mode. */
-type RouteRule = { readonly public: true } | { readonly public: false; readonly checks: readonly AuthCheck[]; readonly route: RouteOptions | undefined };
+type RouteRule =
+  | { readonly public: true }
+  | { readonly public: false; readonly checks: readonly AuthCheck[]; readonly route: RouteOptions | undefined };
 
 /** One scope check per `@Scopes()` declaration, built on first use. */
 const scopeChecks = new WeakMap<readonly string[], AuthCheck>();
@@ -72,7 +82,12 @@ export class TollgateGuard implements CanActivate {
   }
 
   /** Attaches the token, then runs the route's checks (`@Scopes()`, `@AuthLevel()`), synchronously while they are. */
-  private admit(context: ExecutionContext, request: TollgateRequest, rule: RouteRule & { public: false }, auth: RequestAuth | undefined): boolean | Promise<boolean> {
+  private admit(
+    context: ExecutionContext,
+    request: TollgateRequest,
+    rule: RouteRule & { public: false },
+    auth: RequestAuth | undefined,
+  ): boolean | Promise<boolean> {
     request.auth = auth;
     const headers = this.gate.successHeaders(auth);
     if (headers !== undefined) setResponseHeaders(this.getResponse(context), headers);
@@ -114,7 +129,11 @@ export class TollgateGuard implements CanActivate {
    * the `TollgateError`); errors that are not tollgate's are rethrown unchanged. Return `true`
    * to let the request through.
    */
-  protected handleError(error: unknown, context: ExecutionContext, where: { auth?: RequestAuth | undefined; route?: RouteOptions | undefined } = {}): boolean {
+  protected handleError(
+    error: unknown,
+    context: ExecutionContext,
+    where: { auth?: RequestAuth | undefined; route?: RouteOptions | undefined } = {},
+  ): boolean {
     if (!isTollgateError(error)) throw error;
     const { exception, headers } = exceptionFor(error, this.gate.respond(error, where));
     setResponseHeaders(this.getResponse(context), headers);
@@ -148,7 +167,10 @@ export class TollgateGuard implements CanActivate {
   private routeOptions(dpop: DpopMode): RouteOptions {
     // A route that asks for DPoP where the module cannot check proofs must not quietly take bearer tokens.
     if (dpop !== 'off' && this.gate.options.dpop === null) {
-      throw new ConfigError(`@Dpop('${dpop}') needs TollgateModule's dpop option with an origin, e.g. { dpop: { mode: 'off', origin: 'https://api.example.com' } }.`, ['dpop.origin']);
+      throw new ConfigError(
+        `@Dpop('${dpop}') needs TollgateModule's dpop option with an origin, e.g. { dpop: { mode: 'off', origin: 'https://api.example.com' } }.`,
+        ['dpop.origin'],
+      );
     }
     return { dpop };
   }

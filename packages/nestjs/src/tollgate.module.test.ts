@@ -13,17 +13,36 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ClaimError, ConfigError, createVerifier, KeysUnavailableError, TokenError, type Verifier } from '@tollgate/core';
+import {
+  ClaimError,
+  ConfigError,
+  createVerifier,
+  KeysUnavailableError,
+  TokenError,
+  type Verifier,
+} from '@tollgate/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TOLLGATE_RESOLVED_OPTIONS } from './module-definition.js';
 import type { ResolvedTollgateOptions } from './options.js';
-import { Public, Scopes, TOLLGATE_OPTIONS, TOLLGATE_VERIFIER, TollgateGuard, TollgateModule, toHttpException, type TollgateModuleOptions, type TollgateRequest } from './index.js';
+import {
+  Public,
+  Scopes,
+  TOLLGATE_OPTIONS,
+  TOLLGATE_VERIFIER,
+  TollgateGuard,
+  TollgateModule,
+  toHttpException,
+  type TollgateModuleOptions,
+  type TollgateRequest,
+} from './index.js';
 
 // Port 9 (discard) on loopback: nothing listens, so a fetch fails at once without leaving the machine.
 const UNREACHABLE = { jwksUri: 'http://127.0.0.1:9/jwks.json', audience: 'orders', algorithms: ['RS256'] } as const;
 
 async function compile(options: TollgateModuleOptions, extra: { isGlobal?: boolean } = {}) {
-  const moduleRef = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ ...options, ...extra })] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [TollgateModule.forRoot({ ...options, ...extra })],
+  }).compile();
   return moduleRef;
 }
 
@@ -52,7 +71,11 @@ describe('TollgateModule', () => {
   });
 
   it('refuses unknown options, suggesting the closest name, and explains the Express/Koa options it does not take', async () => {
-    const error = await compile({ verifier: UNREACHABLE, credentialOptional: true, passErrors: true } as unknown as TollgateModuleOptions).catch((e: unknown) => e);
+    const error = await compile({
+      verifier: UNREACHABLE,
+      credentialOptional: true,
+      passErrors: true,
+    } as unknown as TollgateModuleOptions).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).options).toEqual(['passErrors', 'credentialOptional']);
     expect((error as ConfigError).message).toBe(
@@ -65,7 +88,12 @@ describe('TollgateModule', () => {
   });
 
   it('checks realm, credentialsOptional and locations like the other adapters, listing every problem', async () => {
-    const bad = { verifier: UNREACHABLE, realm: 7, credentialsOptional: 'yes', locations: { cookie: '' } } as unknown as TollgateModuleOptions;
+    const bad = {
+      verifier: UNREACHABLE,
+      realm: 7,
+      credentialsOptional: 'yes',
+      locations: { cookie: '' },
+    } as unknown as TollgateModuleOptions;
     const error = await compile(bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).options).toEqual(['credentialsOptional', 'realm', 'locations.cookie']);
@@ -73,7 +101,9 @@ describe('TollgateModule', () => {
   });
 
   it('fails at start-up on verifier options that cannot work', async () => {
-    await expect(compile({ verifier: { ...UNREACHABLE, algorithms: ['HS256'], hs256: { secrets: ['short'] } } })).rejects.toBeInstanceOf(ConfigError);
+    await expect(
+      compile({ verifier: { ...UNREACHABLE, algorithms: ['HS256'], hs256: { secrets: ['short'] } } }),
+    ).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('reads TOLLGATE_* variables when no verifier is given, naming every missing one', async () => {
@@ -114,12 +144,14 @@ describe('TollgateModule', () => {
     await moduleRef.close();
   });
 
-  it('with warmOnStart, prefetches keys in the background and only logs a failure, through Nest\'s Logger: the app still boots', async () => {
+  it("with warmOnStart, prefetches keys in the background and only logs a failure, through Nest's Logger: the app still boots", async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const moduleRef = await compile({ verifier: UNREACHABLE, warmOnStart: true });
     await moduleRef.init();
     await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(1), { timeout: 5000 });
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/^tollgate: the JWKS could not be fetched: request to http:\/\/127\.0\.0\.1:9\/jwks\.json failed: ECONNREFUSED/);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /^tollgate: the JWKS could not be fetched: request to http:\/\/127\.0\.0\.1:9\/jwks\.json failed: ECONNREFUSED/,
+    );
     expect(moduleRef.get<Verifier>(TOLLGATE_VERIFIER).stats().jwks.fetches).toBe(1);
     await moduleRef.close();
   });
@@ -132,11 +164,15 @@ describe('TollgateModule', () => {
     @Module({ providers: [Consumer] })
     class FeatureModule {}
 
-    const global = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier: UNREACHABLE }), FeatureModule] }).compile();
+    const global = await Test.createTestingModule({
+      imports: [TollgateModule.forRoot({ verifier: UNREACHABLE }), FeatureModule],
+    }).compile();
     expect(global.get(Consumer).verifier).toBe(global.get(TOLLGATE_VERIFIER));
     await global.close();
 
-    const scoped = Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier: UNREACHABLE, isGlobal: false }), FeatureModule] }).compile();
+    const scoped = Test.createTestingModule({
+      imports: [TollgateModule.forRoot({ verifier: UNREACHABLE, isGlobal: false }), FeatureModule],
+    }).compile();
     await expect(scoped).rejects.toThrow(/TOLLGATE_VERIFIER/);
   });
 });
@@ -147,9 +183,21 @@ describe('toHttpException', () => {
     const cases: [Error & { code: string }, new (...args: never[]) => HttpException, number][] = [
       [new TokenError('ERR_TOKEN_REQUEST_INVALID', 'two headers'), BadRequestException, 400],
       [missing, UnauthorizedException, 401],
-      [new ClaimError('ERR_CLAIM_SCOPE_INSUFFICIENT', 'lacks a', { claim: 'scope', reason: 'insufficient', expected: ['a'] }), ForbiddenException, 403],
+      [
+        new ClaimError('ERR_CLAIM_SCOPE_INSUFFICIENT', 'lacks a', {
+          claim: 'scope',
+          reason: 'insufficient',
+          expected: ['a'],
+        }),
+        ForbiddenException,
+        403,
+      ],
       [new ConfigError('bad', ['x']), InternalServerErrorException, 500],
-      [new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'down', { retryAfterSec: 7 }), ServiceUnavailableException, 503],
+      [
+        new KeysUnavailableError('ERR_JWKS_FETCH_FAILED', 'down', { retryAfterSec: 7 }),
+        ServiceUnavailableException,
+        503,
+      ],
     ];
     for (const [error, Exception, status] of cases) {
       const { exception } = toHttpException(error as TokenError);
@@ -205,7 +253,10 @@ describe('TollgateGuard', () => {
   }
 
   async function guardModule(guard: new (...args: never[]) => TollgateGuard, verifier: Verifier) {
-    const moduleRef = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier })], providers: [guard] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [TollgateModule.forRoot({ verifier })],
+      providers: [guard],
+    }).compile();
     return moduleRef.get(guard);
   }
 
@@ -223,22 +274,42 @@ describe('TollgateGuard', () => {
     const verifier = { verify: vi.fn(async () => verified), stats: () => ({}) } as unknown as Verifier;
     const guard = await guardModule(GqlGuard, verifier);
 
-    const req: TollgateRequest & { headers: Record<string, string> } = { headers: { authorization: 'Bearer abc.def.ghi' } };
-    await expect(guard.canActivate(contextFor(Resolver.prototype.orders, Resolver, [{}, {}, { req }, {}]))).resolves.toBe(true);
+    const req: TollgateRequest & { headers: Record<string, string> } = {
+      headers: { authorization: 'Bearer abc.def.ghi' },
+    };
+    await expect(
+      guard.canActivate(contextFor(Resolver.prototype.orders, Resolver, [{}, {}, { req }, {}])),
+    ).resolves.toBe(true);
     expect(verifier.verify).toHaveBeenCalledWith('abc.def.ghi');
     expect(req.auth).toEqual({ ...verified, binding: 'bearer' });
 
     const headers: Record<string, string> = {};
     const res = { setHeader: (name: string, value: string) => (headers[name] = value) };
-    expect(() => guard.canActivate(contextFor(Resolver.prototype.orders, Resolver, [{}, {}, { req: { headers: {} }, res }, {}]))).toThrow(UnauthorizedException);
+    expect(() =>
+      guard.canActivate(contextFor(Resolver.prototype.orders, Resolver, [{}, {}, { req: { headers: {} }, res }, {}])),
+    ).toThrow(UnauthorizedException);
     expect(headers).toEqual({ 'www-authenticate': 'Bearer realm="api"' });
     expect(guard.canActivate(contextFor(Resolver.prototype.ping, Resolver, [{}, {}, {}, {}]))).toBe(true);
   });
 
   it('reads the options the module checked once, with their defaults, rather than checking them itself', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [TollgateModule.forRoot({ verifier: UNREACHABLE, realm: 'orders' })], providers: [TollgateGuard] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [TollgateModule.forRoot({ verifier: UNREACHABLE, realm: 'orders' })],
+      providers: [TollgateGuard],
+    }).compile();
     const resolved = moduleRef.get<ResolvedTollgateOptions>(TOLLGATE_RESOLVED_OPTIONS);
-    expect(resolved).toEqual({ credentialsOptional: false, locations: {}, realm: 'orders', passErrors: false, onError: undefined, warmOnStart: false, dpop: null, mtls: { certificateHeader: undefined, configured: false }, resourceMetadata: expect.objectContaining({ given: false, maxAgeSec: 3600 }), verifier: UNREACHABLE });
+    expect(resolved).toEqual({
+      credentialsOptional: false,
+      locations: {},
+      realm: 'orders',
+      passErrors: false,
+      onError: undefined,
+      warmOnStart: false,
+      dpop: null,
+      mtls: { certificateHeader: undefined, configured: false },
+      resourceMetadata: expect.objectContaining({ given: false, maxAgeSec: 3600 }),
+      verifier: UNREACHABLE,
+    });
     expect(Object.isFrozen(resolved)).toBe(true);
     expect((moduleRef.get(TollgateGuard) as unknown as { gate: { options: unknown } }).gate.options).toBe(resolved);
     await moduleRef.close();
@@ -255,7 +326,8 @@ describe('TollgateGuard', () => {
     const bug = new TypeError('a bug in a custom claim check');
     const verifier = { verify: vi.fn(async () => Promise.reject(bug)), stats: () => ({}) } as unknown as Verifier;
     const guard = await guardModule(LenientGuard, verifier);
-    const http = (headers: Record<string, string>) => contextFor(Resolver.prototype.orders, Resolver, [{ headers }, {}]);
+    const http = (headers: Record<string, string>) =>
+      contextFor(Resolver.prototype.orders, Resolver, [{ headers }, {}]);
     expect(guard.canActivate(http({}))).toBe(false);
     await expect(guard.canActivate(http({ authorization: 'Bearer a.b.c' }))).rejects.toBe(bug);
   });

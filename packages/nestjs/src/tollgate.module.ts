@@ -1,8 +1,22 @@
-import { Inject, Module, RequestMethod, type MiddlewareConsumer, type NestModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Verifier } from '@tollgate/core';
 import { openGate, toVerifier, warmInBackground, type Gate } from '@tollgate/core/adapter';
 import { metadataMiddleware } from './metadata.js';
-import { ConfigurableModuleClass, TOLLGATE_GATE, TOLLGATE_OPTIONS, TOLLGATE_RESOLVED_OPTIONS, TOLLGATE_VERIFIER } from './module-definition.js';
+import {
+  ConfigurableModuleClass,
+  TOLLGATE_GATE,
+  TOLLGATE_OPTIONS,
+  TOLLGATE_RESOLVED_OPTIONS,
+  TOLLGATE_VERIFIER,
+} from './module-definition.js';
 import { nestLogger, resolveModuleOptions, type ResolvedTollgateOptions } from './options.js';
 
 /**
@@ -52,7 +66,8 @@ export class TollgateModule extends ConfigurableModuleClass implements NestModul
   configure(consumer: MiddlewareConsumer): void {
     // Runs after forRootAsync's factory resolved, so the resource is known here in both forms.
     const metadata = this.gate.metadata;
-    if (metadata !== undefined) consumer.apply(metadataMiddleware(metadata)).forRoutes({ path: metadata.path, method: RequestMethod.ALL });
+    if (metadata !== undefined)
+      consumer.apply(metadataMiddleware(metadata)).forRoutes({ path: metadata.path, method: RequestMethod.ALL });
   }
 
   onModuleInit(): void {

@@ -17,13 +17,16 @@ const now = () => performance.timeOrigin + performance.now();
 
 if (process.argv[2] === '--mirror') {
   const [url, count] = [process.argv[3], Number(process.argv[4])];
-  const client = await createClient({ url, disableOfflineQueue: true }).on('error', () => {}).connect();
+  const client = await createClient({ url, disableOfflineQueue: true })
+    .on('error', () => {})
+    .connect();
   const mirror = new RedisRevocationMirror({ client });
   await mirror.ready();
   process.send({ ready: true });
   const seen = [];
   const spin = () => {
-    while (seen.length < count && mirror.revoked({ jti: `measure-${seen.length}` }, Date.now()) !== undefined) seen.push(now());
+    while (seen.length < count && mirror.revoked({ jti: `measure-${seen.length}` }, Date.now()) !== undefined)
+      seen.push(now());
     if (seen.length < count) setImmediate(spin);
     else {
       process.send({ seen });
@@ -32,7 +35,9 @@ if (process.argv[2] === '--mirror') {
   };
   spin();
 } else {
-  const { values } = parseArgs({ options: { count: { type: 'string', default: '300' }, 'redis-url': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { count: { type: 'string', default: '300' }, 'redis-url': { type: 'string' } },
+  });
   const count = Number(values.count);
   let server;
   let url = values['redis-url'];
@@ -43,16 +48,28 @@ if (process.argv[2] === '--mirror') {
         probe.close(() => resolve(port));
       });
     });
-    server = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+    server = spawn(
+      'redis-server',
+      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      { stdio: 'ignore' },
+    );
     url = `redis://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
-      const ok = await createClient({ url, socket: { reconnectStrategy: false } }).on('error', () => {}).connect().then((c) => (c.destroy(), true), () => false);
+      const ok = await createClient({ url, socket: { reconnectStrategy: false } })
+        .on('error', () => {})
+        .connect()
+        .then(
+          (c) => (c.destroy(), true),
+          () => false,
+        );
       if (ok) break;
       if (i > 200) throw new Error('redis-server did not start');
       await new Promise((r) => setTimeout(r, 25));
     }
   }
-  const client = await createClient({ url, disableOfflineQueue: true }).on('error', () => {}).connect();
+  const client = await createClient({ url, disableOfflineQueue: true })
+    .on('error', () => {})
+    .connect();
   await client.del(['tollgate:{revocation}:rules', 'tollgate:{revocation}:expiry', 'tollgate:{revocation}:meta']);
   const child = fork(new URL(import.meta.url), ['--mirror', url, String(count)]);
   const inbox = [];
@@ -70,7 +87,9 @@ if (process.argv[2] === '--mirror') {
   const { seen } = await next();
   const ms = seen.map((t, i) => t - started[i]).sort((a, b) => a - b);
   const at = (q) => ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)].toFixed(2);
-  console.log(`revocation propagation, writer → mirror in another process, loopback, n=${count}: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${ms.at(-1).toFixed(2)} ms`);
+  console.log(
+    `revocation propagation, writer → mirror in another process, loopback, n=${count}: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${ms.at(-1).toFixed(2)} ms`,
+  );
   client.destroy();
   server?.kill();
 }

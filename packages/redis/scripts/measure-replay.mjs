@@ -11,7 +11,9 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { RedisReplayStore } from '@tollgate/redis';
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '5000' }, 'redis-url': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { count: { type: 'string', default: '5000' }, 'redis-url': { type: 'string' } },
+});
 const count = Number(values.count);
 let server;
 let url = values['redis-url'];
@@ -22,16 +24,28 @@ if (url === undefined) {
       probe.close(() => resolve(port));
     });
   });
-  server = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+  server = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    { stdio: 'ignore' },
+  );
   url = `redis://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    const ok = await createClient({ url, socket: { reconnectStrategy: false } }).on('error', () => {}).connect().then((c) => (c.destroy(), true), () => false);
+    const ok = await createClient({ url, socket: { reconnectStrategy: false } })
+      .on('error', () => {})
+      .connect()
+      .then(
+        (c) => (c.destroy(), true),
+        () => false,
+      );
     if (ok) break;
     if (i > 200) throw new Error('redis-server did not start');
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-const client = await createClient({ url, disableOfflineQueue: true }).on('error', () => {}).connect();
+const client = await createClient({ url, disableOfflineQueue: true })
+  .on('error', () => {})
+  .connect();
 const store = new RedisReplayStore({ client });
 const run = `${process.pid}-${Date.now()}`;
 const summary = (ms) => {

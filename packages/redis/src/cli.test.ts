@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeRedis, startRedisServer, type TestRedisServer } from '../../../test/support/redis-server.js';
-import { LIST_FLAGS, LIST_HELP, MAIN_HELP, REVOKE_FLAGS, REVOKE_HELP, runCli, UNREVOKE_FLAGS, UNREVOKE_HELP, type CliIo } from './cli/run.js';
+import {
+  LIST_FLAGS,
+  LIST_HELP,
+  MAIN_HELP,
+  REVOKE_FLAGS,
+  REVOKE_HELP,
+  runCli,
+  UNREVOKE_FLAGS,
+  UNREVOKE_HELP,
+  type CliIo,
+} from './cli/run.js';
 import { RedisRevocationMirror } from './revocation-mirror.js';
 import { RedisRevocations } from './revocations.js';
 import { closeClients, connectClient, eventually, type TestClient } from './test-support.js';
@@ -33,10 +43,15 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 
 describe('tollgate-redis help and usage', () => {
   it('documents every flag of every command', async () => {
-    for (const [command, flags, help] of [['revoke', REVOKE_FLAGS, REVOKE_HELP], ['unrevoke', UNREVOKE_FLAGS, UNREVOKE_HELP], ['list', LIST_FLAGS, LIST_HELP]] as const) {
+    for (const [command, flags, help] of [
+      ['revoke', REVOKE_FLAGS, REVOKE_HELP],
+      ['unrevoke', UNREVOKE_FLAGS, UNREVOKE_HELP],
+      ['list', LIST_FLAGS, LIST_HELP],
+    ] as const) {
       const run = await cli([command, '--help']);
       expect([run.status, run.out]).toEqual([0, help]);
-      for (const flag of flags) expect(run.out, `${command} --${flag.name}`).toMatch(new RegExp(`--${flag.name}\\b.*\\S`));
+      for (const flag of flags)
+        expect(run.out, `${command} --${flag.name}`).toMatch(new RegExp(`--${flag.name}\\b.*\\S`));
     }
     expect(await cli(['--help'])).toEqual({ status: 0, out: MAIN_HELP, err: '' });
     expect(await cli([])).toEqual({ status: 2, out: '', err: MAIN_HELP });
@@ -48,7 +63,10 @@ describe('tollgate-redis help and usage', () => {
       [['revoke'], 'name exactly one of --jti, --sub or --client-id'],
       [['revoke', '--sub', 'a', '--client-id', 'b'], 'name exactly one of'],
       [['revoke', '--jti', 'j'], '--jti needs --exp'],
-      [['revoke', '--jti', 'j', '--exp', '1', '--before', 'now'], '--before and --lifetime apply to --sub and --client-id'],
+      [
+        ['revoke', '--jti', 'j', '--exp', '1', '--before', 'now'],
+        '--before and --lifetime apply to --sub and --client-id',
+      ],
       [['revoke', '--sub', 'a', '--exp', '1'], '--exp applies to --jti only'],
       [['revoke', '--sub', 'a', '--before', 'yesterday'], '--before must be "now", an ISO 8601 date-time'],
       [['revoke', '--sub', 'a', '--lifetime', 'forever'], '--lifetime must be a duration'],
@@ -93,8 +111,12 @@ describeRedis('tollgate-redis against a real Redis', () => {
     );
     expect(JSON.parse((await cli(['list', '--redis-url', redis.url, '--json'])).out)).toEqual([rule]);
 
-    expect((await cli(['unrevoke', '--redis-url', redis.url, '--sub', 'alice'])).out).toBe('Ended the revocation of sub "alice" (every issuer).\n');
-    expect((await cli(['unrevoke', '--redis-url', redis.url, '--sub', 'alice'])).out).toBe('No revocation of sub "alice" (every issuer) was in force.\n');
+    expect((await cli(['unrevoke', '--redis-url', redis.url, '--sub', 'alice'])).out).toBe(
+      'Ended the revocation of sub "alice" (every issuer).\n',
+    );
+    expect((await cli(['unrevoke', '--redis-url', redis.url, '--sub', 'alice'])).out).toBe(
+      'No revocation of sub "alice" (every issuer) was in force.\n',
+    );
     expect((await cli(['list', '--redis-url', redis.url])).out).toBe('No revocations in force.\n');
   });
 
@@ -102,11 +124,31 @@ describeRedis('tollgate-redis against a real Redis', () => {
     const url = ['--redis-url', redis.url, '--prefix', 'fleet-b:'];
     const jti = await cli(['revoke', ...url, '--jti', 'tok-1', '--exp', '2030-01-01T13:00:00Z', '--json']);
     expect(JSON.parse(jti.out)).toEqual({ kind: 'jti', jti: 'tok-1', expiresAtMs: NOW + HOUR + 300_000 });
-    const byClient = await cli(['revoke', ...url, '--client-id', 'partner', '--iss', 'https://auth.example', '--before', String(NOW / 1000 - 60), '--json']);
-    expect(JSON.parse(byClient.out)).toEqual({ kind: 'client', clientId: 'partner', iss: 'https://auth.example', issuedBeforeMs: NOW - 60_000, expiresAtMs: NOW - 60_000 + 24 * HOUR + 300_000 });
+    const byClient = await cli([
+      'revoke',
+      ...url,
+      '--client-id',
+      'partner',
+      '--iss',
+      'https://auth.example',
+      '--before',
+      String(NOW / 1000 - 60),
+      '--json',
+    ]);
+    expect(JSON.parse(byClient.out)).toEqual({
+      kind: 'client',
+      clientId: 'partner',
+      iss: 'https://auth.example',
+      issuedBeforeMs: NOW - 60_000,
+      expiresAtMs: NOW - 60_000 + 24 * HOUR + 300_000,
+    });
     expect(await client.exists('fleet-b:{revocation}:rules')).toBe(1);
     expect(await client.exists('tollgate:{revocation}:rules')).toBe(0);
-    expect(JSON.parse((await cli(['unrevoke', ...url, '--client-id', 'partner', '--iss', 'https://auth.example', '--json'])).out)).toEqual({
+    expect(
+      JSON.parse(
+        (await cli(['unrevoke', ...url, '--client-id', 'partner', '--iss', 'https://auth.example', '--json'])).out,
+      ),
+    ).toEqual({
       id: 'client:https%3A%2F%2Fauth.example:partner',
       removed: true,
     });
@@ -118,7 +160,11 @@ describeRedis('tollgate-redis against a real Redis', () => {
     try {
       await mirror.ready();
       expect((await cli(['revoke', '--sub', 'mallory'], { TOLLGATE_REDIS_URL: redis.url })).status).toBe(0);
-      await eventually(() => mirror.revoked({ sub: 'mallory', iat: NOW / 1000 - 10 }, Date.now()) !== undefined, 2000, 1);
+      await eventually(
+        () => mirror.revoked({ sub: 'mallory', iat: NOW / 1000 - 10 }, Date.now()) !== undefined,
+        2000,
+        1,
+      );
     } finally {
       await mirror.close();
     }
@@ -127,7 +173,9 @@ describeRedis('tollgate-redis against a real Redis', () => {
   it('fails with status 1 and a sentence when Redis is unreachable, without the password', async () => {
     const run = await cli(['list', '--redis-url', 'redis://user:s3cret@127.0.0.1:1', '--timeout', '500ms']);
     expect(run.status).toBe(1);
-    expect(run.err).toMatch(/^tollgate-redis: could not connect to Redis at redis:\/\/user:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/);
+    expect(run.err).toMatch(
+      /^tollgate-redis: could not connect to Redis at redis:\/\/user:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/,
+    );
     expect(run.err).not.toContain('s3cret');
   });
 });

@@ -24,13 +24,35 @@ describeRedis('node-redis versions and protocols', () => {
   });
 
   const kinds: [string, () => Promise<unknown>][] = [
-    ['node-redis 5 (RESP 2)', async () => createClient5({ url: redis.url, disableOfflineQueue: true }).on('error', () => {}).connect()],
-    ['node-redis 6 (RESP 3)', async () => createClient6({ url: redis.url, disableOfflineQueue: true }).on('error', () => {}).connect()],
-    ['node-redis 6 (RESP 2)', async () => createClient6({ url: redis.url, RESP: 2, disableOfflineQueue: true }).on('error', () => {}).connect()],
+    [
+      'node-redis 5 (RESP 2)',
+      async () =>
+        createClient5({ url: redis.url, disableOfflineQueue: true })
+          .on('error', () => {})
+          .connect(),
+    ],
+    [
+      'node-redis 6 (RESP 3)',
+      async () =>
+        createClient6({ url: redis.url, disableOfflineQueue: true })
+          .on('error', () => {})
+          .connect(),
+    ],
+    [
+      'node-redis 6 (RESP 2)',
+      async () =>
+        createClient6({ url: redis.url, RESP: 2, disableOfflineQueue: true })
+          .on('error', () => {})
+          .connect(),
+    ],
     [
       'node-redis 6 with Buffer replies',
       async () =>
-        createClient6({ url: redis.url, disableOfflineQueue: true, commandOptions: { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer, [RESP_TYPES.SIMPLE_STRING]: Buffer } } })
+        createClient6({
+          url: redis.url,
+          disableOfflineQueue: true,
+          commandOptions: { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer, [RESP_TYPES.SIMPLE_STRING]: Buffer } },
+        })
           .on('error', () => {})
           .connect(),
     ],

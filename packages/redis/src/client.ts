@@ -30,7 +30,11 @@ type Listener = (message: string, channel: string) => unknown;
  */
 export interface Commands {
   readonly isReady: boolean;
-  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>;
+  set(
+    key: string,
+    value: string,
+    options: { condition: 'NX'; expiration: { type: 'PX'; value: number } },
+  ): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   subscribe(channel: string, listener: Listener): Promise<void>;
   duplicate(overrides?: Record<string, unknown>): Commands;
@@ -55,16 +59,35 @@ export function isCluster(connection: Commands): boolean {
  * process: an answer that arrived in time is taken even when a blocked event loop reads it late. When the connection is not ready the
  * command is never sent, so nothing queues in the client while Redis is away.
  */
-export function bounded<T>(connection: Commands, operation: RedisOperation, timeoutMs: number, start: () => Promise<T>): Promise<T> {
+export function bounded<T>(
+  connection: Commands,
+  operation: RedisOperation,
+  timeoutMs: number,
+  start: () => Promise<T>,
+): Promise<T> {
   if (!connection.isReady) {
-    return Promise.reject(new RedisUnavailableError(operation, 'not-connected', `Redis is not connected, so the ${operation} could not be done.`));
+    return Promise.reject(
+      new RedisUnavailableError(
+        operation,
+        'not-connected',
+        `Redis is not connected, so the ${operation} could not be done.`,
+      ),
+    );
   }
   return new Promise<T>((resolve, reject) => {
     // The rejection waits for the poll phase that follows the timer: after the event loop was
     // blocked (a busy process), the expired timer runs before the socket is read, and an answer
     // Redis gave in time, already waiting in the buffer, would be counted as a timeout.
     const timer = setTimeout(() => {
-      setImmediate(() => reject(new RedisUnavailableError(operation, 'timeout', `Redis did not answer the ${operation} within ${timeoutMs} ms.`)));
+      setImmediate(() =>
+        reject(
+          new RedisUnavailableError(
+            operation,
+            'timeout',
+            `Redis did not answer the ${operation} within ${timeoutMs} ms.`,
+          ),
+        ),
+      );
     }, timeoutMs);
     start().then(
       (value) => {
@@ -73,7 +96,14 @@ export function bounded<T>(connection: Commands, operation: RedisOperation, time
       },
       (error: unknown) => {
         clearTimeout(timer);
-        reject(new RedisUnavailableError(operation, 'error', `Redis refused or failed the ${operation}: ${errorText(error)}.`, { cause: error }));
+        reject(
+          new RedisUnavailableError(
+            operation,
+            'error',
+            `Redis refused or failed the ${operation}: ${errorText(error)}.`,
+            { cause: error },
+          ),
+        );
       },
     );
   });

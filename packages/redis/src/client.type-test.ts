@@ -9,9 +9,21 @@ import { RedisReplayStore, RedisRevocationMirror, RedisRevocations } from './ind
 export function typeChecks(): void {
   const single = createClient({ url: 'redis://127.0.0.1:6379', disableOfflineQueue: true });
   const resp2 = createClient({ RESP: 2 });
-  const withScripts = createClient({ scripts: { hello: defineScript({ SCRIPT: 'return 1', NUMBER_OF_KEYS: 0, parseCommand() {}, transformReply: () => 1 as const }) } });
+  const withScripts = createClient({
+    scripts: {
+      hello: defineScript({
+        SCRIPT: 'return 1',
+        NUMBER_OF_KEYS: 0,
+        parseCommand() {},
+        transformReply: () => 1 as const,
+      }),
+    },
+  });
   const buffers = createClient().withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-  const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }], defaults: { disableOfflineQueue: true } });
+  const cluster = createCluster({
+    rootNodes: [{ url: 'redis://127.0.0.1:7000' }],
+    defaults: { disableOfflineQueue: true },
+  });
   const sentinel = createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port: 26379 }] });
 
   for (const client of [single, resp2, withScripts, buffers, cluster, sentinel]) {

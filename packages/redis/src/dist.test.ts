@@ -25,7 +25,12 @@ describeRedis('tollgate-redis bin (dist)', () => {
     expect(JSON.parse(revoke.stdout)).toMatchObject({ kind: 'sub', sub: 'alice' });
     const list = await run(process.execPath, [bin, 'list'], { env, timeout: 15_000 });
     expect(list.stdout).toMatch(/^KIND +VALUE +ISSUER +ISSUED BEFORE +EXPIRES\nsub +"alice" +\* +\S+ +\S+\n$/);
-    const usage = await run(process.execPath, [bin, 'revoke'], { env, timeout: 15_000 }).catch((error: { code: number; stderr: string }) => error);
-    expect([(usage as { code: number }).code, (usage as { stderr: string }).stderr]).toEqual([2, expect.stringContaining('name exactly one of --jti, --sub or --client-id')]);
+    const usage = await run(process.execPath, [bin, 'revoke'], { env, timeout: 15_000 }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect([(usage as { code: number }).code, (usage as { stderr: string }).stderr]).toEqual([
+      2,
+      expect.stringContaining('name exactly one of --jti, --sub or --client-id'),
+    ]);
   });
 });

@@ -1,5 +1,12 @@
 /** What tollgate was doing on Redis when it failed. */
-export type RedisOperation = 'replay check' | 'revocation sync' | 'revocation write' | 'revocation read' | 'key store read' | 'key store write' | 'key store lock';
+export type RedisOperation =
+  | 'replay check'
+  | 'revocation sync'
+  | 'revocation write'
+  | 'revocation read'
+  | 'key store read'
+  | 'key store write'
+  | 'key store lock';
 
 /**
  * Redis could not answer in time: not connected, slower than the operation's timeout, or it
@@ -18,7 +25,12 @@ export class RedisUnavailableError extends Error {
   /** Seconds after which a retry has a chance; for `Retry-After`. */
   readonly retryAfterSec = 1;
 
-  constructor(operation: RedisOperation, reason: RedisUnavailableError['reason'], message: string, options?: { cause?: unknown }) {
+  constructor(
+    operation: RedisOperation,
+    reason: RedisUnavailableError['reason'],
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.operation = operation;
     this.reason = reason;

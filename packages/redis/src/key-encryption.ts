@@ -41,24 +41,46 @@ export class KeyEncryption {
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(Buffer.from(redisKey, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    const envelope: Envelope = { v: 1, alg: 'A256GCM', k: this.current.id, iv: iv.toString('base64url'), tag: cipher.getAuthTag().toString('base64url'), data: data.toString('base64url') };
+    const envelope: Envelope = {
+      v: 1,
+      alg: 'A256GCM',
+      k: this.current.id,
+      iv: iv.toString('base64url'),
+      tag: cipher.getAuthTag().toString('base64url'),
+      data: data.toString('base64url'),
+    };
     return JSON.stringify(envelope);
   }
 
   /** The plaintext of an envelope read from `redisKey`; throws a sentence (never key material) when it cannot be opened. */
   open(envelope: Envelope, redisKey: string): string {
-    if (envelope.v !== 1 || envelope.alg !== 'A256GCM' || typeof envelope.iv !== 'string' || typeof envelope.tag !== 'string' || typeof envelope.data !== 'string') {
+    if (
+      envelope.v !== 1 ||
+      envelope.alg !== 'A256GCM' ||
+      typeof envelope.iv !== 'string' ||
+      typeof envelope.tag !== 'string' ||
+      typeof envelope.data !== 'string'
+    ) {
       throw new Error(`The issuer keys at ${redisKey} are not an encrypted record this version understands.`);
     }
     const key = typeof envelope.k === 'string' ? this.keys.get(envelope.k) : undefined;
-    if (key === undefined) throw new Error(`The issuer keys at ${redisKey} were encrypted with a key that is not among encryptionKeys (key id ${String(envelope.k)}); add that key.`);
+    if (key === undefined)
+      throw new Error(
+        `The issuer keys at ${redisKey} were encrypted with a key that is not among encryptionKeys (key id ${String(envelope.k)}); add that key.`,
+      );
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(envelope.iv, 'base64url'), { authTagLength: 16 });
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(envelope.iv, 'base64url'), {
+        authTagLength: 16,
+      });
       decipher.setAAD(Buffer.from(redisKey, 'utf8'));
       decipher.setAuthTag(Buffer.from(envelope.tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(envelope.data, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(envelope.data, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     } catch {
-      throw new Error(`The issuer keys at ${redisKey} do not decrypt with their encryption key: the record was altered, or copied from another key name.`);
+      throw new Error(
+        `The issuer keys at ${redisKey} do not decrypt with their encryption key: the record was altered, or copied from another key name.`,
+      );
     }
   }
 }

@@ -7,8 +7,18 @@ import { RedisKeyStore, RedisKeyStoreConflictError, type IssuerStoredKey } from 
 import { closeClients, connectClient, type TestClient } from './test-support.js';
 
 // Key material the store treats as opaque JSON: the issuer's own tests prove it signs with it.
-const KEY_A: IssuerStoredKey = { kid: '2026-01-05', alg: 'ES256', createdAt: '2026-01-05T10:00:00.000Z', privateJwk: { kty: 'EC', crv: 'P-256', x: 'x-a', y: 'y-a', d: 'secret-d-of-key-a' } };
-const KEY_B: IssuerStoredKey = { kid: '2026-04-06', alg: 'RS256', createdAt: '2026-04-06T10:00:00.000Z', privateJwk: { kty: 'RSA', n: 'n-b', e: 'AQAB', d: 'secret-d-of-key-b' } };
+const KEY_A: IssuerStoredKey = {
+  kid: '2026-01-05',
+  alg: 'ES256',
+  createdAt: '2026-01-05T10:00:00.000Z',
+  privateJwk: { kty: 'EC', crv: 'P-256', x: 'x-a', y: 'y-a', d: 'secret-d-of-key-a' },
+};
+const KEY_B: IssuerStoredKey = {
+  kid: '2026-04-06',
+  alg: 'RS256',
+  createdAt: '2026-04-06T10:00:00.000Z',
+  privateJwk: { kty: 'RSA', n: 'n-b', e: 'AQAB', d: 'secret-d-of-key-b' },
+};
 const RETIRED_A: IssuerStoredKey = { ...KEY_A, retiredAt: '2026-04-06T10:00:00.000Z' };
 
 describeRedis('RedisKeyStore', () => {
@@ -51,15 +61,25 @@ describeRedis('RedisKeyStore', () => {
   });
 
   it('lets exactly one of many concurrent compare-and-set writes of the same revision through', async () => {
-    const stores = await Promise.all([0, 1, 2, 3].map(async () => new RedisKeyStore({ client: await connectClient(redis.url) })));
+    const stores = await Promise.all(
+      [0, 1, 2, 3].map(async () => new RedisKeyStore({ client: await connectClient(redis.url) })),
+    );
     const t = tenant();
     const base = await stores[0]!.write(t, [KEY_A], null);
     const outcomes = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => stores[i % 4]!.write(t, [{ ...KEY_B, kid: `k${i}` }], base).then((revision) => ({ i, revision }), () => undefined)),
+      Array.from({ length: 40 }, (_, i) =>
+        stores[i % 4]!.write(t, [{ ...KEY_B, kid: `k${i}` }], base).then(
+          (revision) => ({ i, revision }),
+          () => undefined,
+        ),
+      ),
     );
     const winners = outcomes.filter((o) => o !== undefined);
     expect(winners).toHaveLength(1);
-    expect(await stores[1]!.read(t)).toEqual({ revision: winners[0]!.revision, keys: [{ ...KEY_B, kid: `k${winners[0]!.i}` }] });
+    expect(await stores[1]!.read(t)).toEqual({
+      revision: winners[0]!.revision,
+      keys: [{ ...KEY_B, kid: `k${winners[0]!.i}` }],
+    });
   });
 
   it('grants the lock to one holder at a time, with a TTL, and frees it only for the fence that holds it', async () => {
@@ -84,12 +104,15 @@ describeRedis('RedisKeyStore', () => {
     await third!.release();
   });
 
-  it('keeps a tenant\'s keys and lock under one hash tag, named by the prefix', async () => {
+  it("keeps a tenant's keys and lock under one hash tag, named by the prefix", async () => {
     const store = new RedisKeyStore({ client, keyPrefix: 'fleet-a:' });
     const t = tenant();
     await store.write(t, [KEY_A], null);
     const lock = await store.lock(t, 5_000);
-    expect((await client.keys(`fleet-a:*${t}*`)).sort()).toEqual([`fleet-a:{issuer:${t}}:keys`, `fleet-a:{issuer:${t}}:lock`]);
+    expect((await client.keys(`fleet-a:*${t}*`)).sort()).toEqual([
+      `fleet-a:{issuer:${t}}:keys`,
+      `fleet-a:{issuer:${t}}:lock`,
+    ]);
     await lock!.release();
     // Another prefix is another fleet: it sees nothing.
     expect(await new RedisKeyStore({ client, keyPrefix: 'fleet-b:' }).read(t)).toBeUndefined();
@@ -109,9 +132,17 @@ describeRedis('RedisKeyStore', () => {
     const rotated = new RedisKeyStore({ client, encryptionKeys: [randomBytes(32), secret] });
     expect((await rotated.read(t))?.keys).toEqual([KEY_A, KEY_B]);
 
-    const errors = async (s: RedisKeyStore, name: string) => (await s.read(name).then(() => undefined, (error: Error) => error.message)) ?? 'no error';
-    expect(await errors(new RedisKeyStore({ client }), t)).toMatch(/are encrypted, but this RedisKeyStore has no encryptionKeys/);
-    expect(await errors(new RedisKeyStore({ client, encryptionKeys: [randomBytes(32)] }), t)).toMatch(/were encrypted with a key that is not among encryptionKeys/);
+    const errors = async (s: RedisKeyStore, name: string) =>
+      (await s.read(name).then(
+        () => undefined,
+        (error: Error) => error.message,
+      )) ?? 'no error';
+    expect(await errors(new RedisKeyStore({ client }), t)).toMatch(
+      /are encrypted, but this RedisKeyStore has no encryptionKeys/,
+    );
+    expect(await errors(new RedisKeyStore({ client, encryptionKeys: [randomBytes(32)] }), t)).toMatch(
+      /were encrypted with a key that is not among encryptionKeys/,
+    );
 
     // The record copied under another tenant does not open there (the key name is authenticated).
     const moved = tenant();
@@ -144,7 +175,10 @@ describeRedis('RedisKeyStore', () => {
     for (const [value, expected] of cases) {
       const t = tenant();
       await client.hSet(`tollgate:{issuer:${t}}:keys`, { revision: 'r', keys: value as string });
-      const message = await store.read(t).then(() => 'no error', (error: Error) => error.message);
+      const message = await store.read(t).then(
+        () => 'no error',
+        (error: Error) => error.message,
+      );
       expect(message).toMatch(expected);
       messages.push(message);
     }
@@ -159,7 +193,10 @@ describeRedis('RedisKeyStore', () => {
       const lock = await store.lock('t', 10_000);
       await own.stop();
       const started = Date.now();
-      await expect(store.read('t')).rejects.toMatchObject({ code: 'ERR_REDIS_UNAVAILABLE', operation: 'key store read' });
+      await expect(store.read('t')).rejects.toMatchObject({
+        code: 'ERR_REDIS_UNAVAILABLE',
+        operation: 'key store read',
+      });
       await expect(store.write('t', [KEY_A], null)).rejects.toBeInstanceOf(RedisUnavailableError);
       await expect(store.lock('t', 10_000)).rejects.toMatchObject({ operation: 'key store lock' });
       await expect(lock!.release()).resolves.toBeUndefined();
@@ -177,7 +214,9 @@ describeRedis('RedisKeyStore', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(/client must be a node-redis connection.*keyPrefix must not contain.*timeoutMs must be a number.*encryptionKeys must be a list of 32-byte keys/);
+    expect((error as ConfigError).message).toMatch(
+      /client must be a node-redis connection.*keyPrefix must not contain.*timeoutMs must be a number.*encryptionKeys must be a list of 32-byte keys/,
+    );
     const store = new RedisKeyStore({ client });
     await expect(store.read('a}{b')).rejects.toThrow(/without "\{" or "\}"/);
     await expect(store.lock('t', 0)).rejects.toThrow(/positive ttlMs/);

@@ -3,7 +3,16 @@ import { bounded, commands, text, type Commands, type RedisConnection } from './
 import type { RedisOperation } from './errors.js';
 import { ENCRYPTION_KEY_BYTES, isEnvelope, KeyEncryption } from './key-encryption.js';
 import { RELEASE_LOCK_SCRIPT, READ_KEYS_SCRIPT, WRITE_KEYS_SCRIPT } from './key-store-scripts.js';
-import { clientProblems, DEFAULT_KEY_PREFIX, durationProblems, keyLayout, prefixProblems, throwProblems, type KeyLayout, type Problem } from './keys.js';
+import {
+  clientProblems,
+  DEFAULT_KEY_PREFIX,
+  durationProblems,
+  keyLayout,
+  prefixProblems,
+  throwProblems,
+  type KeyLayout,
+  type Problem,
+} from './keys.js';
 
 // The shapes below are @tollgate/issuer's `StoredKey`, `KeyStoreSnapshot` and `KeyStoreLock`,
 // declared here rather than imported so this package never loads (or makes its users install)
@@ -131,7 +140,12 @@ export class RedisKeyStore {
     const json = JSON.stringify(keys);
     const payload = this.encryption ? this.encryption.seal(json, key) : json;
     const mode = expectedRevision === undefined ? 'any' : expectedRevision === null ? 'absent' : 'match';
-    const reply = await this.run('key store write', WRITE_KEYS_SCRIPT, [key], [mode, expectedRevision ?? '', revision, payload]);
+    const reply = await this.run(
+      'key store write',
+      WRITE_KEYS_SCRIPT,
+      [key],
+      [mode, expectedRevision ?? '', revision, payload],
+    );
     if (Number(text(reply)) !== 1) throw new RedisKeyStoreConflictError(tenant);
     return revision;
   }
@@ -153,16 +167,26 @@ export class RedisKeyStore {
     let released: Promise<void> | undefined;
     return {
       fence,
-      release: () => (released ??= this.run('key store lock', RELEASE_LOCK_SCRIPT, [key], [fence]).then(() => undefined, () => undefined)),
+      release: () =>
+        (released ??= this.run('key store lock', RELEASE_LOCK_SCRIPT, [key], [fence]).then(
+          () => undefined,
+          () => undefined,
+        )),
     };
   }
 
   private unseal(value: unknown, key: string): unknown {
     if (this.encryption === undefined) {
-      if (isEnvelope(value)) throw new Error(`The issuer keys at ${key} are encrypted, but this RedisKeyStore has no encryptionKeys; give it the fleet's encryption keys.`);
+      if (isEnvelope(value))
+        throw new Error(
+          `The issuer keys at ${key} are encrypted, but this RedisKeyStore has no encryptionKeys; give it the fleet's encryption keys.`,
+        );
       return value;
     }
-    if (!isEnvelope(value)) throw new Error(`The issuer keys at ${key} are not encrypted, but this RedisKeyStore requires encryption; delete the record to start with new keys, or remove encryptionKeys.`);
+    if (!isEnvelope(value))
+      throw new Error(
+        `The issuer keys at ${key} are not encrypted, but this RedisKeyStore requires encryption; delete the record to start with new keys, or remove encryptionKeys.`,
+      );
     return parseJson(this.encryption.open(value, key), key);
   }
 
@@ -173,8 +197,16 @@ export class RedisKeyStore {
 
 function encryptionKeyProblems(keys: unknown): Problem[] {
   if (keys === undefined) return [];
-  const ok = Array.isArray(keys) && keys.every((key) => key instanceof Uint8Array && key.byteLength === ENCRYPTION_KEY_BYTES);
-  return ok ? [] : [['encryptionKeys', `encryptionKeys must be a list of ${ENCRYPTION_KEY_BYTES}-byte keys (Buffer or Uint8Array), e.g. Buffer.from(secret, 'base64') of 32 random bytes.`]];
+  const ok =
+    Array.isArray(keys) && keys.every((key) => key instanceof Uint8Array && key.byteLength === ENCRYPTION_KEY_BYTES);
+  return ok
+    ? []
+    : [
+        [
+          'encryptionKeys',
+          `encryptionKeys must be a list of ${ENCRYPTION_KEY_BYTES}-byte keys (Buffer or Uint8Array), e.g. Buffer.from(secret, 'base64') of 32 random bytes.`,
+        ],
+      ];
 }
 
 // Issuer tenant names are lower-case letters, digits, '.', '_' and '-'; a brace would change the
@@ -190,7 +222,9 @@ function parseJson(json: string, at: string): unknown {
   try {
     return JSON.parse(json);
   } catch {
-    throw new Error(`The issuer keys at ${at} are not valid JSON; fix or delete the record (deleting it invalidates the tokens its keys signed).`);
+    throw new Error(
+      `The issuer keys at ${at} are not valid JSON; fix or delete the record (deleting it invalidates the tokens its keys signed).`,
+    );
   }
 }
 
@@ -201,14 +235,23 @@ function parseKeys(data: unknown, at: string): IssuerStoredKey[] {
   };
   if (!Array.isArray(data)) return fail('expected a JSON array');
   return data.map((value: unknown, i: number): IssuerStoredKey => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(`keys[${i}] must be an object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return fail(`keys[${i}] must be an object`);
     const { kid, alg, createdAt, retiredAt, privateJwk } = value as Record<string, unknown>;
     if (typeof kid !== 'string' || kid === '') fail(`keys[${i}].kid must be a non-empty string`);
     if (typeof alg !== 'string' || !ALGORITHMS.has(alg)) fail(`keys[${i}].alg must be RS256, ES256 or EdDSA`);
-    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) fail(`keys[${i}].createdAt must be an ISO date`);
-    if (retiredAt !== undefined && (typeof retiredAt !== 'string' || Number.isNaN(Date.parse(retiredAt)))) fail(`keys[${i}].retiredAt must be an ISO date`);
-    if (typeof privateJwk !== 'object' || privateJwk === null || Array.isArray(privateJwk)) fail(`keys[${i}].privateJwk must be an object`);
-    const key: IssuerStoredKey = { kid: kid as string, alg: alg as IssuerStoredKey['alg'], createdAt: createdAt as string, privateJwk: privateJwk as JsonWebKey };
+    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)))
+      fail(`keys[${i}].createdAt must be an ISO date`);
+    if (retiredAt !== undefined && (typeof retiredAt !== 'string' || Number.isNaN(Date.parse(retiredAt))))
+      fail(`keys[${i}].retiredAt must be an ISO date`);
+    if (typeof privateJwk !== 'object' || privateJwk === null || Array.isArray(privateJwk))
+      fail(`keys[${i}].privateJwk must be an object`);
+    const key: IssuerStoredKey = {
+      kid: kid as string,
+      alg: alg as IssuerStoredKey['alg'],
+      createdAt: createdAt as string,
+      privateJwk: privateJwk as JsonWebKey,
+    };
     if (typeof retiredAt === 'string') key.retiredAt = retiredAt;
     return key;
   });

@@ -44,27 +44,45 @@ export type Problem = readonly [option: string, message: string];
 /** Problems with a `keyPrefix` option. */
 export function prefixProblems(prefix: unknown, option = 'keyPrefix'): Problem[] {
   if (prefix === undefined) return [];
-  if (typeof prefix !== 'string' || prefix.length > 128) return [[option, `${option} must be a string of at most 128 characters.`]];
+  if (typeof prefix !== 'string' || prefix.length > 128)
+    return [[option, `${option} must be a string of at most 128 characters.`]];
   // A brace in the prefix would become the Cluster hash tag and split the revocation keys over slots.
-  if (/[{}]/.test(prefix)) return [[option, `${option} must not contain "{" or "}": tollgate places its own hash tags.`]];
+  if (/[{}]/.test(prefix))
+    return [[option, `${option} must not contain "{" or "}": tollgate places its own hash tags.`]];
   return [];
 }
 
 /** Problems with a millisecond option. */
 export function durationProblems(value: unknown, option: string, { min = 1, max = 86_400_000 } = {}): Problem[] {
   if (value === undefined) return [];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) return [[option, `${option} must be a number of milliseconds from ${min} to ${max}.`]];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+    return [[option, `${option} must be a number of milliseconds from ${min} to ${max}.`]];
   return [];
 }
 
 /** Problems with the `client` option: it must be a node-redis connection. */
 export function clientProblems(client: unknown): Problem[] {
-  const ok = typeof client === 'object' && client !== null && ['set', 'eval', 'duplicate', 'subscribe'].every((m) => typeof (client as Record<string, unknown>)[m] === 'function');
-  return ok ? [] : [['client', 'client must be a node-redis connection (createClient, createCluster or createSentinel from "redis" 5.12 or later).']];
+  const ok =
+    typeof client === 'object' &&
+    client !== null &&
+    ['set', 'eval', 'duplicate', 'subscribe'].every(
+      (m) => typeof (client as Record<string, unknown>)[m] === 'function',
+    );
+  return ok
+    ? []
+    : [
+        [
+          'client',
+          'client must be a node-redis connection (createClient, createCluster or createSentinel from "redis" 5.12 or later).',
+        ],
+      ];
 }
 
 /** Throws one `ConfigError` listing every problem, or returns. */
 export function throwProblems(where: string, problems: readonly Problem[]): void {
   if (problems.length === 0) return;
-  throw new ConfigError(`${where}: ${problems.map(([, message]) => message).join(' ')}`, problems.map(([option]) => option));
+  throw new ConfigError(
+    `${where}: ${problems.map(([, message]) => message).join(' ')}`,
+    problems.map(([option]) => option),
+  );
 }

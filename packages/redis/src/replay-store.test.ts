@@ -20,16 +20,25 @@ describeRedis('RedisReplayStore', () => {
 
   it('says true for the first use of an id and false for every later one', async () => {
     const store = new RedisReplayStore({ client: a });
-    expect([await store.useOnce('thumb:jti-1', 60_000), await store.useOnce('thumb:jti-1', 60_000), await store.useOnce('thumb:jti-2', 60_000)]).toEqual([true, false, true]);
+    expect([
+      await store.useOnce('thumb:jti-1', 60_000),
+      await store.useOnce('thumb:jti-1', 60_000),
+      await store.useOnce('thumb:jti-2', 60_000),
+    ]).toEqual([true, false, true]);
   });
 
   it('lets exactly one of many concurrent uses through, across two connections', async () => {
     // Atomicity, not speed: 1600 commands at once on a machine the whole suite shares can take
     // longer than the default 200 ms timeout (it did once in a full run at load 6).
-    const stores = [new RedisReplayStore({ client: a, timeoutMs: 5_000 }), new RedisReplayStore({ client: b, timeoutMs: 5_000 })];
+    const stores = [
+      new RedisReplayStore({ client: a, timeoutMs: 5_000 }),
+      new RedisReplayStore({ client: b, timeoutMs: 5_000 }),
+    ];
     const ids = Array.from({ length: 200 }, (_, i) => `race-thumb:${i}`);
     // Every id is tried eight times at once, four through each connection.
-    const attempts = ids.flatMap((id) => Array.from({ length: 8 }, (_, k) => stores[k % 2]!.useOnce(id, 60_000).then((first) => [id, first] as const)));
+    const attempts = ids.flatMap((id) =>
+      Array.from({ length: 8 }, (_, k) => stores[k % 2]!.useOnce(id, 60_000).then((first) => [id, first] as const)),
+    );
     const results = await Promise.all(attempts);
     const firsts = new Map<string, number>();
     for (const [id, first] of results) if (first) firsts.set(id, (firsts.get(id) ?? 0) + 1);
@@ -67,7 +76,11 @@ describeRedis('RedisReplayStore', () => {
     const error = await store.useOnce('slow:1', 60_000).catch((e: unknown) => e);
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(RedisUnavailableError);
-    expect([(error as RedisUnavailableError).code, (error as RedisUnavailableError).reason, (error as RedisUnavailableError).operation]).toEqual(['ERR_REDIS_UNAVAILABLE', 'timeout', 'replay check']);
+    expect([
+      (error as RedisUnavailableError).code,
+      (error as RedisUnavailableError).reason,
+      (error as RedisUnavailableError).operation,
+    ]).toEqual(['ERR_REDIS_UNAVAILABLE', 'timeout', 'replay check']);
     expect(elapsed).toBeGreaterThanOrEqual(95);
     expect(elapsed).toBeLessThan(400);
     await b.sendCommand(['CLIENT', 'UNPAUSE']);

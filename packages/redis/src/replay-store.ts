@@ -1,6 +1,14 @@
 import type { ReplayStore } from '@tollgate/core';
 import { bounded, commands, type Commands, type RedisConnection } from './client.js';
-import { clientProblems, DEFAULT_KEY_PREFIX, durationProblems, keyLayout, prefixProblems, throwProblems, type KeyLayout } from './keys.js';
+import {
+  clientProblems,
+  DEFAULT_KEY_PREFIX,
+  durationProblems,
+  keyLayout,
+  prefixProblems,
+  throwProblems,
+  type KeyLayout,
+} from './keys.js';
 
 export interface RedisReplayStoreOptions {
   /** Your node-redis connection (single node, Sentinel or Cluster). Required. */
@@ -53,9 +61,12 @@ export class RedisReplayStore implements ReplayStore {
   /** Resolves `true` the first time `id` is used within `ttlMs`, `false` after; rejects with `RedisUnavailableError`. */
   useOnce(id: string, ttlMs: number): Promise<boolean> {
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
-      return Promise.reject(new TypeError(`A replay id must be a non-empty string of at most ${MAX_ID_LENGTH} characters.`));
+      return Promise.reject(
+        new TypeError(`A replay id must be a non-empty string of at most ${MAX_ID_LENGTH} characters.`),
+      );
     }
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0) return Promise.reject(new TypeError('A replay ttlMs must be a positive number of milliseconds.'));
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+      return Promise.reject(new TypeError('A replay ttlMs must be a positive number of milliseconds.'));
     const key = this.keys.replay(id);
     const px = Math.ceil(ttlMs);
     return bounded(this.client, 'replay check', this.timeoutMs, () =>

@@ -6,7 +6,14 @@ import { RedisRevocations } from './revocations.js';
 import { closeClients, connectClient, eventually, type TestClient } from './test-support.js';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
-const token = (claims: Partial<JwtClaims> = {}): JwtClaims => ({ iss: 'https://i.example', sub: 'alice', iat: nowSec() - 60, exp: nowSec() + 600, jti: 'token-1', ...claims });
+const token = (claims: Partial<JwtClaims> = {}): JwtClaims => ({
+  iss: 'https://i.example',
+  sub: 'alice',
+  iat: nowSec() - 60,
+  exp: nowSec() + 600,
+  jti: 'token-1',
+  ...claims,
+});
 
 const mirrors = new Set<RedisRevocationMirror>();
 function mirror(options: RevocationMirrorOptions): RedisRevocationMirror {
@@ -24,14 +31,16 @@ function whenRefused(m: RedisRevocationMirror, claims: JwtClaims, started: numbe
   return new Promise((resolve, reject) => {
     const spin = () => {
       if (m.revoked(claims, Date.now()) !== undefined) resolve(performance.now() - started);
-      else if (performance.now() - started > timeoutMs) reject(new Error('revocation did not reach the mirror in time'));
+      else if (performance.now() - started > timeoutMs)
+        reject(new Error('revocation did not reach the mirror in time'));
       else setImmediate(spin);
     };
     spin();
   });
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 describeRedis('RedisRevocationMirror', () => {
   let redis: TestRedisServer;
@@ -56,9 +65,20 @@ describeRedis('RedisRevocationMirror', () => {
   it('starts degraded, then reads the list and is current once subscribed', async () => {
     const before = await writer.revoke({ sub: 'alice' });
     const m = mirror({ client: mirrorClient });
-    expect(m.state()).toMatchObject({ status: 'degraded', rules: 0, syncedAt: null, lastError: 'not synchronised with Redis yet' });
+    expect(m.state()).toMatchObject({
+      status: 'degraded',
+      rules: 0,
+      syncedAt: null,
+      lastError: 'not synchronised with Redis yet',
+    });
     await m.ready();
-    expect(m.state()).toEqual({ status: 'ok', rules: 1, syncedAt: expect.any(Number), degradedSince: null, lastError: undefined });
+    expect(m.state()).toEqual({
+      status: 'ok',
+      rules: 1,
+      syncedAt: expect.any(Number),
+      degradedSince: null,
+      lastError: undefined,
+    });
     expect(m.revoked(token(), Date.now())).toEqual(before);
     expect(m.revoked(token({ sub: 'bob' }), Date.now())).toBeUndefined();
   });
@@ -89,7 +109,9 @@ describeRedis('RedisRevocationMirror', () => {
     }
     samples.sort((a, b) => a - b);
     const [p50, p99, max] = [percentile(samples, 50), percentile(samples, 99), samples.at(-1)!];
-    console.log(`revocation propagation on loopback, revoke() call to mirror refusal, n=300: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(2)} ms`);
+    console.log(
+      `revocation propagation on loopback, revoke() call to mirror refusal, n=300: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(2)} ms`,
+    );
     // The goal is p99 < 100 ms; the bound is generous because this machine's cores are shared.
     expect(p99).toBeLessThan(250);
     expect(m.state()).toMatchObject({ status: 'ok', rules: 300 });
@@ -116,14 +138,27 @@ describeRedis('RedisRevocationMirror', () => {
     const meta = await writerClient.hGetAll('tollgate:{revocation}:meta');
     await writerClient.hSet('tollgate:{revocation}:meta', 'version', '3');
     // Version 3 after 1: version 2 was missed, so the whole list is read again (alice comes with it).
-    await writerClient.publish('tollgate:{revocation}:events', JSON.stringify({ epoch: meta.epoch, version: 3, op: 'revoke', rule: { kind: 'jti', jti: 'x', expiresAtMs: Date.now() + 60_000 } }));
+    await writerClient.publish(
+      'tollgate:{revocation}:events',
+      JSON.stringify({
+        epoch: meta.epoch,
+        version: 3,
+        op: 'revoke',
+        rule: { kind: 'jti', jti: 'x', expiresAtMs: Date.now() + 60_000 },
+      }),
+    );
     await eventually(() => m.revoked(token(), Date.now()) !== undefined, 2000, 1);
   });
 
   it('ignores messages that are not changes', async () => {
     const m = mirror({ client: mirrorClient });
     await m.ready();
-    for (const junk of ['not json', '{}', '{"epoch":"e","version":1,"op":"revoke","rule":{"kind":"sub"}}', '{"epoch":"e","version":1,"op":"drop"}']) {
+    for (const junk of [
+      'not json',
+      '{}',
+      '{"epoch":"e","version":1,"op":"revoke","rule":{"kind":"sub"}}',
+      '{"epoch":"e","version":1,"op":"drop"}',
+    ]) {
       await writerClient.publish('tollgate:{revocation}:events', junk);
     }
     await writer.revoke({ sub: 'alice' });
@@ -147,11 +182,16 @@ describeRedis('RedisRevocationMirror', () => {
     await writer.revoke({ sub: 'b' });
     const m = mirror({ client: mirrorClient, maxRules: 1 });
     await eventually(() => m.state().syncedAt !== null, 2000);
-    expect(m.state()).toMatchObject({ status: 'degraded', rules: 1, lastError: expect.stringContaining('more revocation rules than maxRules (1)') });
+    expect(m.state()).toMatchObject({
+      status: 'degraded',
+      rules: 1,
+      lastError: expect.stringContaining('more revocation rules than maxRules (1)'),
+    });
   });
 
   it('closes only its own pub/sub connection', async () => {
-    const count = async () => (await writerClient.sendCommand<string>(['CLIENT', 'LIST', 'TYPE', 'pubsub'])).split('\n').filter(Boolean).length;
+    const count = async () =>
+      (await writerClient.sendCommand<string>(['CLIENT', 'LIST', 'TYPE', 'pubsub'])).split('\n').filter(Boolean).length;
     const m = mirror({ client: mirrorClient });
     await m.ready();
     expect(await count()).toBe(1);
@@ -161,7 +201,15 @@ describeRedis('RedisRevocationMirror', () => {
   });
 
   it('checks its options at construction', () => {
-    expect(() => new RedisRevocationMirror({ client: mirrorClient, checkIntervalMs: 1, retryIntervalMs: Number.NaN, maxRules: 0 })).toThrow(ConfigError);
+    expect(
+      () =>
+        new RedisRevocationMirror({
+          client: mirrorClient,
+          checkIntervalMs: 1,
+          retryIntervalMs: Number.NaN,
+          maxRules: 0,
+        }),
+    ).toThrow(ConfigError);
   });
 });
 
@@ -220,7 +268,11 @@ describeRedis('RedisRevocationMirror through a Redis outage', () => {
     await redis.stop();
     const client = await connectClient(redis.url, { lazy: true, reconnectDelayMs: 50 });
     const m = mirror({ client, retryIntervalMs: 100 });
-    await expect(m.ready({ timeoutMs: 200 })).rejects.toMatchObject({ code: 'ERR_REDIS_UNAVAILABLE', reason: 'timeout', operation: 'revocation sync' });
+    await expect(m.ready({ timeoutMs: 200 })).rejects.toMatchObject({
+      code: 'ERR_REDIS_UNAVAILABLE',
+      reason: 'timeout',
+      operation: 'revocation sync',
+    });
     expect(m.state().status).toBe('degraded');
     await redis.start();
     await m.ready({ timeoutMs: 5000 });

@@ -1,8 +1,20 @@
-import { RevocationList, type JwtClaims, type RevocationCheck, type RevocationRule, type RevocationState } from '@tollgate/core';
+import {
+  RevocationList,
+  type JwtClaims,
+  type RevocationCheck,
+  type RevocationRule,
+  type RevocationState,
+} from '@tollgate/core';
 import { commands, errorText, isCluster, text, type Commands } from './client.js';
 import { RedisUnavailableError } from './errors.js';
 import { durationProblems, throwProblems } from './keys.js';
-import { parseChange, RedisRevocations, revocationOptionProblems, type RedisRevocationsOptions, type RevocationChange } from './revocations.js';
+import {
+  parseChange,
+  RedisRevocations,
+  revocationOptionProblems,
+  type RedisRevocationsOptions,
+  type RevocationChange,
+} from './revocations.js';
 
 export interface RevocationMirrorOptions extends RedisRevocationsOptions {
   /**
@@ -75,7 +87,9 @@ export class RedisRevocationMirror implements RevocationCheck {
       ...revocationOptionProblems(options),
       ...durationProblems(options?.checkIntervalMs, 'checkIntervalMs', { min: 100 }),
       ...durationProblems(options?.retryIntervalMs, 'retryIntervalMs', { min: 50 }),
-      ...(options?.maxRules !== undefined && (!Number.isInteger(options.maxRules) || options.maxRules < 1) ? [['maxRules', 'maxRules must be a positive integer.'] as const] : []),
+      ...(options?.maxRules !== undefined && (!Number.isInteger(options.maxRules) || options.maxRules < 1)
+        ? [['maxRules', 'maxRules must be a positive integer.'] as const]
+        : []),
     ]);
     this.revocations = new RedisRevocations(options);
     this.client = commands(options.client);
@@ -125,7 +139,13 @@ export class RedisRevocationMirror implements RevocationCheck {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(done);
-        reject(new RedisUnavailableError('revocation sync', 'timeout', `The revocation mirror was not synchronised with Redis within ${timeoutMs} ms (${this.lastError ?? 'no error'}); it keeps trying.`));
+        reject(
+          new RedisUnavailableError(
+            'revocation sync',
+            'timeout',
+            `The revocation mirror was not synchronised with Redis within ${timeoutMs} ms (${this.lastError ?? 'no error'}); it keeps trying.`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(done);
     });
@@ -245,9 +265,15 @@ export class RedisRevocationMirror implements RevocationCheck {
         this.epoch = snapshot.epoch;
         this.version = snapshot.version;
         this.syncedAt = this.clock();
-        this.note = snapshot.skipped > 0 ? `${snapshot.skipped} entries in Redis are not revocation rules and were skipped` : undefined;
+        this.note =
+          snapshot.skipped > 0
+            ? `${snapshot.skipped} entries in Redis are not revocation rules and were skipped`
+            : undefined;
         for (const change of arrived) this.apply(change);
-        if (overflow) this.degrade(`Redis holds more revocation rules than maxRules (${this.maxRules}); the mirror holds the first ${this.maxRules}`);
+        if (overflow)
+          this.degrade(
+            `Redis holds more revocation rules than maxRules (${this.maxRules}); the mirror holds the first ${this.maxRules}`,
+          );
         else this.current();
       } catch (error) {
         const arrived = this.buffered ?? [];
@@ -309,7 +335,8 @@ export class RedisRevocationMirror implements RevocationCheck {
     this.degradedSince = this.clock();
     // Retry at the degraded pace now, not when the next routine check falls due. `dueAt` is
     // undefined while a check runs; that check schedules the next one itself.
-    if (this.dueAt !== undefined && this.dueAt - Date.now() > this.retryIntervalMs) this.schedule(this.retryIntervalMs * (0.8 + Math.random() * 0.4));
+    if (this.dueAt !== undefined && this.dueAt - Date.now() > this.retryIntervalMs)
+      this.schedule(this.retryIntervalMs * (0.8 + Math.random() * 0.4));
   }
 }
 

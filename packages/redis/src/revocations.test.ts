@@ -28,21 +28,37 @@ describeRedis('RedisRevocations (the shared list in Redis)', () => {
     await redis?.close();
   });
 
-  const admin = (options: Partial<ConstructorParameters<typeof RedisRevocations>[0]> = {}) => new RedisRevocations({ client, clock: () => T0, ...options });
+  const admin = (options: Partial<ConstructorParameters<typeof RedisRevocations>[0]> = {}) =>
+    new RedisRevocations({ client, clock: () => T0, ...options });
 
   it('stores each rule under {revocation}-tagged keys with its expiry, bumps the version and publishes the change', async () => {
     const revocations = admin({ expiryMarginMs: 0, ruleLifetimeMs: HOUR });
     const rule = await revocations.revoke({ sub: 'alice', iss: 'https://i.example' });
-    expect(rule).toEqual({ kind: 'sub', sub: 'alice', iss: 'https://i.example', issuedBeforeMs: T0, expiresAtMs: T0 + HOUR });
-    expect(await client.hGetAll('tollgate:{revocation}:rules')).toEqual({ 'sub:https%3A%2F%2Fi.example:alice': JSON.stringify(rule) });
-    expect(await client.zRangeWithScores('tollgate:{revocation}:expiry', 0, -1)).toEqual([{ value: 'sub:https%3A%2F%2Fi.example:alice', score: T0 + HOUR }]);
+    expect(rule).toEqual({
+      kind: 'sub',
+      sub: 'alice',
+      iss: 'https://i.example',
+      issuedBeforeMs: T0,
+      expiresAtMs: T0 + HOUR,
+    });
+    expect(await client.hGetAll('tollgate:{revocation}:rules')).toEqual({
+      'sub:https%3A%2F%2Fi.example:alice': JSON.stringify(rule),
+    });
+    expect(await client.zRangeWithScores('tollgate:{revocation}:expiry', 0, -1)).toEqual([
+      { value: 'sub:https%3A%2F%2Fi.example:alice', score: T0 + HOUR },
+    ]);
     // The keys vanish with their last rule (T0 is in 2030, so a positive TTL).
     expect(await client.pExpireTime('tollgate:{revocation}:rules')).toBe(T0 + HOUR);
     const meta = await client.hGetAll('tollgate:{revocation}:meta');
     expect(meta.version).toBe('1');
     await eventually(() => messages.length === 1);
     expect(messages).toEqual([{ epoch: meta.epoch, version: 1, op: 'revoke', rule }]);
-    expect(revocations.keys).toMatchObject({ rules: 'tollgate:{revocation}:rules', expiry: 'tollgate:{revocation}:expiry', meta: 'tollgate:{revocation}:meta', channel: 'tollgate:{revocation}:events' });
+    expect(revocations.keys).toMatchObject({
+      rules: 'tollgate:{revocation}:rules',
+      expiry: 'tollgate:{revocation}:expiry',
+      meta: 'tollgate:{revocation}:meta',
+      channel: 'tollgate:{revocation}:events',
+    });
   });
 
   it('extends a rule revoked again, never narrows it, in Redis as in memory', async () => {
@@ -65,7 +81,7 @@ describeRedis('RedisRevocations (the shared list in Redis)', () => {
     await revocations.revoke({ jti: 'gone', exp: sec(Date.now()) - 10 });
     await revocations.revoke({ jti: 'kept', exp: sec(Date.now()) + 600 });
     expect(Object.keys(await client.hGetAll('tollgate:{revocation}:rules'))).toEqual(['jti::kept']);
-    expect((await client.zRange('tollgate:{revocation}:expiry', 0, -1))).toEqual(['jti::kept']);
+    expect(await client.zRange('tollgate:{revocation}:expiry', 0, -1)).toEqual(['jti::kept']);
   });
 
   it('unrevokes, lists and reads a versioned snapshot', async () => {
@@ -80,7 +96,13 @@ describeRedis('RedisRevocations (the shared list in Redis)', () => {
     expect(snapshot).toEqual({ epoch: expect.any(String), version: 5, rules: [client1], skipped: 0 });
     expect(await revocations.version()).toEqual({ epoch: snapshot.epoch, version: 5 });
     await eventually(() => messages.length === 5);
-    expect(messages.map((m) => (m as { op: string }).op)).toEqual(['revoke', 'revoke', 'unrevoke', 'unrevoke', 'unrevoke']);
+    expect(messages.map((m) => (m as { op: string }).op)).toEqual([
+      'revoke',
+      'revoke',
+      'unrevoke',
+      'unrevoke',
+      'unrevoke',
+    ]);
     expect(messages[2]).toEqual({ epoch: snapshot.epoch, version: 3, op: 'unrevoke', selector: { sub: 'alice' } });
   });
 
@@ -98,7 +120,9 @@ describeRedis('RedisRevocations (the shared list in Redis)', () => {
   it('refuses a bad request before asking Redis, and bad options at construction', async () => {
     await expect(admin().revoke({ jti: 'x' } as never)).rejects.toThrow(TypeError);
     expect(await client.exists('tollgate:{revocation}:meta')).toBe(0);
-    expect(() => new RedisRevocations({ client, keyPrefix: '{x}', timeoutMs: 0, ruleLifetimeMs: -1 })).toThrow(ConfigError);
+    expect(() => new RedisRevocations({ client, keyPrefix: '{x}', timeoutMs: 0, ruleLifetimeMs: -1 })).toThrow(
+      ConfigError,
+    );
   });
 
   it('fails with RedisUnavailableError when Redis cannot answer', async () => {

@@ -10,7 +10,16 @@ import {
 } from '@tollgate/core';
 import { bounded, commands, text, type Commands, type RedisConnection } from './client.js';
 import { RedisUnavailableError, type RedisOperation } from './errors.js';
-import { clientProblems, DEFAULT_KEY_PREFIX, durationProblems, keyLayout, prefixProblems, throwProblems, type KeyLayout, type Problem } from './keys.js';
+import {
+  clientProblems,
+  DEFAULT_KEY_PREFIX,
+  durationProblems,
+  keyLayout,
+  prefixProblems,
+  throwProblems,
+  type KeyLayout,
+  type Problem,
+} from './keys.js';
 import { REVOKE_SCRIPT, SNAPSHOT_SCRIPT, UNREVOKE_SCRIPT, VERSION_SCRIPT } from './revocation-scripts.js';
 
 export interface RedisRevocationsOptions extends RevocationRuleOptions {
@@ -57,7 +66,8 @@ export function revocationOptionProblems(options: Partial<RedisRevocationsOption
     ...durationProblems(options?.ruleLifetimeMs, 'ruleLifetimeMs', { min: 0, max: 366 * 86_400_000 }),
     ...durationProblems(options?.expiryMarginMs, 'expiryMarginMs', { min: 0 }),
   ];
-  if (options?.clock !== undefined && typeof options.clock !== 'function') problems.push(['clock', 'clock must be a function returning epoch milliseconds.']);
+  if (options?.clock !== undefined && typeof options.clock !== 'function')
+    problems.push(['clock', 'clock must be a function returning epoch milliseconds.']);
   return problems;
 }
 
@@ -96,27 +106,42 @@ export class RedisRevocations {
    */
   async revoke(request: RevocationRequest): Promise<RevocationRule> {
     const rule = toRevocationRule(request, this.clock(), this.ruleOptions);
-    const reply = await this.run('revocation write', REVOKE_SCRIPT, [this.keys.rules, this.keys.expiry, this.keys.meta], [
-      revocationRuleId(rule),
-      JSON.stringify(rule),
-      this.keys.channel,
-      randomUUID(),
-    ]);
+    const reply = await this.run(
+      'revocation write',
+      REVOKE_SCRIPT,
+      [this.keys.rules, this.keys.expiry, this.keys.meta],
+      [revocationRuleId(rule), JSON.stringify(rule), this.keys.channel, randomUUID()],
+    );
     const stored = parseRule(Array.isArray(reply) ? text(reply[0]) : undefined);
-    if (stored === undefined) throw new RedisUnavailableError('revocation write', 'error', 'Redis answered the revocation with something other than the stored rule.');
+    if (stored === undefined)
+      throw new RedisUnavailableError(
+        'revocation write',
+        'error',
+        'Redis answered the revocation with something other than the stored rule.',
+      );
     return stored;
   }
 
   /** Ends the revocation the selector names (kind, value and `iss` scope). True when Redis held it. */
   async unrevoke(selector: RevocationSelector): Promise<boolean> {
     const id = revocationRuleId(selector);
-    const clean = 'jti' in selector ? { jti: selector.jti } : 'sub' in selector ? { sub: selector.sub } : { clientId: selector.clientId };
-    const reply = await this.run('revocation write', UNREVOKE_SCRIPT, [this.keys.rules, this.keys.expiry, this.keys.meta], [
-      id,
-      JSON.stringify(selector.iss === undefined ? clean : { ...clean, iss: selector.iss }),
-      this.keys.channel,
-      randomUUID(),
-    ]);
+    const clean =
+      'jti' in selector
+        ? { jti: selector.jti }
+        : 'sub' in selector
+          ? { sub: selector.sub }
+          : { clientId: selector.clientId };
+    const reply = await this.run(
+      'revocation write',
+      UNREVOKE_SCRIPT,
+      [this.keys.rules, this.keys.expiry, this.keys.meta],
+      [
+        id,
+        JSON.stringify(selector.iss === undefined ? clean : { ...clean, iss: selector.iss }),
+        this.keys.channel,
+        randomUUID(),
+      ],
+    );
     return Array.isArray(reply) && Number(text(reply[0])) === 1;
   }
 
@@ -129,7 +154,11 @@ export class RedisRevocations {
   async snapshot(operation: RedisOperation = 'revocation read'): Promise<RevocationSnapshot> {
     const reply = await this.run(operation, SNAPSHOT_SCRIPT, [this.keys.rules, this.keys.meta], []);
     if (!Array.isArray(reply) || reply.length !== 3 || !Array.isArray(reply[2])) {
-      throw new RedisUnavailableError(operation, 'error', 'Redis answered the revocation snapshot in an unexpected shape.');
+      throw new RedisUnavailableError(
+        operation,
+        'error',
+        'Redis answered the revocation snapshot in an unexpected shape.',
+      );
     }
     const now = this.clock();
     const entries = reply[2] as unknown[];
@@ -146,7 +175,12 @@ export class RedisRevocations {
   /** The list's epoch and version only: one small read, to learn whether a mirror is current. */
   async version(operation: RedisOperation = 'revocation read'): Promise<RevocationVersion> {
     const reply = await this.run(operation, VERSION_SCRIPT, [this.keys.meta], []);
-    if (!Array.isArray(reply) || reply.length !== 2) throw new RedisUnavailableError(operation, 'error', 'Redis answered the revocation version in an unexpected shape.');
+    if (!Array.isArray(reply) || reply.length !== 2)
+      throw new RedisUnavailableError(
+        operation,
+        'error',
+        'Redis answered the revocation version in an unexpected shape.',
+      );
     return { epoch: text(reply[0]) ?? '', version: Number(text(reply[1]) ?? 0) };
   }
 
@@ -173,10 +207,17 @@ export function parseChange(message: string): RevocationChange | undefined {
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || typeof value.epoch !== 'string' || !Number.isSafeInteger(value.version)) return undefined;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.epoch !== 'string' ||
+    !Number.isSafeInteger(value.version)
+  )
+    return undefined;
   const version = { epoch: value.epoch, version: value.version as number };
   if (value.op === 'revoke' && isRevocationRule(value.rule)) return { ...version, op: 'revoke', rule: value.rule };
-  if (value.op === 'unrevoke' && isSelector(value.selector)) return { ...version, op: 'unrevoke', selector: value.selector };
+  if (value.op === 'unrevoke' && isSelector(value.selector))
+    return { ...version, op: 'unrevoke', selector: value.selector };
   return undefined;
 }
 

@@ -6,7 +6,10 @@ function newClient(url: string, disableOfflineQueue: boolean, RESP: 2 | 3, recon
     url,
     disableOfflineQueue,
     RESP,
-    socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => reconnectDelayMs ?? Math.min(20 + retries * 20, 200) },
+    socket: {
+      connectTimeout: 1000,
+      reconnectStrategy: (retries: number) => reconnectDelayMs ?? Math.min(20 + retries * 20, 200),
+    },
   });
 }
 
@@ -46,7 +49,11 @@ export function closeClients(): Promise<void> {
 }
 
 /** Resolves when `predicate()` holds, polling every `everyMs`; rejects after `timeoutMs`. */
-export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 5): Promise<void> {
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  everyMs = 5,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);

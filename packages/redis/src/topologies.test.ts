@@ -4,7 +4,13 @@
 // share one slot.
 import { createCluster, createSentinel } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeRedis, startRedisCluster, startRedisSentinel, type TestRedisCluster, type TestRedisSentinel } from '../../../test/support/redis-server.js';
+import {
+  describeRedis,
+  startRedisCluster,
+  startRedisSentinel,
+  type TestRedisCluster,
+  type TestRedisSentinel,
+} from '../../../test/support/redis-server.js';
 import { RedisKeyStore } from './key-store.js';
 import { RedisReplayStore } from './replay-store.js';
 import { RedisRevocationMirror } from './revocation-mirror.js';
@@ -14,7 +20,8 @@ import { eventually } from './test-support.js';
 describeRedis('on a Redis Cluster', () => {
   let cluster: TestRedisCluster;
   const clients: ReturnType<typeof connect>[] = [];
-  const connect = () => createCluster({ rootNodes: [...cluster.rootNodes], defaults: { disableOfflineQueue: true } }).on('error', () => {});
+  const connect = () =>
+    createCluster({ rootNodes: [...cluster.rootNodes], defaults: { disableOfflineQueue: true } }).on('error', () => {});
   let a: Awaited<ReturnType<ReturnType<typeof connect>['connect']>>;
   let b: typeof a;
   beforeAll(async () => {
@@ -31,7 +38,11 @@ describeRedis('on a Redis Cluster', () => {
   it('lets exactly one of many concurrent uses through, with keys on every node', async () => {
     const stores = [new RedisReplayStore({ client: a }), new RedisReplayStore({ client: b })];
     const ids = Array.from({ length: 200 }, (_, i) => `cluster-thumb:${i}`);
-    const results = await Promise.all(ids.flatMap((id) => [0, 1, 2, 3].map((k) => stores[k % 2]!.useOnce(id, 60_000).then((first) => (first ? id : null)))));
+    const results = await Promise.all(
+      ids.flatMap((id) =>
+        [0, 1, 2, 3].map((k) => stores[k % 2]!.useOnce(id, 60_000).then((first) => (first ? id : null))),
+      ),
+    );
     const firsts = results.filter((id) => id !== null);
     expect([firsts.length, new Set(firsts).size]).toEqual([200, 200]);
     // Spread over the masters: each holds some of the keys.
@@ -49,7 +60,11 @@ describeRedis('on a Redis Cluster', () => {
       const claims = { sub: 'alice', iat: Math.floor(Date.now() / 1000) - 10 };
       await eventually(() => mirror.revoked(claims, Date.now()) !== undefined, 3000, 1);
       expect(mirror.rules()).toEqual([rule]);
-      const slots = await Promise.all([writer.keys.rules, writer.keys.expiry, writer.keys.meta].map((key) => a.sendCommand(key, true, ['CLUSTER', 'KEYSLOT', key])));
+      const slots = await Promise.all(
+        [writer.keys.rules, writer.keys.expiry, writer.keys.meta].map((key) =>
+          a.sendCommand(key, true, ['CLUSTER', 'KEYSLOT', key]),
+        ),
+      );
       expect(new Set(slots).size).toBe(1);
       await writer.unrevoke({ sub: 'alice' });
       await eventually(() => mirror.revoked(claims, Date.now()) === undefined, 3000, 1);
@@ -58,16 +73,27 @@ describeRedis('on a Redis Cluster', () => {
       await mirror.close();
     }
   });
-  it('keeps an issuer tenant\'s keys and lock in one slot, with compare-and-set and the lock working across nodes', async () => {
+  it("keeps an issuer tenant's keys and lock in one slot, with compare-and-set and the lock working across nodes", async () => {
     const [first, second] = [new RedisKeyStore({ client: a }), new RedisKeyStore({ client: b })];
-    const key = { kid: 'k1', alg: 'ES256' as const, createdAt: '2026-01-05T10:00:00.000Z', privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' } };
-    const revisions = await Promise.allSettled(['t-a', 't-b', 't-c'].flatMap((t) => [first.write(t, [key], null), second.write(t, [key], null)]));
+    const key = {
+      kid: 'k1',
+      alg: 'ES256' as const,
+      createdAt: '2026-01-05T10:00:00.000Z',
+      privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' },
+    };
+    const revisions = await Promise.allSettled(
+      ['t-a', 't-b', 't-c'].flatMap((t) => [first.write(t, [key], null), second.write(t, [key], null)]),
+    );
     // Per tenant, one of the two writes of "nothing stored yet" wins.
     expect(revisions.map((r) => r.status).filter((s) => s === 'fulfilled')).toHaveLength(3);
     const lock = await first.lock('t-a', 10_000);
     expect([lock !== undefined, await second.lock('t-a', 10_000)]).toEqual([true, undefined]);
     await lock!.release();
-    const slots = await Promise.all(['tollgate:{issuer:t-a}:keys', 'tollgate:{issuer:t-a}:lock'].map((k) => a.sendCommand(k, true, ['CLUSTER', 'KEYSLOT', k])));
+    const slots = await Promise.all(
+      ['tollgate:{issuer:t-a}:keys', 'tollgate:{issuer:t-a}:lock'].map((k) =>
+        a.sendCommand(k, true, ['CLUSTER', 'KEYSLOT', k]),
+      ),
+    );
     expect(new Set(slots).size).toBe(1);
     expect((await second.read('t-b'))?.keys).toEqual([key]);
   });
@@ -75,7 +101,12 @@ describeRedis('on a Redis Cluster', () => {
 
 describeRedis('through a Redis Sentinel', () => {
   let sentinel: TestRedisSentinel;
-  const connect = () => createSentinel({ name: sentinel.name, sentinelRootNodes: [...sentinel.sentinelRootNodes], nodeClientOptions: { disableOfflineQueue: true } }).on('error', () => {});
+  const connect = () =>
+    createSentinel({
+      name: sentinel.name,
+      sentinelRootNodes: [...sentinel.sentinelRootNodes],
+      nodeClientOptions: { disableOfflineQueue: true },
+    }).on('error', () => {});
   const clients: ReturnType<typeof connect>[] = [];
   beforeAll(async () => {
     sentinel = await startRedisSentinel();
@@ -90,12 +121,19 @@ describeRedis('through a Redis Sentinel', () => {
     clients.push(first, second);
     const [a, b] = await Promise.all([first.connect(), second.connect()]);
     const store = new RedisReplayStore({ client: a });
-    expect([await store.useOnce('s:1', 60_000), await new RedisReplayStore({ client: b }).useOnce('s:1', 60_000)]).toEqual([true, false]);
+    expect([
+      await store.useOnce('s:1', 60_000),
+      await new RedisReplayStore({ client: b }).useOnce('s:1', 60_000),
+    ]).toEqual([true, false]);
     const mirror = new RedisRevocationMirror({ client: b });
     try {
       await mirror.ready({ timeoutMs: 10_000 });
       const rule = await new RedisRevocations({ client: a }).revoke({ clientId: 'partner' });
-      await eventually(() => mirror.revoked({ azp: 'partner', iat: Math.floor(Date.now() / 1000) - 10 }, Date.now()) !== undefined, 3000, 1);
+      await eventually(
+        () => mirror.revoked({ azp: 'partner', iat: Math.floor(Date.now() / 1000) - 10 }, Date.now()) !== undefined,
+        3000,
+        1,
+      );
       expect(mirror.rules()).toEqual([rule]);
     } finally {
       await mirror.close();

@@ -14,15 +14,24 @@ function send(message) {
   return new Promise((resolve) => process.send(message, resolve));
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const describe = (error) => `${error?.code ?? error?.name ?? 'Error'}: ${String(error?.message ?? error).slice(0, 120)}`;
+const describe = (error) =>
+  `${error?.code ?? error?.name ?? 'Error'}: ${String(error?.message ?? error).slice(0, 120)}`;
 
 /** Attaches handlers at once, so a rejection that comes before the batch is awaited is never unhandled. */
-const outcome = (promise) => Promise.resolve(promise).then(() => ({ ok: true }), (error) => ({ ok: false, error }));
+const outcome = (promise) =>
+  Promise.resolve(promise).then(
+    () => ({ ok: true }),
+    (error) => ({ ok: false, error }),
+  );
 
 async function settle(outcomes) {
   const settled = await Promise.all(outcomes);
   const refused = settled.filter((s) => !s.ok);
-  return { accepted: settled.length - refused.length, refused: refused.length, firstError: refused[0] ? describe(refused[0].error) : null };
+  return {
+    accepted: settled.length - refused.length,
+    refused: refused.length,
+    firstError: refused[0] ? describe(refused[0].error) : null,
+  };
 }
 
 async function main() {
@@ -55,14 +64,16 @@ async function main() {
     await instance.verify(valid);
     travel(floodAfterSec * 1000);
     const [, payload, signature] = valid.split('.');
-    const forged = (i) => `${Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: `unknown-${i}-${Math.random().toString(36).slice(2)}` })).toString('base64url')}.${payload}.${signature}`;
+    const forged = (i) =>
+      `${Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: `unknown-${i}-${Math.random().toString(36).slice(2)}` })).toString('base64url')}.${payload}.${signature}`;
     issuer.resetStats();
     const ticks = Math.max(1, Math.round(floodMs / 10));
     const perTick = Math.ceil(floodTokens / ticks);
     const pending = [];
     const started = performance.now();
     for (let sent = 0, tick = 0; sent < floodTokens; tick++) {
-      for (let k = 0; k < perTick && sent < floodTokens; k++, sent++) pending.push(outcome(instance.verify(forged(sent))));
+      for (let k = 0; k < perTick && sent < floodTokens; k++, sent++)
+        pending.push(outcome(instance.verify(forged(sent))));
       const next = started + (tick + 1) * 10;
       await sleep(Math.max(0, next - performance.now()));
     }
@@ -74,7 +85,15 @@ async function main() {
     } catch (error) {
       knownAfter = describe(error);
     }
-    out.unknownKidFlood = { tokens: floodTokens, floodAfterSec, ms: performance.now() - started, jwksRequests: jwksRequests(), acceptedByMistake: result.accepted, firstError: result.firstError, knownKidAfter: knownAfter };
+    out.unknownKidFlood = {
+      tokens: floodTokens,
+      floodAfterSec,
+      ms: performance.now() - started,
+      jwksRequests: jwksRequests(),
+      acceptedByMistake: result.accepted,
+      firstError: result.firstError,
+      knownKidAfter: knownAfter,
+    };
     await instance.close?.();
   }
 
@@ -109,7 +128,9 @@ async function main() {
     const [, payload, signature] = tokens[0].split('.');
     let unknownKid;
     try {
-      await instance.verify(`${Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'rotated-in' })).toString('base64url')}.${payload}.${signature}`);
+      await instance.verify(
+        `${Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'rotated-in' })).toString('base64url')}.${payload}.${signature}`,
+      );
       unknownKid = 'accepted (!)';
     } catch (error) {
       unknownKid = describe(error);

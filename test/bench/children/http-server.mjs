@@ -10,7 +10,14 @@ function send(message) {
 
 async function main() {
   const material = loadMaterial();
-  const ctx = { alg, issuer: ISSUER, audience: AUDIENCE, jwksUri, key: material.keys[alg], hsSecret: material.hsSecret };
+  const ctx = {
+    alg,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwksUri,
+    key: material.keys[alg],
+    hsSecret: material.hsSecret,
+  };
   const { build } = await import(`../http/${framework}.mjs`);
   const built = await build(mode, ctx);
   let port;
@@ -24,15 +31,21 @@ async function main() {
     server.keepAliveTimeout = 60_000;
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = server.address().port;
-    close = () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    close = () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
   }
   await send({ type: 'ready', port });
   process.on('message', async (message) => {
     if (message.type === 'stats') {
-      await send({ type: 'stats', stats: built.verifier?.stats() ?? null, cpu: process.cpuUsage(), memory: process.memoryUsage().rss });
+      await send({
+        type: 'stats',
+        stats: built.verifier?.stats() ?? null,
+        cpu: process.cpuUsage(),
+        memory: process.memoryUsage().rss,
+      });
     } else if (message.type === 'exit') {
       await close();
       await built.verifier?.close?.();

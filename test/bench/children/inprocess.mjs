@@ -40,7 +40,14 @@ async function main() {
   const material = loadMaterial();
   const tokens = loadTokens(alg);
   const mod = await loadContender(contender);
-  const ctx = { alg, issuer: ISSUER, audience: AUDIENCE, jwksUri, key: material.keys[alg], hsSecret: material.hsSecret };
+  const ctx = {
+    alg,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwksUri,
+    key: material.keys[alg],
+    hsSecret: material.hsSecret,
+  };
   const instance = await mod.setup(ctx);
   const validation = await validateContender(instance.verify, tokens);
   const workloads = {

@@ -35,7 +35,13 @@ async function feed(verifier, count, make, expectValid) {
     }
   }
   const rss = process.memoryUsage.rss();
-  return { count, seconds: (performance.now() - started) / 1000, peakRssMiB: mb(Math.max(peak, rss)), rssMiB: mb(rss), unexpected: wrong };
+  return {
+    count,
+    seconds: (performance.now() - started) / 1000,
+    peakRssMiB: mb(Math.max(peak, rss)),
+    rssMiB: mb(rss),
+    unexpected: wrong,
+  };
 }
 
 async function main() {
@@ -47,7 +53,16 @@ async function main() {
   const signEs = signerFor('ES256', material);
   const nowSec = Math.floor(Date.now() / 1000);
   // Distinct claims without the random jti of fixtures.claims(): making a token must cost little next to verifying it.
-  const fastClaims = (i, overrides) => ({ iss: ISSUER, sub: `user-${i}`, aud: AUDIENCE, iat: nowSec, exp: nowSec + 3600, jti: `m${i}`, scope: 'orders:read orders:write', ...overrides });
+  const fastClaims = (i, overrides) => ({
+    iss: ISSUER,
+    sub: `user-${i}`,
+    aud: AUDIENCE,
+    iat: nowSec,
+    exp: nowSec + 3600,
+    jti: `m${i}`,
+    scope: 'orders:read orders:write',
+    ...overrides,
+  });
 
   const verifier = createVerifier({
     issuer: ISSUER,
@@ -60,7 +75,10 @@ async function main() {
   await verifier.ready();
   await verifier.verify(rsValid);
   // The warm-up token above is the one cache entry before the invalid phase.
-  const out = { tokenCacheMaxEntries: 10_000, baseline: { ...snapshot(), tokenCacheSize: verifier.stats().tokenCache?.size ?? null } };
+  const out = {
+    tokenCacheMaxEntries: 10_000,
+    baseline: { ...snapshot(), tokenCacheSize: verifier.stats().tokenCache?.size ?? null },
+  };
 
   // Five kinds of invalid token in turn, each distinct: malformed, unknown kid, bad signature (RS256, a real
   // signature check), and validly signed HS256 tokens that are expired or for another audience.

@@ -46,7 +46,10 @@ export const httpFetcher = {
 };
 
 export async function setup({ issuer, audience, jwksUri }, { warm = true } = {}) {
-  const verifier = JwtVerifier.create({ issuer, audience, jwksUri }, { jwksCache: new SimpleJwksCache({ fetcher: httpFetcher }) });
+  const verifier = JwtVerifier.create(
+    { issuer, audience, jwksUri },
+    { jwksCache: new SimpleJwksCache({ fetcher: httpFetcher }) },
+  );
   if (warm) await verifier.hydrate();
   return { verify: (token) => verifier.verify(token) };
 }

@@ -8,7 +8,8 @@ export const info = {
   algs: ['RS256', 'PS256', 'ES256'],
   kind: 'peer',
   remote: true,
-  checks: 'signature, exp (required via requiredClaims), nbf, iss, aud, alg allowlist. get-jwks is given the JWKS host as `domain` (the recipe passes payload.iss)',
+  checks:
+    'signature, exp (required via requiredClaims), nbf, iss, aud, alg allowlist. get-jwks is given the JWKS host as `domain` (the recipe passes payload.iss)',
 };
 
 export async function setup({ alg, issuer, audience, jwksUri }) {

@@ -6,11 +6,19 @@ export const info = {
   algs: ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'],
   kind: 'peer',
   sync: true,
-  checks: 'signature, exp (required via requiredClaims), nbf, iss, aud, alg allowlist; no remote key set (key given in code)',
+  checks:
+    'signature, exp (required via requiredClaims), nbf, iss, aud, alg allowlist; no remote key set (key given in code)',
 };
 
 export function fastJwtOptions({ alg, issuer, audience, key, hsSecret }, extra = {}) {
-  return { key: alg === 'HS256' ? hsSecret : key.publicPem, algorithms: [alg], allowedIss: issuer, allowedAud: audience, requiredClaims: ['exp'], ...extra };
+  return {
+    key: alg === 'HS256' ? hsSecret : key.publicPem,
+    algorithms: [alg],
+    allowedIss: issuer,
+    allowedAud: audience,
+    requiredClaims: ['exp'],
+    ...extra,
+  };
 }
 
 export async function setup(ctx) {

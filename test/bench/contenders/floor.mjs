@@ -2,7 +2,14 @@
 // KeyObject built once, base64url-decoding and JSON-parsing the payload, and
 // the exp/iss/aud comparisons. Synchronous; no header parsing (the alg and key
 // are known in advance), no kid lookup, no error classes, no options.
-import { constants, createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import {
+  constants,
+  createHmac,
+  createPublicKey,
+  createSecretKey,
+  timingSafeEqual,
+  verify as cryptoVerify,
+} from 'node:crypto';
 
 export const info = {
   label: 'floor (node:crypto)',
@@ -17,7 +24,8 @@ export function floorVerifier({ alg, issuer, audience, key, hsSecret }) {
   let check;
   if (alg === 'HS256') {
     const secret = createSecretKey(Buffer.from(hsSecret));
-    check = (input, sig) => sig.length === 32 && timingSafeEqual(createHmac('sha256', secret).update(input).digest(), sig);
+    check = (input, sig) =>
+      sig.length === 32 && timingSafeEqual(createHmac('sha256', secret).update(input).digest(), sig);
   } else {
     const keyObject = createPublicKey({ key: key.publicJwk, format: 'jwk' });
     const input =
@@ -33,7 +41,8 @@ export function floorVerifier({ alg, issuer, audience, key, hsSecret }) {
     const first = token.indexOf('.');
     const last = token.lastIndexOf('.');
     if (first < 1 || last <= first) throw new Error('malformed');
-    if (!check(Buffer.from(token.slice(0, last)), Buffer.from(token.slice(last + 1), 'base64url'))) throw new Error('bad signature');
+    if (!check(Buffer.from(token.slice(0, last)), Buffer.from(token.slice(last + 1), 'base64url')))
+      throw new Error('bad signature');
     const payload = JSON.parse(Buffer.from(token.slice(first + 1, last), 'base64url').toString('utf8'));
     if (!(typeof payload.exp === 'number' && payload.exp > Date.now() / 1000)) throw new Error('expired');
     if (payload.iss !== issuer) throw new Error('issuer');

@@ -8,7 +8,8 @@ export const info = {
   algs: ['RS256', 'PS256', 'ES256', 'HS256'],
   kind: 'peer',
   remote: true,
-  checks: 'signature, exp (when present), nbf, iss, aud, alg allowlist; HS256 row: jsonwebtoken with the secret, synchronous',
+  checks:
+    'signature, exp (when present), nbf, iss, aud, alg allowlist; HS256 row: jsonwebtoken with the secret, synchronous',
 };
 
 export async function setup({ alg, issuer, audience, jwksUri, hsSecret }) {

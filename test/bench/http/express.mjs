@@ -18,7 +18,10 @@ export async function build(mode, ctx) {
     app.use((req, res, next) => {
       const claims = check(req.headers.authorization);
       if (claims === undefined) {
-        res.status(401).set('www-authenticate', 'Bearer realm="api", error="invalid_token"').json({ error: 'invalid_token' });
+        res
+          .status(401)
+          .set('www-authenticate', 'Bearer realm="api", error="invalid_token"')
+          .json({ error: 'invalid_token' });
         return;
       }
       req.auth = claims;
@@ -35,7 +38,12 @@ export async function build(mode, ctx) {
     // The express-jwt README recipe with jwks-rsa.
     app.use(
       expressjwt({
-        secret: jwksRsa.expressJwtSecret({ cache: true, rateLimit: true, jwksRequestsPerMinute: 5, jwksUri: ctx.jwksUri }),
+        secret: jwksRsa.expressJwtSecret({
+          cache: true,
+          rateLimit: true,
+          jwksRequestsPerMinute: 5,
+          jwksUri: ctx.jwksUri,
+        }),
         audience: ctx.audience,
         issuer: ctx.issuer,
         algorithms: [ctx.alg],

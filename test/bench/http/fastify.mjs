@@ -25,7 +25,10 @@ export async function build(mode, ctx) {
     app.addHook('onRequest', (request, reply, done) => {
       const claims = check(request.headers.authorization);
       if (claims === undefined) {
-        reply.code(401).header('www-authenticate', 'Bearer realm="api", error="invalid_token"').send({ error: 'invalid_token' });
+        reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="api", error="invalid_token"')
+          .send({ error: 'invalid_token' });
         return;
       }
       request.claims = claims;
@@ -33,7 +36,9 @@ export async function build(mode, ctx) {
     });
     subOf = (request) => request.claims.sub;
   } else if (mode === 'tollgate' || mode === 'tollgate-cache') {
-    await app.register(tollgate, { verifier: tollgateOptions(ctx, mode === 'tollgate-cache' ? { tokenCache: true } : {}) });
+    await app.register(tollgate, {
+      verifier: tollgateOptions(ctx, mode === 'tollgate-cache' ? { tokenCache: true } : {}),
+    });
     verifier = app.tollgate.verifier;
     await verifier.ready();
     subOf = (request) => request.auth.claims.sub;
@@ -44,7 +49,8 @@ export async function build(mode, ctx) {
     const getJwks = buildGetJwks({ jwksPath: url.pathname });
     await app.register(fastifyJwt, {
       decode: { complete: true },
-      secret: (_request, token) => getJwks.getPublicKey({ kid: token.header.kid, alg: token.header.alg, domain: url.origin }),
+      secret: (_request, token) =>
+        getJwks.getPublicKey({ kid: token.header.kid, alg: token.header.alg, domain: url.origin }),
       verify: { algorithms: [ctx.alg], allowedIss: ctx.issuer, allowedAud: ctx.audience, requiredClaims: ['exp'] },
     });
     app.addHook('onRequest', async (request, reply) => {

@@ -43,7 +43,9 @@ export async function build(mode, ctx) {
     providers.push({ provide: APP_GUARD, useClass: FloorGuard });
     subOf = (req) => req.auth.sub;
   } else if (mode === 'tollgate' || mode === 'tollgate-cache') {
-    imports.push(TollgateModule.forRoot({ verifier: tollgateOptions(ctx, mode === 'tollgate-cache' ? { tokenCache: true } : {}) }));
+    imports.push(
+      TollgateModule.forRoot({ verifier: tollgateOptions(ctx, mode === 'tollgate-cache' ? { tokenCache: true } : {}) }),
+    );
     providers.push({ provide: APP_GUARD, useClass: TollgateGuard });
     subOf = (req) => req.auth.claims.sub;
   } else if (mode === 'passport-jwt') {
@@ -51,7 +53,12 @@ export async function build(mode, ctx) {
     class JwtStrategy extends PassportStrategy(Strategy) {
       constructor() {
         super({
-          secretOrKeyProvider: jwksRsa.passportJwtSecret({ cache: true, rateLimit: true, jwksRequestsPerMinute: 5, jwksUri: ctx.jwksUri }),
+          secretOrKeyProvider: jwksRsa.passportJwtSecret({
+            cache: true,
+            rateLimit: true,
+            jwksRequestsPerMinute: 5,
+            jwksUri: ctx.jwksUri,
+          }),
           jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
           audience: ctx.audience,
           issuer: ctx.issuer,

@@ -36,7 +36,10 @@ export async function validateContender(verify, tokens) {
   let ok = true;
   try {
     const claims = claimsOf(await verify(tokens.distinct[0]));
-    cases.valid = claims && claims.sub === 'user-0' ? 'accepted' : `accepted without its claims (${JSON.stringify(claims)?.slice(0, 60)})`;
+    cases.valid =
+      claims && claims.sub === 'user-0'
+        ? 'accepted'
+        : `accepted without its claims (${JSON.stringify(claims)?.slice(0, 60)})`;
     if (cases.valid !== 'accepted') ok = false;
   } catch (error) {
     cases.valid = `refused: ${error?.code ?? ''} ${String(error?.message ?? error).slice(0, 80)}`;

@@ -60,7 +60,13 @@ export function signerFor(alg, material) {
   } else {
     const key = createPrivateKey(material.keys[alg].privatePem);
     if (alg === 'RS256') signBytes = (input) => sign('sha256', input, key);
-    else if (alg === 'PS256') signBytes = (input) => sign('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+    else if (alg === 'PS256')
+      signBytes = (input) =>
+        sign('sha256', input, {
+          key,
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+        });
     else if (alg === 'ES256') signBytes = (input) => sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' });
     else signBytes = (input) => sign(null, input, key);
   }
@@ -135,20 +141,33 @@ export async function ensureFixtures({ fresh = false, log = console.log } = {}) 
   const nowSec = Math.floor(Date.now() / 1000);
   if (!fresh && usable(nowSec)) {
     const material = loadMaterial();
-    log(`fixtures: reusing keys and tokens signed ${new Date(material.signedAtSec * 1000).toISOString()} (--fresh-fixtures to re-sign)`);
+    log(
+      `fixtures: reusing keys and tokens signed ${new Date(material.signedAtSec * 1000).toISOString()} (--fresh-fixtures to re-sign)`,
+    );
     return { material, reused: true, seconds: 0 };
   }
   const started = performance.now();
   mkdirSync(FIXTURE_DIR, { recursive: true });
-  const material = { version: FIXTURE_VERSION, count: DISTINCT_TOKENS, signedAtSec: nowSec, expSec: nowSec + LIFETIME_SEC, ...generateKeys() };
+  const material = {
+    version: FIXTURE_VERSION,
+    count: DISTINCT_TOKENS,
+    signedAtSec: nowSec,
+    expSec: nowSec + LIFETIME_SEC,
+    ...generateKeys(),
+  };
   writeFileSync(materialPath(), JSON.stringify(material));
-  const jobs = [['RS256', 'ES256', 'HS256'], ['PS256', 'EdDSA']];
+  const jobs = [
+    ['RS256', 'ES256', 'HS256'],
+    ['PS256', 'EdDSA'],
+  ];
   await Promise.all(
     jobs.map(
       (algs) =>
         new Promise((resolve, reject) => {
           const child = fork(fileURLToPath(import.meta.url), ['--sign', String(nowSec), ...algs], { stdio: 'inherit' });
-          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fixture signer for ${algs} exited with ${code}`))));
+          child.on('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`fixture signer for ${algs} exited with ${code}`)),
+          );
         }),
     ),
   );

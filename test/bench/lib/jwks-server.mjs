@@ -26,7 +26,9 @@ export function startJwksServer(keys, { maxAgeSec = 3600 } = {}) {
       res.writeHead(304, { etag, 'cache-control': `public, max-age=${maxAgeSec}` }).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': `public, max-age=${maxAgeSec}`, etag }).end(body);
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': `public, max-age=${maxAgeSec}`, etag })
+      .end(body);
   });
   server.keepAliveTimeout = 60_000;
   return new Promise((resolve, reject) => {

@@ -15,14 +15,26 @@ export async function runFetch({ settings, log }) {
     const started = performance.now();
     const { info } = await loadContender(id);
     try {
-      const child = await startChild(CHILD, [JSON.stringify({ contender: id, ...settings })], { readyTimeoutMs: 180_000 });
-      results.contenders[id] = { label: info.label, ...child.ready.result, seconds: (performance.now() - started) / 1000 };
+      const child = await startChild(CHILD, [JSON.stringify({ contender: id, ...settings })], {
+        readyTimeoutMs: 180_000,
+      });
+      results.contenders[id] = {
+        label: info.label,
+        ...child.ready.result,
+        seconds: (performance.now() - started) / 1000,
+      };
       await child.stop();
     } catch (error) {
-      results.contenders[id] = { label: info.label, error: String(error.message).slice(0, 400), seconds: (performance.now() - started) / 1000 };
+      results.contenders[id] = {
+        label: info.label,
+        error: String(error.message).slice(0, 400),
+        seconds: (performance.now() - started) / 1000,
+      };
     }
     const r = results.contenders[id];
-    log(`  ${id}: ${r.error ? `failed: ${r.error}` : `cold burst ${r.coldBurst.jwksRequests} request(s), flood ${r.unknownKidFlood.jwksRequests}, outage ${r.jwksFailing.during.accepted}/${r.jwksFailing.during.tokens} then ${r.jwksFailing.afterMaxAge.accepted}/${r.jwksFailing.afterMaxAge.tokens} accepted`} (${r.seconds.toFixed(1)} s)`);
+    log(
+      `  ${id}: ${r.error ? `failed: ${r.error}` : `cold burst ${r.coldBurst.jwksRequests} request(s), flood ${r.unknownKidFlood.jwksRequests}, outage ${r.jwksFailing.during.accepted}/${r.jwksFailing.during.tokens} then ${r.jwksFailing.afterMaxAge.accepted}/${r.jwksFailing.afterMaxAge.tokens} accepted`} (${r.seconds.toFixed(1)} s)`,
+    );
   }
   return results;
 }
@@ -33,8 +45,16 @@ export function fetchGoals(results) {
   const floodLimit = Math.max(1, Math.ceil(results.settings.floodMs / TOLLGATE_COOLDOWN_MS));
   const f = t.jwksFailing;
   return [
-    { goal: `Exactly 1 JWKS request for a cold-start burst of ${t.coldBurst.tokens} concurrent verifications`, measured: `${t.coldBurst.jwksRequests}`, pass: t.coldBurst.jwksRequests === 1 },
-    { goal: `At most 1 JWKS request per cooldown (10 s) under ${t.unknownKidFlood.tokens} unknown kids over ${results.settings.floodMs / 1000} s`, measured: `${t.unknownKidFlood.jwksRequests}`, pass: t.unknownKidFlood.jwksRequests <= floodLimit },
+    {
+      goal: `Exactly 1 JWKS request for a cold-start burst of ${t.coldBurst.tokens} concurrent verifications`,
+      measured: `${t.coldBurst.jwksRequests}`,
+      pass: t.coldBurst.jwksRequests === 1,
+    },
+    {
+      goal: `At most 1 JWKS request per cooldown (10 s) under ${t.unknownKidFlood.tokens} unknown kids over ${results.settings.floodMs / 1000} s`,
+      measured: `${t.unknownKidFlood.jwksRequests}`,
+      pass: t.unknownKidFlood.jwksRequests <= floodLimit,
+    },
     {
       goal: 'Known kids keep verifying while the JWKS endpoint fails, also after the max age',
       measured: `${f.during.accepted}/${f.during.tokens} during, ${f.afterMaxAge.accepted}/${f.afterMaxAge.tokens} after max age`,
@@ -69,7 +89,15 @@ export function fetchMarkdown(results) {
   });
   out.push(
     table(
-      ['verifier', `cold burst of ${s.burst}: JWKS requests`, `${s.floodTokens} unknown kids / ${s.floodMs / 1000} s: JWKS requests`, 'JWKS failing: known kids accepted', `… after +${s.travelSec / 3600} h`, 'unknown kid while failing', 's'],
+      [
+        'verifier',
+        `cold burst of ${s.burst}: JWKS requests`,
+        `${s.floodTokens} unknown kids / ${s.floodMs / 1000} s: JWKS requests`,
+        'JWKS failing: known kids accepted',
+        `… after +${s.travelSec / 3600} h`,
+        'unknown kid while failing',
+        's',
+      ],
       rows,
       ['l', 'r', 'r', 'r', 'l', 'l', 'r'],
     ),

@@ -22,7 +22,10 @@ const LABELS = {
 };
 
 const FRAMEWORKS = {
-  express: { label: 'Express 5', modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'express-jwt', 'oauth2-bearer'] },
+  express: {
+    label: 'Express 5',
+    modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'express-jwt', 'oauth2-bearer'],
+  },
   koa: { label: 'Koa 3', modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'koa-jwt'] },
   nest: { label: 'NestJS (platform-express)', modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'passport-jwt'] },
   fastify: { label: 'Fastify 5', modes: ['none', 'floor', 'tollgate', 'tollgate-cache', 'fastify-jwt'] },
@@ -38,12 +41,15 @@ const configId = (c) => `${c.mode}/${c.workload}`;
 
 function get(port, authorization) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/orders', headers: authorization ? { authorization } : {}, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/orders', headers: authorization ? { authorization } : {}, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
@@ -61,10 +67,16 @@ async function validate(port, mode, tokens) {
   } catch {
     // Not JSON: reported below.
   }
-  cases.valid = valid.status === 200 && (mode === 'none' || sub === 'user-0') ? 'accepted' : `${valid.status} ${valid.body.slice(0, 80)}`;
+  cases.valid =
+    valid.status === 200 && (mode === 'none' || sub === 'user-0')
+      ? 'accepted'
+      : `${valid.status} ${valid.body.slice(0, 80)}`;
   if (cases.valid !== 'accepted') ok = false;
   if (mode !== 'none') {
-    const bad = { missing: undefined, ...Object.fromEntries(Object.entries(tokens.invalid).map(([k, t]) => [k, `Bearer ${t}`])) };
+    const bad = {
+      missing: undefined,
+      ...Object.fromEntries(Object.entries(tokens.invalid).map(([k, t]) => [k, `Bearer ${t}`])),
+    };
     for (const [name, header] of Object.entries(bad)) {
       const r = await get(port, header);
       cases[name] = r.status === 401 ? 'refused' : `${r.status}`;
@@ -141,7 +153,9 @@ export async function runHttp({ jwksUri, settings, log }) {
     await Promise.all(
       def.modes.map(async (mode) => {
         try {
-          const child = await startChild(CHILD, [JSON.stringify({ framework, mode, jwksUri, alg: ALG })], { readyTimeoutMs: 60_000 });
+          const child = await startChild(CHILD, [JSON.stringify({ framework, mode, jwksUri, alg: ALG })], {
+            readyTimeoutMs: 60_000,
+          });
           const validation = await validate(child.ready.port, mode, tokens);
           if (!validation.ok) {
             log(`  ${framework} ${mode}: validation failed ${JSON.stringify(validation.cases)}`);
@@ -156,11 +170,23 @@ export async function runHttp({ jwksUri, settings, log }) {
     );
     const configs = configsFor(def.modes).filter((c) => servers[c.mode]);
     // Warm-up: JIT, key caches, keep-alive sockets; not recorded.
-    for (const c of configs) await cannon(servers[c.mode].ready.port, c.workload === 'repeated' ? repeated : tokens.distinct, settings.warmSec, settings.connections);
+    for (const c of configs)
+      await cannon(
+        servers[c.mode].ready.port,
+        c.workload === 'repeated' ? repeated : tokens.distinct,
+        settings.warmSec,
+        settings.connections,
+      );
     for (let round = 0; round < settings.rounds; round++) {
       const order = configs.map((_, i) => configs[(i + round) % configs.length]);
       for (const c of order) {
-        const m = await measure(servers[c.mode], servers[c.mode].ready.port, c.workload === 'repeated' ? repeated : tokens.distinct, settings.durationSec, settings.connections);
+        const m = await measure(
+          servers[c.mode],
+          servers[c.mode].ready.port,
+          c.workload === 'repeated' ? repeated : tokens.distinct,
+          settings.durationSec,
+          settings.connections,
+        );
         fr.configs[configId(c)].rounds.push(m);
       }
     }
@@ -185,7 +211,10 @@ export async function runHttp({ jwksUri, settings, log }) {
       entry.xFloor = ratio(entry.reqPerSec?.median, floor);
     }
     fr.seconds = (performance.now() - started) / 1000;
-    log(`  ${framework}: ${configs.length} configurations × ${settings.rounds} rounds in ${fr.seconds.toFixed(1)} s — ` + configs.map((c) => `${configId(c)} ${num(fr.configs[configId(c)].reqPerSec?.median ?? null)}`).join(', '));
+    log(
+      `  ${framework}: ${configs.length} configurations × ${settings.rounds} rounds in ${fr.seconds.toFixed(1)} s — ` +
+        configs.map((c) => `${configId(c)} ${num(fr.configs[configId(c)].reqPerSec?.median ?? null)}`).join(', '),
+    );
   }
   return results;
 }
@@ -197,12 +226,26 @@ export function httpGoals(results) {
   for (const fr of Object.values(results.frameworks)) {
     const t = fr.configs['tollgate/distinct'];
     const c = fr.configs['tollgate-cache/repeated'];
-    if (t?.reqPerSec) goals.push({ goal: `HTTP ${fr.label}, distinct tokens: tollgate ≥ 0.95× floor middleware`, measured: `${x(t.xFloor)} (${x(t.xBaseline)} of no auth)`, pass: t.xFloor >= 0.95 });
-    if (c?.reqPerSec) goals.push({ goal: `HTTP ${fr.label}, repeated token, token cache on: ≥ 0.9× no auth`, measured: x(c.xBaseline), pass: c.xBaseline >= 0.9 });
+    if (t?.reqPerSec)
+      goals.push({
+        goal: `HTTP ${fr.label}, distinct tokens: tollgate ≥ 0.95× floor middleware`,
+        measured: `${x(t.xFloor)} (${x(t.xBaseline)} of no auth)`,
+        pass: t.xFloor >= 0.95,
+      });
+    if (c?.reqPerSec)
+      goals.push({
+        goal: `HTTP ${fr.label}, repeated token, token cache on: ≥ 0.9× no auth`,
+        measured: x(c.xBaseline),
+        pass: c.xBaseline >= 0.9,
+      });
     const peers = Object.values(fr.configs).filter((e) => PEERS.includes(e.mode) && e.reqPerSec);
     if (t?.reqPerSec && peers.length > 0) {
       const best = peers.reduce((a, b) => (b.reqPerSec.median > a.reqPerSec.median ? b : a));
-      goals.push({ goal: `HTTP ${fr.label}: tollgate ahead of every peer middleware`, measured: `${x(ratio(t.reqPerSec.median, best.reqPerSec.median))} of ${LABELS[best.mode]}`, pass: t.reqPerSec.median > best.reqPerSec.median });
+      goals.push({
+        goal: `HTTP ${fr.label}: tollgate ahead of every peer middleware`,
+        measured: `${x(ratio(t.reqPerSec.median, best.reqPerSec.median))} of ${LABELS[best.mode]}`,
+        pass: t.reqPerSec.median > best.reqPerSec.median,
+      });
     }
   }
   return goals;
@@ -225,7 +268,17 @@ export function httpMarkdown(results) {
     out.push(`\n#### ${fr.label}\n`);
     const rows = Object.entries(fr.configs).map(([, e]) => {
       const label = `${e.mode.startsWith('tollgate') ? `**${LABELS[e.mode]}**` : LABELS[e.mode]}${e.workload === 'repeated' ? ', repeated token' : ''}`;
-      if (!e.reqPerSec) return [label, e.error ?? (e.validation ? `validation failed: ${JSON.stringify(e.validation.cases)}` : 'no result'), '', '', '', '', '', ''];
+      if (!e.reqPerSec)
+        return [
+          label,
+          e.error ?? (e.validation ? `validation failed: ${JSON.stringify(e.validation.cases)}` : 'no result'),
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+        ];
       return [
         label,
         `${num(e.reqPerSec.median)} (${num(e.reqPerSec.min)}–${num(e.reqPerSec.max)})`,
@@ -237,7 +290,9 @@ export function httpMarkdown(results) {
         e.bad > 0 ? `${e.bad} round(s) had non-2xx/errors` : '',
       ];
     });
-    out.push(table(['server', 'req/s', 'p99', '× no auth', '× floor', 'server CPU', 'server CPU per request', 'notes'], rows));
+    out.push(
+      table(['server', 'req/s', 'p99', '× no auth', '× floor', 'server CPU', 'server CPU per request', 'notes'], rows),
+    );
   }
   return out.join('\n');
 }

@@ -11,20 +11,47 @@ const WORKLOADS = ['distinct', 'repeated'];
 export async function runInProcess({ jwksUri, settings, log }) {
   const infos = {};
   for (const id of CONTENDERS) infos[id] = (await loadContender(id)).info;
-  const results = { settings: { rounds: settings.rounds, roundMs: settings.roundMs, warmMs: settings.warmMs, cpu: settings.cpu ?? null, pinned: settings.cpu !== undefined }, contenders: {}, algs: {} };
-  for (const id of CONTENDERS) results.contenders[id] = { label: infos[id].label, checks: infos[id].checks, kind: infos[id].kind, algs: infos[id].algs };
+  const results = {
+    settings: {
+      rounds: settings.rounds,
+      roundMs: settings.roundMs,
+      warmMs: settings.warmMs,
+      cpu: settings.cpu ?? null,
+      pinned: settings.cpu !== undefined,
+    },
+    contenders: {},
+    algs: {},
+  };
+  for (const id of CONTENDERS)
+    results.contenders[id] = {
+      label: infos[id].label,
+      checks: infos[id].checks,
+      kind: infos[id].kind,
+      algs: infos[id].algs,
+    };
 
   for (const alg of settings.algs ?? ALGS) {
     const started = performance.now();
-    const ids = CONTENDERS.filter((id) => infos[id].algs.includes(alg) && (!settings.contenders || settings.contenders.includes(id)));
+    const ids = CONTENDERS.filter(
+      (id) => infos[id].algs.includes(alg) && (!settings.contenders || settings.contenders.includes(id)),
+    );
     const children = {};
     const rows = {};
     // Children start together (start-up is not timed); timing starts once all are ready.
     await Promise.all(
       ids.map(async (id) => {
-        rows[id] = { validation: null, samples: { distinct: [], repeated: [] }, cpuSamples: { distinct: [], repeated: [] }, errors: [] };
+        rows[id] = {
+          validation: null,
+          samples: { distinct: [], repeated: [] },
+          cpuSamples: { distinct: [], repeated: [] },
+          errors: [],
+        };
         try {
-          const child = await startChild(CHILD, [JSON.stringify({ contender: id, alg, jwksUri, warmMs: settings.warmMs })], { cpu: settings.cpu });
+          const child = await startChild(
+            CHILD,
+            [JSON.stringify({ contender: id, alg, jwksUri, warmMs: settings.warmMs })],
+            { cpu: settings.cpu },
+          );
           if (settings.cpu !== undefined && !child.pinned) results.settings.pinned = false;
           rows[id].validation = child.ready.validation;
           if (child.ready.validation.ok) children[id] = child;
@@ -47,7 +74,11 @@ export async function runInProcess({ jwksUri, settings, log }) {
       const workloads = round % 2 === 0 ? WORKLOADS : [...WORKLOADS].reverse();
       for (const id of order) {
         for (const workload of workloads) {
-          const reply = await children[id].request({ type: 'run', workload, ms: settings.roundMs }, 'result', settings.roundMs + 120_000);
+          const reply = await children[id].request(
+            { type: 'run', workload, ms: settings.roundMs },
+            'result',
+            settings.roundMs + 120_000,
+          );
           if (reply.error) rows[id].errors.push(`${workload}: ${reply.error}`);
           else {
             rows[id].samples[workload].push(reply.ops / reply.seconds);
@@ -75,7 +106,10 @@ export async function runInProcess({ jwksUri, settings, log }) {
         ...(r.tokenCache ? { tokenCache: r.tokenCache } : {}),
       };
     }
-    log(`  ${alg}: ${ids.length} contenders, ${settings.rounds} rounds in ${results.algs[alg].seconds.toFixed(1)} s — ` + ids.map((id) => `${id} ${num(results.algs[alg].rows[id].distinct?.median ?? null)}`).join(', '));
+    log(
+      `  ${alg}: ${ids.length} contenders, ${settings.rounds} rounds in ${results.algs[alg].seconds.toFixed(1)} s — ` +
+        ids.map((id) => `${id} ${num(results.algs[alg].rows[id].distinct?.median ?? null)}`).join(', '),
+    );
   }
   addRatios(results);
   return results;
@@ -130,14 +164,20 @@ export function inProcessGoals(results) {
     const best = results.algs[alg].bestPeer_distinct;
     goals.push({
       goal: `${alg}, distinct tokens: tollgate ahead of every peer`,
-      measured: best ? `${x(t.xBestPeer)} of the best peer, ${results.contenders[best.id].label} (by CPU time ${x(c?.xBestPeer)})` : '—',
+      measured: best
+        ? `${x(t.xBestPeer)} of the best peer, ${results.contenders[best.id].label} (by CPU time ${x(c?.xBestPeer)})`
+        : '—',
       pass: best ? t.xBestPeer > 1 : null,
     });
   }
   for (const alg of Object.keys(results.algs)) {
     const c = results.algs[alg].rows['tollgate-cache']?.repeated;
     if (!c) continue;
-    goals.push({ goal: `${alg}, repeated token, token cache on: ≥ 10× floor`, measured: `${x(c.xFloor)} (by CPU time ${x(results.algs[alg].rows['tollgate-cache'].cpu?.repeated?.xFloor)})`, pass: c.xFloor >= 10 });
+    goals.push({
+      goal: `${alg}, repeated token, token cache on: ≥ 10× floor`,
+      measured: `${x(c.xFloor)} (by CPU time ${x(results.algs[alg].rows['tollgate-cache'].cpu?.repeated?.xFloor)})`,
+      pass: c.xFloor >= 10,
+    });
   }
   return goals;
 }
@@ -160,7 +200,10 @@ export function inProcessMarkdown(results) {
       const c = results.contenders[id];
       const label = c.kind === 'tollgate' ? `**${c.label}**` : c.label;
       if (!row.distinct) {
-        const why = row.validation && !row.validation.ok ? `validation failed: ${JSON.stringify(row.validation.cases)}` : row.errors.join('; ') || 'no result';
+        const why =
+          row.validation && !row.validation.ok
+            ? `validation failed: ${JSON.stringify(row.validation.cases)}`
+            : row.errors.join('; ') || 'no result';
         rows.push([label, why, '', '', '', '', '', '', '']);
         continue;
       }
@@ -176,15 +219,39 @@ export function inProcessMarkdown(results) {
         x(row.cpu?.repeated?.xFloor),
       ]);
     }
-    out.push(table(['contender', 'distinct ops/s', '× floor', '× best peer', 'repeated ops/s', '× floor', '× best peer', 'CPU × floor, distinct', 'CPU × floor, repeated'], rows));
+    out.push(
+      table(
+        [
+          'contender',
+          'distinct ops/s',
+          '× floor',
+          '× best peer',
+          'repeated ops/s',
+          '× floor',
+          '× best peer',
+          'CPU × floor, distinct',
+          'CPU × floor, repeated',
+        ],
+        rows,
+      ),
+    );
     const missing = Object.keys(results.contenders).filter((id) => !results.contenders[id].algs.includes(alg));
-    if (missing.length > 0) out.push(`\nNot measured for ${alg} (unsupported): ${missing.map((id) => results.contenders[id].label).join(', ')}.`);
+    if (missing.length > 0)
+      out.push(
+        `\nNot measured for ${alg} (unsupported): ${missing.map((id) => results.contenders[id].label).join(', ')}.`,
+      );
   }
   out.push('\n#### What each contender checks\n');
   out.push(
     'Before timing, each child verifies one valid token (its claims must come back) and must refuse a wrong audience, a wrong issuer, an expired token and a bad signature; a contender that fails is not timed.\n',
   );
-  out.push(table(['contender', 'checks', 'algorithms'], Object.values(results.contenders).map((c) => [c.label, c.checks, c.algs.join(', ')]), ['l', 'l', 'l']));
+  out.push(
+    table(
+      ['contender', 'checks', 'algorithms'],
+      Object.values(results.contenders).map((c) => [c.label, c.checks, c.algs.join(', ')]),
+      ['l', 'l', 'l'],
+    ),
+  );
   return out.join('\n');
 }
 

@@ -7,11 +7,16 @@ const CHILD = fileURLToPath(new URL('../children/memory.mjs', import.meta.url));
 
 export async function runMemory({ jwksUri, settings, log }) {
   const started = performance.now();
-  const child = await startChild(CHILD, [JSON.stringify({ jwksUri, ...settings })], { execArgv: ['--expose-gc'], readyTimeoutMs: 600_000 });
+  const child = await startChild(CHILD, [JSON.stringify({ jwksUri, ...settings })], {
+    execArgv: ['--expose-gc'],
+    readyTimeoutMs: 600_000,
+  });
   const result = child.ready.result;
   await child.stop();
   result.seconds = (performance.now() - started) / 1000;
-  log(`  baseline ${result.baseline.rssMiB} MiB; ${result.invalid.count} invalid: peak ${result.invalid.peakRssMiB} MiB (${result.invalid.seconds.toFixed(1)} s); ${result.valid.count} valid: peak ${result.valid.peakRssMiB} MiB, cache ${result.valid.tokenCacheSize} entries (${result.valid.seconds.toFixed(1)} s)`);
+  log(
+    `  baseline ${result.baseline.rssMiB} MiB; ${result.invalid.count} invalid: peak ${result.invalid.peakRssMiB} MiB (${result.invalid.seconds.toFixed(1)} s); ${result.valid.count} valid: peak ${result.valid.peakRssMiB} MiB, cache ${result.valid.tokenCacheSize} entries (${result.valid.seconds.toFixed(1)} s)`,
+  );
   return { settings, ...result };
 }
 
@@ -23,7 +28,11 @@ function perEntryKiB(r) {
 
 export function memoryGoals(r) {
   const kib = perEntryKiB(r);
-  const bounded = r.invalid.tokenCacheSize === r.baseline.tokenCacheSize && r.valid.tokenCacheSize <= r.tokenCacheMaxEntries && r.invalid.unexpected === 0 && r.valid.unexpected === 0;
+  const bounded =
+    r.invalid.tokenCacheSize === r.baseline.tokenCacheSize &&
+    r.valid.tokenCacheSize <= r.tokenCacheMaxEntries &&
+    r.invalid.unexpected === 0 &&
+    r.valid.unexpected === 0;
   return [
     {
       goal: 'Memory bounded by the configured cache sizes',
@@ -43,9 +52,27 @@ export function memoryMarkdown(r) {
       'Peak RSS is sampled every 1 024 verifications; “after GC” is after a forced full collection.',
     '',
     table(
-      ['phase', 'tokens', 'time', 'peak RSS', 'RSS after GC', 'heap used after GC', 'token cache entries', 'refused as expected'],
       [
-        ['baseline (verifier ready, keys loaded, one token verified)', '', '', '', `${num(r.baseline.rssMiB, 1)} MiB`, `${num(r.baseline.heapUsedMiB, 1)} MiB`, String(r.baseline.tokenCacheSize), ''],
+        'phase',
+        'tokens',
+        'time',
+        'peak RSS',
+        'RSS after GC',
+        'heap used after GC',
+        'token cache entries',
+        'refused as expected',
+      ],
+      [
+        [
+          'baseline (verifier ready, keys loaded, one token verified)',
+          '',
+          '',
+          '',
+          `${num(r.baseline.rssMiB, 1)} MiB`,
+          `${num(r.baseline.heapUsedMiB, 1)} MiB`,
+          String(r.baseline.tokenCacheSize),
+          '',
+        ],
         [
           'distinct invalid tokens',
           r.invalid.count.toLocaleString('en-US'),
@@ -70,7 +97,9 @@ export function memoryMarkdown(r) {
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
     '',
-    `Refusals by code: ${Object.entries(r.invalid.refusedByCode ?? {}).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}. ` +
+    `Refusals by code: ${Object.entries(r.invalid.refusedByCode ?? {})
+      .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+      .join(', ')}. ` +
       `A full cache holds about ${num(kib, 1)} KiB of heap per entry (the token string as the key, its decoded header and claims, the result object).`,
   ];
   return out.join('\n');

@@ -39,13 +39,19 @@ export class Scope {
   }
 
   /** A token pool of `size` tokens, refilled every 100 ms, stopped with the scope; start it yourself. */
-  pool(mint: () => Promise<string>, { maxAgeMs = 60_000, size = 16 }: { maxAgeMs?: number; size?: number } = {}): TokenPool {
+  pool(
+    mint: () => Promise<string>,
+    { maxAgeMs = 60_000, size = 16 }: { maxAgeMs?: number; size?: number } = {},
+  ): TokenPool {
     return this.add(new TokenPool(mint, { size, refillMs: 100, maxAgeMs }), (p) => p.stop());
   }
 
   /** Load over `targets` at the suite's rate and in-flight cap, stopped with the scope. */
   load(targets: readonly LoadTarget[], durationMs: number, next: (elapsedMs: number) => Shot | undefined): LoadRun {
-    return this.add(startLoad({ targets, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs, next }), (l) => l.stop());
+    return this.add(
+      startLoad({ targets, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs, next }),
+      (l) => l.stop(),
+    );
   }
 
   /** Closes everything, newest first; a failing close does not stop the others. */
@@ -100,7 +106,13 @@ export async function warmUp(): Promise<void> {
       await services.warm();
       const pool = new TokenPool(() => mintLegit(idp.issuer), { size: 8, refillMs: 200, maxAgeMs: 60_000 });
       await pool.start();
-      await startLoad({ targets: services.list, ratePerSec: RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT, durationMs: 3_000, next: () => legit(pool) }).done;
+      await startLoad({
+        targets: services.list,
+        ratePerSec: RATE_PER_SEC,
+        maxInFlight: MAX_IN_FLIGHT,
+        durationMs: 3_000,
+        next: () => legit(pool),
+      }).done;
       await pool.stop();
     } finally {
       await services.close();

@@ -34,7 +34,14 @@ import { startRedisServer } from '../../support/redis-server.js';
 import { startBalancer } from '../support/balancer.js';
 import type { Expectation, Sample, Shot } from '../support/load.js';
 import { percentile, summarize } from '../support/metrics.js';
-import { PROTECTED_PATH, SERVICE_NAMES, startServices, traceFailures, type Service, type ServiceName } from '../support/services.js';
+import {
+  PROTECTED_PATH,
+  SERVICE_NAMES,
+  startServices,
+  traceFailures,
+  type Service,
+  type ServiceName,
+} from '../support/services.js';
 import { headerOf, mintLegit } from '../support/tokens.js';
 import { jwksRequests, legit, Scope, until, type ScenarioReport } from './common.js';
 
@@ -71,10 +78,25 @@ export interface FleetReport extends ScenarioReport {
     readonly revokeCallP50Ms: number;
   };
   /** Latency of accepted DPoP requests (a replay check on Redis each) and of Bearer ones, ms. */
-  readonly latency: { readonly dpopP50Ms: number; readonly dpopP99Ms: number; readonly bearerP50Ms: number; readonly bearerP99Ms: number };
+  readonly latency: {
+    readonly dpopP50Ms: number;
+    readonly dpopP99Ms: number;
+    readonly bearerP50Ms: number;
+    readonly bearerP99Ms: number;
+  };
   /** `acceptedTwice`: replayed requests (probes and captured ones) answered 200. */
-  readonly replay: { readonly probes: number; readonly refusedAtAnother: number; readonly acceptedTwice: number; readonly refusalCodes: readonly string[] };
-  readonly rotation: { readonly rotatedKid: string; readonly sameJwks: boolean; readonly kidSignedByB: string; readonly acceptedWithRotatedKid: number };
+  readonly replay: {
+    readonly probes: number;
+    readonly refusedAtAnother: number;
+    readonly acceptedTwice: number;
+    readonly refusalCodes: readonly string[];
+  };
+  readonly rotation: {
+    readonly rotatedKid: string;
+    readonly sameJwks: boolean;
+    readonly kidSignedByB: string;
+    readonly acceptedWithRotatedKid: number;
+  };
   readonly outage: {
     readonly killAt: number;
     readonly backAt: number;
@@ -103,11 +125,18 @@ export interface FleetReport extends ScenarioReport {
 
 function connect(url: string) {
   // Reconnect fast (50 ms doubling to 500 ms): how quickly DPoP recovers after Redis is back.
-  return createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500) } }).on('error', () => {});
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500) },
+  }).on('error', () => {});
 }
 
 function claimsOf(token: string): { jti: string; exp: number } {
-  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { jti: string; exp: number };
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    jti: string;
+    exp: number;
+  };
 }
 
 async function dpopToken(issuer: Issuer, key: DpopKey): Promise<string> {
@@ -122,7 +151,8 @@ async function dpopToken(issuer: Issuer, key: DpopKey): Promise<string> {
     body: 'grant_type=client_credentials',
   });
   const body = (await response.json()) as { access_token?: string; token_type?: string };
-  if (response.status !== 200 || body.token_type !== 'DPoP' || body.access_token === undefined) throw new Error(`token endpoint answered ${response.status} ${JSON.stringify(body)}`);
+  if (response.status !== 200 || body.token_type !== 'DPoP' || body.access_token === undefined)
+    throw new Error(`token endpoint answered ${response.status} ${JSON.stringify(body)}`);
   return body.access_token;
 }
 
@@ -135,12 +165,18 @@ export async function runFleet(): Promise<FleetReport> {
     // Two issuer replicas behind one URL, started at the same time on one key store.
     const balancer = scope.add(await startBalancer(), (b) => b.close());
     const replicas: TestIssuer[] = await Promise.all(
-      [0, 1].map(async () => scope.add(await startIssuer({ publicUrl: balancer.url, keyStore: new RedisKeyStore({ client: await client() }) }), (i) => i.close())),
+      [0, 1].map(async () =>
+        scope.add(
+          await startIssuer({ publicUrl: balancer.url, keyStore: new RedisKeyStore({ client: await client() }) }),
+          (i) => i.close(),
+        ),
+      ),
     );
     const [a, b] = replicas.map((r) => r.issuer) as [Issuer, Issuer];
     balancer.setTargets([a, b].map((i) => `http://127.0.0.1:${i.port}`));
     const direct = (issuer: Issuer) => `http://127.0.0.1:${issuer.port}${new URL(issuer.jwksUri).pathname}`;
-    const jwksOf = async (issuer: Issuer) => (await (await fetch(direct(issuer))).json()) as { keys: { kid: string }[] };
+    const jwksOf = async (issuer: Issuer) =>
+      (await (await fetch(direct(issuer))).json()) as { keys: { kid: string }[] };
     const keysAtStart = (await jwksOf(a)).keys.length;
 
     // Each service: its own connection, replay store and mirror.
@@ -152,11 +188,19 @@ export async function runFleet(): Promise<FleetReport> {
     }
     const mirrors = [...perService.values()].map((s) => s.mirror);
     await Promise.all(mirrors.map((m) => m.ready({ timeoutMs: 10_000 })));
-    const base: VerifierOptions = { issuer: replicas[0]!.issuerUrl, audience: replicas[0]!.audience, algorithms: ['RS256'], tokenCache: true };
+    const base: VerifierOptions = {
+      issuer: replicas[0]!.issuerUrl,
+      audience: replicas[0]!.audience,
+      algorithms: ['RS256'],
+      tokenCache: true,
+    };
     const services = scope.add(
       await startServices((name) => {
         const shared = perService.get(name)!;
-        return { verifier: { ...base, revocation: shared.mirror }, dpop: { mode: 'allowed', origin: PUBLIC_ORIGIN, replayStore: shared.replayStore } };
+        return {
+          verifier: { ...base, revocation: shared.mirror },
+          dpop: { mode: 'allowed', origin: PUBLIC_ORIGIN, replayStore: shared.replayStore },
+        };
       }),
       (s) => s.close(),
     );
@@ -166,18 +210,32 @@ export async function runFleet(): Promise<FleetReport> {
     b.resetStats();
 
     // Probe connections, apart from the load's.
-    const pools = new Map(list.map((s) => [s.name, scope.add(new Pool(s.url, { connections: 4 }), (p) => p.destroy())]));
+    const pools = new Map(
+      list.map((s) => [s.name, scope.add(new Pool(s.url, { connections: 4 }), (p) => p.destroy())]),
+    );
     // Sample times are ms of load, like the load's own; the probes below start once it runs.
     const timeline = { elapsed: (): number => 0 };
     const extra: Sample[] = [];
-    const hit = async (service: Service, authorization: string, dpop: string | undefined, kind: string, expect: Expectation): Promise<Sample> => {
+    const hit = async (
+      service: Service,
+      authorization: string,
+      dpop: string | undefined,
+      kind: string,
+      expect: Expectation,
+    ): Promise<Sample> => {
       const started = performance.now();
       const sentAt = timeline.elapsed();
       let status = 0;
       let code: string | undefined;
       let retryAfter: string | undefined;
       try {
-        const response = await pools.get(service.name)!.request({ path: PROTECTED_PATH, method: 'GET', headers: dpop === undefined ? { authorization } : { authorization, dpop }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const response = await pools.get(service.name)!.request({
+          path: PROTECTED_PATH,
+          method: 'GET',
+          headers: dpop === undefined ? { authorization } : { authorization, dpop },
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
         status = response.statusCode;
         const header = response.headers['retry-after'];
         retryAfter = Array.isArray(header) ? header[0] : header;
@@ -186,7 +244,16 @@ export async function runFleet(): Promise<FleetReport> {
       } catch (error) {
         code = (error as { code?: string }).code ?? (error as Error).name;
       }
-      return { kind, expect, service: service.name, sentAt, status, latencyMs: performance.now() - started, retryAfter, code };
+      return {
+        kind,
+        expect,
+        service: service.name,
+        sentAt,
+        status,
+        latencyMs: performance.now() - started,
+        retryAfter,
+        code,
+      };
     };
     const record = (sample: Sample) => {
       extra.push(sample);
@@ -207,20 +274,29 @@ export async function runFleet(): Promise<FleetReport> {
       return lastToken;
     });
     await pool.start();
-    const dpopClients = await Promise.all([0, 1, 2, 3].map(async () => {
-      const key = createDpopKey();
-      return { key, token: await dpopToken(a, key) };
-    }));
+    const dpopClients = await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const key = createDpopKey();
+        return { key, token: await dpopToken(a, key) };
+      }),
+    );
     const revoked: string[] = [];
     const dpopShot = (k: number): Shot => {
       const { key, token } = dpopClients[k % dpopClients.length]!;
-      return { kind: 'dpop', expect: 'observe', authorization: `DPoP ${token}`, dpop: key.proof({ method: 'GET', url: `${PUBLIC_ORIGIN}${PROTECTED_PATH}`, accessToken: token }), kid: headerOf(token).kid as string };
+      return {
+        kind: 'dpop',
+        expect: 'observe',
+        authorization: `DPoP ${token}`,
+        dpop: key.proof({ method: 'GET', url: `${PUBLIC_ORIGIN}${PROTECTED_PATH}`, accessToken: token }),
+        kid: headerOf(token).kid as string,
+      };
     };
     let slot = 0;
     const next = (): Shot | undefined => {
       const k = slot++;
       if (k % 4 === 2) return dpopShot(k);
-      if (k % 4 === 3 && revoked.length > 0) return { kind: 'revoked', expect: 'refuse', authorization: `Bearer ${revoked[k % revoked.length]}` };
+      if (k % 4 === 3 && revoked.length > 0)
+        return { kind: 'revoked', expect: 'refuse', authorization: `Bearer ${revoked[k % revoked.length]}` };
       return legit(pool);
     };
     const run = scope.load(list, DURATION_MS, next);
@@ -237,7 +313,15 @@ export async function runFleet(): Promise<FleetReport> {
         const first = record(await hit(list[k % 3]!, `DPoP ${token}`, proof, 'dpop-probe', 'observe'));
         // A replay of an accepted request must be refused. One the first service refused (503 while
         // Redis was away) was never used, so the second service may accept it: that is its first use.
-        const replay = record(await hit(list[(k + 1) % 3]!, `DPoP ${token}`, proof, 'dpop-replayed', first.status === 200 ? 'refuse' : 'observe'));
+        const replay = record(
+          await hit(
+            list[(k + 1) % 3]!,
+            `DPoP ${token}`,
+            proof,
+            'dpop-replayed',
+            first.status === 200 ? 'refuse' : 'observe',
+          ),
+        );
         probes.push({ proof, token, first, replay });
         await sleep(PROBE_EVERY_MS);
       }
@@ -267,7 +351,9 @@ export async function runFleet(): Promise<FleetReport> {
     };
     /** A fresh token accepted (and cached) by every service; returns false if any refused it. */
     const primed = async (token: string, kind: string): Promise<boolean> => {
-      const answers = await Promise.all(list.map((s) => hit(s, `Bearer ${token}`, undefined, kind, 'accept').then(record)));
+      const answers = await Promise.all(
+        list.map((s) => hit(s, `Bearer ${token}`, undefined, kind, 'accept').then(record)),
+      );
       return answers.every((s) => s.status === 200);
     };
     let propagated = 0;
@@ -324,7 +410,9 @@ export async function runFleet(): Promise<FleetReport> {
     for (const [k, probe] of captured.entries()) {
       // Until this service's own connection is back, it answers 503 (fail closed): ask again.
       for (;;) {
-        const answer = record(await hit(list[(k + 2) % 3]!, `DPoP ${probe.token}`, probe.proof, 'captured-replayed', 'refuse'));
+        const answer = record(
+          await hit(list[(k + 2) % 3]!, `DPoP ${probe.token}`, probe.proof, 'captured-replayed', 'refuse'),
+        );
         if (answer.status === 401 && answer.code === 'ERR_DPOP_PROOF_REPLAYED') capturedReplaysRefused++;
         if (answer.status !== 503 || run.elapsed() > backAt + 5_000) break;
         await sleep(50);
@@ -339,8 +427,10 @@ export async function runFleet(): Promise<FleetReport> {
     const samples = [...result.samples, ...extra];
     const summary = summarize(samples);
     const dpop = result.samples.filter((s) => s.kind === 'dpop');
-    const inWindow = (s: Sample) => s.sentAt >= killAt - IN_FLIGHT_AT_KILL_MS && s.sentAt <= backAt + DPOP_RECOVERY_BOUND_MS;
-    const failedClosed = (s: Sample) => s.status === 503 && s.code === 'ERR_REPLAY_STORE_UNAVAILABLE' && s.retryAfter !== undefined;
+    const inWindow = (s: Sample) =>
+      s.sentAt >= killAt - IN_FLIGHT_AT_KILL_MS && s.sentAt <= backAt + DPOP_RECOVERY_BOUND_MS;
+    const failedClosed = (s: Sample) =>
+      s.status === 503 && s.code === 'ERR_REPLAY_STORE_UNAVAILABLE' && s.retryAfter !== undefined;
     const dpop503 = dpop.filter((s) => s.status === 503);
     const dpopAccepted = dpop.filter((s) => s.status === 200).map((s) => s.latencyMs);
     const bearerAccepted = result.samples.filter((s) => s.kind === 'legit' && s.status === 200).map((s) => s.latencyMs);
@@ -370,28 +460,42 @@ export async function runFleet(): Promise<FleetReport> {
       },
       replay: {
         probes: probes.length,
-        refusedAtAnother: replayed.filter((p) => p.replay.status === 401 && p.replay.code === 'ERR_DPOP_PROOF_REPLAYED').length,
-        acceptedTwice: extra.filter((x) => (x.kind === 'dpop-replayed' || x.kind === 'captured-replayed') && x.expect === 'refuse' && x.status === 200).length,
+        refusedAtAnother: replayed.filter((p) => p.replay.status === 401 && p.replay.code === 'ERR_DPOP_PROOF_REPLAYED')
+          .length,
+        acceptedTwice: extra.filter(
+          (x) =>
+            (x.kind === 'dpop-replayed' || x.kind === 'captured-replayed') && x.expect === 'refuse' && x.status === 200,
+        ).length,
         refusalCodes,
       },
       rotation: {
         rotatedKid,
         sameJwks: JSON.stringify(jwksA) === JSON.stringify(jwksB),
         kidSignedByB,
-        acceptedWithRotatedKid: result.samples.filter((s) => s.kind === 'legit' && s.status === 200 && s.kid === rotatedKid).length,
+        acceptedWithRotatedKid: result.samples.filter(
+          (s) => s.kind === 'legit' && s.status === 200 && s.kid === rotatedKid,
+        ).length,
       },
       outage: {
         killAt,
         backAt,
-        bearerDuringOutage: result.samples.filter((s) => s.kind === 'legit' && s.sentAt >= killAt && s.sentAt <= backAt).length,
+        bearerDuringOutage: result.samples.filter((s) => s.kind === 'legit' && s.sentAt >= killAt && s.sentAt <= backAt)
+          .length,
         dpop503: dpop503.length,
         dpop503OutsideWindow: dpop503.filter((s) => !inWindow(s)).slice(0, 5),
         dpopUnexpected: dpop.filter((s) => s.status !== 200 && !failedClosed(s)).slice(0, 5),
-        dpopAcceptedAfterRecovery: dpop.filter((s) => s.status === 200 && s.sentAt > backAt + DPOP_RECOVERY_BOUND_MS).length,
+        dpopAcceptedAfterRecovery: dpop.filter((s) => s.status === 200 && s.sentAt > backAt + DPOP_RECOVERY_BOUND_MS)
+          .length,
         last503AfterBackMs: dpop503.length === 0 ? 0 : Math.max(...dpop503.map((s) => s.sentAt)) - backAt,
         revocationMidOutage,
       },
-      resync: { mirrorsAtWrite, refusedAfterMs, mirrorsOkAfterMs, capturedReplays: captured.length, capturedReplaysRefused },
+      resync: {
+        mirrorsAtWrite,
+        refusedAfterMs,
+        mirrorsOkAfterMs,
+        capturedReplays: captured.length,
+        capturedReplaysRefused,
+      },
       note: '',
     };
     const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '∞');

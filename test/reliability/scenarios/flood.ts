@@ -34,7 +34,9 @@ export interface FloodReport extends ScenarioReport {
 export async function runFlood(): Promise<FloodReport> {
   const scope = new Scope();
   try {
-    const idp = scope.add(await startIssuer({ defaultTenant: { hs256Secret: HS256_SECRET }, jwksMaxAgeSec: 60 }), (i) => i.close());
+    const idp = scope.add(await startIssuer({ defaultTenant: { hs256Secret: HS256_SECRET }, jwksMaxAgeSec: 60 }), (i) =>
+      i.close(),
+    );
     const services = scope.add(
       await startServices({
         issuer: idp.issuerUrl,
@@ -79,7 +81,9 @@ export async function runFlood(): Promise<FloodReport> {
       durationMs: result.elapsedMs,
       cooldownMs: FLOOD_COOLDOWN_MS,
       note:
-        `${hostile.length} hostile requests (${randomKids} random kids) answered ${Object.entries(hostileStatuses).map(([status, n]) => `${n} × ${status}`).join(', ')}; ` +
+        `${hostile.length} hostile requests (${randomKids} random kids) answered ${Object.entries(hostileStatuses)
+          .map(([status, n]) => `${n} × ${status}`)
+          .join(', ')}; ` +
         `${jwks} JWKS requests for ${services.list.length} services in ${(result.elapsedMs / 1000).toFixed(0)} s (cooldown ${FLOOD_COOLDOWN_MS} ms; one fetch per unknown kid would have been ${randomKids})`,
     };
   } finally {
@@ -95,5 +99,8 @@ export async function runFlood(): Promise<FloodReport> {
 function isCleanRefusal(sample: Sample): boolean {
   if (sample.status === 401) return true;
   if (sample.kind !== 'oversized-header') return false;
-  return sample.status === 431 || (sample.status === 0 && ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(sample.code ?? ''));
+  return (
+    sample.status === 431 ||
+    (sample.status === 0 && ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(sample.code ?? ''))
+  );
 }

@@ -39,7 +39,10 @@ export interface MigrationReport extends ScenarioReport {
 export async function runMigration(): Promise<MigrationReport> {
   const scope = new Scope();
   try {
-    const idp = scope.add(await startIssuer({ defaultTenant: { algorithm: 'HS256', hs256Secret: HS256_SECRET }, jwksMaxAgeSec: 60 }), (i) => i.close());
+    const idp = scope.add(
+      await startIssuer({ defaultTenant: { algorithm: 'HS256', hs256Secret: HS256_SECRET }, jwksMaxAgeSec: 60 }),
+      (i) => i.close(),
+    );
     const cutoff = Date.now() + CUTOFF_FROM_NOW_MS;
     const services = scope.add(
       await startServices({
@@ -59,7 +62,8 @@ export async function runMigration(): Promise<MigrationReport> {
     let switched = false;
 
     const startedAt = Date.now();
-    if (cutoff - startedAt < MIN_LEAD_MS) throw new Error(`services took too long to start: ${cutoff - startedAt} ms left before the HS256 cut-off`);
+    if (cutoff - startedAt < MIN_LEAD_MS)
+      throw new Error(`services took too long to start: ${cutoff - startedAt} ms left before the HS256 cut-off`);
     const durationMs = cutoff - startedAt + AFTER_CUTOFF_MS;
     let flip = 0;
     const next = (): Shot | undefined => {
@@ -81,7 +85,10 @@ export async function runMigration(): Promise<MigrationReport> {
     const lastAccepted = Math.max(...services.list.map((s) => s.verifier.stats().hs256.lastAcceptedAt ?? 0));
 
     // The redeployed configuration: migration mode off.
-    const after = scope.add(await startServices({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] }, ['express']), (s) => s.close());
+    const after = scope.add(
+      await startServices({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] }, ['express']),
+      (s) => s.close(),
+    );
     await after.warm();
     let turn = 0;
     const redeployed = scope.add(
@@ -90,7 +97,10 @@ export async function runMigration(): Promise<MigrationReport> {
         ratePerSec: 100,
         maxInFlight: 8,
         durationMs: 2_000,
-        next: () => (turn++ % 2 === 0 ? legit(rs256, 'rs256') : { kind: 'hs256-after-redeploy', expect: 'refuse', authorization: `Bearer ${hs256.any()}` }),
+        next: () =>
+          turn++ % 2 === 0
+            ? legit(rs256, 'rs256')
+            : { kind: 'hs256-after-redeploy', expect: 'refuse', authorization: `Bearer ${hs256.any()}` },
       }),
       (l) => l.stop(),
     );

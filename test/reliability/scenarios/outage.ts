@@ -37,7 +37,13 @@ export const OUTAGE_RETRY_MAX_MS = 2_000;
 export interface OutageReport extends ScenarioReport {
   readonly outageMs: number;
   /** Unknown-kid requests sent while the endpoint was down (after the detection grace). */
-  readonly unknownDuringOutage: { readonly total: number; readonly status503: number; readonly withRetryAfter: number; readonly status401: number; readonly other: readonly Sample[] };
+  readonly unknownDuringOutage: {
+    readonly total: number;
+    readonly status503: number;
+    readonly withRetryAfter: number;
+    readonly status401: number;
+    readonly other: readonly Sample[];
+  };
   /** Unknown-kid requests answered 401 before the outage and after recovery (the JWKS answered). */
   readonly unknownWhileHealthy: { readonly total: number; readonly status401: number };
   /** Health of each service sampled mid-outage. */
@@ -58,7 +64,17 @@ export async function runOutage(): Promise<OutageReport> {
         issuer: idp.issuerUrl,
         audience: idp.audience,
         algorithms: ['RS256'],
-        jwks: { minMaxAgeSec: 2, maxMaxAgeSec: 2, refreshAheadRatio: 0.5, cooldownMs: 500, retryBaseMs: 200, retryMaxMs: OUTAGE_RETRY_MAX_MS, connectTimeoutMs: 1_000, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000 },
+        jwks: {
+          minMaxAgeSec: 2,
+          maxMaxAgeSec: 2,
+          refreshAheadRatio: 0.5,
+          cooldownMs: 500,
+          retryBaseMs: 200,
+          retryMaxMs: OUTAGE_RETRY_MAX_MS,
+          connectTimeoutMs: 1_000,
+          headersTimeoutMs: 1_000,
+          bodyTimeoutMs: 1_000,
+        },
       }),
       (s) => s.close(),
     );
@@ -69,20 +85,32 @@ export async function runOutage(): Promise<OutageReport> {
     const attacker = await Attacker.against(idp.issuer);
     let turn = 0;
     const load = scope.load(services.list, DURATION_MS, () =>
-      turn++ % 5 === 4 ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` } : legit(pool),
+      turn++ % 5 === 4
+        ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` }
+        : legit(pool),
     );
 
     await until(load, STOP_AT);
     const stoppedAt = load.elapsed();
     await idp.issuer.stop();
     await until(load, (STOP_AT + STATUS500_AT) / 2);
-    const healthMidOutage = Object.fromEntries(services.list.map((s) => [s.name, s.verifier.health().status])) as Record<ServiceName, string>;
+    const healthMidOutage = Object.fromEntries(
+      services.list.map((s) => [s.name, s.verifier.health().status]),
+    ) as Record<ServiceName, string>;
     await until(load, STATUS500_AT);
-    const status500 = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'status500', forMs: RESTORE_AT - STATUS500_AT + 2_000 });
+    const status500 = idp.issuer.faults.inject({
+      endpoint: 'jwks',
+      kind: 'status500',
+      forMs: RESTORE_AT - STATUS500_AT + 2_000,
+    });
     await relisten(() => idp.issuer.start());
     await until(load, INVALID_JSON_AT);
     status500.clear();
-    const invalidJson = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'invalid-json', forMs: RESTORE_AT - INVALID_JSON_AT + 2_000 });
+    const invalidJson = idp.issuer.faults.inject({
+      endpoint: 'jwks',
+      kind: 'invalid-json',
+      forMs: RESTORE_AT - INVALID_JSON_AT + 2_000,
+    });
     await until(load, RESTORE_AT);
     invalidJson.clear();
     const restoredAt = load.elapsed();
@@ -91,7 +119,8 @@ export async function runOutage(): Promise<OutageReport> {
     const deadline = restoredAt + 3 * OUTAGE_RETRY_MAX_MS;
     while (Object.keys(recoveryMs).length < services.list.length && load.elapsed() < deadline) {
       for (const s of services.list) {
-        if (recoveryMs[s.name] === undefined && s.verifier.health().status === 'ready') recoveryMs[s.name] = Math.round(load.elapsed() - restoredAt);
+        if (recoveryMs[s.name] === undefined && s.verifier.health().status === 'ready')
+          recoveryMs[s.name] = Math.round(load.elapsed() - restoredAt);
       }
       await sleep(20);
     }
@@ -101,7 +130,9 @@ export async function runOutage(): Promise<OutageReport> {
     const result = await load.done;
     await pool.stop();
     const unknown = result.samples.filter((s) => s.kind === 'unknown-kid');
-    const during = unknown.filter((s) => s.sentAt >= stoppedAt + DETECTION_GRACE_MS && s.sentAt + s.latencyMs <= restoredAt);
+    const during = unknown.filter(
+      (s) => s.sentAt >= stoppedAt + DETECTION_GRACE_MS && s.sentAt + s.latencyMs <= restoredAt,
+    );
     const healthy = unknown.filter((s) => s.sentAt + s.latencyMs < stoppedAt || s.sentAt > recoveredAt);
     const staleServed = services.list.reduce((sum, s) => sum + s.verifier.stats().jwks.staleServed, 0);
     const jwks = jwksRequests(idp.issuer);
@@ -116,7 +147,8 @@ export async function runOutage(): Promise<OutageReport> {
       unknownDuringOutage: {
         total: during.length,
         status503: during.filter((s) => s.status === 503).length,
-        withRetryAfter: during.filter((s) => s.status === 503 && s.retryAfter !== undefined && Number(s.retryAfter) > 0).length,
+        withRetryAfter: during.filter((s) => s.status === 503 && s.retryAfter !== undefined && Number(s.retryAfter) > 0)
+          .length,
         status401: during.filter((s) => s.status === 401).length,
         other: during.filter((s) => s.status !== 503 && s.status !== 401).slice(0, 5),
       },

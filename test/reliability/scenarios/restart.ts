@@ -42,14 +42,26 @@ export interface RestartReport extends ScenarioReport {
 export async function runRestart(): Promise<RestartReport> {
   const scope = new Scope();
   try {
-    const keyDir = scope.add(await mkdtemp(join(tmpdir(), 'tollgate-reliability-keys-')), (dir) => rm(dir, { recursive: true, force: true }));
+    const keyDir = scope.add(await mkdtemp(join(tmpdir(), 'tollgate-reliability-keys-')), (dir) =>
+      rm(dir, { recursive: true, force: true }),
+    );
     const settings = { keyDir, jwksMaxAgeSec: 2 } as const;
     const first = scope.add(await startIssuer(settings), (i) => i.close());
     const options: VerifierOptions = {
       issuer: first.issuerUrl,
       audience: first.audience,
       algorithms: ['RS256'],
-      jwks: { minMaxAgeSec: 2, maxMaxAgeSec: 2, refreshAheadRatio: 0.5, cooldownMs: 500, retryBaseMs: 200, retryMaxMs: 1_000, connectTimeoutMs: 1_000, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000 },
+      jwks: {
+        minMaxAgeSec: 2,
+        maxMaxAgeSec: 2,
+        refreshAheadRatio: 0.5,
+        cooldownMs: 500,
+        retryBaseMs: 200,
+        retryMaxMs: 1_000,
+        connectTimeoutMs: 1_000,
+        headersTimeoutMs: 1_000,
+        bodyTimeoutMs: 1_000,
+      },
     };
     const services = scope.add(await startServices(options), (s) => s.close());
     await services.warm();
@@ -58,7 +70,8 @@ export async function runRestart(): Promise<RestartReport> {
     await before.start();
     let after: TokenPool | undefined = undefined; // set once the new process signs
     let turn = 0;
-    const next = (): Shot | undefined => (after !== undefined && turn++ % 2 === 0 ? legit(after, 'post-restart') : legit(before, 'pre-restart'));
+    const next = (): Shot | undefined =>
+      after !== undefined && turn++ % 2 === 0 ? legit(after, 'post-restart') : legit(before, 'pre-restart');
     const load = scope.load(services.list, DURATION_MS, next);
 
     await until(load, CLOSE_AT);
@@ -75,7 +88,9 @@ export async function runRestart(): Promise<RestartReport> {
     after = afterPool;
     const result = await load.done;
     await afterPool.stop();
-    const refetchesAfterRestart = services.list.map((s, i) => s.verifier.stats().jwks.fetches - (fetchesAtClose[i] ?? 0));
+    const refetchesAfterRestart = services.list.map(
+      (s, i) => s.verifier.stats().jwks.fetches - (fetchesAtClose[i] ?? 0),
+    );
 
     // Verifiers that never met the first process.
     const cold = scope.add(await startServices(options), (s) => s.close());
@@ -89,7 +104,8 @@ export async function runRestart(): Promise<RestartReport> {
     const publishedAfter = (await second.issuer.jwks()).keys.map((key) => key.kid);
     const jwks = firstJwks + jwksRequests(second.issuer);
     const preRestartAcceptedAfterRestart =
-      result.samples.filter((s) => s.kind === 'pre-restart' && s.status === 200 && s.sentAt >= restartedAt).length + coldSamples.filter((s) => s.status === 200).length;
+      result.samples.filter((s) => s.kind === 'pre-restart' && s.status === 200 && s.sentAt >= restartedAt).length +
+      coldSamples.filter((s) => s.status === 200).length;
     const summary = summarize(samples);
     return {
       summary,

@@ -35,7 +35,9 @@ export interface RotationReport extends ScenarioReport {
 export async function runRotation(): Promise<RotationReport> {
   const scope = new Scope();
   try {
-    const idp = scope.add(await startIssuer({ keyMaxAgeMs: HOUR, keyGraceMs: 4 * HOUR, jwksMaxAgeSec: 60 }), (i) => i.close());
+    const idp = scope.add(await startIssuer({ keyMaxAgeMs: HOUR, keyGraceMs: 4 * HOUR, jwksMaxAgeSec: 60 }), (i) =>
+      i.close(),
+    );
     const services = scope.add(
       await startServices({
         issuer: idp.issuerUrl,
@@ -67,11 +69,15 @@ export async function runRotation(): Promise<RotationReport> {
     const summary = summarize(result.samples);
     return {
       summary,
-      trace: traceFailures(services.list, summary.examples, load.startedAt) + `\nrotations at ${rotatedAt.map(Math.round).join(', ')} ms; kids ${pool.kids.join(', ')}`,
+      trace:
+        traceFailures(services.list, summary.examples, load.startedAt) +
+        `\nrotations at ${rotatedAt.map(Math.round).join(', ')} ms; kids ${pool.kids.join(', ')}`,
       jwksRequests: jwks,
       rotations,
       kids: pool.kids,
-      acceptedKids: [...new Set(result.samples.filter((s) => s.status === 200 && s.kid !== undefined).map((s) => s.kid as string))],
+      acceptedKids: [
+        ...new Set(result.samples.filter((s) => s.status === 200 && s.kid !== undefined).map((s) => s.kid as string)),
+      ],
       services: services.list.length,
       keysRemoved,
       skipped: result.skipped,

@@ -31,7 +31,12 @@ export interface SlowReport extends ScenarioReport {
   /** Legitimate requests while the endpoint was slow and the keys were still fresh. */
   readonly phaseA: { readonly requests: number; readonly p99Ms: number; readonly maxMs: number };
   /** Legitimate requests while the endpoint was slow and the keys were past max-age. */
-  readonly phaseB: { readonly requests: number; readonly p99Ms: number; readonly maxMs: number; readonly waited: number };
+  readonly phaseB: {
+    readonly requests: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+    readonly waited: number;
+  };
   /** Slowest answer of any request in the scenario (legitimate or unknown kid). */
   readonly maxLatencyMs: number;
   readonly unknownKidStatuses: Readonly<Record<number, number>>;
@@ -70,11 +75,18 @@ export async function runSlow(): Promise<SlowReport> {
     const attacker = await Attacker.against(idp.issuer);
     let turn = 0;
     const load = scope.load(services.list, DURATION_MS, () =>
-      turn++ % 10 === 9 ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` } : legit(pool),
+      turn++ % 10 === 9
+        ? { kind: 'unknown-kid', expect: 'observe', authorization: `Bearer ${attacker.token('random-kid')}` }
+        : legit(pool),
     );
     const loadStartedAt = Date.now() - load.elapsed();
     await until(load, SLOW_FROM);
-    const slow = idp.issuer.faults.inject({ endpoint: 'jwks', kind: 'slow', delayMs: SLOW_DELAY_MS, forMs: SLOW_UNTIL - SLOW_FROM });
+    const slow = idp.issuer.faults.inject({
+      endpoint: 'jwks',
+      kind: 'slow',
+      delayMs: SLOW_DELAY_MS,
+      forMs: SLOW_UNTIL - SLOW_FROM,
+    });
     const slowFrom = load.elapsed();
     await until(load, SLOW_UNTIL);
     slow.clear();
@@ -89,10 +101,15 @@ export async function runSlow(): Promise<SlowReport> {
     const inB = legitSamples.filter((s) => s.sentAt >= expiresAt && s.sentAt < slowUntil);
     const stats = (list: typeof legitSamples) => {
       const latencies = list.map((s) => s.latencyMs);
-      return { requests: list.length, p99Ms: percentile(latencies, 99), maxMs: latencies.length === 0 ? 0 : Math.max(...latencies) };
+      return {
+        requests: list.length,
+        p99Ms: percentile(latencies, 99),
+        maxMs: latencies.length === 0 ? 0 : Math.max(...latencies),
+      };
     };
     const unknownKidStatuses: Record<number, number> = {};
-    for (const s of result.samples.filter((x) => x.kind === 'unknown-kid')) unknownKidStatuses[s.status] = (unknownKidStatuses[s.status] ?? 0) + 1;
+    for (const s of result.samples.filter((x) => x.kind === 'unknown-kid'))
+      unknownKidStatuses[s.status] = (unknownKidStatuses[s.status] ?? 0) + 1;
     const phaseA = stats(inA);
     const phaseB = { ...stats(inB), waited: inB.filter((s) => s.latencyMs >= SLOW_HEADERS_TIMEOUT_MS / 2).length };
     const maxLatencyMs = Math.max(...result.samples.map((s) => s.latencyMs));

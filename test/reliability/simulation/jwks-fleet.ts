@@ -34,14 +34,27 @@ export interface SimulationOptions {
   readonly requestEveryMin: number;
 }
 
-export const SIMULATION_DEFAULTS: SimulationOptions = { verifiers: 1000, days: 30, rotationEveryDays: 7, graceDays: 2, maxAgeSec: 3600, requestEveryMin: 5 };
+export const SIMULATION_DEFAULTS: SimulationOptions = {
+  verifiers: 1000,
+  days: 30,
+  rotationEveryDays: 7,
+  graceDays: 2,
+  maxAgeSec: 3600,
+  requestEveryMin: 5,
+};
 
 /** Why a verifier asked: the warm-up at start, a token whose kid it did not have, or refresh-ahead / expiry. */
 export type FetchCause = 'start' | 'unknown-kid' | 'refresh';
 
 export interface SimulationReport {
   readonly options: SimulationOptions;
-  readonly fetches: { readonly total: number; readonly start: number; readonly unknownKid: number; readonly refresh: number; readonly notModified: number };
+  readonly fetches: {
+    readonly total: number;
+    readonly start: number;
+    readonly unknownKid: number;
+    readonly refresh: number;
+    readonly notModified: number;
+  };
   /** Verifications the traffic asks for, those skipped as unable to fetch (see the file header), and those refused (must be none: every token is legitimate). */
   readonly verifications: number;
   readonly skipped: number;
@@ -65,7 +78,12 @@ export interface SimulationReport {
     readonly hourPerVerifierMax: number;
   }[];
   /** Refresh requests in each simulated minute after the warm-up. */
-  readonly refreshPerMinute: { readonly mean: number; readonly max: number; readonly maxAtMinute: number; readonly top: readonly number[] };
+  readonly refreshPerMinute: {
+    readonly mean: number;
+    readonly max: number;
+    readonly maxAtMinute: number;
+    readonly top: readonly number[];
+  };
   /** The same for every request (unknown-kid bursts at a rotation included). */
   readonly allPerMinute: { readonly mean: number; readonly max: number };
   readonly wallMs: number;
@@ -93,7 +111,12 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
  * (a uniform point over the last `jitter` share before `ratio` × lifetime) rounded up to the
  * verifier's next request, which on average comes half a request period later.
  */
-export function meanRefreshIntervalMs(maxAgeSec: number, ratio: number, jitter: number, requestEveryMs: number): number {
+export function meanRefreshIntervalMs(
+  maxAgeSec: number,
+  ratio: number,
+  jitter: number,
+  requestEveryMs: number,
+): number {
   return maxAgeSec * 1000 * ratio * (1 - jitter / 2) + requestEveryMs / 2;
 }
 
@@ -108,7 +131,13 @@ export async function simulateJwksFleet(options: SimulationOptions = SIMULATION_
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const kid = `k${i}`;
     const publishAt = START + i * rotationEveryDays * DAY_MS;
-    keys.push({ kid, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }, publishAt, removeAt: publishAt + (rotationEveryDays + graceDays) * DAY_MS });
+    keys.push({
+      kid,
+      privateKey,
+      jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' },
+      publishAt,
+      removeAt: publishAt + (rotationEveryDays + graceDays) * DAY_MS,
+    });
   }
   const published = (at: number) => keys.filter((k) => k.publishAt <= at && at < k.removeAt);
   const signingKey = (at: number) => keys.filter((k) => k.publishAt <= at).at(-1) as SimKey;
@@ -148,7 +177,10 @@ export async function simulateJwksFleet(options: SimulationOptions = SIMULATION_
   // Before this, verifier i's requests with its last token cannot fetch (see the file header).
   const quietUntil: number[] = [];
   const lastToken: string[] = [];
-  const aheadMs = Math.min(JWKS_DEFAULTS.maxMaxAgeSec, Math.max(JWKS_DEFAULTS.minMaxAgeSec, maxAgeSec)) * 1000 * JWKS_DEFAULTS.refreshAheadRatio;
+  const aheadMs =
+    Math.min(JWKS_DEFAULTS.maxMaxAgeSec, Math.max(JWKS_DEFAULTS.minMaxAgeSec, maxAgeSec)) *
+    1000 *
+    JWKS_DEFAULTS.refreshAheadRatio;
   // After a refresh-ahead (planned) the next one is narrowly jittered; after the first fetch or an unknown-kid refetch, widely.
   const quietMs = { planned: aheadMs * (1 - REFRESH_AHEAD_JITTER), unplanned: aheadMs * (1 - RESYNC_JITTER) };
   const expectUnknown: boolean[] = [];
@@ -192,7 +224,9 @@ export async function simulateJwksFleet(options: SimulationOptions = SIMULATION_
   // The verification the HTTP adapters make (the request gate's): a plain value when no key fetch
   // needs waiting for, so a month of cache hits costs no promise each.
   const verifyNow = list.map((v) => {
-    const fast = (v as unknown as Record<symbol, ((token: string) => unknown) | undefined>)[Symbol.for('tollgate.verifyNow')];
+    const fast = (v as unknown as Record<symbol, ((token: string) => unknown) | undefined>)[
+      Symbol.for('tollgate.verifyNow')
+    ];
     return fast === undefined ? (token: string) => v.verify(token) : (token: string) => fast.call(v, token);
   });
   const refuse = (error: { code?: string }) => {
@@ -245,9 +279,13 @@ export async function simulateJwksFleet(options: SimulationOptions = SIMULATION_
     // Until the next rotation: an unknown-kid refetch belongs to the rotation that caused it.
     const until = key.publishAt + rotationEveryDays * DAY_MS;
     const refetches = new Map<number, number>();
-    for (const r of records) if (r.cause === 'unknown-kid' && r.at >= key.publishAt && r.at < until) refetches.set(r.verifier, (refetches.get(r.verifier) ?? 0) + 1);
+    for (const r of records)
+      if (r.cause === 'unknown-kid' && r.at >= key.publishAt && r.at < until)
+        refetches.set(r.verifier, (refetches.get(r.verifier) ?? 0) + 1);
     const inHour = new Map<number, number>();
-    for (const r of records) if (r.at >= key.publishAt && r.at < key.publishAt + HOUR_MS) inHour.set(r.verifier, (inHour.get(r.verifier) ?? 0) + 1);
+    for (const r of records)
+      if (r.at >= key.publishAt && r.at < key.publishAt + HOUR_MS)
+        inHour.set(r.verifier, (inHour.get(r.verifier) ?? 0) + 1);
     return {
       atDay: (key.publishAt - START) / DAY_MS,
       unknownKid: [...refetches.values()].reduce((a, b) => a + b, 0),
@@ -259,16 +297,28 @@ export async function simulateJwksFleet(options: SimulationOptions = SIMULATION_
   const defaults = { ratio: JWKS_DEFAULTS.refreshAheadRatio, jitter: REFRESH_AHEAD_JITTER };
   return {
     options,
-    fetches: { total: records.length, start: count('start'), unknownKid: count('unknown-kid'), refresh: count('refresh'), notModified },
+    fetches: {
+      total: records.length,
+      start: count('start'),
+      unknownKid: count('unknown-kid'),
+      refresh: count('refresh'),
+      notModified,
+    },
     verifications,
     skipped,
     refused,
     refusedCodes,
     refreshesPerHour,
     perMaxAge: n / (maxAgeSec / 3600),
-    expectedRefreshesPerHour: (n * HOUR_MS) / meanRefreshIntervalMs(maxAgeSec, defaults.ratio, defaults.jitter, requestEveryMin * MINUTE_MS),
+    expectedRefreshesPerHour:
+      (n * HOUR_MS) / meanRefreshIntervalMs(maxAgeSec, defaults.ratio, defaults.jitter, requestEveryMin * MINUTE_MS),
     rotations,
-    refreshPerMinute: { mean: refreshMinutes.reduce((a, b) => a + b, 0) / refreshMinutes.length, max, maxAtMinute: refreshMinutes.indexOf(max) + 1, top: [...refreshMinutes].sort((a, b) => b - a).slice(0, 5) },
+    refreshPerMinute: {
+      mean: refreshMinutes.reduce((a, b) => a + b, 0) / refreshMinutes.length,
+      max,
+      maxAtMinute: refreshMinutes.indexOf(max) + 1,
+      top: [...refreshMinutes].sort((a, b) => b - a).slice(0, 5),
+    },
     allPerMinute: { mean: allMinutes.reduce((a, b) => a + b, 0) / allMinutes.length, max: Math.max(...allMinutes) },
     wallMs: performance.now() - wallStart,
   };

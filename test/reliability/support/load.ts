@@ -90,7 +90,9 @@ export function startLoad(options: LoadOptions): LoadRun {
   const { targets, ratePerSec, maxInFlight, durationMs, next, requestTimeoutMs = 10_000 } = options;
   // As many connections per service as requests in flight overall: a request never queues in the
   // client behind another one that the service holds (e.g. one waiting for a slow JWKS).
-  const pools = targets.map((target) => new Pool(target.url, { connections: maxInFlight, pipelining: 1, keepAliveTimeout: 10_000 }));
+  const pools = targets.map(
+    (target) => new Pool(target.url, { connections: maxInFlight, pipelining: 1, keepAliveTimeout: 10_000 }),
+  );
   const samples: Sample[] = [];
   const started = performance.now();
   const elapsed = () => performance.now() - started;
@@ -111,7 +113,10 @@ export function startLoad(options: LoadOptions): LoadRun {
       const response = await pool.request({
         path: PROTECTED_PATH,
         method: 'GET',
-        headers: shot.dpop === undefined ? { authorization: shot.authorization } : { authorization: shot.authorization, dpop: shot.dpop },
+        headers:
+          shot.dpop === undefined
+            ? { authorization: shot.authorization }
+            : { authorization: shot.authorization, dpop: shot.dpop },
         headersTimeout: requestTimeoutMs,
         bodyTimeout: requestTimeoutMs,
         signal: AbortSignal.timeout(requestTimeoutMs),
@@ -124,7 +129,17 @@ export function startLoad(options: LoadOptions): LoadRun {
     } catch (error) {
       code = (error as { code?: string }).code ?? (error as Error).name;
     }
-    samples.push({ kind: shot.kind, expect: shot.expect, service: target.name, sentAt, status, latencyMs: elapsed() - sentAt, retryAfter, code, kid: shot.kid });
+    samples.push({
+      kind: shot.kind,
+      expect: shot.expect,
+      service: target.name,
+      sentAt,
+      status,
+      latencyMs: elapsed() - sentAt,
+      retryAfter,
+      code,
+      kid: shot.kid,
+    });
   };
 
   const run = async (): Promise<LoadResult> => {

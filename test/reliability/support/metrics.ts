@@ -92,10 +92,28 @@ export const toMb = (bytes: number): number => Math.round(mb(bytes) * 10) / 10;
 
 /** The Markdown table printed at the end and written to the results file. */
 export function renderTable(rows: readonly ResultRow[]): string {
-  const header = ['scenario', 'requests', 'failures', 'forged accepted', 'JWKS requests', 'p99 (ms)', 'RSS growth (MB)', 'event-loop p99 (ms)'];
+  const header = [
+    'scenario',
+    'requests',
+    'failures',
+    'forged accepted',
+    'JWKS requests',
+    'p99 (ms)',
+    'RSS growth (MB)',
+    'event-loop p99 (ms)',
+  ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const row of rows) {
-    const cells = [row.scenario, row.requests, row.failures, row.forgedAccepted, row.jwksRequests, row.p99Ms.toFixed(1), row.rssGrowthMb.toFixed(1), row.loopP99Ms.toFixed(1)];
+    const cells = [
+      row.scenario,
+      row.requests,
+      row.failures,
+      row.forgedAccepted,
+      row.jwksRequests,
+      row.p99Ms.toFixed(1),
+      row.rssGrowthMb.toFixed(1),
+      row.loopP99Ms.toFixed(1),
+    ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');

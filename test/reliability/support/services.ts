@@ -42,7 +42,11 @@ function recordTimeline(verifier: Verifier): TimelineEntry[] {
     timeline.push({ at: performance.now(), event });
     if (timeline.length > 300) timeline.shift();
   };
-  verifier.on('fetch', (e) => add(`fetch ${e.kind} ${e.outcome} ${e.status ?? '-'} ${Math.round(e.durationMs)}ms${e.error ? ` (${e.error})` : ''}`));
+  verifier.on('fetch', (e) =>
+    add(
+      `fetch ${e.kind} ${e.outcome} ${e.status ?? '-'} ${Math.round(e.durationMs)}ms${e.error ? ` (${e.error})` : ''}`,
+    ),
+  );
   verifier.on('keys:added', (e) => add(`added ${e.kids.join(',')}`));
   verifier.on('keys:removed', (e) => add(`removed ${e.kids.join(',')}`));
   return timeline;
@@ -65,7 +69,13 @@ async function startExpress({ verifier: options, dpop }: ServiceConfig): Promise
     res.json({ ok: true });
   });
   const served = await listen(app);
-  return { name: 'express', url: served.url, verifier: tollgate.verifier, timeline: recordTimeline(tollgate.verifier), close: () => closeBoth(served.close(), tollgate.verifier) };
+  return {
+    name: 'express',
+    url: served.url,
+    verifier: tollgate.verifier,
+    timeline: recordTimeline(tollgate.verifier),
+    close: () => closeBoth(served.close(), tollgate.verifier),
+  };
 }
 
 async function startKoa({ verifier: options, dpop }: ServiceConfig): Promise<Service> {
@@ -76,7 +86,13 @@ async function startKoa({ verifier: options, dpop }: ServiceConfig): Promise<Ser
     if (ctx.path === PROTECTED_PATH) ctx.body = { ok: true };
   });
   const served = await listen(app.callback());
-  return { name: 'koa', url: served.url, verifier: tollgate.verifier, timeline: recordTimeline(tollgate.verifier), close: () => closeBoth(served.close(), tollgate.verifier) };
+  return {
+    name: 'koa',
+    url: served.url,
+    verifier: tollgate.verifier,
+    timeline: recordTimeline(tollgate.verifier),
+    close: () => closeBoth(served.close(), tollgate.verifier),
+  };
 }
 
 @Controller()
@@ -95,7 +111,11 @@ async function startNest({ verifier: options, dpop }: ServiceConfig): Promise<Se
   })
   class AppModule {}
   const app: INestApplication = await withTimeout(
-    NestFactory.create(AppModule, new ExpressAdapter(), { logger: false, forceCloseConnections: true, abortOnError: false }),
+    NestFactory.create(AppModule, new ExpressAdapter(), {
+      logger: false,
+      forceCloseConnections: true,
+      abortOnError: false,
+    }),
     START_TIMEOUT_MS,
     'Nest app creation',
   );
@@ -103,7 +123,13 @@ async function startNest({ verifier: options, dpop }: ServiceConfig): Promise<Se
   const { port } = app.getHttpServer().address() as { port: number };
   // The module built this verifier and closes it on shutdown (app.close()).
   const verifier = app.get<Verifier>(TOLLGATE_VERIFIER);
-  return { name: 'nestjs', url: `http://127.0.0.1:${port}`, verifier, timeline: recordTimeline(verifier), close: () => app.close() };
+  return {
+    name: 'nestjs',
+    url: `http://127.0.0.1:${port}`,
+    verifier,
+    timeline: recordTimeline(verifier),
+    close: () => app.close(),
+  };
 }
 
 async function closeBoth(server: Promise<void>, verifier: Verifier): Promise<void> {
@@ -114,7 +140,11 @@ async function closeBoth(server: Promise<void>, verifier: Verifier): Promise<voi
  * The key events of the services that failed a legitimate request, ms relative to `origin`
  * (the load's start), for the assertion message of a failed scenario.
  */
-export function traceFailures(services: readonly Service[], failed: readonly { service: ServiceName }[], origin: number): string {
+export function traceFailures(
+  services: readonly Service[],
+  failed: readonly { service: ServiceName }[],
+  origin: number,
+): string {
   const names = new Set(failed.map((f) => f.service));
   return services
     .filter((s) => names.has(s.name))
@@ -122,7 +152,11 @@ export function traceFailures(services: readonly Service[], failed: readonly { s
     .join('\n');
 }
 
-const STARTERS: Record<ServiceName, (config: ServiceConfig) => Promise<Service>> = { express: startExpress, koa: startKoa, nestjs: startNest };
+const STARTERS: Record<ServiceName, (config: ServiceConfig) => Promise<Service>> = {
+  express: startExpress,
+  koa: startKoa,
+  nestjs: startNest,
+};
 
 /** A set of running services that closes together. */
 export interface Services {
@@ -137,13 +171,17 @@ export interface Services {
  * from what `options(name)` returns for that service (a fleet gives each its own Redis-backed
  * replay store and revocation mirror). A start that fails closes whatever already started.
  */
-export async function startServices(options: VerifierOptions | ((name: ServiceName) => ServiceConfig), names: readonly ServiceName[] = SERVICE_NAMES): Promise<Services> {
+export async function startServices(
+  options: VerifierOptions | ((name: ServiceName) => ServiceConfig),
+  names: readonly ServiceName[] = SERVICE_NAMES,
+): Promise<Services> {
   const started: Service[] = [];
   const close = async () => {
     await Promise.allSettled(started.map((service) => service.close()));
   };
   try {
-    for (const name of names) started.push(await STARTERS[name](typeof options === 'function' ? options(name) : { verifier: options }));
+    for (const name of names)
+      started.push(await STARTERS[name](typeof options === 'function' ? options(name) : { verifier: options }));
   } catch (error) {
     await close();
     throw error;
@@ -151,7 +189,11 @@ export async function startServices(options: VerifierOptions | ((name: ServiceNa
   return {
     list: started,
     warm: async () => {
-      await withTimeout(Promise.all(started.map((service) => service.verifier.ready())), START_TIMEOUT_MS, 'verifier warm-up');
+      await withTimeout(
+        Promise.all(started.map((service) => service.verifier.ready())),
+        START_TIMEOUT_MS,
+        'verifier warm-up',
+      );
     },
     close,
   };

@@ -4,7 +4,15 @@
 // Time: the issuer may run on an accelerated clock (key ages, rotation), while the services
 // verify `iat`/`exp` against real time. Every legitimate token is therefore minted with a
 // real-time `iat` (and `exp` = `iat` + the tenant lifetime), so its validity window is real.
-import { createHmac, createPublicKey, generateKeyPair, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPublicKey,
+  generateKeyPair,
+  randomBytes,
+  sign,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Issuer, SignOptions } from '@tollgate/issuer';
@@ -13,7 +21,11 @@ import type { Shot } from './load.js';
 export const realNowSec = (): number => Math.floor(Date.now() / 1000);
 
 /** A token from the issuer's current signing key with a real-time `iat` (see the file header). */
-export function mintLegit(issuer: Issuer, options: SignOptions = {}, claims: Record<string, unknown> = {}): Promise<string> {
+export function mintLegit(
+  issuer: Issuer,
+  options: SignOptions = {},
+  claims: Record<string, unknown> = {},
+): Promise<string> {
   return issuer.sign({ iat: realNowSec(), ...claims }, options);
 }
 
@@ -89,7 +101,8 @@ export class TokenPool {
   }
 }
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** The kinds of hostile request the attacker sends; every one must be refused. */
 export const HOSTILE_KINDS = [
@@ -139,7 +152,10 @@ export class Attacker {
     const kid = headerOf(sample).kid as string;
     const jwk = (await issuer.jwks()).keys.find((key) => key.kid === kid);
     if (jwk === undefined) throw new Error(`kid ${kid} is not in the JWKS`);
-    const claims = JSON.parse(Buffer.from(sample.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const claims = JSON.parse(Buffer.from(sample.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     // Generated off the event loop: a synchronous RSA key generation would stall the services.
     const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
     return new Attacker(kid, createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }), privateKey, sample, claims);
@@ -172,12 +188,16 @@ export class Attacker {
         return `${b64({ alg: NONE_CASINGS[this.counter % NONE_CASINGS.length], typ: 'JWT' })}.${p}.`;
       case 'hs256-key-confusion':
         // The classic attack: HMAC keyed with the issuer's public RSA key, kid of that key.
-        return this.signed({ ...header, alg: 'HS256' }, this.claims, (input) => createHmac('sha256', this.pem).update(input).digest());
+        return this.signed({ ...header, alg: 'HS256' }, this.claims, (input) =>
+          createHmac('sha256', this.pem).update(input).digest(),
+        );
       case 'alg-key-mismatch':
         return `${b64({ ...header, alg: 'ES256' })}.${p}.${randomBytes(64).toString('base64url')}`;
       case 'oversized-token':
         // ~10 KB: under Node's header limit, over the verifier's 8 KB token cap.
-        return this.signed(header, { ...this.claims, pad: 'x'.repeat(10_000) }, (input) => sign('sha256', input, this.attackerKey));
+        return this.signed(header, { ...this.claims, pad: 'x'.repeat(10_000) }, (input) =>
+          sign('sha256', input, this.attackerKey),
+        );
       case 'oversized-header':
         return `${h}.${b64({ ...this.claims, pad: 'x'.repeat(50_000) })}.${s}`;
       case 'garbage':
@@ -185,7 +205,11 @@ export class Attacker {
     }
   }
 
-  private signed(header: Record<string, unknown>, claims: Record<string, unknown>, signer: (input: Buffer) => Buffer): string {
+  private signed(
+    header: Record<string, unknown>,
+    claims: Record<string, unknown>,
+    signer: (input: Buffer) => Buffer,
+  ): string {
     const input = `${b64(header)}.${b64(claims)}`;
     return `${input}.${signer(Buffer.from(input)).toString('base64url')}`;
   }

@@ -20,10 +20,20 @@ import { handleMcp, SCOPE } from '../mcp.mjs';
 export function createMcpAppWithSdkAuth({ resource, issuer }) {
   const verifier = createVerifier({ resource, issuer, algorithms: ['RS256', 'ES256'] });
   const metadataUrl = resourceMetadataUrl(resource);
-  const metadata = buildResourceMetadata({ resource, authorizationServers: [issuer], scopesSupported: [SCOPE], bearerMethodsSupported: ['header'] });
+  const metadata = buildResourceMetadata({
+    resource,
+    authorizationServers: [issuer],
+    scopesSupported: [SCOPE],
+    bearerMethodsSupported: ['header'],
+  });
   const app = createMcpExpressApp();
 
-  app.use(metadataUrl.pathname, metadataHandler(/** @type {import('@modelcontextprotocol/sdk/shared/auth.js').OAuthProtectedResourceMetadata} */ (metadata)));
+  app.use(
+    metadataUrl.pathname,
+    metadataHandler(
+      /** @type {import('@modelcontextprotocol/sdk/shared/auth.js').OAuthProtectedResourceMetadata} */ (metadata),
+    ),
+  );
   const bearer = requireBearerAuth({
     verifier: mcpTokenVerifier(verifier, { InvalidTokenError }),
     resourceMetadataUrl: metadataUrl.href,

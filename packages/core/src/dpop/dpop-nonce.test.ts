@@ -45,7 +45,11 @@ describe('DpopNonces', () => {
     const nonces = new DpopNonces({ secret: 's'.repeat(32), stepSec: 10 });
     const early = nonces.issue(T0);
     const late = nonces.issue(T0 + 100_000);
-    expect([nonces.check(early, T0 + 5_000), nonces.check(late, T0 + 5_000), nonces.check(early, T0 + 100_000)]).toEqual([true, false, false]);
+    expect([
+      nonces.check(early, T0 + 5_000),
+      nonces.check(late, T0 + 5_000),
+      nonces.check(early, T0 + 100_000),
+    ]).toEqual([true, false, false]);
   });
 
   it('refuses a short secret and a bad step at construction, naming both', () => {

@@ -57,9 +57,18 @@ export class DpopNonces implements DpopNonceCheck {
   constructor(options: DpopNonceOptions = {}, prefix = 'dpop.nonce', shared?: Problems) {
     const problems = shared ?? new Problems();
     const raw: unknown = options.secret;
-    const secret = raw === undefined ? randomBytes(MIN_NONCE_SECRET_BYTES) : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw instanceof Uint8Array ? Buffer.from(raw) : Buffer.alloc(0);
+    const secret =
+      raw === undefined
+        ? randomBytes(MIN_NONCE_SECRET_BYTES)
+        : typeof raw === 'string'
+          ? Buffer.from(raw, 'utf8')
+          : raw instanceof Uint8Array
+            ? Buffer.from(raw)
+            : Buffer.alloc(0);
     if (secret.length < MIN_NONCE_SECRET_BYTES) {
-      problems.add(line`${opt(`${prefix}.secret`)} must be at least ${MIN_NONCE_SECRET_BYTES} bytes (generate one with \`openssl rand -base64 32\`).`);
+      problems.add(
+        line`${opt(`${prefix}.secret`)} must be at least ${MIN_NONCE_SECRET_BYTES} bytes (generate one with \`openssl rand -base64 32\`).`,
+      );
     }
     const stepSec = options.stepSec ?? DPOP_NONCE_DEFAULTS.stepSec;
     if (typeof stepSec !== 'number' || !Number.isInteger(stepSec) || stepSec < 1) {
@@ -87,7 +96,8 @@ export class DpopNonces implements DpopNonceCheck {
   private advance(nowMs: number): void {
     const step = Math.floor(nowMs / this.stepMs);
     if (step === this.memoStep) return;
-    if (!Number.isSafeInteger(step)) throw new RangeError('DpopNonces: the clock returned a time that is not a finite number of milliseconds.');
+    if (!Number.isSafeInteger(step))
+      throw new RangeError('DpopNonces: the clock returned a time that is not a finite number of milliseconds.');
     this.previous = step === this.memoStep + 1 ? this.current : this.mac(step - 1);
     this.current = this.mac(step);
     this.memoStep = step;

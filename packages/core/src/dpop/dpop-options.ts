@@ -55,7 +55,13 @@ export interface ResolvedDpop {
 /** What `resolveDpopOptions` returns: the replay store is left to the gate, which knows the verifier's clock. */
 export type CheckedDpop = Omit<ResolvedDpop, 'replayStore'> & { readonly replayStore: ReplayStore | undefined };
 
-const DPOP_OPTIONS: ReadonlySet<string> = new Set(['mode', 'origin', 'proof', 'nonce', 'replayStore'] satisfies (keyof DpopOptions)[]);
+const DPOP_OPTIONS: ReadonlySet<string> = new Set([
+  'mode',
+  'origin',
+  'proof',
+  'nonce',
+  'replayStore',
+] satisfies (keyof DpopOptions)[]);
 const MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
 
 /**
@@ -65,19 +71,29 @@ const MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
 export function resolveDpopOptions(problems: Problems, value: unknown): CheckedDpop | null {
   if (value === undefined) return null;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.add(line`${opt('dpop')} must be an object such as { mode: 'allowed', origin: 'https://api.example.com' }, got ${shown(value)}.`);
+    problems.add(
+      line`${opt('dpop')} must be an object such as { mode: 'allowed', origin: 'https://api.example.com' }, got ${shown(value)}.`,
+    );
     return null;
   }
   refuseUnknownOptions(problems, value, DPOP_OPTIONS, { at: 'dpop.' });
   const { mode = 'off', origin, proof, nonce = false, replayStore } = value as DpopOptions;
-  if (!MODES.includes(mode)) problems.add(line`${opt('dpop.mode')} must be 'off', 'allowed' or 'required', got ${shown(mode)}.`);
+  if (!MODES.includes(mode))
+    problems.add(line`${opt('dpop.mode')} must be 'off', 'allowed' or 'required', got ${shown(mode)}.`);
   if (origin === undefined) {
     if (mode === 'off') return null;
-    problems.add(line`${opt('dpop.origin')} is required when DPoP is on: the public origin clients call, such as 'https://api.example.com' (see the README on proxies).`);
+    problems.add(
+      line`${opt('dpop.origin')} is required when DPoP is on: the public origin clients call, such as 'https://api.example.com' (see the README on proxies).`,
+    );
     return null;
   }
-  if (replayStore !== undefined && (typeof replayStore !== 'object' || replayStore === null || typeof replayStore.useOnce !== 'function')) {
-    problems.add(line`${opt('dpop.replayStore')} must be a replay store with a useOnce(id, ttlMs) method, such as new MemoryReplayStore() or @tollgate/redis's RedisReplayStore.`);
+  if (
+    replayStore !== undefined &&
+    (typeof replayStore !== 'object' || replayStore === null || typeof replayStore.useOnce !== 'function')
+  ) {
+    problems.add(
+      line`${opt('dpop.replayStore')} must be a replay store with a useOnce(id, ttlMs) method, such as new MemoryReplayStore() or @tollgate/redis's RedisReplayStore.`,
+    );
   }
   let htuOrigin: HtuOrigin | undefined;
   try {
@@ -91,7 +107,8 @@ export function resolveDpopOptions(problems: Problems, value: unknown): CheckedD
   // The gate passes its clock's time to every check, so the nonces' own clock is never read.
   if (nonce === true) nonces = new DpopNonces({}, 'dpop.nonce', problems);
   else if (typeof nonce === 'object' && nonce !== null) nonces = new DpopNonces(nonce, 'dpop.nonce', problems);
-  else if (nonce !== false) problems.add(line`${opt('dpop.nonce')} must be true, false or { secret, stepSec }, got ${shown(nonce)}.`);
+  else if (nonce !== false)
+    problems.add(line`${opt('dpop.nonce')} must be true, false or { secret, stepSec }, got ${shown(nonce)}.`);
   if (htuOrigin === undefined) return null;
   return Object.freeze({ mode, origin: htuOrigin, policy, nonces, replayStore });
 }

@@ -65,7 +65,11 @@ const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS);
  * @example
  * const policy = createDpopProofPolicy({ algorithms: ['ES256', 'EdDSA'] });
  */
-export function createDpopProofPolicy(options: DpopProofOptions = {}, prefix = 'dpop', shared?: Problems): DpopProofPolicy {
+export function createDpopProofPolicy(
+  options: DpopProofOptions = {},
+  prefix = 'dpop',
+  shared?: Problems,
+): DpopProofPolicy {
   const problems = shared ?? new Problems();
   const fail = (option: string, message: string) => problems.add(line`${opt(`${prefix}.${option}`)} ${message}`);
   const number = (option: keyof typeof DPOP_PROOF_DEFAULTS, min: number, integer: boolean): number => {
@@ -82,7 +86,11 @@ export function createDpopProofPolicy(options: DpopProofOptions = {}, prefix = '
     fail('algorithms', 'must list at least one asymmetric algorithm, such as "ES256".');
   } else {
     const bad = algorithms.filter((alg) => !ASYMMETRIC.has(alg));
-    if (bad.length > 0) fail('algorithms', `may hold only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}); "none" and HMAC are never accepted for proofs.`);
+    if (bad.length > 0)
+      fail(
+        'algorithms',
+        `may hold only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}); "none" and HMAC are never accepted for proofs.`,
+      );
   }
   const maxAgeSec = number('maxAgeSec', 1, false);
   const clockSkewSec = number('clockSkewSec', 0, false);

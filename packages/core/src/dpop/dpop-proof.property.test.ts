@@ -72,20 +72,32 @@ describe('verifyDpopProof under random mutation', () => {
     const header = ['typ', 'alg', 'jwk', 'kid', 'jku', 'x5c', 'crit', 'b64'];
     const claims = ['jti', 'htm', 'htu', 'iat', 'exp', 'nbf', 'ath', 'nonce'];
     fc.assert(
-      fc.property(fc.constantFrom(0 as const, 1 as const), fc.nat(7), fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }), (part, index, value) => {
-        const mutated = withMember(proof, part, (part === 0 ? header : claims)[index]!, value);
-        fc.pre(mutated !== proof);
-        expect(outcome(mutated)).toMatch(/^ERR_DPOP_/);
-      }),
+      fc.property(
+        fc.constantFrom(0 as const, 1 as const),
+        fc.nat(7),
+        fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }),
+        (part, index, value) => {
+          const mutated = withMember(proof, part, (part === 0 ? header : claims)[index]!, value);
+          fc.pre(mutated !== proof);
+          expect(outcome(mutated)).toMatch(/^ERR_DPOP_/);
+        },
+      ),
       { numRuns: 1500 },
     );
   });
 
   it('refuses arbitrary strings with a DPoP error, never a crash', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.array(fc.base64String(), { maxLength: 4 }).map((p) => p.join('.'))), (input) => {
-        expect(outcome(input)).toMatch(/^ERR_DPOP_/);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          fc.array(fc.base64String(), { maxLength: 4 }).map((p) => p.join('.')),
+        ),
+        (input) => {
+          expect(outcome(input)).toMatch(/^ERR_DPOP_/);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -2,13 +2,29 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DpopError } from '../errors.js';
-import { HTU, NOW_MS, NOW_SEC, makeProof, makeProofKey, proofClaims, rawProof, signWith, type ProofAlg } from '../testing/dpop-proofs.js';
+import {
+  HTU,
+  NOW_MS,
+  NOW_SEC,
+  makeProof,
+  makeProofKey,
+  proofClaims,
+  rawProof,
+  signWith,
+  type ProofAlg,
+} from '../testing/dpop-proofs.js';
 import { DpopNonces } from './dpop-nonce.js';
 import { createDpopProofPolicy } from './dpop-proof-policy.js';
 import { accessTokenHash, verifyDpopProof, type DpopProofExpectation } from './dpop-proof.js';
 
 const policy = createDpopProofPolicy();
-const expectation = (overrides: Partial<DpopProofExpectation> = {}): DpopProofExpectation => ({ method: 'GET', htu: HTU, nowMs: NOW_MS, policy, ...overrides });
+const expectation = (overrides: Partial<DpopProofExpectation> = {}): DpopProofExpectation => ({
+  method: 'GET',
+  htu: HTU,
+  nowMs: NOW_MS,
+  policy,
+  ...overrides,
+});
 
 const es = makeProofKey('ES256');
 const es2 = makeProofKey('ES256');
@@ -28,14 +44,26 @@ function withPayload(proof: string, claims: Record<string, unknown>): string {
 }
 
 describe('verifyDpopProof accepts', () => {
-  it.each<ProofAlg>(['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])('a valid %s proof, with the jose thumbprint as jkt', async (alg) => {
-    const key = alg === 'RS256' ? rs : alg === 'ES256' ? es : makeProofKey(alg);
-    const proof = await makeProof(key, { jti: 'id-1' });
-    const jkt = await calculateJwkThumbprint(key.publicJwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256');
-    const verified = verifyDpopProof(proof, expectation());
-    expect({ ...verified, key: undefined }).toEqual({ jkt, jti: 'id-1', iat: NOW_SEC, alg, key: undefined, nonce: undefined, replayId: `${jkt}:id-1`, replayTtlMs: 305_000 });
-    expect(verified.key.algorithms.has(alg)).toBe(true);
-  });
+  it.each<ProofAlg>(['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])(
+    'a valid %s proof, with the jose thumbprint as jkt',
+    async (alg) => {
+      const key = alg === 'RS256' ? rs : alg === 'ES256' ? es : makeProofKey(alg);
+      const proof = await makeProof(key, { jti: 'id-1' });
+      const jkt = await calculateJwkThumbprint(key.publicJwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256');
+      const verified = verifyDpopProof(proof, expectation());
+      expect({ ...verified, key: undefined }).toEqual({
+        jkt,
+        jti: 'id-1',
+        iat: NOW_SEC,
+        alg,
+        key: undefined,
+        nonce: undefined,
+        replayId: `${jkt}:id-1`,
+        replayTtlMs: 305_000,
+      });
+      expect(verified.key.algorithms.has(alg)).toBe(true);
+    },
+  );
 
   it('a kid header, which is ignored (the jwk is the only key)', async () => {
     const verified = verifyDpopProof(await makeProof(es, {}, { kid: 'somebody-elses-key' }), expectation());
@@ -80,7 +108,10 @@ describe('verifyDpopProof key cache', () => {
   it('imports a client key once and reuses it for its later proofs', async () => {
     const own = createDpopProofPolicy();
     const first = verifyDpopProof(await makeProof(es), expectation({ policy: own }));
-    const second = verifyDpopProof(await makeProof(es, {}, { jwk: { ...es.publicJwk, kid: 'k', alg: 'ES256', use: 'sig' } }), expectation({ policy: own }));
+    const second = verifyDpopProof(
+      await makeProof(es, {}, { jwk: { ...es.publicJwk, kid: 'k', alg: 'ES256', use: 'sig' } }),
+      expectation({ policy: own }),
+    );
     expect([second.key === first.key, second.jkt === first.jkt, own.keys?.size]).toEqual([true, true, 1]);
     verifyDpopProof(await makeProof(es2), expectation({ policy: own }));
     expect(own.keys?.size).toBe(2);
@@ -96,8 +127,18 @@ describe('verifyDpopProof key cache', () => {
   it('still refuses a cached key whose header members are refused', async () => {
     const own = createDpopProofPolicy();
     verifyDpopProof(await makeProof(es), expectation({ policy: own }));
-    for (const jwk of [{ ...es.publicJwk, use: 'enc' }, { ...es.publicJwk, d: es.privateJwk.d }, { ...es.publicJwk, key_ops: ['sign'] }, { ...es.publicJwk, alg: 'ES384' }]) {
-      expect(() => verifyDpopProof(rawProof({ alg: 'ES256', typ: 'dpop+jwt', jwk }, proofClaims(), signWith.es256(es.privateKey)), expectation({ policy: own }))).toThrow(DpopError);
+    for (const jwk of [
+      { ...es.publicJwk, use: 'enc' },
+      { ...es.publicJwk, d: es.privateJwk.d },
+      { ...es.publicJwk, key_ops: ['sign'] },
+      { ...es.publicJwk, alg: 'ES384' },
+    ]) {
+      expect(() =>
+        verifyDpopProof(
+          rawProof({ alg: 'ES256', typ: 'dpop+jwt', jwk }, proofClaims(), signWith.es256(es.privateKey)),
+          expectation({ policy: own }),
+        ),
+      ).toThrow(DpopError);
     }
   });
 });
@@ -113,19 +154,53 @@ const refusals: [string, () => unknown, Refusal, Partial<DpopProofExpectation>?]
   ['two proofs joined by a comma', async () => `${await makeProof(es)},${await makeProof(es)}`, invalid('malformed')],
   ['five parts (JWE)', () => 'a.b.c.d.e', invalid('malformed')],
   ['padding in the signature', async () => `${await makeProof(es)}=`, invalid('malformed')],
-  ['a crit header', () => rawProof({ ...esHeader, crit: ['x'], x: 1 }, proofClaims(), signWith.es256(es.privateKey)), invalid('malformed')],
+  [
+    'a crit header',
+    () => rawProof({ ...esHeader, crit: ['x'], x: 1 }, proofClaims(), signWith.es256(es.privateKey)),
+    invalid('malformed'),
+  ],
   ['a proof over maxProofBytes', () => makeProof(es, { pad: 'x'.repeat(9000) }), invalid('too-large')],
   ['no typ', () => makeProof(es, {}, { typ: undefined }), invalid('typ')],
   ['typ "JWT"', () => makeProof(es, {}, { typ: 'JWT' }), invalid('typ')],
   ['typ in another case', () => makeProof(es, {}, { typ: 'DPoP+JWT' }), invalid('typ')],
   ['typ "application/dpop+jwt"', () => makeProof(es, {}, { typ: 'application/dpop+jwt' }), invalid('typ')],
   ['alg "none"', () => rawProof({ ...esHeader, alg: 'none' }, proofClaims(), Buffer.from('x')), invalid('alg')],
-  ['alg HS256 with a secret', () => rawProof({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'c2VjcmV0' } }, proofClaims(), signWith.hs256(Buffer.from('secret'))), invalid('alg')],
-  ['an alg outside the configured list', () => makeProof(rs), invalid('alg'), { policy: createDpopProofPolicy({ algorithms: ['ES256'] }) }],
-  ['alg ES256 with an RSA jwk', () => rawProof({ ...esHeader, jwk: rs.publicJwk }, proofClaims(), signWith.es256(es.privateKey)), invalid('alg')],
-  ['alg ES256 with a P-384 jwk', () => rawProof({ ...esHeader, jwk: es384.publicJwk }, proofClaims(), signWith.es256(es.privateKey)), invalid('alg')],
-  ['alg EdDSA with an EC jwk', () => rawProof({ ...esHeader, alg: 'EdDSA' }, proofClaims(), Buffer.alloc(64)), invalid('alg')],
-  ['alg RS256 with a jwk whose own alg is PS256', () => makeProof(rs, {}, { jwk: { ...rs.publicJwk, alg: 'PS256' } }), invalid('alg')],
+  [
+    'alg HS256 with a secret',
+    () =>
+      rawProof(
+        { alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'c2VjcmV0' } },
+        proofClaims(),
+        signWith.hs256(Buffer.from('secret')),
+      ),
+    invalid('alg'),
+  ],
+  [
+    'an alg outside the configured list',
+    () => makeProof(rs),
+    invalid('alg'),
+    { policy: createDpopProofPolicy({ algorithms: ['ES256'] }) },
+  ],
+  [
+    'alg ES256 with an RSA jwk',
+    () => rawProof({ ...esHeader, jwk: rs.publicJwk }, proofClaims(), signWith.es256(es.privateKey)),
+    invalid('alg'),
+  ],
+  [
+    'alg ES256 with a P-384 jwk',
+    () => rawProof({ ...esHeader, jwk: es384.publicJwk }, proofClaims(), signWith.es256(es.privateKey)),
+    invalid('alg'),
+  ],
+  [
+    'alg EdDSA with an EC jwk',
+    () => rawProof({ ...esHeader, alg: 'EdDSA' }, proofClaims(), Buffer.alloc(64)),
+    invalid('alg'),
+  ],
+  [
+    'alg RS256 with a jwk whose own alg is PS256',
+    () => makeProof(rs, {}, { jwk: { ...rs.publicJwk, alg: 'PS256' } }),
+    invalid('alg'),
+  ],
   ['a jku header', () => makeProof(es, {}, { jku: 'https://attacker.example/jwks' }), invalid('key-reference')],
   ['an x5u header', () => makeProof(es, {}, { x5u: 'https://attacker.example/cert.pem' }), invalid('key-reference')],
   ['an x5c header', () => makeProof(es, {}, { x5c: ['MIIB'] }), invalid('key-reference')],
@@ -139,17 +214,59 @@ const refusals: [string, () => unknown, Refusal, Partial<DpopProofExpectation>?]
   ]),
   ['the whole private jwk', () => makeProof(es, {}, { jwk: es.privateJwk }), invalid('jwk')],
   ['a jwk with use "enc"', () => makeProof(es, {}, { jwk: { ...es.publicJwk, use: 'enc' } }), invalid('jwk')],
-  ['a jwk whose key_ops lack verify', () => makeProof(es, {}, { jwk: { ...es.publicJwk, key_ops: ['sign'] } }), invalid('jwk')],
+  [
+    'a jwk whose key_ops lack verify',
+    () => makeProof(es, {}, { jwk: { ...es.publicJwk, key_ops: ['sign'] } }),
+    invalid('jwk'),
+  ],
   ['a jwk without y', () => makeProof(es, {}, { jwk: { kty: 'EC', crv: 'P-256', x: es.publicJwk.x } }), invalid('jwk')],
-  ['a jwk with padded base64url', () => makeProof(es, {}, { jwk: { ...es.publicJwk, x: `${es.publicJwk.x}=` } }), invalid('jwk')],
-  ['a jwk with a short coordinate', () => makeProof(es, {}, { jwk: { ...es.publicJwk, x: es.publicJwk.x!.slice(4) } }), invalid('jwk')],
-  ['a jwk whose point is not on the curve', () => makeProof(es, {}, { jwk: { ...es.publicJwk, y: Buffer.alloc(32, 7).toString('base64url') } }), invalid('jwk')],
-  ['a 1024-bit RSA key', () => rawProof({ alg: 'RS256', typ: 'dpop+jwt', jwk: rsa1024.publicKey.export({ format: 'jwk' }) }, proofClaims(), signWith.rs256(rsa1024.privateKey)), invalid('jwk')],
-  ['an RSA key over 4096 bits', () => makeProof(rs, {}, { jwk: { ...rs.publicJwk, n: Buffer.concat([Buffer.from([0xc1]), randomBytes(512)]).toString('base64url') } }), invalid('jwk')],
+  [
+    'a jwk with padded base64url',
+    () => makeProof(es, {}, { jwk: { ...es.publicJwk, x: `${es.publicJwk.x}=` } }),
+    invalid('jwk'),
+  ],
+  [
+    'a jwk with a short coordinate',
+    () => makeProof(es, {}, { jwk: { ...es.publicJwk, x: es.publicJwk.x!.slice(4) } }),
+    invalid('jwk'),
+  ],
+  [
+    'a jwk whose point is not on the curve',
+    () => makeProof(es, {}, { jwk: { ...es.publicJwk, y: Buffer.alloc(32, 7).toString('base64url') } }),
+    invalid('jwk'),
+  ],
+  [
+    'a 1024-bit RSA key',
+    () =>
+      rawProof(
+        { alg: 'RS256', typ: 'dpop+jwt', jwk: rsa1024.publicKey.export({ format: 'jwk' }) },
+        proofClaims(),
+        signWith.rs256(rsa1024.privateKey),
+      ),
+    invalid('jwk'),
+  ],
+  [
+    'an RSA key over 4096 bits',
+    () =>
+      makeProof(
+        rs,
+        {},
+        { jwk: { ...rs.publicJwk, n: Buffer.concat([Buffer.from([0xc1]), randomBytes(512)]).toString('base64url') } },
+      ),
+    invalid('jwk'),
+  ],
   ['an RSA key with e = 1', () => makeProof(rs, {}, { jwk: { ...rs.publicJwk, e: 'AQ' } }), invalid('jwk')],
-  ['an Ed25519 key of small order', () => makeProof(ed, {}, { jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32).toString('base64url') } }), invalid('jwk')],
+  [
+    'an Ed25519 key of small order',
+    () => makeProof(ed, {}, { jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32).toString('base64url') } }),
+    invalid('jwk'),
+  ],
   ['a signature by another key', () => makeProof(es, {}, { jwk: es2.publicJwk }), invalid('signature')],
-  ['a payload changed after signing', async () => withPayload(await makeProof(es), proofClaims({ htm: 'GET' })), invalid('signature')],
+  [
+    'a payload changed after signing',
+    async () => withPayload(await makeProof(es), proofClaims({ htm: 'GET' })),
+    invalid('signature'),
+  ],
   ['htm in lower case', () => makeProof(es, { htm: 'get' }), invalid('htm')],
   ['another htm', () => makeProof(es, { htm: 'POST' }), invalid('htm')],
   ['no htm', () => makeProof(es, { htm: undefined }), invalid('htm')],
@@ -162,7 +279,11 @@ const refusals: [string, () => unknown, Refusal, Partial<DpopProofExpectation>?]
   ['an htu with a trailing slash', () => makeProof(es, { htu: 'https://api.example.com/orders/7/' }), invalid('htu')],
   ['an htu with userinfo', () => makeProof(es, { htu: 'https://user@api.example.com/orders/7' }), invalid('htu')],
   ['a relative htu', () => makeProof(es, { htu: '/orders/7' }), invalid('htu')],
-  ['an htu with CR/LF', () => makeProof(es, { htu: 'https://api.example.com/orders/7\r\nSet-Cookie: x=1' }), invalid('htu')],
+  [
+    'an htu with CR/LF',
+    () => makeProof(es, { htu: 'https://api.example.com/orders/7\r\nSet-Cookie: x=1' }),
+    invalid('htu'),
+  ],
   ['no iat', () => makeProof(es, { iat: undefined }), invalid('iat')],
   ['an iat string', () => makeProof(es, { iat: String(NOW_SEC) }), invalid('iat')],
   ['an iat 301 s old', () => makeProof(es, { iat: NOW_SEC - 301 }), invalid('iat')],
@@ -175,10 +296,30 @@ const refusals: [string, () => unknown, Refusal, Partial<DpopProofExpectation>?]
   ['a numeric jti', () => makeProof(es, { jti: 7 }), invalid('jti')],
   ['a jti of 257 characters', () => makeProof(es, { jti: 'j'.repeat(257) }), invalid('jti')],
   ['no ath while an access token is sent', () => makeProof(es), invalid('ath'), { accessToken: ACCESS_TOKEN }],
-  ['the ath of another token', () => makeProof(es, { ath: accessTokenHash(`${ACCESS_TOKEN}x`) }), invalid('ath'), { accessToken: ACCESS_TOKEN }],
-  ['no nonce when nonces are required', () => makeProof(es), { code: 'ERR_DPOP_NONCE_REQUIRED', reason: 'nonce' }, { nonce: nonces }],
-  ['a nonce two steps old', () => makeProof(es, { nonce: nonces.issue(NOW_MS - 120_000) }), { code: 'ERR_DPOP_NONCE_REQUIRED', reason: 'nonce' }, { nonce: nonces }],
-  ['a nonce that is not a string', () => makeProof(es, { nonce: 1 }), { code: 'ERR_DPOP_NONCE_REQUIRED', reason: 'nonce' }, { nonce: nonces }],
+  [
+    'the ath of another token',
+    () => makeProof(es, { ath: accessTokenHash(`${ACCESS_TOKEN}x`) }),
+    invalid('ath'),
+    { accessToken: ACCESS_TOKEN },
+  ],
+  [
+    'no nonce when nonces are required',
+    () => makeProof(es),
+    { code: 'ERR_DPOP_NONCE_REQUIRED', reason: 'nonce' },
+    { nonce: nonces },
+  ],
+  [
+    'a nonce two steps old',
+    () => makeProof(es, { nonce: nonces.issue(NOW_MS - 120_000) }),
+    { code: 'ERR_DPOP_NONCE_REQUIRED', reason: 'nonce' },
+    { nonce: nonces },
+  ],
+  [
+    'a nonce that is not a string',
+    () => makeProof(es, { nonce: 1 }),
+    { code: 'ERR_DPOP_NONCE_REQUIRED', reason: 'nonce' },
+    { nonce: nonces },
+  ],
 ];
 
 describe('verifyDpopProof refuses', () => {
@@ -217,12 +358,26 @@ describe('createDpopProofPolicy', () => {
   it('refuses every bad option at once, naming each', () => {
     let caught: unknown;
     try {
-      createDpopProofPolicy({ algorithms: ['ES256', 'HS256' as never, 'none' as never], maxAgeSec: 0, clockSkewSec: Number.NaN, maxProofBytes: 100.5, maxJtiChars: 0, keyCacheMaxEntries: -1 });
+      createDpopProofPolicy({
+        algorithms: ['ES256', 'HS256' as never, 'none' as never],
+        maxAgeSec: 0,
+        clockSkewSec: Number.NaN,
+        maxProofBytes: 100.5,
+        maxJtiChars: 0,
+        keyCacheMaxEntries: -1,
+      });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ConfigError);
-    expect((caught as ConfigError).options).toEqual(['dpop.algorithms', 'dpop.maxAgeSec', 'dpop.clockSkewSec', 'dpop.maxProofBytes', 'dpop.maxJtiChars', 'dpop.keyCacheMaxEntries']);
+    expect((caught as ConfigError).options).toEqual([
+      'dpop.algorithms',
+      'dpop.maxAgeSec',
+      'dpop.clockSkewSec',
+      'dpop.maxProofBytes',
+      'dpop.maxJtiChars',
+      'dpop.keyCacheMaxEntries',
+    ]);
     expect(() => createDpopProofPolicy({ algorithms: [] })).toThrow(ConfigError);
   });
 });

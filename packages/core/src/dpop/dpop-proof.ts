@@ -98,50 +98,73 @@ export function verifyDpopProof(proof: string, expected: DpopProofExpectation): 
 
   if (header.typ !== 'dpop+jwt') throw refuse('typ', 'The DPoP proof header must have "typ": "dpop+jwt".');
   if (!policy.allowed.has(header.alg)) {
-    throw refuse('alg', `The DPoP proof's alg is not accepted; sign proofs with one of: ${policy.algorithms.join(', ')}.`);
+    throw refuse(
+      'alg',
+      `The DPoP proof's alg is not accepted; sign proofs with one of: ${policy.algorithms.join(', ')}.`,
+    );
   }
   const alg = header.alg as AsymmetricAlgorithm;
   if (header.jku !== undefined || header.x5u !== undefined || header.x5c !== undefined) {
-    throw refuse('key-reference', 'The DPoP proof names its key by "jku", "x5u" or "x5c"; only the embedded "jwk" is accepted.');
+    throw refuse(
+      'key-reference',
+      'The DPoP proof names its key by "jku", "x5u" or "x5c"; only the embedded "jwk" is accepted.',
+    );
   }
 
   const { jti, htm, htu, iat, exp, nbf } = payload;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > policy.maxJtiChars) {
-    throw refuse('jti', `The DPoP proof needs a "jti" string of 1 to ${policy.maxJtiChars} characters, unique per proof.`);
+    throw refuse(
+      'jti',
+      `The DPoP proof needs a "jti" string of 1 to ${policy.maxJtiChars} characters, unique per proof.`,
+    );
   }
-  if (htm !== expected.method) throw refuse('htm', `The DPoP proof's htm must be the request method, exactly "${expected.method}".`);
-  if (typeof htu !== 'string') throw refuse('htu', 'The DPoP proof needs an "htu" string: the request URI without query and fragment.');
-  if (normalizeHtu(htu) !== expected.htu) throw refuse('htu', `The DPoP proof's htu does not match the request URI ${expected.htu}.`);
+  if (htm !== expected.method)
+    throw refuse('htm', `The DPoP proof's htm must be the request method, exactly "${expected.method}".`);
+  if (typeof htu !== 'string')
+    throw refuse('htu', 'The DPoP proof needs an "htu" string: the request URI without query and fragment.');
+  if (normalizeHtu(htu) !== expected.htu)
+    throw refuse('htu', `The DPoP proof's htu does not match the request URI ${expected.htu}.`);
   if (!isNumericDate(iat)) throw refuse('iat', 'The DPoP proof needs an "iat" number: its creation time in seconds.');
   const iatMs = iat * 1000;
   if (iatMs < nowMs - policy.maxAgeMs) {
-    throw refuse('iat', `The DPoP proof was made more than ${policy.maxAgeMs / 1000} s ago; make a fresh proof for every request.`);
+    throw refuse(
+      'iat',
+      `The DPoP proof was made more than ${policy.maxAgeMs / 1000} s ago; make a fresh proof for every request.`,
+    );
   }
-  if (iatMs > nowMs + policy.clockSkewMs) throw refuse('iat', 'The DPoP proof\'s iat is in the future; check the client\'s clock.');
+  if (iatMs > nowMs + policy.clockSkewMs)
+    throw refuse('iat', "The DPoP proof's iat is in the future; check the client's clock.");
   let untilMs = iatMs + policy.maxAgeMs;
   if (exp !== undefined) {
     if (!isNumericDate(exp)) throw refuse('exp', 'The DPoP proof\'s "exp" must be a number of seconds.');
-    if (nowMs >= exp * 1000 + policy.clockSkewMs) throw refuse('exp', 'The DPoP proof has expired (its "exp" has passed).');
+    if (nowMs >= exp * 1000 + policy.clockSkewMs)
+      throw refuse('exp', 'The DPoP proof has expired (its "exp" has passed).');
     untilMs = Math.min(untilMs, exp * 1000 + policy.clockSkewMs);
   }
   if (nbf !== undefined) {
     if (!isNumericDate(nbf)) throw refuse('nbf', 'The DPoP proof\'s "nbf" must be a number of seconds.');
-    if (nbf * 1000 > nowMs + policy.clockSkewMs) throw refuse('nbf', 'The DPoP proof is not valid yet (its "nbf" is in the future).');
+    if (nbf * 1000 > nowMs + policy.clockSkewMs)
+      throw refuse('nbf', 'The DPoP proof is not valid yet (its "nbf" is in the future).');
   }
   if (expected.accessToken !== undefined) {
-    if (typeof payload.ath !== 'string') throw refuse('ath', 'The DPoP proof needs an "ath" claim: the base64url SHA-256 of the access token.');
-    if (payload.ath !== accessTokenHash(expected.accessToken)) throw refuse('ath', 'The DPoP proof\'s ath is not the hash of the access token sent with it.');
+    if (typeof payload.ath !== 'string')
+      throw refuse('ath', 'The DPoP proof needs an "ath" claim: the base64url SHA-256 of the access token.');
+    if (payload.ath !== accessTokenHash(expected.accessToken))
+      throw refuse('ath', "The DPoP proof's ath is not the hash of the access token sent with it.");
   }
 
   const { key, jkt } = proofKey(header.jwk, alg, policy.keys);
-  if (!key.verify(alg, signingInput, signature)) throw refuse('signature', 'The DPoP proof\'s signature does not verify with its jwk.');
+  if (!key.verify(alg, signingInput, signature))
+    throw refuse('signature', "The DPoP proof's signature does not verify with its jwk.");
 
   // After the signature, so that `use_dpop_nonce` goes only to a client whose proof is otherwise good.
   const nonce = payload.nonce;
   if (expected.nonce !== undefined && (typeof nonce !== 'string' || !expected.nonce.check(nonce, nowMs))) {
     throw new DpopError(
       'ERR_DPOP_NONCE_REQUIRED',
-      nonce === undefined ? 'This server requires a nonce in DPoP proofs; retry with the one in the DPoP-Nonce response header.' : 'The DPoP proof\'s nonce is unknown or stale; retry with the one in the DPoP-Nonce response header.',
+      nonce === undefined
+        ? 'This server requires a nonce in DPoP proofs; retry with the one in the DPoP-Nonce response header.'
+        : "The DPoP proof's nonce is unknown or stale; retry with the one in the DPoP-Nonce response header.",
       { reason: 'nonce' },
     );
   }

@@ -12,20 +12,45 @@ import { useProofOnce } from './replay-store.js';
  * `DPoP` header holding one proof, for this method and URI, for this token. Synchronous and
  * without I/O, so a bad proof never costs a key fetch.
  */
-export function checkProof(dpop: ResolvedDpop, request: RequestFacts, accessToken: string, nowMs: number): VerifiedDpopProof {
+export function checkProof(
+  dpop: ResolvedDpop,
+  request: RequestFacts,
+  accessToken: string,
+  nowMs: number,
+): VerifiedDpopProof {
   const header = request.header('dpop');
-  if (header === undefined) throw new DpopError('ERR_DPOP_PROOF_INVALID', 'A DPoP token needs a DPoP proof: send it in the DPoP header.', { reason: 'missing' });
-  if (typeof header !== 'string') throw new DpopError('ERR_DPOP_REQUEST_INVALID', `The request carries ${header.length} DPoP headers; send exactly one proof.`, { reason: 'request' });
+  if (header === undefined)
+    throw new DpopError('ERR_DPOP_PROOF_INVALID', 'A DPoP token needs a DPoP proof: send it in the DPoP header.', {
+      reason: 'missing',
+    });
+  if (typeof header !== 'string')
+    throw new DpopError(
+      'ERR_DPOP_REQUEST_INVALID',
+      `The request carries ${header.length} DPoP headers; send exactly one proof.`,
+      { reason: 'request' },
+    );
   // A proof is a compact JWS, which never holds a comma: a comma means two proofs folded into one header.
-  if (header.includes(',')) throw new DpopError('ERR_DPOP_REQUEST_INVALID', 'The DPoP header holds more than one proof; send exactly one.', { reason: 'request' });
+  if (header.includes(','))
+    throw new DpopError('ERR_DPOP_REQUEST_INVALID', 'The DPoP header holds more than one proof; send exactly one.', {
+      reason: 'request',
+    });
   const htu = requestHtu(dpop.origin, {
     target: request.url,
     host: dpop.origin.kind === 'request' ? request.header('host') : undefined,
-    forwardedProto: dpop.origin.kind === 'request' && dpop.origin.forwarded ? request.header('x-forwarded-proto') : undefined,
-    forwardedHost: dpop.origin.kind === 'request' && dpop.origin.forwarded ? request.header('x-forwarded-host') : undefined,
+    forwardedProto:
+      dpop.origin.kind === 'request' && dpop.origin.forwarded ? request.header('x-forwarded-proto') : undefined,
+    forwardedHost:
+      dpop.origin.kind === 'request' && dpop.origin.forwarded ? request.header('x-forwarded-host') : undefined,
     encrypted: request.encrypted,
   });
-  return verifyDpopProof(header.trim(), { method: request.method, htu, accessToken, nonce: dpop.nonces ?? undefined, nowMs, policy: dpop.policy });
+  return verifyDpopProof(header.trim(), {
+    method: request.method,
+    htu,
+    accessToken,
+    nonce: dpop.nonces ?? undefined,
+    nowMs,
+    policy: dpop.policy,
+  });
 }
 
 /**
@@ -37,7 +62,9 @@ export function bindAndSpend(dpop: ResolvedDpop, claims: JwtClaims, proof: Verif
   if (jkt !== proof.jkt) {
     throw new DpopError(
       'ERR_DPOP_BINDING_MISMATCH',
-      jkt === undefined ? 'The token is not bound to a DPoP key (no cnf.jkt); send it as Bearer, or get a DPoP-bound token.' : "The token is bound to another key than the DPoP proof's.",
+      jkt === undefined
+        ? 'The token is not bound to a DPoP key (no cnf.jkt); send it as Bearer, or get a DPoP-bound token.'
+        : "The token is bound to another key than the DPoP proof's.",
       { reason: 'binding' },
     );
   }

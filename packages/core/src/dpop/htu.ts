@@ -21,7 +21,8 @@ const HEX = '0123456789ABCDEF';
 const PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
 /** Characters RFC 3986 section 3.3 allows raw in a path: pchar (unreserved, sub-delims, ':', '@') and '/'. */
 const PATH_RAW = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/") PATH_RAW[c.charCodeAt(0)] = 1;
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/")
+  PATH_RAW[c.charCodeAt(0)] = 1;
 /** Any control character, space, DEL or non-ASCII character. */
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u0020\u007f-\uffff]/;
@@ -38,7 +39,15 @@ function hexValue(code: number): number {
 }
 
 function isUnreserved(code: number): boolean {
-  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2e || code === 0x5f || code === 0x7e;
+  return (
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x2d ||
+    code === 0x2e ||
+    code === 0x5f ||
+    code === 0x7e
+  );
 }
 
 /** RFC 3986 section 5.2.4, on a path that starts with '/'. */
@@ -152,7 +161,11 @@ function normalizeUri(value: string): { scheme: HttpScheme; origin: string; path
 export function normalizeHtu(htu: string): string {
   const result = normalizeUri(htu);
   if (typeof result === 'string') {
-    throw new DpopError('ERR_DPOP_PROOF_INVALID', `The DPoP proof's htu ${PROBLEM_TEXT[result]}; send the request URI without query and fragment.`, { reason: 'htu' });
+    throw new DpopError(
+      'ERR_DPOP_PROOF_INVALID',
+      `The DPoP proof's htu ${PROBLEM_TEXT[result]}; send the request URI without query and fragment.`,
+      { reason: 'htu' },
+    );
   }
   return result.origin + result.path;
 }
@@ -170,7 +183,8 @@ export function normalizeHtu(htu: string): string {
 export type HtuOriginOption = string | { readonly fromRequest: 'host' | 'forwarded' };
 
 /** A resolved `HtuOriginOption`, built once at start-up by `resolveHtuOrigin`. */
-export type HtuOrigin = { readonly kind: 'fixed'; readonly origin: string } | { readonly kind: 'request'; readonly forwarded: boolean };
+export type HtuOrigin =
+  { readonly kind: 'fixed'; readonly origin: string } | { readonly kind: 'request'; readonly forwarded: boolean };
 
 /**
  * Checks an `HtuOriginOption` at start-up. Throws `ConfigError` (naming
@@ -181,12 +195,21 @@ export type HtuOrigin = { readonly kind: 'fixed'; readonly origin: string } | { 
  * const origin = resolveHtuOrigin('https://api.example.com');
  */
 export function resolveHtuOrigin(option: HtuOriginOption, optionName = 'dpop.origin'): HtuOrigin {
-  if (typeof option === 'object' && option !== null && (option.fromRequest === 'host' || option.fromRequest === 'forwarded')) {
+  if (
+    typeof option === 'object' &&
+    option !== null &&
+    (option.fromRequest === 'host' || option.fromRequest === 'forwarded')
+  ) {
     return Object.freeze({ kind: 'request', forwarded: option.fromRequest === 'forwarded' });
   }
   if (typeof option === 'string') {
     const result = normalizeUri(option);
-    if (typeof result !== 'string' && result.path === '/' && !/[?#]/.test(option) && /^[^:]+:\/\/[^/]*\/?$/.test(option)) {
+    if (
+      typeof result !== 'string' &&
+      result.path === '/' &&
+      !/[?#]/.test(option) &&
+      /^[^:]+:\/\/[^/]*\/?$/.test(option)
+    ) {
       return Object.freeze({ kind: 'fixed', origin: result.origin });
     }
   }
@@ -240,8 +263,10 @@ function targetPath(target: string): string {
 function requestOrigin(request: HtuRequestParts, forwarded: boolean): string {
   let proto = forwarded ? oneHeader(request.forwardedProto, 'X-Forwarded-Proto') : undefined;
   let host = forwarded ? oneHeader(request.forwardedHost, 'X-Forwarded-Host') : undefined;
-  if (proto !== undefined && proto.includes(',')) throw requestInvalid('X-Forwarded-Proto holds a list; the proxy in front must overwrite it with one value.');
-  if (host !== undefined && host.includes(',')) throw requestInvalid('X-Forwarded-Host holds a list; the proxy in front must overwrite it with one value.');
+  if (proto !== undefined && proto.includes(','))
+    throw requestInvalid('X-Forwarded-Proto holds a list; the proxy in front must overwrite it with one value.');
+  if (host !== undefined && host.includes(','))
+    throw requestInvalid('X-Forwarded-Host holds a list; the proxy in front must overwrite it with one value.');
   proto = proto?.trim().toLowerCase() ?? (request.encrypted === true ? 'https' : 'http');
   host = host?.trim() ?? oneHeader(request.host, 'Host');
   if (proto !== 'http' && proto !== 'https') throw requestInvalid('X-Forwarded-Proto must be "http" or "https".');

@@ -31,8 +31,15 @@ describe('jwkThumbprint', () => {
   });
 
   it('refuses a JWK without a thumbprint with a typed error', () => {
-    for (const jwk of [{ kty: 'oct', k: 'AA' }, { kty: 'EC', crv: 'P-256', x: 'AA' }, { kty: 'RSA', n: 1, e: 'AQAB' }, {}]) {
-      expect(() => jwkThumbprint(jwk)).toThrow(expect.objectContaining({ code: 'ERR_DPOP_PROOF_INVALID', reason: 'jwk' }));
+    for (const jwk of [
+      { kty: 'oct', k: 'AA' },
+      { kty: 'EC', crv: 'P-256', x: 'AA' },
+      { kty: 'RSA', n: 1, e: 'AQAB' },
+      {},
+    ]) {
+      expect(() => jwkThumbprint(jwk)).toThrow(
+        expect.objectContaining({ code: 'ERR_DPOP_PROOF_INVALID', reason: 'jwk' }),
+      );
     }
   });
 });

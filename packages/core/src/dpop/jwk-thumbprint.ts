@@ -15,7 +15,8 @@ const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  * is not RSA, EC or OKP, or a required member is not a string.
  */
 export function canonicalJwk(jwk: Readonly<Record<string, unknown>>): string | undefined {
-  const members = typeof jwk.kty === 'string' && Object.hasOwn(REQUIRED_MEMBERS, jwk.kty) ? REQUIRED_MEMBERS[jwk.kty] : undefined;
+  const members =
+    typeof jwk.kty === 'string' && Object.hasOwn(REQUIRED_MEMBERS, jwk.kty) ? REQUIRED_MEMBERS[jwk.kty] : undefined;
   if (members === undefined) return undefined;
   let json = '{';
   for (const name of members) {
@@ -46,7 +47,11 @@ export function thumbprintOfCanonical(canonical: string): string {
 export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string {
   const canonical = canonicalJwk(jwk);
   if (canonical === undefined) {
-    throw new DpopError('ERR_DPOP_PROOF_INVALID', 'The JWK has no RFC 7638 thumbprint: it must be an RSA, EC or OKP public key with all required members as strings.', { reason: 'jwk' });
+    throw new DpopError(
+      'ERR_DPOP_PROOF_INVALID',
+      'The JWK has no RFC 7638 thumbprint: it must be an RSA, EC or OKP public key with all required members as strings.',
+      { reason: 'jwk' },
+    );
   }
   return thumbprintOfCanonical(canonical);
 }

@@ -37,9 +37,12 @@ function checkEncoding(jwk: Record<string, unknown>): void {
   const ok =
     jwk.kty === 'RSA'
       ? isMember(jwk.n, DPOP_MAX_RSA_BITS / 8, true) && isMember(jwk.e, 32, true)
-      : isMember(jwk.x, COORDINATE_BYTES[jwk.crv as string] ?? -1) && (jwk.kty !== 'EC' || isMember(jwk.y, COORDINATE_BYTES[jwk.crv as string] ?? -1));
+      : isMember(jwk.x, COORDINATE_BYTES[jwk.crv as string] ?? -1) &&
+        (jwk.kty !== 'EC' || isMember(jwk.y, COORDINATE_BYTES[jwk.crv as string] ?? -1));
   if (!ok) {
-    throw invalidKey(`The DPoP proof's jwk has a member that is not canonical base64url of the right size (RSA keys: at most ${DPOP_MAX_RSA_BITS} bits).`);
+    throw invalidKey(
+      `The DPoP proof's jwk has a member that is not canonical base64url of the right size (RSA keys: at most ${DPOP_MAX_RSA_BITS} bits).`,
+    );
   }
 }
 
@@ -59,18 +62,29 @@ export function proofKey(jwk: unknown, alg: AsymmetricAlgorithm, cache: LRUCache
   }
   const entry = jwk as Record<string, unknown>;
   if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(entry, member))) {
-    throw invalidKey('The DPoP proof\'s jwk contains private or symmetric key material; embed only the public key (and treat this key as leaked).');
+    throw invalidKey(
+      "The DPoP proof's jwk contains private or symmetric key material; embed only the public key (and treat this key as leaked).",
+    );
   }
-  if (entry.use !== undefined && entry.use !== 'sig') throw invalidKey('The DPoP proof\'s jwk is not a signature key ("use" must be "sig" when present).');
+  if (entry.use !== undefined && entry.use !== 'sig')
+    throw invalidKey('The DPoP proof\'s jwk is not a signature key ("use" must be "sig" when present).');
   if (entry.key_ops !== undefined && !(Array.isArray(entry.key_ops) && entry.key_ops.includes('verify'))) {
     throw invalidKey('The DPoP proof\'s jwk does not allow "verify" in its "key_ops".');
   }
   const spec = ALGORITHM_SPECS[alg];
-  if (spec.kty !== entry.kty || (spec.curves !== undefined && !spec.curves.includes(entry.crv as string)) || (entry.alg !== undefined && entry.alg !== alg)) {
-    throw invalidKey(`The DPoP proof's alg ${alg} does not fit its jwk (key type, curve or the key's own "alg").`, 'alg');
+  if (
+    spec.kty !== entry.kty ||
+    (spec.curves !== undefined && !spec.curves.includes(entry.crv as string)) ||
+    (entry.alg !== undefined && entry.alg !== alg)
+  ) {
+    throw invalidKey(
+      `The DPoP proof's alg ${alg} does not fit its jwk (key type, curve or the key's own "alg").`,
+      'alg',
+    );
   }
   const canonical = canonicalJwk(entry);
-  if (canonical === undefined) throw invalidKey('The DPoP proof\'s jwk lacks a required public member (RSA: n, e; EC: crv, x, y; OKP: crv, x).');
+  if (canonical === undefined)
+    throw invalidKey("The DPoP proof's jwk lacks a required public member (RSA: n, e; EC: crv, x, y; OKP: crv, x).");
 
   const cached = cache?.get(canonical);
   if (cached !== undefined) return cached;

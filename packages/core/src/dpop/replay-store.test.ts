@@ -10,12 +10,19 @@ function clockAt(start = 1_750_000_000_000) {
 describe('MemoryReplayStore', () => {
   it('answers true once per id, then false', () => {
     const store = new MemoryReplayStore({ clock: clockAt().read });
-    expect([store.useOnce('jkt:a', 1000), store.useOnce('jkt:a', 1000), store.useOnce('jkt:b', 1000), store.useOnce('jkt:a', 1000)]).toEqual([true, false, true, false]);
+    expect([
+      store.useOnce('jkt:a', 1000),
+      store.useOnce('jkt:a', 1000),
+      store.useOnce('jkt:b', 1000),
+      store.useOnce('jkt:a', 1000),
+    ]).toEqual([true, false, true, false]);
   });
 
   it('is atomic: of concurrent uses of one id exactly one wins', async () => {
     const store = new MemoryReplayStore({ clock: clockAt().read });
-    const answers = await Promise.all(Array.from({ length: 50 }, () => Promise.resolve().then(() => store.useOnce('jkt:same', 1000))));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => Promise.resolve().then(() => store.useOnce('jkt:same', 1000))),
+    );
     expect(answers.filter(Boolean)).toHaveLength(1);
   });
 
@@ -58,12 +65,15 @@ describe('MemoryReplayStore', () => {
   it('documents its default bound and refuses a bad one at construction', () => {
     expect(MEMORY_REPLAY_STORE_DEFAULTS.maxEntries).toBe(100_000);
     expect(() => new MemoryReplayStore({ maxEntries: 0 })).toThrow(ConfigError);
-    expect(() => new MemoryReplayStore({ maxEntries: 1.5 })).toThrow(expect.objectContaining({ options: ['dpop.replayStore.maxEntries'] }));
+    expect(() => new MemoryReplayStore({ maxEntries: 1.5 })).toThrow(
+      expect.objectContaining({ options: ['dpop.replayStore.maxEntries'] }),
+    );
   });
 
   it('throws (so callers fail closed) on a TTL that is not a positive finite number', () => {
     const store = new MemoryReplayStore();
-    for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => store.useOnce('a', ttl)).toThrow(TypeError);
+    for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => store.useOnce('a', ttl)).toThrow(TypeError);
   });
 });
 
@@ -73,7 +83,14 @@ describe('useProofOnce', () => {
   it('passes a first use synchronously with a synchronous store', () => {
     const store = new MemoryReplayStore();
     expect(useProofOnce(store, proof)).toBeUndefined();
-    expect(() => useProofOnce(store, proof)).toThrow(expect.objectContaining({ code: 'ERR_DPOP_PROOF_REPLAYED', reason: 'replayed', status: 401, bearerError: 'invalid_dpop_proof' }));
+    expect(() => useProofOnce(store, proof)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_DPOP_PROOF_REPLAYED',
+        reason: 'replayed',
+        status: 401,
+        bearerError: 'invalid_dpop_proof',
+      }),
+    );
   });
 
   it('hands the id and TTL to the store unchanged', () => {
@@ -90,7 +107,14 @@ describe('useProofOnce', () => {
   });
 
   it.each<[string, ReplayStore]>([
-    ['throws', { useOnce: () => { throw new Error('ECONNREFUSED 10.0.0.5:6379'); } }],
+    [
+      'throws',
+      {
+        useOnce: () => {
+          throw new Error('ECONNREFUSED 10.0.0.5:6379');
+        },
+      },
+    ],
     ['rejects', { useOnce: () => Promise.reject(new Error('ECONNREFUSED 10.0.0.5:6379')) }],
     ['answers undefined', { useOnce: () => undefined as unknown as boolean }],
     ['resolves to a string', { useOnce: () => Promise.resolve('OK' as unknown as boolean) }],
@@ -103,7 +127,12 @@ describe('useProofOnce', () => {
     }
     expect(caught).toBeInstanceOf(StoreUnavailableError);
     const { code, status, retryAfterSec, expose, message } = caught as StoreUnavailableError;
-    expect({ code, status, retryAfterSec, expose }).toEqual({ code: 'ERR_REPLAY_STORE_UNAVAILABLE', status: 503, retryAfterSec: 1, expose: false });
+    expect({ code, status, retryAfterSec, expose }).toEqual({
+      code: 'ERR_REPLAY_STORE_UNAVAILABLE',
+      status: 503,
+      retryAfterSec: 1,
+      expose: false,
+    });
     expect(message).not.toContain('10.0.0.5');
   });
 });

@@ -52,14 +52,20 @@ export class MemoryReplayStore implements ReplayStore {
   constructor(options: MemoryReplayStoreOptions = {}, optionName = 'dpop.replayStore.maxEntries') {
     const maxEntries = options.maxEntries ?? MEMORY_REPLAY_STORE_DEFAULTS.maxEntries;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new ConfigError(`${optionName} must be a whole number of at least 1 (ids remembered at once).`, [optionName]);
+      throw new ConfigError(`${optionName} must be a whole number of at least 1 (ids remembered at once).`, [
+        optionName,
+      ]);
     }
     this.maxEntries = maxEntries;
     this.clock = options.clock ?? Date.now;
     // ttlResolution 0: read the injected clock on every check, with no timer caching it. lru-cache
     // reads a start time of 0 as "no TTL", so times are counted from 1 at construction.
     const epoch = this.clock() - 1;
-    this.ids = new LRUCache<string, true>({ max: maxEntries, ttlResolution: 0, perf: { now: () => this.clock() - epoch } });
+    this.ids = new LRUCache<string, true>({
+      max: maxEntries,
+      ttlResolution: 0,
+      perf: { now: () => this.clock() - epoch },
+    });
   }
 
   /** Ids currently held, expired ones not yet purged included. */
@@ -103,7 +109,10 @@ export class MemoryReplayStore implements ReplayStore {
  * @example
  * await useProofOnce(store, verifyDpopProof(proof, expected));
  */
-export function useProofOnce(store: ReplayStore, proof: { readonly replayId: string; readonly replayTtlMs: number }): void | Promise<void> {
+export function useProofOnce(
+  store: ReplayStore,
+  proof: { readonly replayId: string; readonly replayTtlMs: number },
+): void | Promise<void> {
   let answer: boolean | Promise<boolean>;
   try {
     answer = store.useOnce(proof.replayId, proof.replayTtlMs);
@@ -118,11 +127,20 @@ export function useProofOnce(store: ReplayStore, proof: { readonly replayId: str
 
 function settle(answer: unknown): void {
   if (answer === true) return;
-  if (answer === false) throw new DpopError('ERR_DPOP_PROOF_REPLAYED', 'This DPoP proof was already used; make a fresh proof (with a new jti) for every request.', { reason: 'replayed' });
+  if (answer === false)
+    throw new DpopError(
+      'ERR_DPOP_PROOF_REPLAYED',
+      'This DPoP proof was already used; make a fresh proof (with a new jti) for every request.',
+      { reason: 'replayed' },
+    );
   throw unavailable(new TypeError('The replay store answered neither true nor false.'));
 }
 
 function unavailable(cause: unknown): StoreUnavailableError {
   if (cause instanceof StoreUnavailableError) return cause;
-  return new StoreUnavailableError('ERR_REPLAY_STORE_UNAVAILABLE', 'The DPoP replay store could not answer, so the request was refused; retry shortly.', { cause });
+  return new StoreUnavailableError(
+    'ERR_REPLAY_STORE_UNAVAILABLE',
+    'The DPoP replay store could not answer, so the request was refused; retry shortly.',
+    { cause },
+  );
 }

@@ -18,14 +18,28 @@ let verifier: Verifier;
 beforeAll(async () => {
   key = makeKey('ES256', 'k1');
   server = await startJwksServer([key.publicJwk]);
-  verifier = createVerifier({ resource: RESOURCE, jwksUri: server.jwksUri, audience: 'legacy-api', algorithms: ['ES256'] });
+  verifier = createVerifier({
+    resource: RESOURCE,
+    jwksUri: server.jwksUri,
+    audience: 'legacy-api',
+    algorithms: ['ES256'],
+  });
 });
 afterAll(async () => {
   await verifier.close();
   await server.close();
 });
 
-const token = (claims: Record<string, unknown> = {}) => sign(key, { aud: RESOURCE, sub: 'user-1', client_id: 'agent', scope: 'tools:read tools:call', exp: nowSec() + 600, iat: nowSec(), ...claims });
+const token = (claims: Record<string, unknown> = {}) =>
+  sign(key, {
+    aud: RESOURCE,
+    sub: 'user-1',
+    client_id: 'agent',
+    scope: 'tools:read tools:call',
+    exp: nowSec() + 600,
+    iat: nowSec(),
+    ...claims,
+  });
 
 describe('mcpTokenVerifier', () => {
   const bridge = () => mcpTokenVerifier(verifier, { InvalidTokenError });
@@ -45,25 +59,37 @@ describe('mcpTokenVerifier', () => {
   });
 
   it('names the resource only for a token minted for it, and finds the client in azp when client_id is absent', async () => {
-    const legacy = await bridge().verifyAccessToken(await token({ aud: 'legacy-api', client_id: undefined, azp: 'web' }));
+    const legacy = await bridge().verifyAccessToken(
+      await token({ aud: 'legacy-api', client_id: undefined, azp: 'web' }),
+    );
     expect(legacy).not.toHaveProperty('resource');
     expect(legacy.clientId).toBe('web');
     expect((await bridge().verifyAccessToken(await token({ client_id: undefined }))).clientId).toBe('');
   });
 
   it("throws the SDK's InvalidTokenError for every refused token, with tollgate's message", async () => {
-    for (const t of [await token({ aud: 'https://other.example/mcp' }), await token({ exp: nowSec() - 60 }), 'not-a-jwt']) {
-      const error = await bridge().verifyAccessToken(t).catch((e: unknown) => e);
+    for (const t of [
+      await token({ aud: 'https://other.example/mcp' }),
+      await token({ exp: nowSec() - 60 }),
+      'not-a-jwt',
+    ]) {
+      const error = await bridge()
+        .verifyAccessToken(t)
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidTokenError);
     }
-    const other = await bridge().verifyAccessToken(await token({ aud: 'https://other.example/mcp' })).catch((e: unknown) => e);
+    const other = await bridge()
+      .verifyAccessToken(await token({ aud: 'https://other.example/mcp' }))
+      .catch((e: unknown) => e);
     expect((other as Error).message).toBe('Token "aud" does not name this service.');
   });
 
   it('lets key outages through as they are: the token may be fine', async () => {
     const closed = createVerifier({ resource: RESOURCE, jwksUri: server.jwksUri, algorithms: ['ES256'] });
     await closed.close();
-    const error = await mcpTokenVerifier(closed, { InvalidTokenError }).verifyAccessToken(await token()).catch((e: unknown) => e);
+    const error = await mcpTokenVerifier(closed, { InvalidTokenError })
+      .verifyAccessToken(await token())
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_VERIFIER_CLOSED', status: 503 });
     expect(error).not.toBeInstanceOf(InvalidTokenError);
   });
@@ -77,7 +103,9 @@ describe('mcpAuthInfo', () => {
   it('reads the verified token of a request and its token from the Authorization header, in either scheme', async () => {
     const t = await token();
     const auth = await verifier.verify(t);
-    expect(mcpAuthInfo({ auth, headers: { authorization: `Bearer ${t}` } }, { resource: RESOURCE })).toEqual(toMcpAuthInfo(auth, t, RESOURCE));
+    expect(mcpAuthInfo({ auth, headers: { authorization: `Bearer ${t}` } }, { resource: RESOURCE })).toEqual(
+      toMcpAuthInfo(auth, t, RESOURCE),
+    );
     expect(mcpAuthInfo({ auth, headers: { authorization: `DPoP ${t}` } })?.token).toBe(t);
     expect(mcpAuthInfo({ auth, headers: { authorization: `DPoP ${t}` } })).not.toHaveProperty('resource');
     expect(mcpAuthInfo({ auth: undefined, headers: {} })).toBeUndefined();

@@ -46,11 +46,18 @@ export interface McpTokenVerifierOptions {
  */
 export function toMcpAuthInfo(auth: VerifiedToken, token: string, resource?: string): McpAuthInfo {
   const claims: JwtClaims = auth.claims;
-  const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : '';
-  const info: McpAuthInfo = { token, clientId, scopes: [...grantedScopes(claims)], extra: { claims, issuer: auth.issuer } };
+  const clientId =
+    typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : '';
+  const info: McpAuthInfo = {
+    token,
+    clientId,
+    scopes: [...grantedScopes(claims)],
+    extra: { claims, issuer: auth.issuer },
+  };
   if (typeof claims.exp === 'number') info.expiresAt = claims.exp;
   const aud = claims.aud;
-  if (resource !== undefined && (aud === resource || (Array.isArray(aud) && aud.includes(resource)))) info.resource = new URL(resource);
+  if (resource !== undefined && (aud === resource || (Array.isArray(aud) && aud.includes(resource))))
+    info.resource = new URL(resource);
   return info;
 }
 
@@ -71,7 +78,9 @@ export function toMcpAuthInfo(auth: VerifiedToken, token: string, resource?: str
 export function mcpTokenVerifier(verifier: Verifier, options: McpTokenVerifierOptions): McpTokenVerifier {
   const { InvalidTokenError } = options ?? {};
   if (typeof InvalidTokenError !== 'function') {
-    throw new TypeError("mcpTokenVerifier() needs the SDK's InvalidTokenError: import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js'.");
+    throw new TypeError(
+      "mcpTokenVerifier() needs the SDK's InvalidTokenError: import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js'.",
+    );
   }
   // A verifier from an older copy of the core has no describe(), and no resource.
   const resource = typeof verifier.describe === 'function' ? verifier.describe().resource : undefined;
@@ -107,7 +116,10 @@ export interface McpRequestLike {
  *   await transport.handleRequest(req, res, req.body);
  * });
  */
-export function mcpAuthInfo(request: McpRequestLike, options: { readonly resource?: string | undefined } = {}): McpAuthInfo | undefined {
+export function mcpAuthInfo(
+  request: McpRequestLike,
+  options: { readonly resource?: string | undefined } = {},
+): McpAuthInfo | undefined {
   const auth = request.auth;
   if (auth === undefined) return undefined;
   const header = request.headers.authorization;

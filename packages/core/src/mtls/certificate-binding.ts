@@ -30,13 +30,20 @@ const NO_MTLS: ResolvedMtls = Object.freeze({ certificateHeader: undefined, conf
 export function resolveMtlsOptions(problems: Problems, value: unknown): ResolvedMtls {
   if (value === undefined) return NO_MTLS;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.add(line`${opt('mtls')} must be an object such as { certificateHeader: 'x-client-cert' }, got ${shown(value)}.`);
+    problems.add(
+      line`${opt('mtls')} must be an object such as { certificateHeader: 'x-client-cert' }, got ${shown(value)}.`,
+    );
     return NO_MTLS;
   }
   refuseUnknownOptions(problems, value, MTLS_OPTIONS, { at: 'mtls.' });
   const { certificateHeader } = value as MtlsOptions;
-  if (certificateHeader !== undefined && (typeof certificateHeader !== 'string' || !/^[A-Za-z0-9-]+$/.test(certificateHeader))) {
-    problems.add(line`${opt('mtls.certificateHeader')} must be a header name such as 'x-client-cert', got ${shown(certificateHeader)}.`);
+  if (
+    certificateHeader !== undefined &&
+    (typeof certificateHeader !== 'string' || !/^[A-Za-z0-9-]+$/.test(certificateHeader))
+  ) {
+    problems.add(
+      line`${opt('mtls.certificateHeader')} must be a header name such as 'x-client-cert', got ${shown(certificateHeader)}.`,
+    );
     return NO_MTLS;
   }
   return Object.freeze({ certificateHeader: certificateHeader?.toLowerCase(), configured: true });
@@ -51,7 +58,11 @@ function presentedCertificate(request: RequestFacts, mtls: ResolvedMtls): Uint8A
   if (mtls.certificateHeader === undefined) return request.clientCertificate?.();
   const value = request.header(mtls.certificateHeader);
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new TokenError('ERR_TOKEN_REQUEST_INVALID', 'The request carries the client-certificate header more than once.');
+  if (typeof value !== 'string')
+    throw new TokenError(
+      'ERR_TOKEN_REQUEST_INVALID',
+      'The request carries the client-certificate header more than once.',
+    );
   try {
     const text = value.includes('%') ? decodeURIComponent(value) : value;
     return new X509Certificate(text.includes('-----BEGIN') ? text : Buffer.from(text.trim(), 'base64')).raw;
@@ -67,7 +78,9 @@ function presentedCertificate(request: RequestFacts, mtls: ResolvedMtls): Uint8A
 export function checkCertificateBinding(expected: unknown, request: RequestFacts, mtls: ResolvedMtls): string {
   if (typeof expected !== 'string') throw mismatch('The token\'s cnf["x5t#S256"] is not a certificate thumbprint.');
   const der = presentedCertificate(request, mtls);
-  if (der === undefined) throw mismatch('The token is bound to a client certificate; call over mutual TLS with that certificate.');
-  if (certificateThumbprint(der) !== expected) throw mismatch('The token is bound to another client certificate than the one presented.');
+  if (der === undefined)
+    throw mismatch('The token is bound to a client certificate; call over mutual TLS with that certificate.');
+  if (certificateThumbprint(der) !== expected)
+    throw mismatch('The token is bound to another client certificate than the one presented.');
   return expected;
 }

@@ -13,7 +13,27 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function makeCertificate(): { pem: string; der: Buffer } {
   const pemPath = join(dir, 'cert.pem');
   const derPath = join(dir, 'cert.der');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', pemPath, '-days', '1', '-subj', '/CN=tollgate-test-client'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      pemPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=tollgate-test-client',
+    ],
+    { stdio: 'ignore' },
+  );
   execFileSync('openssl', ['x509', '-in', pemPath, '-outform', 'DER', '-out', derPath], { stdio: 'ignore' });
   return { pem: readFileSync(pemPath, 'utf8'), der: readFileSync(derPath) };
 }
@@ -22,7 +42,11 @@ describe('certificateThumbprint', () => {
   const { pem, der } = makeCertificate();
 
   it('is base64url(SHA-256(DER)), from DER bytes or an X509Certificate alike', () => {
-    const expected = execFileSync('openssl', ['x509', '-in', join(dir, 'cert.pem'), '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
+    const expected = execFileSync(
+      'openssl',
+      ['x509', '-in', join(dir, 'cert.pem'), '-noout', '-fingerprint', '-sha256'],
+      { encoding: 'utf8' },
+    );
     const hex = expected.trim().split('=')[1]!.replaceAll(':', '');
     const fromOpenssl = Buffer.from(hex, 'hex').toString('base64url');
     expect(certificateThumbprint(der)).toBe(fromOpenssl);

@@ -47,16 +47,26 @@ export function proofClaims(overrides: Record<string, unknown> = {}): Record<str
 }
 
 /** Signs a proof with jose. Header defaults: the key's alg, `typ: dpop+jwt`, the public `jwk`. */
-export async function makeProof(key: ProofKeyPair, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+export async function makeProof(
+  key: ProofKeyPair,
+  claims: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
   const protectedHeader = { alg: key.alg, typ: 'dpop+jwt', jwk: key.publicJwk, ...header };
-  const defined = Object.fromEntries(Object.entries(protectedHeader).filter(([, v]) => v !== undefined)) as { alg: string };
+  const defined = Object.fromEntries(Object.entries(protectedHeader).filter(([, v]) => v !== undefined)) as {
+    alg: string;
+  };
   return new SignJWT(proofClaims(claims)).setProtectedHeader(defined).sign(key.privateKey);
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A compact JWS assembled by hand, for what jose refuses to sign (alg none, HS256 with a jwk header, …). */
-export function rawProof(header: Record<string, unknown>, claims: Record<string, unknown>, signature: Buffer | ((input: string) => Buffer)): string {
+export function rawProof(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  signature: Buffer | ((input: string) => Buffer),
+): string {
   const input = `${b64(header)}.${b64(claims)}`;
   const bytes = typeof signature === 'function' ? signature(input) : signature;
   return `${input}.${bytes.toString('base64url')}`;
@@ -65,6 +75,7 @@ export function rawProof(header: Record<string, unknown>, claims: Record<string,
 /** Signature functions for `rawProof`. */
 export const signWith = {
   hs256: (secret: Buffer) => (input: string) => createHmac('sha256', secret).update(input).digest(),
-  es256: (key: KeyObject) => (input: string) => cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }),
+  es256: (key: KeyObject) => (input: string) =>
+    cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }),
   rs256: (key: KeyObject) => (input: string) => cryptoSign('sha256', Buffer.from(input), key),
 };

@@ -16,7 +16,12 @@ export interface TestKey {
 }
 
 /** Generates a key with node:crypto (not WebCrypto: see BRIEF, start-up hangs on Node 20). */
-export function makeKey(alg: 'RS256' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA', kid: string, extra: Record<string, unknown> = {}, rsaBits = 2048): TestKey {
+export function makeKey(
+  alg: 'RS256' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA',
+  kid: string,
+  extra: Record<string, unknown> = {},
+  rsaBits = 2048,
+): TestKey {
   const pair =
     alg === 'RS256' || alg === 'PS256'
       ? generateKeyPairSync('rsa', { modulusLength: rsaBits })
@@ -71,7 +76,12 @@ export async function startJwksServer(initial: Record<string, unknown>[] = []): 
   };
   let base = '';
 
-  async function answer(req: IncomingMessage, res: ServerResponse, behaviour: Behaviour, body: () => string): Promise<void> {
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    behaviour: Behaviour,
+    body: () => string,
+  ): Promise<void> {
     if (behaviour.kind === 'drop') return void req.socket.destroy();
     if (behaviour.kind === 'slow') await new Promise((r) => setTimeout(r, behaviour.delayMs));
     if (behaviour.kind === 'status') {
@@ -104,7 +114,9 @@ export async function startJwksServer(initial: Record<string, unknown>[] = []): 
   const server = createServer((req, res) => {
     if (req.url === '/.well-known/openid-configuration') {
       state.counts.discovery++;
-      void answer(req, res, state.discoveryBehaviour, () => JSON.stringify({ issuer: state.discoveredIssuer ?? base, jwks_uri: `${base}/jwks.json` }));
+      void answer(req, res, state.discoveryBehaviour, () =>
+        JSON.stringify({ issuer: state.discoveredIssuer ?? base, jwks_uri: `${base}/jwks.json` }),
+      );
     } else if (req.url?.startsWith('/jwks')) {
       state.counts.jwks++;
       void answer(req, res, state.jwksBehaviour, () => JSON.stringify({ keys: state.keys }));

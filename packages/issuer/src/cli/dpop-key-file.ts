@@ -6,7 +6,8 @@ import { UsageError } from './flags.js';
 
 /** Checks an `--alg`-style flag value for a DPoP key. */
 export function dpopAlgorithmFlag(value: string | undefined, flag: string): DpopAlgorithm | undefined {
-  if (value !== undefined && !isDpopAlgorithm(value)) throw new UsageError(`${flag} must be one of ${DPOP_ALGORITHMS.join(', ')}; got "${value}"`);
+  if (value !== undefined && !isDpopAlgorithm(value))
+    throw new UsageError(`${flag} must be one of ${DPOP_ALGORITHMS.join(', ')}; got "${value}"`);
   return value;
 }
 
@@ -14,12 +15,16 @@ export function dpopAlgorithmFlag(value: string | undefined, flag: string): Dpop
  * The DPoP key kept in `path` (a private JWK with `alg`, mode 0600), made and saved first if the
  * file does not exist. `created` says which, so the CLI can tell the user.
  */
-export async function loadOrCreateDpopKey(path: string, alg: DpopAlgorithm | undefined): Promise<{ key: DpopKey; created: boolean }> {
+export async function loadOrCreateDpopKey(
+  path: string,
+  alg: DpopAlgorithm | undefined,
+): Promise<{ key: DpopKey; created: boolean }> {
   let text: string | undefined;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read DPoP key file ${path}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot read DPoP key file ${path}: ${(err as Error).message}`);
   }
   if (text === undefined) {
     const key = createDpopKey(alg === undefined ? {} : { alg });
@@ -39,6 +44,9 @@ export async function loadOrCreateDpopKey(path: string, alg: DpopAlgorithm | und
   } catch (err) {
     throw new Error(`DPoP key file ${path} does not hold a usable private key: ${(err as Error).message}`);
   }
-  if (alg !== undefined && key.alg !== alg) throw new UsageError(`DPoP key file ${path} holds a key for ${key.alg}, not ${alg}; give another file for a new key`);
+  if (alg !== undefined && key.alg !== alg)
+    throw new UsageError(
+      `DPoP key file ${path} holds a key for ${key.alg}, not ${alg}; give another file for a new key`,
+    );
   return { key, created: false };
 }

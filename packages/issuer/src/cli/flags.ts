@@ -25,16 +25,60 @@ export function sharedFlags(command: 'serve' | 'token'): { address: FlagSpec[]; 
   const serve = command === 'serve';
   return {
     address: [
-      { name: 'host', type: 'string', value: '<host>', help: serve ? 'Interface to listen on. Default: 127.0.0.1.' : 'Host of the issuer URL (as given to serve). Default: 127.0.0.1.' },
-      { name: 'port', type: 'string', value: '<port>', help: serve ? 'Port to listen on; 0 picks a free one. Default: 4010.' : 'Port of the issuer URL (as given to serve). Default: 4010.' },
-      { name: 'public-url', type: 'string', value: '<url>', help: 'Base URL clients use, when it is not http://<host>:<port> (containers, proxies).' },
+      {
+        name: 'host',
+        type: 'string',
+        value: '<host>',
+        help: serve
+          ? 'Interface to listen on. Default: 127.0.0.1.'
+          : 'Host of the issuer URL (as given to serve). Default: 127.0.0.1.',
+      },
+      {
+        name: 'port',
+        type: 'string',
+        value: '<port>',
+        help: serve
+          ? 'Port to listen on; 0 picks a free one. Default: 4010.'
+          : 'Port of the issuer URL (as given to serve). Default: 4010.',
+      },
+      {
+        name: 'public-url',
+        type: 'string',
+        value: '<url>',
+        help: 'Base URL clients use, when it is not http://<host>:<port> (containers, proxies).',
+      },
     ],
     rest: [
-      { name: 'tenants', type: 'string', value: '<file>', help: 'Tenants file (YAML or JSON, shaped like Uitsmijter\'s tenant.yaml). Default: one tenant, "default", at the root.' },
-      { name: 'keys', type: 'string', value: '<dir>', help: 'Key directory (files of mode 0600). Default: keys in memory, lost on exit.' },
-      { name: 'max-age', type: 'string', value: '<duration>', help: 'Rotate a signing key when it is this old. Default: 90d.' },
-      { name: 'grace', type: 'string', value: '<duration>', help: 'Keep retired keys in the JWKS this long. Default: longest token lifetime + 1d.' },
-      { name: 'hs256-secret-env', type: 'string', value: '<name>', help: 'Environment variable with the default tenant\'s HS256 secret (>= 32 bytes). Default: JWT_SECRET.' },
+      {
+        name: 'tenants',
+        type: 'string',
+        value: '<file>',
+        help: 'Tenants file (YAML or JSON, shaped like Uitsmijter\'s tenant.yaml). Default: one tenant, "default", at the root.',
+      },
+      {
+        name: 'keys',
+        type: 'string',
+        value: '<dir>',
+        help: 'Key directory (files of mode 0600). Default: keys in memory, lost on exit.',
+      },
+      {
+        name: 'max-age',
+        type: 'string',
+        value: '<duration>',
+        help: 'Rotate a signing key when it is this old. Default: 90d.',
+      },
+      {
+        name: 'grace',
+        type: 'string',
+        value: '<duration>',
+        help: 'Keep retired keys in the JWKS this long. Default: longest token lifetime + 1d.',
+      },
+      {
+        name: 'hs256-secret-env',
+        type: 'string',
+        value: '<name>',
+        help: "Environment variable with the default tenant's HS256 secret (>= 32 bytes). Default: JWT_SECRET.",
+      },
     ],
   };
 }
@@ -45,7 +89,11 @@ export const DURATION_HELP = 'Durations: 500ms, 30s, 15m, 12h, 90d, or a number 
 export function parseFlags(args: readonly string[], flags: readonly FlagSpec[]): FlagValues {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
   for (const flag of flags) {
-    options[flag.name] = { type: flag.type, ...(flag.multiple ? { multiple: true } : {}), ...(flag.short ? { short: flag.short } : {}) };
+    options[flag.name] = {
+      type: flag.type,
+      ...(flag.multiple ? { multiple: true } : {}),
+      ...(flag.short ? { short: flag.short } : {}),
+    };
   }
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as FlagValues;

@@ -4,12 +4,37 @@ import { dpopAlgorithmFlag, loadOrCreateDpopKey } from './dpop-key-file.js';
 import type { CliIo } from './shared.js';
 
 export const PROOF_FLAGS: readonly FlagSpec[] = [
-  { name: 'key', type: 'string', value: '<file>', help: 'DPoP key file (a private JWK, mode 0600); made when missing. Required.' },
-  { name: 'method', type: 'string', value: '<method>', help: 'HTTP method of the request (htm), e.g. GET or POST. Required.' },
-  { name: 'url', type: 'string', value: '<url>', help: 'URL of the request; htu is this URL without query and fragment. Required.' },
-  { name: 'token', type: 'string', value: '<access token>', help: 'Access token the request carries; adds ath. Leave out for token requests.' },
+  {
+    name: 'key',
+    type: 'string',
+    value: '<file>',
+    help: 'DPoP key file (a private JWK, mode 0600); made when missing. Required.',
+  },
+  {
+    name: 'method',
+    type: 'string',
+    value: '<method>',
+    help: 'HTTP method of the request (htm), e.g. GET or POST. Required.',
+  },
+  {
+    name: 'url',
+    type: 'string',
+    value: '<url>',
+    help: 'URL of the request; htu is this URL without query and fragment. Required.',
+  },
+  {
+    name: 'token',
+    type: 'string',
+    value: '<access token>',
+    help: 'Access token the request carries; adds ath. Leave out for token requests.',
+  },
   { name: 'nonce', type: 'string', value: '<nonce>', help: 'Server nonce from a DPoP-Nonce header.' },
-  { name: 'alg', type: 'string', value: '<alg>', help: 'ES256, RS256, PS256 or EdDSA: algorithm of a new key. Default: ES256.' },
+  {
+    name: 'alg',
+    type: 'string',
+    value: '<alg>',
+    help: 'ES256, RS256, PS256 or EdDSA: algorithm of a new key. Default: ES256.',
+  },
   HELP,
 ];
 
@@ -34,7 +59,11 @@ export async function proof(args: readonly string[], io: CliIo): Promise<number>
   const keyFile = stringFlag(values, 'key');
   const method = stringFlag(values, 'method');
   const url = stringFlag(values, 'url');
-  const missing = [keyFile === undefined && '--key', method === undefined && '--method', url === undefined && '--url'].filter(Boolean);
+  const missing = [
+    keyFile === undefined && '--key',
+    method === undefined && '--method',
+    url === undefined && '--url',
+  ].filter(Boolean);
   if (missing.length > 0) throw new UsageError(`proof needs ${missing.join(', ')}`);
   if (!URL.canParse(url!)) throw new UsageError(`--url must be an absolute URL; got "${url}"`);
   const alg = dpopAlgorithmFlag(stringFlag(values, 'alg'), '--alg');
@@ -44,6 +73,8 @@ export async function proof(args: readonly string[], io: CliIo): Promise<number>
   if (created) io.stderr(`tollgate-issuer: made a new ${key.alg} DPoP key in ${path} (jkt ${key.jkt})\n`);
   const token = stringFlag(values, 'token');
   const nonce = stringFlag(values, 'nonce');
-  io.stdout(`${key.proof({ method: method!, url: url!, ...(token === undefined ? {} : { accessToken: token }), ...(nonce === undefined ? {} : { nonce }) })}\n`);
+  io.stdout(
+    `${key.proof({ method: method!, url: url!, ...(token === undefined ? {} : { accessToken: token }), ...(nonce === undefined ? {} : { nonce }) })}\n`,
+  );
   return 0;
 }

@@ -46,10 +46,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`tollgate-issuer: ${err.message}\nRun \`tollgate-issuer ${command === 'serve' || command === 'token' || command === 'proof' ? `${command} ` : ''}--help\` for usage.\n`);
+      io.stderr(
+        `tollgate-issuer: ${err.message}\nRun \`tollgate-issuer ${command === 'serve' || command === 'token' || command === 'proof' ? `${command} ` : ''}--help\` for usage.\n`,
+      );
       return 2;
     }
-    const message = err instanceof IssuerConfigError ? err.message : (err as Error).message ?? String(err);
+    const message = err instanceof IssuerConfigError ? err.message : ((err as Error).message ?? String(err));
     io.stderr(`tollgate-issuer: ${message}\n`);
     return 1;
   }

@@ -1,16 +1,50 @@
 import { createIssuer, type Issuer } from '../issuer.js';
 import type { TenantConfig } from '../tenants.js';
-import { DURATION_HELP, HELP, parseFlags, renderHelp, sharedFlags, stringFlag, UsageError, type FlagSpec } from './flags.js';
+import {
+  DURATION_HELP,
+  HELP,
+  parseFlags,
+  renderHelp,
+  sharedFlags,
+  stringFlag,
+  UsageError,
+  type FlagSpec,
+} from './flags.js';
 import { algorithmFlag, durationFlag, sharedIssuerOptions, type CliIo } from './shared.js';
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
   ...sharedFlags('serve').address,
-  { name: 'alg', type: 'string', value: '<alg>', help: 'RS256, ES256, EdDSA or HS256: the default tenant\'s algorithm, and that of file tenants without jwt_algorithm. Default: RS256.' },
+  {
+    name: 'alg',
+    type: 'string',
+    value: '<alg>',
+    help: "RS256, ES256, EdDSA or HS256: the default tenant's algorithm, and that of file tenants without jwt_algorithm. Default: RS256.",
+  },
   ...sharedFlags('serve').rest,
-  { name: 'audience', type: 'string', value: '<aud>', help: 'Audience (aud) of the default tenant\'s tokens. Default: api://default.' },
-  { name: 'token-lifetime', type: 'string', value: '<duration>', help: 'Lifetime of the default tenant\'s tokens. Default: 15m.' },
-  { name: 'typ', type: 'string', value: '<typ>', help: 'typ header of the default tenant\'s tokens, e.g. at+jwt. Default: JWT.' },
-  { name: 'jwks-max-age', type: 'string', value: '<seconds|none>', help: 'Cache-Control max-age of the JWKS; "none" sends no Cache-Control. Default: 3600.' },
+  {
+    name: 'audience',
+    type: 'string',
+    value: '<aud>',
+    help: "Audience (aud) of the default tenant's tokens. Default: api://default.",
+  },
+  {
+    name: 'token-lifetime',
+    type: 'string',
+    value: '<duration>',
+    help: "Lifetime of the default tenant's tokens. Default: 15m.",
+  },
+  {
+    name: 'typ',
+    type: 'string',
+    value: '<typ>',
+    help: "typ header of the default tenant's tokens, e.g. at+jwt. Default: JWT.",
+  },
+  {
+    name: 'jwks-max-age',
+    type: 'string',
+    value: '<seconds|none>',
+    help: 'Cache-Control max-age of the JWKS; "none" sends no Cache-Control. Default: 3600.',
+  },
   { name: 'json', type: 'boolean', help: 'Print the URLs as one line of JSON instead of text.' },
   HELP,
 ];
@@ -43,10 +77,15 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
     else if (/^\d+$/.test(jwksMaxAge)) options.jwksMaxAgeSec = Number(jwksMaxAge);
     else throw new UsageError(`--jwks-max-age must be a number of seconds or "none"; got "${jwksMaxAge}"`);
   }
-  options.onError = (error) => io.stderr(`tollgate-issuer: request failed: ${(error as Error).stack ?? String(error)}\n`);
+  options.onError = (error) =>
+    io.stderr(`tollgate-issuer: request failed: ${(error as Error).stack ?? String(error)}\n`);
 
   const issuer = await createIssuer(options);
-  io.stdout(values.json ? `${JSON.stringify({ baseUrl: issuer.baseUrl, tenants: issuer.tenants })}\n` : describe(issuer, options.keyDir));
+  io.stdout(
+    values.json
+      ? `${JSON.stringify({ baseUrl: issuer.baseUrl, tenants: issuer.tenants })}\n`
+      : describe(issuer, options.keyDir),
+  );
   io.onListening?.(issuer);
   await stopped(io.signal);
   await issuer.close();
@@ -55,7 +94,9 @@ export async function serve(args: readonly string[], io: CliIo): Promise<number>
 }
 
 function describe(issuer: Issuer, keyDir: string | undefined): string {
-  const lines = [`tollgate-issuer listening on ${issuer.baseUrl} (reference issuer for development and tests; not a production IdP)`];
+  const lines = [
+    `tollgate-issuer listening on ${issuer.baseUrl} (reference issuer for development and tests; not a production IdP)`,
+  ];
   for (const t of issuer.tenants) {
     const audience = typeof t.audience === 'string' ? t.audience : t.audience.join(', ');
     lines.push(
@@ -68,7 +109,12 @@ function describe(issuer: Issuer, keyDir: string | undefined): string {
       `  clients    ${t.clientIds.join(', ') || '(none)'}`,
     );
   }
-  lines.push('', keyDir ? `keys: ${keyDir}` : 'keys: in memory (pass --keys <dir> to keep them across restarts)', 'Press Ctrl+C to stop.', '');
+  lines.push(
+    '',
+    keyDir ? `keys: ${keyDir}` : 'keys: in memory (pass --keys <dir> to keep them across restarts)',
+    'Press Ctrl+C to stop.',
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -24,7 +24,8 @@ export const DEFAULT_SECRET_ENV = 'JWT_SECRET';
 
 export function algorithmFlag(values: FlagValues): SigningAlgorithm | undefined {
   const alg = stringFlag(values, 'alg');
-  if (alg !== undefined && !isSigningAlgorithm(alg)) throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}; got "${alg}"`);
+  if (alg !== undefined && !isSigningAlgorithm(alg))
+    throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}; got "${alg}"`);
   return alg;
 }
 
@@ -32,7 +33,8 @@ export function durationFlag(values: FlagValues, name: string): number | undefin
   const text = stringFlag(values, name);
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UsageError(`--${name} must be a duration like 30s, 15m, 12h or 90d; got "${text}"`);
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`--${name} must be a duration like 30s, 15m, 12h or 90d; got "${text}"`);
   return ms;
 }
 
@@ -40,7 +42,8 @@ export function portFlag(values: FlagValues): number {
   const text = stringFlag(values, 'port');
   if (text === undefined) return DEFAULT_CLI_PORT;
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535; got "${text}"`);
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new UsageError(`--port must be a number from 0 to 65535; got "${text}"`);
   return port;
 }
 
@@ -55,7 +58,11 @@ export function sharedIssuerOptions(
   defaultTenant: Partial<TenantConfig>,
   alg: SigningAlgorithm | undefined,
 ): IssuerOptions {
-  const options: IssuerOptions = { host: stringFlag(values, 'host') ?? '127.0.0.1', port: portFlag(values), env: io.env };
+  const options: IssuerOptions = {
+    host: stringFlag(values, 'host') ?? '127.0.0.1',
+    port: portFlag(values),
+    env: io.env,
+  };
   const publicUrl = stringFlag(values, 'public-url');
   if (publicUrl !== undefined) options.publicUrl = publicUrl;
   const keys = stringFlag(values, 'keys');
@@ -71,7 +78,9 @@ export function sharedIssuerOptions(
   if (tenantsFile !== undefined) {
     const misplaced = Object.keys(defaultTenant).filter((k) => k !== 'algorithm');
     if (misplaced.length > 0 || stringFlag(values, 'hs256-secret-env') !== undefined) {
-      throw new UsageError('--audience, --token-lifetime, --typ and --hs256-secret-env configure the default tenant; with --tenants, set them in the tenants file');
+      throw new UsageError(
+        '--audience, --token-lifetime, --typ and --hs256-secret-env configure the default tenant; with --tenants, set them in the tenants file',
+      );
     }
     options.tenants = resolve(io.cwd, tenantsFile);
     return options;

@@ -4,24 +4,76 @@ import { baseUrlFor } from '../http/server.js';
 import { prepareTenants } from '../tenant-runtime.js';
 import { resolveOptions } from '../options.js';
 import { mintToken, type JwtClaims, type SignOptions } from '../sign.js';
-import { DURATION_HELP, HELP, listFlag, parseFlags, renderHelp, sharedFlags, stringFlag, UsageError, type FlagSpec } from './flags.js';
+import {
+  DURATION_HELP,
+  HELP,
+  listFlag,
+  parseFlags,
+  renderHelp,
+  sharedFlags,
+  stringFlag,
+  UsageError,
+  type FlagSpec,
+} from './flags.js';
 import { dpopAlgorithmFlag, loadOrCreateDpopKey } from './dpop-key-file.js';
 import { algorithmFlag, durationFlag, sharedIssuerOptions, type CliIo } from './shared.js';
 
 export const TOKEN_FLAGS: readonly FlagSpec[] = [
   ...sharedFlags('token').address,
-  { name: 'alg', type: 'string', value: '<alg>', help: 'RS256, ES256, EdDSA or HS256: the algorithm of this token. Default: the tenant\'s algorithm (RS256).' },
+  {
+    name: 'alg',
+    type: 'string',
+    value: '<alg>',
+    help: "RS256, ES256, EdDSA or HS256: the algorithm of this token. Default: the tenant's algorithm (RS256).",
+  },
   ...sharedFlags('token').rest,
   { name: 'tenant', type: 'string', value: '<name>', help: 'Tenant to mint for. Default: the first tenant.' },
   { name: 'sub', type: 'string', value: '<subject>', help: 'The sub claim. Default: test-user.' },
-  { name: 'aud', type: 'string', multiple: true, value: '<audience>', help: 'The aud claim. Default: the tenant\'s audience (api://default).' },
-  { name: 'scope', type: 'string', value: '<scopes>', help: 'The scope claim, space-separated. Default: every scope of the tenant\'s clients.' },
-  { name: 'expires-in', type: 'string', value: '<duration>', help: 'Lifetime from now. Default: the tenant\'s token lifetime (15m).' },
-  { name: 'claim', type: 'string', multiple: true, value: '<name=value>', help: 'Any claim; the value is parsed as JSON when it is valid JSON, else taken as a string.' },
-  { name: 'typ', type: 'string', value: '<typ>', help: 'The typ header, e.g. at+jwt. Default: the tenant\'s (JWT).' },
-  { name: 'kid', type: 'string', value: '<kid>', help: 'Sign with this published key (e.g. a retired one). Default: the current signing key.' },
-  { name: 'dpop-key', type: 'string', value: '<file>', help: 'Bind the token to the DPoP key in this file (cnf.jkt), made when missing; make proofs with `tollgate-issuer proof --key <file>`.' },
-  { name: 'dpop-alg', type: 'string', value: '<alg>', help: 'ES256, RS256, PS256 or EdDSA: algorithm of a new --dpop-key. Default: ES256.' },
+  {
+    name: 'aud',
+    type: 'string',
+    multiple: true,
+    value: '<audience>',
+    help: "The aud claim. Default: the tenant's audience (api://default).",
+  },
+  {
+    name: 'scope',
+    type: 'string',
+    value: '<scopes>',
+    help: "The scope claim, space-separated. Default: every scope of the tenant's clients.",
+  },
+  {
+    name: 'expires-in',
+    type: 'string',
+    value: '<duration>',
+    help: "Lifetime from now. Default: the tenant's token lifetime (15m).",
+  },
+  {
+    name: 'claim',
+    type: 'string',
+    multiple: true,
+    value: '<name=value>',
+    help: 'Any claim; the value is parsed as JSON when it is valid JSON, else taken as a string.',
+  },
+  { name: 'typ', type: 'string', value: '<typ>', help: "The typ header, e.g. at+jwt. Default: the tenant's (JWT)." },
+  {
+    name: 'kid',
+    type: 'string',
+    value: '<kid>',
+    help: 'Sign with this published key (e.g. a retired one). Default: the current signing key.',
+  },
+  {
+    name: 'dpop-key',
+    type: 'string',
+    value: '<file>',
+    help: 'Bind the token to the DPoP key in this file (cnf.jkt), made when missing; make proofs with `tollgate-issuer proof --key <file>`.',
+  },
+  {
+    name: 'dpop-alg',
+    type: 'string',
+    value: '<alg>',
+    help: 'ES256, RS256, PS256 or EdDSA: algorithm of a new --dpop-key. Default: ES256.',
+  },
   HELP,
 ];
 
@@ -76,8 +128,10 @@ export async function token(args: readonly string[], io: CliIo): Promise<number>
   const tenant = find(stringFlag(values, 'tenant'));
   const signingAlg = alg ?? tenant.algorithm;
   if (options.keyDir === undefined && kid === undefined && isAsymmetric(signingAlg)) {
-    io.stderr('tollgate-issuer: no --keys directory, so this token is signed with a throwaway key no JWKS publishes;\n' +
-      '  pass the --keys directory of a running `tollgate-issuer serve` to get a token it verifies.\n');
+    io.stderr(
+      'tollgate-issuer: no --keys directory, so this token is signed with a throwaway key no JWKS publishes;\n' +
+        '  pass the --keys directory of a running `tollgate-issuer serve` to get a token it verifies.\n',
+    );
   }
   if (dpopKeyFile !== undefined) {
     const path = resolve(io.cwd, dpopKeyFile);

@@ -18,11 +18,18 @@ export function presentedCredentials(authorization: string | undefined, form: UR
   if (authorization !== undefined) {
     const basic = parseBasic(authorization);
     if ('reason' in basic) return { method: 'invalid', basic: true, reason: basic.reason };
-    if (formSecret !== undefined) return { method: 'invalid', basic: false, reason: 'use one client authentication method, not Basic and client_secret together' };
-    if (formId !== undefined && formId !== basic.id) return { method: 'invalid', basic: false, reason: 'client_id in the body differs from the Basic credentials' };
+    if (formSecret !== undefined)
+      return {
+        method: 'invalid',
+        basic: false,
+        reason: 'use one client authentication method, not Basic and client_secret together',
+      };
+    if (formId !== undefined && formId !== basic.id)
+      return { method: 'invalid', basic: false, reason: 'client_id in the body differs from the Basic credentials' };
     return { method: 'client_secret_basic', ...basic };
   }
-  if (formId !== undefined && formSecret !== undefined) return { method: 'client_secret_post', id: formId, secret: formSecret };
+  if (formId !== undefined && formSecret !== undefined)
+    return { method: 'client_secret_post', id: formId, secret: formSecret };
   return { method: 'none', id: formId };
 }
 
@@ -48,7 +55,11 @@ function formDecode(text: string): string | undefined {
 }
 
 /** Finds the client and checks its secret in constant time; unknown ids cost the same as wrong secrets. */
-export function authenticate(clients: readonly ResolvedClient[], id: string, secret: string): ResolvedClient | undefined {
+export function authenticate(
+  clients: readonly ResolvedClient[],
+  id: string,
+  secret: string,
+): ResolvedClient | undefined {
   const client = clients.find((c) => c.id === id);
   const ok = timingSafeEqual(digest(secret), digest(client?.secret ?? '\u0000unknown client'));
   return client && ok ? client : undefined;

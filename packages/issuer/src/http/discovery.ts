@@ -8,7 +8,10 @@ type CacheOptions = { cacheControl: string | undefined; etag: boolean; ifNoneMat
  * needs to get a token, and nothing about OpenID Connect. `dpopAlgorithms`: what the token
  * endpoint's proof policy accepts.
  */
-export function authorizationServerMetadata(tenant: TenantRuntime, dpopAlgorithms: readonly string[]): Record<string, unknown> {
+export function authorizationServerMetadata(
+  tenant: TenantRuntime,
+  dpopAlgorithms: readonly string[],
+): Record<string, unknown> {
   const info = tenant.info();
   return {
     issuer: info.issuer,
@@ -24,7 +27,10 @@ export function authorizationServerMetadata(tenant: TenantRuntime, dpopAlgorithm
 }
 
 /** The discovery document (OpenID Connect Discovery 1.0 §3) of one tenant: the RFC 8414 fields plus OIDC's. */
-export async function discoveryDocument(tenant: TenantRuntime, dpopAlgorithms: readonly string[]): Promise<Record<string, unknown>> {
+export async function discoveryDocument(
+  tenant: TenantRuntime,
+  dpopAlgorithms: readonly string[],
+): Promise<Record<string, unknown>> {
   await tenant.ring.refresh();
   const algorithms = [...new Set([tenant.algorithm, ...tenant.ring.publicKeys().map((k) => k.alg)])];
   const { issuer, jwks_uri, token_endpoint, ...rest } = authorizationServerMetadata(tenant, dpopAlgorithms);
@@ -36,12 +42,29 @@ export async function discoveryDocument(tenant: TenantRuntime, dpopAlgorithms: r
     ...rest,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: algorithms,
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'client_id', 'cnf', 'acr', 'amr', 'auth_time'],
+    claims_supported: [
+      'iss',
+      'sub',
+      'aud',
+      'exp',
+      'iat',
+      'jti',
+      'scope',
+      'client_id',
+      'cnf',
+      'acr',
+      'amr',
+      'auth_time',
+    ],
     ...(acrValues.length > 0 ? { acr_values_supported: acrValues } : {}),
   };
 }
 
-export async function discoveryEndpoint(tenant: TenantRuntime, dpopAlgorithms: readonly string[], opts: CacheOptions): Promise<Reply> {
+export async function discoveryEndpoint(
+  tenant: TenantRuntime,
+  dpopAlgorithms: readonly string[],
+  opts: CacheOptions,
+): Promise<Reply> {
   return cacheableJson(await discoveryDocument(tenant, dpopAlgorithms), opts);
 }
 

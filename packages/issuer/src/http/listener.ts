@@ -94,7 +94,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, route: Route, d
 async function dispatch(req: IncomingMessage, route: Route, deps: ListenerDeps): Promise<Reply> {
   const { tenant } = route;
   const readOnly = req.method === 'GET' || req.method === 'HEAD';
-  if (route.index) return readOnly ? jsonReply(200, { tenants: deps.tenants.map(indexEntry) }) : methodNotAllowed('GET, HEAD');
+  if (route.index)
+    return readOnly ? jsonReply(200, { tenants: deps.tenants.map(indexEntry) }) : methodNotAllowed('GET, HEAD');
   if (!tenant || route.endpoint === 'other') return notFound();
   const { options } = deps;
   const ifNoneMatch = req.headers['if-none-match'];
@@ -103,7 +104,9 @@ async function dispatch(req: IncomingMessage, route: Route, deps: ListenerDeps):
       if (!readOnly) return methodNotAllowed('GET, HEAD');
       const cache = { cacheControl: options.discoveryCacheControl, etag: options.etag, ifNoneMatch };
       const dpopAlgorithms = deps.dpop.policy.algorithms;
-      return route.metadata ? metadataEndpoint(tenant, dpopAlgorithms, cache) : discoveryEndpoint(tenant, dpopAlgorithms, cache);
+      return route.metadata
+        ? metadataEndpoint(tenant, dpopAlgorithms, cache)
+        : discoveryEndpoint(tenant, dpopAlgorithms, cache);
     }
     case 'jwks':
       if (!readOnly) return methodNotAllowed('GET, HEAD');

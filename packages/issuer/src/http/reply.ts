@@ -14,8 +14,17 @@ export function jsonReply(status: number, value: unknown, headers: Record<string
 }
 
 /** An error in the RFC 6749 §5.2 shape, used for every error the issuer returns. */
-export function errorReply(status: number, error: string, description: string, headers: Record<string, string> = {}): Reply {
-  return jsonReply(status, { error, error_description: description }, { 'cache-control': 'no-store', pragma: 'no-cache', ...headers });
+export function errorReply(
+  status: number,
+  error: string,
+  description: string,
+  headers: Record<string, string> = {},
+): Reply {
+  return jsonReply(
+    status,
+    { error, error_description: description },
+    { 'cache-control': 'no-store', pragma: 'no-cache', ...headers },
+  );
 }
 
 export function methodNotAllowed(allow: string): Reply {
@@ -40,7 +49,8 @@ export function cacheableJson(
   if (!opts.etag) return { status: 200, headers, body };
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
   headers.etag = etag;
-  if (opts.ifNoneMatch !== undefined && etagMatches(opts.ifNoneMatch, etag)) return { status: 304, headers: withoutType(headers) };
+  if (opts.ifNoneMatch !== undefined && etagMatches(opts.ifNoneMatch, etag))
+    return { status: 304, headers: withoutType(headers) };
   return { status: 200, headers, body };
 }
 

@@ -22,7 +22,10 @@ describe('TokenEndpointDpop replay store', () => {
     expect(bind(key.proof({ method: 'POST', url }))).toEqual({ jkt: key.jkt, headers: {} });
     const full = bind(key.proof({ method: 'POST', url }));
     expect(full).toMatchObject({ reply: { status: 503, headers: { 'retry-after': '1' } } });
-    const body = JSON.parse((full as { reply: { body: string } }).reply.body) as { error: string; error_description: string };
+    const body = JSON.parse((full as { reply: { body: string } }).reply.body) as {
+      error: string;
+      error_description: string;
+    };
     expect(body.error).toBe('temporarily_unavailable');
     expect(body.error_description).toMatch(/holds 2 unexpired proof ids/);
     // Still remembered while full: a replay is a replay, not a 503.

@@ -24,7 +24,8 @@ import { errorReply, type Reply } from './reply.js';
 export const DPOP_REPLAY_MAX_ENTRIES = MEMORY_REPLAY_STORE_DEFAULTS.maxEntries;
 
 /** What a token request's DPoP header decides: the key to bind the token to (none without a proof), or the error to answer. */
-export type DpopBinding = { readonly jkt: string | undefined; readonly headers: Record<string, string> } | { readonly reply: Reply };
+export type DpopBinding =
+  { readonly jkt: string | undefined; readonly headers: Record<string, string> } | { readonly reply: Reply };
 
 /**
  * DPoP at the token endpoint (RFC 9449 §5, §8), checked by the core's verifier so that the issuer
@@ -49,14 +50,35 @@ export class TokenEndpointDpop {
    * answer: 400 `invalid_dpop_proof`, 400 `use_dpop_nonce` with a `DPoP-Nonce` header, or 503 when
    * the replay store is full. `values`: the request's `DPoP` header lines (`req.headersDistinct.dpop`).
    */
-  bind(values: readonly string[] | undefined, tenant: TenantRuntime, client: ResolvedClient, nowMs: number): DpopBinding {
+  bind(
+    values: readonly string[] | undefined,
+    tenant: TenantRuntime,
+    client: ResolvedClient,
+    nowMs: number,
+  ): DpopBinding {
     const nonces = tenant.config.dpopNonce ? this.#noncesOf(tenant.name) : undefined;
     const headers: Record<string, string> = nonces ? { 'dpop-nonce': nonces.issue(nowMs) } : {};
     if (values === undefined) {
-      if (client.requireDpop) return { reply: errorReply(400, 'invalid_dpop_proof', 'This client must send a DPoP proof with every token request.', headers) };
+      if (client.requireDpop)
+        return {
+          reply: errorReply(
+            400,
+            'invalid_dpop_proof',
+            'This client must send a DPoP proof with every token request.',
+            headers,
+          ),
+        };
       return { jkt: undefined, headers: {} };
     }
-    if (values.length !== 1) return { reply: errorReply(400, 'invalid_dpop_proof', `The request carries ${values.length} DPoP headers; send exactly one.`, headers) };
+    if (values.length !== 1)
+      return {
+        reply: errorReply(
+          400,
+          'invalid_dpop_proof',
+          `The request carries ${values.length} DPoP headers; send exactly one.`,
+          headers,
+        ),
+      };
 
     let proof: VerifiedDpopProof;
     try {
@@ -65,7 +87,14 @@ export class TokenEndpointDpop {
       proof = verifyDpopProof(values[0] ?? '', { method: 'POST', htu, nowMs, policy: this.policy, nonce: nonces });
     } catch (error) {
       if (!isTollgateError(error) || !error.code.startsWith('ERR_DPOP_')) throw error;
-      return { reply: errorReply(400, error.code === 'ERR_DPOP_NONCE_REQUIRED' ? 'use_dpop_nonce' : 'invalid_dpop_proof', error.message, headers) };
+      return {
+        reply: errorReply(
+          400,
+          error.code === 'ERR_DPOP_NONCE_REQUIRED' ? 'use_dpop_nonce' : 'invalid_dpop_proof',
+          error.message,
+          headers,
+        ),
+      };
     }
     // Last, after every other check, so refused requests never fill the store. The memory store answers synchronously.
     try {
@@ -73,7 +102,12 @@ export class TokenEndpointDpop {
     } catch (error) {
       if (!isTollgateError(error)) throw error;
       if (error.code === 'ERR_REPLAY_STORE_UNAVAILABLE') {
-        return { reply: errorReply(503, 'temporarily_unavailable', error.message, { ...headers, 'retry-after': String(error.retryAfterSec) }) };
+        return {
+          reply: errorReply(503, 'temporarily_unavailable', error.message, {
+            ...headers,
+            'retry-after': String(error.retryAfterSec),
+          }),
+        };
       }
       return { reply: errorReply(400, 'invalid_dpop_proof', error.message, headers) };
     }

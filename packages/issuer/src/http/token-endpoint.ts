@@ -23,7 +23,11 @@ export interface TokenEndpointDeps {
  * `POST <issuer>/token`: the OAuth 2.0 client credentials grant (RFC 6749 §4.4). With a valid
  * DPoP proof (RFC 9449 §5) the token is bound to the proof's key (`cnf.jkt`, `token_type: DPoP`).
  */
-export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime, deps: TokenEndpointDeps): Promise<Reply> {
+export async function tokenEndpoint(
+  req: IncomingMessage,
+  tenant: TenantRuntime,
+  deps: TokenEndpointDeps,
+): Promise<Reply> {
   if (req.method !== 'POST') return methodNotAllowed('POST');
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
@@ -37,7 +41,8 @@ export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime,
   const form = new URLSearchParams(body.toString('utf8'));
   // RFC 6749 §3.2: parameters must not be repeated; RFC 8707 §2 allows several `resource`s.
   const repeated = [...new Set(form.keys())].find((key) => key !== 'resource' && form.getAll(key).length > 1);
-  if (repeated !== undefined) return errorReply(400, 'invalid_request', `parameter ${JSON.stringify(repeated.slice(0, 64))} is repeated`);
+  if (repeated !== undefined)
+    return errorReply(400, 'invalid_request', `parameter ${JSON.stringify(repeated.slice(0, 64))} is repeated`);
   const grantType = form.get('grant_type');
   if (!grantType) return errorReply(400, 'invalid_request', 'grant_type is missing');
 
@@ -50,12 +55,18 @@ export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime,
       : errorReply(400, 'invalid_request', presented.reason);
   }
   if (presented.method === 'none') {
-    return errorReply(401, 'invalid_client', 'client authentication is required (client_secret_basic or client_secret_post)', challenge);
+    return errorReply(
+      401,
+      'invalid_client',
+      'client authentication is required (client_secret_basic or client_secret_post)',
+      challenge,
+    );
   }
   const client = authenticate(tenant.config.clients, presented.id, presented.secret);
   if (!client) return errorReply(401, 'invalid_client', 'unknown client or wrong secret', challenge);
 
-  if (grantType !== 'client_credentials') return errorReply(400, 'unsupported_grant_type', 'only client_credentials is supported');
+  if (grantType !== 'client_credentials')
+    return errorReply(400, 'unsupported_grant_type', 'only client_credentials is supported');
   if (!client.grantTypes.includes('client_credentials')) {
     return errorReply(400, 'unauthorized_client', 'this client may not use the client_credentials grant');
   }
@@ -64,9 +75,11 @@ export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime,
   let scopes: readonly string[] = client.scopes;
   if (requested !== null) {
     const tokens = requested.split(' ').filter((s) => s !== '');
-    if (tokens.length === 0 || !tokens.every((s) => SCOPE_TOKEN.test(s))) return errorReply(400, 'invalid_scope', 'scope is malformed');
+    if (tokens.length === 0 || !tokens.every((s) => SCOPE_TOKEN.test(s)))
+      return errorReply(400, 'invalid_scope', 'scope is malformed');
     const refused = tokens.filter((s) => !client.scopes.includes(s));
-    if (refused.length > 0) return errorReply(400, 'invalid_scope', `scope not allowed for this client: ${refused.join(' ').slice(0, 200)}`);
+    if (refused.length > 0)
+      return errorReply(400, 'invalid_scope', `scope not allowed for this client: ${refused.join(' ').slice(0, 200)}`);
     scopes = [...new Set(tokens)];
   }
   const audience = audienceFor(form.getAll('resource'), client);
@@ -111,14 +124,25 @@ export async function tokenEndpoint(req: IncomingMessage, tenant: TenantRuntime,
  * The token's `aud`: the requested resources (RFC 8707), each of which the client must be allowed
  * to ask for, or the tenant audience (`undefined` keeps the default) when none was requested.
  */
-function audienceFor(resources: readonly string[], client: ResolvedClient): { aud: string | string[] | undefined } | { reply: Reply } {
+function audienceFor(
+  resources: readonly string[],
+  client: ResolvedClient,
+): { aud: string | string[] | undefined } | { reply: Reply } {
   if (resources.length === 0) return { aud: undefined };
   if (!resources.every(isResourceIndicator)) {
-    return { reply: errorReply(400, 'invalid_target', 'resource must be an absolute URI without a fragment (RFC 8707 §2)') };
+    return {
+      reply: errorReply(400, 'invalid_target', 'resource must be an absolute URI without a fragment (RFC 8707 §2)'),
+    };
   }
   const refused = resources.filter((r) => !client.resources.includes(r));
   if (refused.length > 0) {
-    return { reply: errorReply(400, 'invalid_target', `this client may not ask for resource ${JSON.stringify(refused[0]).slice(0, 200)}`) };
+    return {
+      reply: errorReply(
+        400,
+        'invalid_target',
+        `this client may not ask for resource ${JSON.stringify(refused[0]).slice(0, 200)}`,
+      ),
+    };
   }
   const unique = [...new Set(resources)];
   return { aud: unique.length === 1 ? unique[0] : unique };

@@ -18,7 +18,8 @@ export type FlagValues = Record<string, string | boolean | undefined>;
 
 export function parseFlags(args: readonly string[], flags: readonly FlagSpec[]): FlagValues {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const flag of flags) options[flag.name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
+  for (const flag of flags)
+    options[flag.name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
@@ -42,7 +43,8 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 /** `500ms`, `30s`, `15m`, `12h`, `90d`, or a number of seconds; milliseconds. */
 export function parseDuration(flag: string, text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--${flag} must be a duration like 30s, 15m, 12h or 7d; got ${JSON.stringify(text)}`);
+  if (!match)
+    throw new UsageError(`--${flag} must be a duration like 30s, 15m, 12h or 7d; got ${JSON.stringify(text)}`);
   return Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!);
 }
 
@@ -52,6 +54,9 @@ export function parseTime(flag: string, text: string, now: number): Date {
   if (trimmed === 'now') return new Date(now);
   if (/^\d+(\.\d+)?$/.test(trimmed)) return new Date(Number(trimmed) * 1000);
   const ms = /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new UsageError(`--${flag} must be "now", an ISO 8601 date-time like 2026-12-04T10:00:00Z, or seconds since the epoch; got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `--${flag} must be "now", an ISO 8601 date-time like 2026-12-04T10:00:00Z, or seconds since the epoch; got ${JSON.stringify(text)}`,
+    );
   return new Date(ms);
 }

@@ -1,10 +1,25 @@
-import { isTollgateError, revocationRuleId, type RevocationRequest, type RevocationRule, type RevocationSelector } from '@tollgate/core';
+import {
+  isTollgateError,
+  revocationRuleId,
+  type RevocationRequest,
+  type RevocationRule,
+  type RevocationSelector,
+} from '@tollgate/core';
 import { createClient } from 'redis';
 import { errorText } from '../client.js';
 import { isRedisUnavailableError } from '../errors.js';
 import { DEFAULT_KEY_PREFIX } from '../keys.js';
 import { RedisRevocations } from '../revocations.js';
-import { parseDuration, parseFlags, parseTime, renderHelp, stringFlag, UsageError, type FlagSpec, type FlagValues } from './parse.js';
+import {
+  parseDuration,
+  parseFlags,
+  parseTime,
+  renderHelp,
+  stringFlag,
+  UsageError,
+  type FlagSpec,
+  type FlagValues,
+} from './parse.js';
 
 /** Where the CLI writes and what it reads; the bin passes the process's, tests pass buffers. */
 export interface CliIo {
@@ -20,30 +35,61 @@ export const REDIS_URL_ENV = 'TOLLGATE_REDIS_URL';
 
 const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', type: 'boolean', help: 'Show this help.' };
 const CONNECTION_FLAGS: FlagSpec[] = [
-  { name: 'redis-url', type: 'string', value: '<url>', help: `Redis to use (redis:// or rediss://). Default: $${REDIS_URL_ENV}, else ${DEFAULT_REDIS_URL}.` },
-  { name: 'prefix', type: 'string', value: '<prefix>', help: `Key prefix, as configured in the services. Default: ${DEFAULT_KEY_PREFIX}` },
+  {
+    name: 'redis-url',
+    type: 'string',
+    value: '<url>',
+    help: `Redis to use (redis:// or rediss://). Default: $${REDIS_URL_ENV}, else ${DEFAULT_REDIS_URL}.`,
+  },
+  {
+    name: 'prefix',
+    type: 'string',
+    value: '<prefix>',
+    help: `Key prefix, as configured in the services. Default: ${DEFAULT_KEY_PREFIX}`,
+  },
   { name: 'timeout', type: 'string', value: '<duration>', help: 'Give up on Redis after this long. Default: 5s.' },
   { name: 'json', type: 'boolean', help: 'Print JSON instead of sentences.' },
 ];
 const TARGET_FLAGS: FlagSpec[] = [
   { name: 'jti', type: 'string', value: '<jti>', help: 'One token, by its "jti".' },
   { name: 'sub', type: 'string', value: '<sub>', help: 'A subject: its tokens issued before --before.' },
-  { name: 'client-id', type: 'string', value: '<id>', help: 'A client ("client_id" or "azp"): its tokens issued before --before.' },
+  {
+    name: 'client-id',
+    type: 'string',
+    value: '<id>',
+    help: 'A client ("client_id" or "azp"): its tokens issued before --before.',
+  },
   { name: 'iss', type: 'string', value: '<issuer>', help: 'Only tokens from this issuer. Default: every issuer.' },
 ];
 
 export const REVOKE_FLAGS: FlagSpec[] = [
   ...TARGET_FLAGS,
-  { name: 'exp', type: 'string', value: '<time>', help: 'With --jti: the token\'s "exp" (seconds since the epoch, or ISO 8601); the rule is kept until then.' },
-  { name: 'before', type: 'string', value: '<time>', help: 'With --sub/--client-id: refuse tokens issued before this time ("now", ISO 8601, or epoch seconds). Default: now.' },
-  { name: 'lifetime', type: 'string', value: '<duration>', help: 'With --sub/--client-id: keep the rule this long after --before; at least your longest token lifetime. Default: 24h.' },
+  {
+    name: 'exp',
+    type: 'string',
+    value: '<time>',
+    help: 'With --jti: the token\'s "exp" (seconds since the epoch, or ISO 8601); the rule is kept until then.',
+  },
+  {
+    name: 'before',
+    type: 'string',
+    value: '<time>',
+    help: 'With --sub/--client-id: refuse tokens issued before this time ("now", ISO 8601, or epoch seconds). Default: now.',
+  },
+  {
+    name: 'lifetime',
+    type: 'string',
+    value: '<duration>',
+    help: 'With --sub/--client-id: keep the rule this long after --before; at least your longest token lifetime. Default: 24h.',
+  },
   ...CONNECTION_FLAGS,
   HELP_FLAG,
 ];
 export const UNREVOKE_FLAGS: FlagSpec[] = [...TARGET_FLAGS, ...CONNECTION_FLAGS, HELP_FLAG];
 export const LIST_FLAGS: FlagSpec[] = [...CONNECTION_FLAGS, HELP_FLAG];
 
-const TIME_FORMATS = 'Times: "now", ISO 8601 (2026-12-04T10:00:00Z) or seconds since the epoch. Durations: 500ms, 30s, 15m, 12h, 7d.';
+const TIME_FORMATS =
+  'Times: "now", ISO 8601 (2026-12-04T10:00:00Z) or seconds since the epoch. Durations: 500ms, 30s, 15m, 12h, 7d.';
 
 export const REVOKE_HELP = renderHelp(
   'tollgate-redis revoke (--jti <jti> --exp <time> | --sub <sub> | --client-id <id>) [options]',
@@ -51,7 +97,11 @@ export const REVOKE_HELP = renderHelp(
 its propagation time (milliseconds on a healthy network). ${TIME_FORMATS}`,
   REVOKE_FLAGS,
 );
-export const UNREVOKE_HELP = renderHelp('tollgate-redis unrevoke (--jti <jti> | --sub <sub> | --client-id <id>) [--iss <issuer>] [options]', 'Ends a revocation (name it as it was made, --iss included).', UNREVOKE_FLAGS);
+export const UNREVOKE_HELP = renderHelp(
+  'tollgate-redis unrevoke (--jti <jti> | --sub <sub> | --client-id <id>) [--iss <issuer>] [options]',
+  'Ends a revocation (name it as it was made, --iss included).',
+  UNREVOKE_FLAGS,
+);
 export const LIST_HELP = renderHelp('tollgate-redis list [options]', 'Lists the revocations in force.', LIST_FLAGS);
 
 export const MAIN_HELP = `Usage: tollgate-redis <command> [options]
@@ -99,19 +149,31 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       } else if (command === 'unrevoke') {
         const removed = await revocations.unrevoke(plan as RevocationSelector);
         const what = describeTarget(plan as RevocationSelector);
-        io.stdout(json ? `${JSON.stringify({ id: revocationRuleId(plan as RevocationSelector), removed })}\n` : removed ? `Ended the revocation of ${what}.\n` : `No revocation of ${what} was in force.\n`);
+        io.stdout(
+          json
+            ? `${JSON.stringify({ id: revocationRuleId(plan as RevocationSelector), removed })}\n`
+            : removed
+              ? `Ended the revocation of ${what}.\n`
+              : `No revocation of ${what} was in force.\n`,
+        );
       } else {
         const rules = await revocations.list();
-        io.stdout(json ? `${JSON.stringify(rules)}\n` : rules.length === 0 ? 'No revocations in force.\n' : table(rules));
+        io.stdout(
+          json ? `${JSON.stringify(rules)}\n` : rules.length === 0 ? 'No revocations in force.\n' : table(rules),
+        );
       }
       return 0;
     });
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`tollgate-redis: ${error.message}\nRun \`tollgate-redis ${spec ? `${command} ` : ''}--help\` for usage.\n`);
+      io.stderr(
+        `tollgate-redis: ${error.message}\nRun \`tollgate-redis ${spec ? `${command} ` : ''}--help\` for usage.\n`,
+      );
       return 2;
     }
-    io.stderr(`tollgate-redis: ${error instanceof TypeError || isTollgateError(error) || isRedisUnavailableError(error) ? error.message : errorText(error)}\n`);
+    io.stderr(
+      `tollgate-redis: ${error instanceof TypeError || isTollgateError(error) || isRedisUnavailableError(error) ? error.message : errorText(error)}\n`,
+    );
     return 1;
   }
 }
@@ -122,7 +184,10 @@ function target(values: FlagValues): { jti?: string; sub?: string; clientId?: st
   const iss = stringFlag(values, 'iss');
   const which = named[0]!;
   const value = stringFlag(values, which)!;
-  return { ...(which === 'jti' ? { jti: value } : which === 'sub' ? { sub: value } : { clientId: value }), ...(iss === undefined ? {} : { iss }) };
+  return {
+    ...(which === 'jti' ? { jti: value } : which === 'sub' ? { sub: value } : { clientId: value }),
+    ...(iss === undefined ? {} : { iss }),
+  };
 }
 
 function selector(values: FlagValues): RevocationSelector {
@@ -136,8 +201,12 @@ function revokeRequest(values: FlagValues, io: CliIo): RevocationRequest {
   const before = stringFlag(values, 'before');
   const lifetime = stringFlag(values, 'lifetime');
   if (chosen.jti !== undefined) {
-    if (exp === undefined) throw new UsageError('--jti needs --exp, the token\'s expiry, so the rule can be dropped when the token is dead anyway');
-    if (before !== undefined || lifetime !== undefined) throw new UsageError('--before and --lifetime apply to --sub and --client-id, not --jti');
+    if (exp === undefined)
+      throw new UsageError(
+        "--jti needs --exp, the token's expiry, so the rule can be dropped when the token is dead anyway",
+      );
+    if (before !== undefined || lifetime !== undefined)
+      throw new UsageError('--before and --lifetime apply to --sub and --client-id, not --jti');
     return { jti: chosen.jti, exp: parseTime('exp', exp, now).getTime() / 1000, iss: chosen.iss };
   }
   if (exp !== undefined) throw new UsageError('--exp applies to --jti only');
@@ -149,13 +218,21 @@ function revokeRequest(values: FlagValues, io: CliIo): RevocationRequest {
   return chosen.sub !== undefined ? { sub: chosen.sub, ...common } : { clientId: chosen.clientId!, ...common };
 }
 
-async function withRevocations(values: FlagValues, io: CliIo, run: (revocations: RedisRevocations) => Promise<number>): Promise<number> {
+async function withRevocations(
+  values: FlagValues,
+  io: CliIo,
+  run: (revocations: RedisRevocations) => Promise<number>,
+): Promise<number> {
   const url = stringFlag(values, 'redis-url') ?? io.env[REDIS_URL_ENV] ?? DEFAULT_REDIS_URL;
   const timeoutMs = parseDuration('timeout', stringFlag(values, 'timeout') ?? '5s');
   if (timeoutMs < 1) throw new UsageError('--timeout must be at least 1ms');
   const prefix = stringFlag(values, 'prefix');
   // One attempt, no reconnect loop, no offline queue: an operator's command fails at once and says why.
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } });
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: timeoutMs, reconnectStrategy: false },
+  });
   let lastError: unknown;
   client.on('error', (error: unknown) => void (lastError = error));
   try {
@@ -164,7 +241,12 @@ async function withRevocations(values: FlagValues, io: CliIo, run: (revocations:
     throw new Error(`could not connect to Redis at ${redact(url)}: ${errorText(lastError ?? error)}`);
   }
   try {
-    const revocations = new RedisRevocations({ client, timeoutMs, ...(prefix === undefined ? {} : { keyPrefix: prefix }), ...(io.clock ? { clock: io.clock } : {}) });
+    const revocations = new RedisRevocations({
+      client,
+      timeoutMs,
+      ...(prefix === undefined ? {} : { keyPrefix: prefix }),
+      ...(io.clock ? { clock: io.clock } : {}),
+    });
     return await run(revocations);
   } finally {
     client.destroy();
@@ -183,7 +265,12 @@ function redact(url: string): string {
 }
 
 function describeTarget(s: RevocationSelector | RevocationRule): string {
-  const [kind, value] = 'jti' in s && s.jti !== undefined ? ['jti', s.jti] : 'sub' in s && s.sub !== undefined ? ['sub', s.sub] : ['client', (s as { clientId: string }).clientId];
+  const [kind, value] =
+    'jti' in s && s.jti !== undefined
+      ? ['jti', s.jti]
+      : 'sub' in s && s.sub !== undefined
+        ? ['sub', s.sub]
+        : ['client', (s as { clientId: string }).clientId];
   return `${kind} ${JSON.stringify(value)} (${s.iss === undefined ? 'every issuer' : `issuer ${JSON.stringify(s.iss)}`})`;
 }
 
@@ -199,8 +286,18 @@ function table(rules: readonly RevocationRule[]): string {
   const rows = [['KIND', 'VALUE', 'ISSUER', 'ISSUED BEFORE', 'EXPIRES']];
   for (const rule of rules) {
     const value = rule.kind === 'jti' ? rule.jti : rule.kind === 'sub' ? rule.sub : rule.clientId;
-    rows.push([rule.kind, JSON.stringify(value), rule.iss === undefined ? '*' : JSON.stringify(rule.iss), rule.kind === 'jti' ? '-' : iso(rule.issuedBeforeMs), iso(rule.expiresAtMs)]);
+    rows.push([
+      rule.kind,
+      JSON.stringify(value),
+      rule.iss === undefined ? '*' : JSON.stringify(rule.iss),
+      rule.kind === 'jti' ? '-' : iso(rule.issuedBeforeMs),
+      iso(rule.expiresAtMs),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    rows
+      .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+      .join('\n') + '\n'
+  );
 }
