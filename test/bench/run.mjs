@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench`: in-process verification, HTTP, key-fetch discipline and memory, in one run.
 //   --quick                 short rounds for development (~2 min)
-//   --only=inprocess,http   run some sections (inprocess, http, fetch, memory)
+//   --only=inprocess,http   run some sections (inprocess, http, fetch, memory, dpop, revocation)
 //   --fresh-fixtures        re-sign tokens even if the cached set is still valid
 //   --no-write              do not rewrite RESULTS.md (results/*.json are always written)
 //   --build                 run pnpm build first (otherwise only when a dist is missing)
@@ -11,6 +11,8 @@
 //   --rounds=N --round-ms=N in-process: override rounds and round length
 //   --frameworks=express,koa,nest   HTTP: only these frameworks
 //   --http-rounds=N --http-sec=N    HTTP: override rounds and seconds per run
+//   --dpop-algs=ES256,EdDSA  DPoP: proof algorithms in-process (default ES256)
+//   --no-dpop-http           DPoP: in-process only, no Express rows
 // Figures are reported, never asserted: nothing here fails because a number is low.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -24,13 +26,15 @@ import { inProcessGoals, inProcessMarkdown, runInProcess } from './sections/inpr
 import { httpGoals, httpMarkdown, runHttp } from './sections/http.mjs';
 import { fetchGoals, fetchMarkdown, runFetch } from './sections/fetch.mjs';
 import { memoryGoals, memoryMarkdown, runMemory } from './sections/memory.mjs';
+import { dpopGoals, dpopMarkdown, runDpop } from './sections/dpop.mjs';
+import { revocationGoals, revocationMarkdown, runRevocation } from './sections/revocation.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
-const SECTIONS = ['inprocess', 'http', 'fetch', 'memory'];
+const SECTIONS = ['inprocess', 'http', 'fetch', 'memory', 'dpop', 'revocation'];
 const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : SECTIONS;
 for (const s of only)
   if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s}; use ${SECTIONS.join(', ')}`);
@@ -41,12 +45,22 @@ const SETTINGS = quick
       http: { rounds: 1, durationSec: 1.5, warmSec: 0.5, connections: 50 },
       fetch: { burst: 1000, floodTokens: 1000, floodMs: 1000, floodAfterSec: 45, outageTokens: 20, travelSec: 7200 },
       memory: { invalidTokens: 100_000, validTokens: 20_000 },
+      dpop: {
+        inprocess: { rounds: 3, roundMs: 100, warmMs: 300 },
+        http: { rounds: 1, durationSec: 1.5, warmSec: 0.5, connections: 50 },
+      },
+      revocation: { rounds: 3, roundMs: 100, warmMs: 150, rules: 30_000, replayCount: 1000 },
     }
   : {
       inprocess: { rounds: 7, roundMs: 200, warmMs: 400 },
       http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 },
       fetch: { burst: 1000, floodTokens: 5000, floodMs: 5000, floodAfterSec: 45, outageTokens: 100, travelSec: 7200 },
       memory: { invalidTokens: 1_000_000, validTokens: 100_000 },
+      dpop: {
+        inprocess: { rounds: 7, roundMs: 200, warmMs: 600 },
+        http: { rounds: 2, durationSec: 4, warmSec: 1, connections: 50 },
+      },
+      revocation: { rounds: 7, roundMs: 200, warmMs: 400, rules: 30_000, replayCount: 5000 },
     };
 
 const listArg = (name) =>
@@ -67,10 +81,14 @@ if (!args.includes('--no-pin')) SETTINGS.inprocess.cpu = cpus().length - 1;
 SETTINGS.http.frameworks = listArg('frameworks');
 SETTINGS.http.rounds = numArg('http-rounds') ?? SETTINGS.http.rounds;
 SETTINGS.http.durationSec = numArg('http-sec') ?? SETTINGS.http.durationSec;
+SETTINGS.dpop.inprocess.proofAlgs = listArg('dpop-algs') ?? ['ES256'];
+SETTINGS.dpop.inprocess.cpu = SETTINGS.inprocess.cpu;
+if (args.includes('--no-dpop-http')) SETTINGS.dpop.http = null;
+SETTINGS.revocation.cpu = SETTINGS.inprocess.cpu;
 
 const log = (...m) => console.log(...m);
 
-const PACKAGES = ['core', 'issuer', 'express', 'koa', 'nestjs'];
+const PACKAGES = ['core', 'issuer', 'express', 'koa', 'nestjs', 'redis'];
 
 /** Newest modification time of the non-test sources of a package. */
 function newestSource(dir) {
@@ -219,6 +237,22 @@ async function main() {
       durations.memory = (performance.now() - t) / 1000;
       goals.push(...memoryGoals(results.memory));
       markdown.push(`## Memory\n\n${memoryMarkdown(results.memory)}`);
+    }
+    if (only.includes('dpop')) {
+      log('\n== DPoP request cost');
+      t = performance.now();
+      results.dpop = await runDpop({ jwksUri: jwks.jwksUri, settings: SETTINGS.dpop, log });
+      durations.dpop = (performance.now() - t) / 1000;
+      goals.push(...dpopGoals(results.dpop));
+      markdown.push(`## DPoP request cost\n\n${dpopMarkdown(results.dpop)}`);
+    }
+    if (only.includes('revocation')) {
+      log('\n== revocation check and Redis replay round trip');
+      t = performance.now();
+      results.revocation = await runRevocation({ jwksUri: jwks.jwksUri, settings: SETTINGS.revocation, log });
+      durations.revocation = (performance.now() - t) / 1000;
+      goals.push(...revocationGoals(results.revocation));
+      markdown.push(`## Revocation check and Redis replay round trip\n\n${revocationMarkdown(results.revocation)}`);
     }
   } finally {
     await jwks.close();
