@@ -82,6 +82,8 @@ async function runInProcessDpop({ jwksUri, settings, log }) {
     for (const row of Object.values(result.rows)) {
       row.xFloor = ratio(row.opsPerSec?.median, floor?.opsPerSec?.median);
       row.cpuXFloor = ratio(row.cpuOpsPerSec?.median, floor?.cpuOpsPerSec?.median);
+      // Best round against best round: the least disturbed by other processes on a shared machine.
+      row.bestCpuXFloor = ratio(row.cpuOpsPerSec?.max, floor?.cpuOpsPerSec?.max);
     }
     out.proofAlgs[proofAlg] = result;
     log(
@@ -118,11 +120,13 @@ function headerSource(scheme, bearer, maker, count) {
 async function validateServer(port, scheme, bearer, maker) {
   const cases = {};
   let ok = true;
-  const expect = async (name, headers, status) => {
+  const expect = async (name, headers, status, wantSub = 'user-0') => {
     const r = await get(port, headers);
     const sub = r.status === 200 ? JSON.parse(r.body).sub : undefined;
     cases[name] =
-      r.status === status && (status !== 200 || scheme === 'none' || sub === 'user-0') ? 'as expected' : `${r.status}`;
+      r.status === status && (status !== 200 || scheme === 'none' || sub === wantSub)
+        ? 'as expected'
+        : `${r.status} ${r.body.slice(0, 80)}`;
     if (cases[name] !== 'as expected') ok = false;
   };
   if (scheme === 'none') await expect('valid', {}, 200);
@@ -131,7 +135,9 @@ async function validateServer(port, scheme, bearer, maker) {
     await expect('missing', {}, 401);
   } else {
     const [valid, another] = maker.next(2);
-    await expect('valid', { authorization: `DPoP ${valid.token}`, dpop: valid.proof }, 200);
+    // The maker is shared by the servers validated together: the claims of this proof's own token come back.
+    const sub = JSON.parse(Buffer.from(valid.token.split('.')[1], 'base64url').toString('utf8')).sub;
+    await expect('valid', { authorization: `DPoP ${valid.token}`, dpop: valid.proof }, 200, sub);
     await expect('replayed proof', { authorization: `DPoP ${valid.token}`, dpop: valid.proof }, 401);
     await expect('as Bearer', { authorization: `Bearer ${another.token}` }, 401);
     await expect('missing proof', { authorization: `DPoP ${another.token}` }, 401);
@@ -281,7 +287,7 @@ export function dpopGoals(results) {
     if (!t?.cpuOpsPerSec) continue;
     goals.push({
       goal: `DPoP request (${ALG} token, ${proofAlg} proof), in-process: ≤ ${GOAL_COST}× floor cost (ops/s ≥ ${(1 / GOAL_COST).toFixed(2)}× floor)`,
-      measured: `${x(t.cpuXFloor)} by CPU time, ${x(t.xFloor)} by wall time (cost ${t.cpuXFloor ? (1 / t.cpuXFloor).toFixed(2) : '—'}× floor)`,
+      measured: `${x(t.cpuXFloor)} by CPU time, ${x(t.xFloor)} by wall time (cost ${t.cpuXFloor ? (1 / t.cpuXFloor).toFixed(2) : '—'}× floor); best rounds ${x(t.bestCpuXFloor)}`,
       pass: t.cpuXFloor === null ? null : t.cpuXFloor >= 1 / GOAL_COST,
     });
   }
@@ -308,19 +314,28 @@ export function dpopMarkdown(results) {
     '',
     `Method as in the in-process section: one child process per contender, pinned to one CPU, ${s.rounds} interleaved rounds of ~${s.roundMs} ms after ${s.warmMs} ms of warm-up (a round checks a batch of proofs sized from the previous round's rate). ` +
       'Before timing, each contender must accept a valid request and refuse a replayed proof, a Bearer request, a missing proof, a wrong `htm`, a wrong `htu`, an `ath` of another token, a proof an hour old, a proof by another key and an expired token. ' +
-      `Goal: cost ≤ ${GOAL_COST}× the floor, i.e. ops/s ≥ ${(1 / GOAL_COST).toFixed(2)}× the floor's; judged on CPU time, which moves less than wall time on a shared machine.`,
+      `Goal: cost ≤ ${GOAL_COST}× the floor, i.e. ops/s ≥ ${(1 / GOAL_COST).toFixed(2)}× the floor's; judged on the median of CPU-time rates, which moves less than wall time on a shared machine; the best rounds (fastest CPU-time round of each) are shown beside it.`,
   ];
   for (const [proofAlg, r] of Object.entries(results.inprocess.proofAlgs)) {
     out.push(`\n#### In-process, ${ALG} access token + ${proofAlg} proof\n`);
     out.push(
       table(
-        ['contender', 'requests/s (median, min–max)', '× floor', 'per CPU second', '× floor (CPU)', 'notes'],
+        [
+          'contender',
+          'requests/s (median, min–max)',
+          '× floor',
+          'per CPU second',
+          '× floor (CPU)',
+          '× floor (CPU, best rounds)',
+          'notes',
+        ],
         Object.entries(r.rows).map(([id, row]) => {
           const label = id === 'tollgate' ? `**${CONTENDERS[id]}**` : CONTENDERS[id];
           if (!row.opsPerSec)
             return [
               label,
               row.errors[0] ?? (row.validation ? `validation failed: ${JSON.stringify(row.validation.cases)}` : '—'),
+              '',
               '',
               '',
               '',
@@ -332,6 +347,7 @@ export function dpopMarkdown(results) {
             x(row.xFloor),
             num(row.cpuOpsPerSec.median),
             x(row.cpuXFloor),
+            x(row.bestCpuXFloor),
             row.errors.length > 0 ? `${row.errors.length} round(s) failed: ${row.errors[0].slice(0, 80)}` : '',
           ];
         }),
