@@ -1,8 +1,9 @@
-// Micro-benchmark of the DPoP building blocks (not part of `pnpm bench`, which runs on the built
-// packages; these modules are not exported yet). It answers: does the proof-key cache pay, how far
-// is verifyDpopProof above its floor (one signature verification on a prebuilt KeyObject + the
-// SHA-256 of the access token), what does htu normalization cost, and what does a full in-memory
-// replay store weigh. Bundle and run it from the repository root:
+// Micro-benchmark of the DPoP building blocks, run by hand. The cost of a whole DPoP request
+// (token + proof + replay check through createGate, against its node:crypto floor, in-process and
+// on Express) is in `pnpm bench --only=dpop`; this file keeps what that section does not measure:
+// verifyDpopProof alone against one signature verification + the SHA-256 of the token, proof-key
+// cache on and off, htu normalization, and the heap of a full MemoryReplayStore (the figure its
+// maxEntries documentation quotes). It imports sources, so bundle and run it from the repository root:
 //
 //   packages/core/node_modules/.bin/tsdown test/bench/dpop-proof-micro.ts --format esm --platform node --out-dir /tmp/dpop-micro --no-dts
 //   node --expose-gc /tmp/dpop-micro/dpop-proof-micro.mjs
