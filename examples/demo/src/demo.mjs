@@ -60,7 +60,7 @@ function problem(/** @type {string} */ text) {
 // The world: issuer, services, clients, traffic
 
 /** Scene 8's redis-server while it runs. */
-/** @type {{ stop: () => Promise<void> } | null} */
+/** @type {{ url: string, pid: number | undefined, stop: () => Promise<void> } | null} */
 let redisServer = null;
 
 async function main() {
@@ -233,20 +233,17 @@ async function main() {
       .join(', ');
 
   /**
-   * Redeploys `services` side by side (each is its own blue-green deploy), adding `added(service)`
-   * to its environment.
+   * Redeploys `services` one after the other, adding `added(service)` to each one's environment.
    * @param {Service[]} services
    * @param {(service: Service) => Record<string, string>} added
    */
   async function redeployEach(services, added) {
-    const done = await Promise.all(
-      services.map((service) =>
-        service.redeploy({ ...service.env, ...added(service) }, clock.offsetMs, (url) => traffic.settle(url)),
-      ),
-    );
-    for (const [i, service] of services.entries()) {
-      const { previous, next } = /** @type {(typeof done)[number]} */ (done[i]);
-      say(`${service.name.padEnd(9)} redeployed, pid ${previous.pid} → ${next.pid}: ${shown(added(service))}`);
+    for (const service of services) {
+      const vars = added(service);
+      const { previous, next } = await service.redeploy({ ...service.env, ...vars }, clock.offsetMs, (url) =>
+        traffic.settle(url),
+      );
+      say(`${service.name.padEnd(9)} redeployed, pid ${previous.pid} → ${next.pid}: ${shown(vars)}`);
     }
   }
 
@@ -273,15 +270,13 @@ async function main() {
     return { token: body.access_token, type: body.token_type, jkt: String(jkt) };
   }
 
-  /** Scene 8 with a real redis-server at `path`; returns the server, stopped at the very end. */
-  async function revocationScene(/** @type {string} */ path) {
-    const redis = await startRedisServer(path);
-    say(`redis     redis-server on ${redis.url}, pid ${redis.pid}, no persistence (stopped at the end)`);
-    await redeployEach(company, () => ({ TOLLGATE_REDIS_URL: redis.url }));
-    note('Each service: @tollgate/redis RedisReplayStore for DPoP proofs, and RedisRevocationMirror as the');
+  /** Scene 8, on the redis-server the company's services share since scene 7's redeploy. */
+  async function revocationScene(/** @type {{ url: string }} */ redis) {
     note(
-      "verifier's revocation check: a copy of the list in memory, kept current by pub/sub. No Redis call per request.",
+      `Since scene 7's redeploy, express, koa and nestjs share the redis-server on ${redis.url} (TOLLGATE_REDIS_URL):`,
     );
+    note("@tollgate/redis RedisReplayStore for DPoP proofs, and RedisRevocationMirror as the verifier's revocation");
+    note('check: a copy of the list in memory, kept current by pub/sub. No Redis call per request.');
     const tokens = {
       alice: await issuer.sign({ sub: 'alice', scope: 'orders:read' }, { tenant: TENANT }),
       bob: await issuer.sign({ sub: 'bob', scope: 'orders:read' }, { tenant: TENANT }),
@@ -333,7 +328,6 @@ async function main() {
     note(
       `The partner shares no Redis with Bread and Butter Inc.: it answers alice's token with ${atPartner.status} until the token expires.`,
     );
-    return redis;
   }
 
   say(`issuer    ${tenant.issuer}  (@tollgate/issuer, in this process)`);
@@ -395,18 +389,24 @@ async function main() {
     'The first RS256 token carried an unknown kid: each verifier refetched the JWKS once, then served it from cache.',
   );
   note('Old HS256 tokens keep working until they expire; clients that log in again get RS256.');
-  const legacyExpiries = [
-    ...new Set(clients.filter((c) => c.current?.alg === 'HS256').map((c) => /** @type {number} */ (c.current?.exp))),
-  ].sort();
-  for (const exp of legacyExpiries) {
-    await moveClock(
-      exp * 1000 + 1000,
-      `HS256 tokens issued at ${simSeconds((exp - 900) * 1000).slice(0, 5)} have expired`,
-    );
+  // Driven by the clients' state, not by a list made up front: tokens that expire a second apart
+  // (logins on either side of a second boundary) are handled by one move, and a target real time
+  // has already passed on a slow machine is not a step backwards.
+  for (let round = 0; round < 10; round++) {
+    const legacy = clients.filter((client) => client.current?.alg === 'HS256');
+    if (legacy.length === 0) break;
+    const exp = Math.min(...legacy.map((client) => /** @type {number} */ (client.current?.exp)));
+    const why = `HS256 tokens issued at ${simSeconds((exp - 900) * 1000).slice(0, 5)} have expired`;
+    if (exp * 1000 + 1000 > clock.now()) await moveClock(exp * 1000 + 1000, why);
+    else {
+      await Promise.all(legacy.filter((client) => client.due).map((client) => client.login()));
+      say(`clients   ${why}; their clients logged in again`);
+    }
     const remaining = clients.filter((client) => client.current?.alg === 'HS256').length;
     await sleep(1200);
     say(`clients   HS256 tokens still in use: ${remaining}; hs256.accepted so far: ${await hs256Line()}`);
   }
+  if (clients.some((client) => client.current?.alg === 'HS256')) problem('HS256 tokens still in use after 10 rounds');
 
   // 4 ─────────────────────────────────────────────────────────────────────────────────────────
   heading('4. HS256 switched off after the last legacy token expired');
@@ -503,9 +503,17 @@ async function main() {
 
   // 7 ─────────────────────────────────────────────────────────────────────────────────────────
   heading('7. A stolen token: bound to a key the thief does not have (DPoP)');
+  // One redeploy for scenes 7 and 8: DPoP on everywhere, and the company's services on one Redis.
+  const found = findRedisServer();
+  if ('path' in found) {
+    redisServer = await startRedisServer(found.path);
+    say(`redis     redis-server on ${redisServer.url}, pid ${redisServer.pid}, no persistence (stopped at the end)`);
+  }
+  const redisUrl = redisServer?.url;
   await redeployEach(everyone, (service) => ({
     DPOP_MODE: 'allowed',
     DPOP_ORIGIN: /** @type {string} */ (ORIGINS[service.name]),
+    ...(redisUrl !== undefined && company.includes(service) ? { TOLLGATE_REDIS_URL: redisUrl } : {}),
   }));
   note('DPOP_ORIGIN: the public origin clients call through the proxy, the only URL a proof may name (htu).');
   const partnerKey = createDpopKey({ clock }); // ES256; the proofs' iat is the demo's time
@@ -560,10 +568,9 @@ async function main() {
 
   // 8 ─────────────────────────────────────────────────────────────────────────────────────────
   heading('8. Revoke once, refused everywhere: the services share one Redis');
-  const found = findRedisServer();
-  if ('path' in found) redisServer = await revocationScene(found.path);
-  else if ('fail' in found) problem(`scene 8: ${found.fail}`);
-  else say(paint('yellow', `! scene 8 skipped: ${found.skip}`));
+  if ('fail' in found) problem(`scene 8: ${found.fail}`);
+  else if ('skip' in found) say(paint('yellow', `! scene 8 skipped: ${found.skip}`));
+  else if (redisServer !== null) await revocationScene(redisServer);
 
   // Summary ───────────────────────────────────────────────────────────────────────────────────
   await traffic.stop();
