@@ -592,7 +592,10 @@ async function main() {
     2,
   );
   console.log(
-    paint('dim', '  Every refusal above is an attack or the removed key; the legitimate traffic is all in "accepted".'),
+    paint(
+      'dim',
+      '  Every refusal above is an attack, the removed key or the revoked user; the legitimate traffic is all in "accepted".',
+    ),
   );
 
   await Promise.all(running().map((service) => service.process?.stop()));
