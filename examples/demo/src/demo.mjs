@@ -16,7 +16,7 @@ import { findRedisServer, killRedis, startRedisServer } from './redis-server.mjs
 import { SimClock } from './sim-clock.mjs';
 import { Client, peek, Traffic } from './traffic.mjs';
 
-const DEADLINE_MS = 180_000;
+const DEADLINE_MS = 240_000;
 const RATE_PER_SEC = 120;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
