@@ -265,7 +265,8 @@ async function main() {
     });
     if (!response.ok) throw new Error(`the token endpoint answered ${response.status}: ${await response.text()}`);
     const body = /** @type {{ access_token: string, token_type: string }} */ (await response.json());
-    const jkt = peek(body.access_token).payload.cnf?.jkt;
+    const claims = /** @type {{ cnf?: { jkt?: string } }} */ (peek(body.access_token).payload);
+    const jkt = claims.cnf?.jkt;
     if (body.token_type !== 'DPoP' || jkt !== key.jkt) throw new Error('the issuer did not bind the token to the key');
     return { token: body.access_token, type: body.token_type, jkt: String(jkt) };
   }
