@@ -1,14 +1,20 @@
 // The services in examples/ start the way their READMEs say (node on the built packages, configured
 // by environment variables), against a real issuer, and answer like the READMEs show: 200 with a
-// token, 401 without, 403 without the scope, a public health check, Prometheus metrics.
+// token, 401 without, 403 without the scope, a public health check, Prometheus metrics; and, as
+// a fleet on one real redis-server (DPOP_ORIGIN + TOLLGATE_REDIS_URL), a shared replay store and
+// revocation list.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createDpopKey } from '@tollgate/issuer';
+import { RedisRevocations } from '@tollgate/redis';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/built-package.js';
 import { startIssuer, withTimeout, type TestIssuer } from '../support/issuer.js';
+import { describeRedis, startRedisServer, type TestRedisServer } from '../support/redis-server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const examples = join(root, 'examples');
@@ -102,7 +108,9 @@ const get = (url: string, token?: string) =>
 let issuer: TestIssuer;
 
 beforeAll(async () => {
-  await Promise.all(['core', 'issuer', 'express', 'koa', 'nestjs', 'fastify'].map((name) => ensureBuilt(name)));
+  await Promise.all(
+    ['core', 'issuer', 'express', 'koa', 'nestjs', 'fastify', 'redis'].map((name) => ensureBuilt(name)),
+  );
   await buildNestExample();
   issuer = await startIssuer();
 }, 300_000);
@@ -198,4 +206,77 @@ describe('examples without configuration', () => {
     },
     30_000,
   );
+});
+
+describeRedis('examples as a fleet: DPOP_ORIGIN and TOLLGATE_REDIS_URL', () => {
+  const ORIGIN = 'https://api.orders.example';
+  const FLEET = ['express-service', 'koa-service', 'nestjs-service', 'fastify-service'];
+  let redis: TestRedisServer;
+  let fleet: { name: string; url: string; child: ChildProcess }[];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    fleet = await Promise.all(
+      FLEET.map(async (name) => {
+        const example = EXAMPLES.find((e) => e.name === name)!;
+        const env = { ...example.env(issuer), DPOP_ORIGIN: ORIGIN, TOLLGATE_REDIS_URL: redis.url };
+        return { name, ...(await startExample(example, env)) };
+      }),
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all((fleet ?? []).map((service) => stop(service.child)));
+    await redis?.close();
+  });
+
+  /** A DPoP request: `Authorization: DPoP <token>` and the proof, to `service`'s /orders. */
+  const dpopGet = (service: { url: string }, token: string, proof: string) =>
+    fetch(`${service.url}/orders`, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
+
+  it('accepts a DPoP request at each service, and refuses its replay at every other one', async () => {
+    const key = createDpopKey();
+    const token = await issuer.mintToken({ scope: 'orders:read', cnf: key.cnf });
+    for (const [i, service] of fleet.entries()) {
+      const proof = key.proof({ method: 'GET', url: `${ORIGIN}/orders`, accessToken: token });
+      const response = await dpopGet(service, token, proof);
+      expect(response.status, service.name).toBe(200);
+      for (const other of fleet.filter((_, j) => j !== i)) {
+        const replay = await dpopGet(other, token, proof);
+        expect(replay.status, `${service.name} → ${other.name}`).toBe(401);
+        expect(await replay.json()).toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
+      }
+    }
+    const asBearer = await get(`${fleet[0]!.url}/orders`, token);
+    expect(await asBearer.json()).toMatchObject({ code: 'ERR_DPOP_BOUND_TOKEN_AS_BEARER' });
+  });
+
+  it('refuses a subject revoked once, at every service, and keeps accepting another', async () => {
+    const alice = await issuer.mintToken({ sub: 'alice', scope: 'orders:read' });
+    const bob = await issuer.mintToken({ sub: 'bob', scope: 'orders:read' });
+    for (const service of fleet) expect((await get(`${service.url}/orders`, alice)).status, service.name).toBe(200);
+
+    const admin = await createClient({ url: redis.url })
+      .on('error', () => {})
+      .connect();
+    try {
+      await new RedisRevocations({ client: admin }).revoke({ sub: 'alice' });
+    } finally {
+      await admin.close();
+    }
+    // Each mirror learns it by pub/sub; poll (bounded) rather than guess a delay.
+    await Promise.all(
+      fleet.map(async (service) => {
+        const deadline = Date.now() + 5000;
+        for (;;) {
+          const response = await get(`${service.url}/orders`, alice);
+          const body = (await response.json()) as { code?: string };
+          if (body.code === 'ERR_TOKEN_REVOKED') return;
+          expect(response.status, service.name).toBe(200);
+          if (Date.now() > deadline) throw new Error(`${service.name} still accepts a revoked subject after 5 s`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }),
+    );
+    for (const service of fleet) expect((await get(`${service.url}/orders`, bob)).status, service.name).toBe(200);
+  }, 20_000);
 });

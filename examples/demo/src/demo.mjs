@@ -1,24 +1,37 @@
 // @ts-check
 // `pnpm demo`: the HS256 → RS256 migration of README.md's story, live. The real mini-issuer, four real
 // services in their own processes (the apps of examples/), continuous traffic with real tokens,
-// and a timeline: HS256 era, migration mode, issuer switch, HS256 off, key rotation, attacks.
+// and a timeline: HS256 era, migration mode, issuer switch, HS256 off, key rotation, attacks, a
+// stolen DPoP-bound token, and a revocation shared on Redis.
 // Exits non-zero if a legitimate request failed or a forged token was accepted.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createIssuer } from '@tollgate/issuer';
+import { createDpopKey, createIssuer } from '@tollgate/issuer';
+import { RedisRevocations } from '@tollgate/redis';
+import { createClient } from 'redis';
 import { attackerClaims, attackerKey, attackerRs256Token, hs256Token, unsignedToken } from './attacks.mjs';
 import { killAll, Service } from './fleet.mjs';
 import { createTimeline } from './output.mjs';
+import { findRedisServer, killRedis, startRedisServer } from './redis-server.mjs';
 import { SimClock } from './sim-clock.mjs';
-import { Client, Traffic } from './traffic.mjs';
+import { Client, peek, Traffic } from './traffic.mjs';
 
-const DEADLINE_MS = 180_000;
+const DEADLINE_MS = 240_000;
 const RATE_PER_SEC = 120;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** The morning Bread and Butter Inc. starts its migration (the kid of the first RSA key in README.md's story). */
 const START = Date.parse('2025-11-24T09:00:00Z');
 const TENANT = 'breadandbutter';
+/** The fulfilment partner's own client at the issuer (scene 7): it asks for DPoP-bound tokens. */
+const PARTNER_CLIENT = 'fulfilment-partner';
+/** The public origin each service is reached at behind the company's proxy: what DPoP proofs name in `htu`. */
+const ORIGINS = /** @type {Record<string, string>} */ ({
+  express: 'https://orders.breadandbutter.com',
+  koa: 'https://invoices.breadandbutter.com',
+  nestjs: 'https://stock.breadandbutter.com',
+  partner: 'https://api.fulfilment-partner.example',
+});
 const AUDIENCE = 'api://breadandbutter';
 const CLIENT_IDS = [
   'web-shop',
@@ -46,6 +59,10 @@ function problem(/** @type {string} */ text) {
 // ---------------------------------------------------------------------------------------------
 // The world: issuer, services, clients, traffic
 
+/** Scene 8's redis-server while it runs. */
+/** @type {{ url: string, pid: number | undefined, stop: () => Promise<void> } | null} */
+let redisServer = null;
+
 async function main() {
   console.log(paint('bold', 'tollgate demo: the HS256 → RS256 migration of the seed posts, live'));
   console.log(`  Bread and Butter Inc. runs an Express, a Koa and a NestJS service; later a fulfilment partner joins.
@@ -58,6 +75,11 @@ async function main() {
     secret: randomBytes(24).toString('base64url'),
     scopes: ['orders:read', 'orders:write'],
   }));
+  const partnerCredentials = {
+    id: PARTNER_CLIENT,
+    secret: randomBytes(24).toString('base64url'),
+    scopes: ['orders:read'],
+  };
   const issuer = await createIssuer({
     clock,
     tenants: [
@@ -67,7 +89,7 @@ async function main() {
         hs256Secret: secret,
         audience: AUDIENCE,
         hosts: ['breadandbutter.com'],
-        clients: credentials,
+        clients: [...credentials, partnerCredentials],
       },
     ],
     onError: (error) => problem(`issuer handler error: ${error instanceof Error ? error.message : String(error)}`),
@@ -210,6 +232,105 @@ async function main() {
       .map(([key, count]) => `${key}: ${count}`)
       .join(', ');
 
+  /**
+   * Redeploys `services` one after the other, adding `added(service)` to each one's environment.
+   * @param {Service[]} services
+   * @param {(service: Service) => Record<string, string>} added
+   */
+  async function redeployEach(services, added) {
+    for (const service of services) {
+      const vars = added(service);
+      const { previous, next } = await service.redeploy({ ...service.env, ...vars }, clock.offsetMs, (url) =>
+        traffic.settle(url),
+      );
+      say(`${service.name.padEnd(9)} redeployed, pid ${previous.pid} → ${next.pid}: ${shown(vars)}`);
+    }
+  }
+
+  /**
+   * Client credentials with a DPoP proof at the token endpoint: the token comes back bound to `key`.
+   * @param {{ id: string, secret: string }} credentials
+   * @param {import('@tollgate/issuer').DpopKey} key
+   */
+  async function dpopLogin(credentials, key) {
+    const basic = Buffer.from(`${credentials.id}:${credentials.secret}`).toString('base64');
+    const response = await fetch(tenant.tokenEndpoint, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: key.proof({ method: 'POST', url: tenant.tokenEndpoint }),
+      },
+      body: 'grant_type=client_credentials',
+    });
+    if (!response.ok) throw new Error(`the token endpoint answered ${response.status}: ${await response.text()}`);
+    const body = /** @type {{ access_token: string, token_type: string }} */ (await response.json());
+    const claims = /** @type {{ cnf?: { jkt?: string } }} */ (peek(body.access_token).payload);
+    const jkt = claims.cnf?.jkt;
+    if (body.token_type !== 'DPoP' || jkt !== key.jkt) throw new Error('the issuer did not bind the token to the key');
+    return { token: body.access_token, type: body.token_type, jkt: String(jkt) };
+  }
+
+  /** Scene 8, on the redis-server the company's services share since scene 7's redeploy. */
+  async function revocationScene(/** @type {{ url: string }} */ redis) {
+    note(
+      `Since scene 7's redeploy, express, koa and nestjs share the redis-server on ${redis.url} (TOLLGATE_REDIS_URL):`,
+    );
+    note("@tollgate/redis RedisReplayStore for DPoP proofs, and RedisRevocationMirror as the verifier's revocation");
+    note('check: a copy of the list in memory, kept current by pub/sub. No Redis call per request.');
+    const tokens = {
+      alice: await issuer.sign({ sub: 'alice', scope: 'orders:read' }, { tenant: TENANT }),
+      bob: await issuer.sign({ sub: 'bob', scope: 'orders:read' }, { tenant: TENANT }),
+    };
+    const first = await Promise.all(
+      company.flatMap((service) => [tokens.alice, tokens.bob].map((token) => traffic.send(service, token))),
+    );
+    if (first.some((answer) => answer.status !== 200)) problem('alice or bob was refused before any revocation');
+    say(`users     alice and bob each call ${company.length} services with their tokens: all ${first.length} accepted`);
+
+    const admin = await createClient({ url: redis.url })
+      .on('error', (/** @type {Error} */ error) => problem(`admin Redis connection: ${error.message}`))
+      .connect();
+    // Rules live in real time (Redis expires them by its own clock); `before` covers every token
+    // alice holds, whose iat is the demo's simulated time.
+    const revocations = new RedisRevocations({ client: admin });
+    await revocations.list(); // the connection is warm: what is measured is the revocation, not a first connect
+    const before = new Date(Math.max(Date.now(), clock.now()));
+    const start = performance.now();
+    await revocations.revoke({ sub: 'alice', before });
+    const written = performance.now() - start;
+    /** Polls `service` with alice's token until it is refused as revoked; ms since the revoke call. */
+    const refusedAfter = async (/** @type {Service} */ service) => {
+      for (;;) {
+        const answer = await traffic.send(service, tokens.alice, { record: false });
+        const elapsed = performance.now() - start;
+        if (answer.code === 'ERR_TOKEN_REVOKED') return elapsed;
+        if (answer.status !== 200) throw new Error(`${service.name} answered ${answer.status} ${answer.code}`);
+        if (elapsed > 5000) throw new Error(`${service.name} still accepts alice's token 5 s after the revocation`);
+      }
+    };
+    const times = await Promise.all(company.map(refusedAfter));
+    await admin.close();
+    say(
+      `operator  revocations.revoke({ sub: 'alice' }): one Lua script on Redis (stores the rule, publishes it), ${written.toFixed(1)} ms`,
+    );
+    note("Meanwhile the demo sends alice's token to every service, again and again, until each refuses it:");
+    table([
+      ['', ...company.map((service) => service.name)],
+      ['refused alice, ms after the admin call', ...times.map((ms) => ms.toFixed(1))],
+    ]);
+    say(ok(`every service refused alice's token ${Math.max(...times).toFixed(0)} ms after the one admin call`));
+    await attack("alice's token, revoked", tokens.alice, 'ERR_TOKEN_REVOKED', company);
+    const others = await Promise.all(company.map((service) => traffic.send(service, tokens.bob)));
+    if (others.every((answer) => answer.status === 200))
+      say(ok(`bob's token: still accepted by all ${company.length}`));
+    else problem(`bob's token was refused: ${others.map((answer) => `${answer.status} ${answer.code}`).join(', ')}`);
+    const atPartner = await traffic.send(partner, tokens.alice, { record: false });
+    note(
+      `The partner shares no Redis with Bread and Butter Inc.: it answers alice's token with ${atPartner.status} until the token expires.`,
+    );
+  }
+
   say(`issuer    ${tenant.issuer}  (@tollgate/issuer, in this process)`);
   note(`tenant "${TENANT}" signs HS256 with JWT_SECRET, a 48-byte shared secret; its JWKS is empty`);
 
@@ -269,18 +390,24 @@ async function main() {
     'The first RS256 token carried an unknown kid: each verifier refetched the JWKS once, then served it from cache.',
   );
   note('Old HS256 tokens keep working until they expire; clients that log in again get RS256.');
-  const legacyExpiries = [
-    ...new Set(clients.filter((c) => c.current?.alg === 'HS256').map((c) => /** @type {number} */ (c.current?.exp))),
-  ].sort();
-  for (const exp of legacyExpiries) {
-    await moveClock(
-      exp * 1000 + 1000,
-      `HS256 tokens issued at ${simSeconds((exp - 900) * 1000).slice(0, 5)} have expired`,
-    );
+  // Driven by the clients' state, not by a list made up front: tokens that expire a second apart
+  // (logins on either side of a second boundary) are handled by one move, and a target real time
+  // has already passed on a slow machine is not a step backwards.
+  for (let round = 0; round < 10; round++) {
+    const legacy = clients.filter((client) => client.current?.alg === 'HS256');
+    if (legacy.length === 0) break;
+    const exp = Math.min(...legacy.map((client) => /** @type {number} */ (client.current?.exp)));
+    const why = `HS256 tokens issued at ${simSeconds((exp - 900) * 1000).slice(0, 5)} have expired`;
+    if (exp * 1000 + 1000 > clock.now()) await moveClock(exp * 1000 + 1000, why);
+    else {
+      await Promise.all(legacy.filter((client) => client.due).map((client) => client.login()));
+      say(`clients   ${why}; their clients logged in again`);
+    }
     const remaining = clients.filter((client) => client.current?.alg === 'HS256').length;
     await sleep(1200);
     say(`clients   HS256 tokens still in use: ${remaining}; hs256.accepted so far: ${await hs256Line()}`);
   }
+  if (clients.some((client) => client.current?.alg === 'HS256')) problem('HS256 tokens still in use after 10 rounds');
 
   // 4 ─────────────────────────────────────────────────────────────────────────────────────────
   heading('4. HS256 switched off after the last legacy token expired');
@@ -375,6 +502,77 @@ async function main() {
   await attack('expired 15 minutes ago (genuine signature)', expired, 'ERR_CLAIM_EXPIRED');
   await sleep(1000);
 
+  // 7 ─────────────────────────────────────────────────────────────────────────────────────────
+  heading('7. A stolen token: bound to a key the thief does not have (DPoP)');
+  // One redeploy for scenes 7 and 8: DPoP on everywhere, and the company's services on one Redis.
+  const found = findRedisServer();
+  if ('path' in found) {
+    redisServer = await startRedisServer(found.path);
+    say(`redis     redis-server on ${redisServer.url}, pid ${redisServer.pid}, no persistence (stopped at the end)`);
+  }
+  const redisUrl = redisServer?.url;
+  await redeployEach(everyone, (service) => ({
+    DPOP_MODE: 'allowed',
+    DPOP_ORIGIN: /** @type {string} */ (ORIGINS[service.name]),
+    ...(redisUrl !== undefined && company.includes(service) ? { TOLLGATE_REDIS_URL: redisUrl } : {}),
+  }));
+  note('DPOP_ORIGIN: the public origin clients call through the proxy, the only URL a proof may name (htu).');
+  const partnerKey = createDpopKey({ clock }); // ES256; the proofs' iat is the demo's time
+  const partnerToken = await dpopLogin(partnerCredentials, partnerKey);
+  say(
+    `partner   client ${PARTNER_CLIENT} logs in with a DPoP proof: token_type ${partnerToken.type}, cnf.jkt ${partnerToken.jkt.slice(0, 12)}… (its key's thumbprint)`,
+  );
+  const plain = clients.find((client) => client.current !== null)?.current?.token;
+  if (plain === undefined) throw new Error('no client holds a bearer token');
+  note('It calls every service; a debug log records each request, Authorization and DPoP headers included.');
+  note(`An attacker copies the log. It has the partner's token and proofs, not its private key, and tries:`);
+  const thiefKey = createDpopKey({ clock });
+  const stolenRows = [];
+  for (const service of everyone) {
+    const url = `${ORIGINS[service.name]}${service.path}`;
+    const proof = partnerKey.proof({ method: 'GET', url, accessToken: partnerToken.token });
+    const own = await traffic.send(service, partnerToken.token, { scheme: 'DPoP', proof });
+    if (own.status !== 200)
+      problem(`${service.name} refused the partner's own DPoP request: ${own.status} ${own.code}`);
+    const tries = [
+      ['captured request replayed', { scheme: 'DPoP', proof }, 'ERR_DPOP_PROOF_REPLAYED'],
+      [
+        "a fresh proof from the thief's key",
+        { scheme: 'DPoP', proof: thiefKey.proof({ method: 'GET', url, accessToken: partnerToken.token }) },
+        'ERR_DPOP_BINDING_MISMATCH',
+      ],
+      ['the token sent as Bearer', {}, 'ERR_DPOP_BOUND_TOKEN_AS_BEARER'],
+    ];
+    const cells = [];
+    for (const [label, options, expect] of /** @type {[string, { scheme?: 'DPoP', proof?: string }, string][]} */ (
+      tries
+    )) {
+      const answer = await traffic.send(service, partnerToken.token, { ...options, forged: true });
+      cells.push(answer.status === 200 ? '200 ACCEPTED' : `${answer.status} ${answer.code}`);
+      if (answer.status >= 200 && answer.status < 300) problem(`${label}: ACCEPTED by ${service.name}`);
+      else if (answer.code !== expect)
+        problem(`${label}: ${service.name} answered ${answer.status} ${answer.code}, expected ${expect}`);
+    }
+    // The same theft of an unbound token: nothing but the token is needed.
+    const bearer = await traffic.send(service, plain, { record: false });
+    cells.push(bearer.status === 200 ? '200 accepted' : `${bearer.status} ${bearer.code}`);
+    if (bearer.status !== 200) problem(`${service.name} refused a stolen but valid bearer token: ${bearer.status}`);
+    stolenRows.push([service.name, `${own.status}`, ...cells]);
+  }
+  table([
+    ['', "partner's request", 'replayed', "thief's own key", 'as Bearer', 'a stolen Bearer token'],
+    ...stolenRows,
+  ]);
+  note("Replayed: the proof's jti was seen. Own key: the token's cnf.jkt names the partner's key. As Bearer:");
+  note('a bound token must come with a proof. A plain Bearer token copied from the same log works for anyone.');
+  await sleep(500);
+
+  // 8 ─────────────────────────────────────────────────────────────────────────────────────────
+  heading('8. Revoke once, refused everywhere: the services share one Redis');
+  if ('fail' in found) problem(`scene 8: ${found.fail}`);
+  else if ('skip' in found) say(paint('yellow', `! scene 8 skipped: ${found.skip}`));
+  else if (redisServer !== null) await revocationScene(redisServer);
+
   // Summary ───────────────────────────────────────────────────────────────────────────────────
   await traffic.stop();
   heading('Summary: requests per service');
@@ -395,10 +593,14 @@ async function main() {
     2,
   );
   console.log(
-    paint('dim', '  Every refusal above is an attack or the removed key; the legitimate traffic is all in "accepted".'),
+    paint(
+      'dim',
+      '  Every refusal above is an attack, the removed key or the revoked user; the legitimate traffic is all in "accepted".',
+    ),
   );
 
   await Promise.all(running().map((service) => service.process?.stop()));
+  await redisServer?.stop(); // after the services, whose Redis connections closed with them
   await issuer.close();
   const seconds = ((Date.now() - realStart) / 1000).toFixed(0);
   console.log();
@@ -418,12 +620,17 @@ async function main() {
 const deadline = setTimeout(() => {
   console.error(bad(`demo: not finished after ${DEADLINE_MS / 1000} s; stopping every service`));
   killAll();
+  killRedis();
   process.exit(1);
 }, DEADLINE_MS);
-process.on('exit', killAll);
+process.on('exit', () => {
+  killAll();
+  killRedis();
+});
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.once(signal, () => {
     killAll();
+    killRedis();
     process.exit(130);
   });
 }
@@ -436,6 +643,7 @@ main().then(
   (error) => {
     console.error(bad(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
     killAll();
+    killRedis();
     process.exit(1);
   },
 );

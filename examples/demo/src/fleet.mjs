@@ -47,11 +47,13 @@ export class ServiceProcess {
   /**
    * Starts `kind` (express, koa, nestjs, partner) with `env` and resolves once it listens.
    * @param {string} kind
-   * @param {Record<string, string>} env TOLLGATE_* variables
+   * @param {Record<string, string>} env TOLLGATE_* variables (and DPOP_* for the fleet module)
    * @param {number} clockOffsetMs
    */
   static start(kind, env, clockOffsetMs) {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TOLLGATE_')));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('TOLLGATE_') && !name.startsWith('DPOP_')),
+    );
     const child = fork(RUNNER, [], {
       env: { ...inherited, ...env, DEMO_SERVICE: kind, DEMO_CLOCK_OFFSET_MS: String(clockOffsetMs) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -44,7 +44,7 @@ function pnpm(/** @type {string[]} */ args) {
   }
 }
 
-const packages = ['core', 'issuer', 'express', 'koa', 'nestjs'];
+const packages = ['core', 'issuer', 'express', 'koa', 'nestjs', 'redis'];
 const outdated = packages.filter((name) =>
   stale(
     join(root, 'packages', name),

@@ -1,41 +1,69 @@
 // @ts-check
 // One demo service in its own process. The verifier is configured exactly as in production, from
-// TOLLGATE_* variables; the only demo addition is its clock: the demo's simulated time, whose
+// TOLLGATE_* variables, DPoP and Redis by the example's fleet module (DPOP_ORIGIN, DPOP_MODE,
+// TOLLGATE_REDIS_URL); the only demo addition is its clock: the demo's simulated time, whose
 // offset arrives in DEMO_CLOCK_OFFSET_MS and later by message when the demo moves the clock.
 // The app is the one in examples/<kind>-service, handed this verifier.
 import { createServer } from 'node:http';
 import { createVerifier, optionsFromEnv } from '@tollgate/core';
 
 /** @typedef {{ port: number, close: () => Promise<void> }} Running */
+/** @typedef {import('@tollgate/example-express-service/fleet').Fleet} Fleet */
 
-/** @type {Record<string, (verifier: import('@tollgate/core').Verifier) => Promise<Running>>} */
+/**
+ * Per kind: the example's own fleet module (DPOP_ORIGIN, DPOP_MODE, TOLLGATE_REDIS_URL), and how
+ * to start the example's app with this verifier and the fleet's DPoP options.
+ * @type {Record<string, { fleet: () => Promise<Fleet>, start: (verifier: import('@tollgate/core').Verifier, fleet: Fleet) => Promise<Running> }>}
+ */
 const SERVICES = {
-  async express(verifier) {
-    const [{ createApp }, { verify }] = await Promise.all([
-      import('@tollgate/example-express-service'),
-      import('@tollgate/express'),
-    ]);
-    return serve(createApp(verify(verifier)));
+  express: {
+    fleet: async () => (await import('@tollgate/example-express-service/fleet')).fleetFromEnv(),
+    async start(verifier, fleet) {
+      const [{ createApp }, { verify }] = await Promise.all([
+        import('@tollgate/example-express-service'),
+        import('@tollgate/express'),
+      ]);
+      return serve(createApp(verify(verifier, { dpop: fleet.dpop })));
+    },
   },
-  async koa(verifier) {
-    const [{ createApp }, { verify }] = await Promise.all([
-      import('@tollgate/example-koa-service'),
-      import('@tollgate/koa'),
-    ]);
-    return serve(createApp(verify(verifier)).callback());
+  koa: {
+    fleet: async () => (await import('@tollgate/example-koa-service/fleet')).fleetFromEnv(),
+    async start(verifier, fleet) {
+      const [{ createApp }, { verify }] = await Promise.all([
+        import('@tollgate/example-koa-service'),
+        import('@tollgate/koa'),
+      ]);
+      return serve(createApp(verify(verifier, { dpop: fleet.dpop })).callback());
+    },
   },
-  async nestjs(verifier) {
-    const { createApp } = await import('@tollgate/example-nestjs-service');
-    const app = await createApp({ verifier }, { logger: ['error', 'warn'], abortOnError: false });
-    await app.listen(0, '127.0.0.1');
-    return {
-      port: /** @type {import('node:net').AddressInfo} */ (app.getHttpServer().address()).port,
-      close: () => app.close(),
-    };
+  nestjs: {
+    fleet: async () => (await import('@tollgate/example-nestjs-service')).fleetFromEnv(),
+    async start(verifier, fleet) {
+      const { createApp } = await import('@tollgate/example-nestjs-service');
+      // The app closes the fleet's Redis connections itself, on shutdown.
+      const app = await createApp(
+        { verifier, dpop: fleet.dpop },
+        { logger: ['error', 'warn'], abortOnError: false },
+        fleet,
+      );
+      await app.listen(0, '127.0.0.1');
+      return {
+        port: /** @type {import('node:net').AddressInfo} */ (app.getHttpServer().address()).port,
+        close: () => app.close(),
+      };
+    },
   },
-  async partner(verifier) {
-    const { createHandler } = await import('@tollgate/example-partner-service');
-    return serve(createHandler(verifier));
+  partner: {
+    // The partner shares nothing with the company: DPoP with its own in-memory replay store, no Redis.
+    fleet: async () => {
+      const origin = process.env.DPOP_ORIGIN;
+      const dpop = origin ? { mode: /** @type {const} */ ('allowed'), origin } : undefined;
+      return { dpop, revocation: undefined, close: async () => {} };
+    },
+    async start(verifier, fleet) {
+      const { createHandler } = await import('@tollgate/example-partner-service');
+      return serve(createHandler(verifier, { dpop: fleet.dpop }));
+    },
   },
 };
 
@@ -60,12 +88,20 @@ const send = (/** @type {object} */ message) => process.send?.(message);
 
 async function main() {
   const kind = process.env.DEMO_SERVICE ?? '';
-  const start = SERVICES[kind];
-  if (start === undefined) throw new Error(`unknown DEMO_SERVICE ${JSON.stringify(kind)}`);
+  const service = SERVICES[kind];
+  if (service === undefined) throw new Error(`unknown DEMO_SERVICE ${JSON.stringify(kind)}`);
   let offsetMs = Number(process.env.DEMO_CLOCK_OFFSET_MS ?? 0);
-  const verifier = createVerifier({ ...optionsFromEnv(process.env), clock: () => Date.now() + offsetMs });
+  const fleet = await service.fleet();
+  // The revocation mirror keeps real time for its rules (Redis expires them by its own clock); the
+  // verifier passes its simulated time only to compare against them.
+  const revocation = fleet.revocation === undefined ? {} : { revocation: fleet.revocation };
+  const verifier = createVerifier({
+    ...optionsFromEnv(process.env),
+    ...revocation,
+    clock: () => Date.now() + offsetMs,
+  });
   await verifier.ready(); // discovery and JWKS fetched before the first request arrives
-  const running = await start(verifier);
+  const running = await service.start(verifier, fleet);
 
   process.on('message', async (/** @type {{ id: number, type: string, offsetMs?: number }} */ message) => {
     try {
@@ -75,6 +111,7 @@ async function main() {
       if (message.type === 'stop') {
         await running.close();
         await verifier.close();
+        if (kind !== 'nestjs') await fleet.close(); // the Nest app closed its own on shutdown
         send({ id: message.id });
         process.disconnect();
         return;

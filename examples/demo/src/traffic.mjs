@@ -170,17 +170,22 @@ export class Traffic {
    * Sends one request with `token` (or none) to `service` and records the answer in its tally.
    * @param {import('./fleet.mjs').Service} service
    * @param {string | null} token
-   * @param {{ forged?: boolean, record?: boolean }} [options] forged: a 2xx answer counts as a forged
-   *   token accepted; record: false leaves the tally alone (demonstrations outside the traffic)
+   * @param {{ forged?: boolean, record?: boolean, scheme?: 'Bearer' | 'DPoP', proof?: string }} [options]
+   *   forged: a 2xx answer counts as a forged token accepted; record: false leaves the tally alone
+   *   (demonstrations outside the traffic); scheme (default Bearer) and proof (the `DPoP` header)
+   *   for a DPoP request
    * @returns {Promise<{ status: number, code: string }>}
    */
   send(service, token, options = {}) {
     const url = /** @type {string} */ (service.url);
     const tally = options.record === false ? new Tally() : /** @type {Tally} */ (this.tallies.get(service.name));
     tally.sent++;
+    /** @type {Record<string, string>} */
+    const headers = token === null ? {} : { authorization: `${options.scheme ?? 'Bearer'} ${token}` };
+    if (options.proof !== undefined) headers.dpop = options.proof;
     /** @type {Promise<{ status: number, code: string }>} */
     const result = fetch(url + service.path, {
-      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+      headers,
       signal: AbortSignal.timeout(10_000),
     }).then(
       async (response) => {

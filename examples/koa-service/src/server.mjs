@@ -1,17 +1,24 @@
 // @ts-check
-// Starts the orders service: `pnpm start` with TOLLGATE_ISSUER and TOLLGATE_AUDIENCE set.
+// Starts the orders service: `pnpm start` with TOLLGATE_ISSUER and TOLLGATE_AUDIENCE set (and,
+// for a fleet, DPOP_ORIGIN / DPOP_MODE / TOLLGATE_REDIS_URL: see fleet.mjs).
+import { optionsFromEnv } from '@tollgate/core';
 import { isTollgateError, verify } from '@tollgate/koa';
 import { createApp } from './app.mjs';
+import { fleetFromEnv } from './fleet.mjs';
 
 const port = Number(process.env.PORT ?? 3002);
 const host = process.env.HOST ?? '127.0.0.1';
 
+const fleet = await fleetFromEnv();
 let auth;
 try {
-  auth = verify(); // reads TOLLGATE_*; a missing or invalid variable stops the start here, naming it
+  // Reads TOLLGATE_*; a missing or invalid variable stops the start here, naming it.
+  const source = fleet.revocation ? { ...optionsFromEnv(), revocation: fleet.revocation } : undefined;
+  auth = verify(source, { dpop: fleet.dpop });
 } catch (error) {
   if (!isTollgateError(error)) throw error;
   console.error(error.message);
+  await fleet.close();
   process.exit(1);
 }
 
@@ -30,7 +37,7 @@ const server = app.listen(port, host, () => {
 
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.once(signal, () => {
-    // Finish requests in flight, then release the verifier's HTTP agent.
-    server.close(() => void auth.verifier.close());
+    // Finish requests in flight, then release the verifier's HTTP agent and the Redis connections.
+    server.close(() => void auth.verifier.close().then(fleet.close));
   });
 }

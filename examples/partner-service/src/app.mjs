@@ -15,11 +15,13 @@ const canReadOrders = requireScopes('orders:read');
  * `Retry-After`, and a JSON body `{ error, error_description, code }`.
  *
  * @param {import('@tollgate/core').Verifier} verifier created once at start-up, shared by all requests
+ * @param {import('@tollgate/core/adapter').AdapterOptions<never>} [options] more gate options, e.g.
+ *   `{ dpop: { mode: 'allowed', origin: 'https://partner.example.com' } }` to accept DPoP-bound tokens
  * @returns {import('node:http').RequestListener}
  */
-export function createHandler(verifier) {
+export function createHandler(verifier, options = {}) {
   // The gate reads the credentials, verifies, and says how to answer; built once, like the verifier.
-  const gate = createGate(verifier, { realm: 'partner' });
+  const gate = createGate(verifier, { realm: 'partner', ...options });
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://partner.local').pathname;
     if (req.method === 'GET' && path === '/health') {

@@ -100,6 +100,10 @@ describe('optionsFromEnv', () => {
     );
   });
 
+  it('leaves TOLLGATE_REDIS_URL (read by @tollgate/redis and the example services) alone', () => {
+    expect(optionsFromEnv({ ...valid, TOLLGATE_REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual(optionsFromEnv(valid));
+  });
+
   it.each([
     ['yes', 'TOLLGATE_TOKEN_CACHE takes "true", "false" or a maximum entry count such as 10000, got "yes".'],
     ['0', 'TOLLGATE_TOKEN_CACHE must be an integer of at least 1, got 0.'],

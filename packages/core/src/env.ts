@@ -27,6 +27,12 @@ export const ENVIRONMENT_VARIABLES = {
 } as const;
 
 type Variable = keyof typeof ENVIRONMENT_VARIABLES;
+
+/**
+ * `TOLLGATE_*` variables that other tollgate packages read (`@tollgate/redis`'s CLI and the example
+ * services): not verifier options, but not misspellings either, so they are left alone.
+ */
+const READ_ELSEWHERE: ReadonlySet<string> = new Set(['TOLLGATE_REDIS_URL']);
 const VARIABLES = Object.keys(ENVIRONMENT_VARIABLES) as Variable[];
 
 /** The option each variable sets: problems the options check finds are reported under the variable. */
@@ -108,7 +114,9 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
   };
 
   for (const name of Object.keys(env)) {
-    if (!name.startsWith('TOLLGATE_') || Object.hasOwn(ENVIRONMENT_VARIABLES, name) || !env[name]?.trim()) continue;
+    if (!name.startsWith('TOLLGATE_') || Object.hasOwn(ENVIRONMENT_VARIABLES, name) || READ_ELSEWHERE.has(name))
+      continue;
+    if (!env[name]?.trim()) continue;
     // A misspelt variable would otherwise leave its default in force without a word (TOLLGATE_ALGORITHM: RS256).
     const near = closestNames(name, VARIABLES);
     if (near.length > 0)
