@@ -9,7 +9,8 @@ import type { MaybePromise } from './maybe-promise.js';
 import { RemoteJwksSource } from './remote-jwks.js';
 import { JWKS_DEFAULTS, type ResolvedJwksOptions } from './resolve-options.js';
 import { StatsRecorder } from './stats.js';
-import { makeKey, manualClock, type TestKey } from './testing/jwks-server.js';
+import { manualClock } from './testing/clock.js';
+import { makeKey, type TestKey } from './testing/keys.js';
 import type { VerificationKey } from './verification-key.js';
 
 const URL = 'https://issuer.example/jwks.json';
