@@ -17,12 +17,12 @@ const [contender = 'tollgate', alg = 'RS256', workload = 'distinct', seconds = '
 );
 
 if (process.env.TOLLGATE_BENCH_PROFILE_CHILD) {
-  const { AUDIENCE, ISSUER, loadMaterial, loadTokens } = await import('./lib/fixtures.mjs');
+  const { AUDIENCE, ISSUER, benchJwksOptions, loadMaterial, loadTokens } = await import('./lib/fixtures.mjs');
   const { loadContender } = await import('./lib/contenders.mjs');
-  const { startJwksServer } = await import('./lib/jwks-server.mjs');
+  const { startJwksServer } = await import('../../packages/core/src/testing/jwks-server.mjs');
   const material = loadMaterial();
   const tokens = loadTokens(alg);
-  const jwks = await startJwksServer(Object.values(material.keys).map((k) => k.publicJwk));
+  const jwks = await startJwksServer(benchJwksOptions(Object.values(material.keys).map((k) => k.publicJwk)));
   const mod = await loadContender(contender);
   const instance = await mod.setup({
     alg,
@@ -76,13 +76,13 @@ if (process.env.TOLLGATE_BENCH_PROFILE_CHILD) {
 
 async function profileHttp(framework, mode, workload, seconds, dir) {
   const { startChild } = await import('./lib/child.mjs');
-  const { loadMaterial, loadTokens } = await import('./lib/fixtures.mjs');
-  const { startJwksServer } = await import('./lib/jwks-server.mjs');
+  const { benchJwksOptions, loadMaterial, loadTokens } = await import('./lib/fixtures.mjs');
+  const { startJwksServer } = await import('../../packages/core/src/testing/jwks-server.mjs');
   const autocannon = (await import('autocannon')).default;
   const material = loadMaterial();
   const tokens = loadTokens('RS256').distinct;
   const list = workload === 'repeated' ? [tokens[0]] : tokens;
-  const jwks = await startJwksServer(Object.values(material.keys).map((k) => k.publicJwk));
+  const jwks = await startJwksServer(benchJwksOptions(Object.values(material.keys).map((k) => k.publicJwk)));
   const server = await startChild(
     fileURLToPath(new URL('./children/http-server.mjs', import.meta.url)),
     [JSON.stringify({ framework, mode, jwksUri: jwks.jwksUri, alg: 'RS256' })],

@@ -19,8 +19,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureFixtures, loadMaterial, RESULTS_DIR } from './lib/fixtures.mjs';
-import { startJwksServer } from './lib/jwks-server.mjs';
+import { startJwksServer } from '../../packages/core/src/testing/jwks-server.mjs';
+import { benchJwksOptions, ensureFixtures, loadMaterial, RESULTS_DIR } from './lib/fixtures.mjs';
 import { mark, table } from './lib/report.mjs';
 import { inProcessGoals, inProcessMarkdown, runInProcess } from './sections/inprocess.mjs';
 import { httpGoals, httpMarkdown, runHttp } from './sections/http.mjs';
@@ -188,7 +188,7 @@ async function main() {
   const fixtures = await ensureFixtures({ fresh: args.includes('--fresh-fixtures'), log });
   durations.setup = (performance.now() - t) / 1000;
   const material = loadMaterial();
-  const jwks = await startJwksServer(Object.values(material.keys).map((k) => k.publicJwk));
+  const jwks = await startJwksServer(benchJwksOptions(Object.values(material.keys).map((k) => k.publicJwk)));
 
   const results = {
     meta: {

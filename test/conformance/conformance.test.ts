@@ -4,7 +4,7 @@
 import { createVerifier, isTollgateError, type Verifier } from '@tollgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS, profileOptions, type CorpusCase, type Profile } from './corpus.js';
-import { startConformanceJwksServer } from '../support/conformance-jwks-server.js';
+import { startJwksServer } from '../../packages/core/src/testing/jwks-server.mjs';
 import { createFixture, ED25519_SMALL_ORDER, type Fixture } from './fixture.js';
 import { compact, signer } from './jws.js';
 
@@ -198,7 +198,7 @@ describe('hostile JWKS entries', () => {
       ...Array.from({ length: 80 }, (_, i) => decoy(i + 2)),
       { ...outside.jwk, kid: 'crowd', alg: 'RS256' },
     ];
-    const crowd = await startConformanceJwksServer({ keys });
+    const crowd = await startJwksServer({ keys, etag: false });
     const verifier = createVerifier({
       jwksUri: crowd.jwksUri,
       audience: f().issuer.audience,

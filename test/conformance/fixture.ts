@@ -11,7 +11,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { createMemoryKeyStore, type JwtClaims, type SignOptions } from '@tollgate/issuer';
-import { startConformanceJwksServer, type ConformanceJwksServer } from '../support/conformance-jwks-server.js';
+import { startJwksServer, type JwksServer } from '../../packages/core/src/testing/jwks-server.mjs';
 import { startIssuer, type TestIssuer } from '../support/issuer.js';
 import { selfSignedRsaCertificate } from './x509.js';
 
@@ -85,7 +85,7 @@ export interface Fixture {
     readonly certificate: Buffer;
   };
   /** Where `jku` / `x5u` point. Its request log must stay empty. */
-  readonly canary: ConformanceJwksServer;
+  readonly canary: JwksServer;
   readonly secrets: { readonly current: string; readonly previous: string; readonly unknown: string };
   /** Valid claims for the issuer's tenant; `undefined` in `overrides` removes a claim. */
   claims(overrides?: Record<string, unknown>): Record<string, unknown>;
@@ -237,9 +237,9 @@ export async function createFixture(): Promise<Fixture> {
     };
 
     const keys = hostileKeys();
-    const hostile = await startConformanceJwksServer({ keys: HOSTILE_KIDS.map((kid) => keys[kid].jwk) });
+    const hostile = await startJwksServer({ keys: HOSTILE_KIDS.map((kid) => keys[kid].jwk), etag: false });
     closers.push(() => hostile.close());
-    const canary = await startConformanceJwksServer();
+    const canary = await startJwksServer({ etag: false });
     closers.push(() => canary.close());
 
     const attackerRs = fromPair('attacker-rsa', rsa(), { alg: 'RS256' });

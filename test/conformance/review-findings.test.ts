@@ -2,11 +2,14 @@
 // state over time, fetching or configuration rather than one token, run against the real
 // mini-issuer and real servers. Token-shaped findings (2, 5, 6) are rows of the corpus (group
 // `review`); each test here failed before its fix.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { createVerifier, type Verifier } from '@tollgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  startJwksServer,
+  type JwksServer,
+  type JwksServerOptions,
+} from '../../packages/core/src/testing/jwks-server.mjs';
 import { startIssuer, type TestIssuer } from '../support/issuer.js';
 
 const opened: { close(): Promise<void> }[] = [];
@@ -38,21 +41,10 @@ function verifierFor(idp: TestIssuer, extra: Record<string, unknown> = {}): Veri
   return verifier;
 }
 
-async function serve(
-  handler: Parameters<typeof createServer>[1],
-  host = '127.0.0.1',
-): Promise<{ url: string; requests: number }> {
-  const state = { url: '', requests: 0 };
-  const server: Server = createServer((req, res) => {
-    state.requests++;
-    handler!(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  state.url = `http://${host}:${(server.address() as AddressInfo).port}`;
-  opened.push({
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  });
-  return state;
+async function jwksServer(options: JwksServerOptions = {}): Promise<JwksServer> {
+  const server = await startJwksServer(options);
+  opened.push(server);
+  return server;
 }
 
 describe('finding 1: a token-cache hit obeys the key set freshness of a miss', () => {
@@ -74,17 +66,12 @@ describe('finding 1: a token-cache hit obeys the key set freshness of a miss', (
 describe('finding 3: every redirect hop obeys the https rule', () => {
   it('refuses a redirect from the JWKS URL to plain http on a non-loopback host, before requesting it', async () => {
     const idp = await issuer();
-    const jwks = JSON.stringify(await idp.issuer.jwks());
     // 127.0.0.2 reaches this machine but is not one of the loopback names allowed over http.
-    const elsewhere = await serve(
-      (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks),
-      '127.0.0.2',
-    );
-    const redirecting = await serve((_req, res) =>
-      res.writeHead(302, { location: `${elsewhere.url}/jwks.json` }).end(),
-    );
+    const elsewhere = await jwksServer({ keys: (await idp.issuer.jwks()).keys, host: '127.0.0.2' });
+    const redirecting = await jwksServer();
+    redirecting.jwksBehaviour = { kind: 'redirect', location: elsewhere.jwksUri };
     const verifier = createVerifier({
-      jwksUri: `${redirecting.url}/jwks.json`,
+      jwksUri: redirecting.jwksUri,
       audience: idp.audience,
       algorithms: ['RS256'],
       jwks: { maxRedirects: 3 },
@@ -92,7 +79,7 @@ describe('finding 3: every redirect hop obeys the https rule', () => {
     });
     opened.push(verifier);
     await expect(verifier.verify(await idp.mintToken())).rejects.toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED' });
-    expect(elsewhere.requests).toBe(0);
+    expect(elsewhere.requests).toEqual([]);
   });
 });
 
@@ -138,11 +125,14 @@ describe('finding 8: key servers that send a UTF-8 BOM or gzip', () => {
     const body = gzipSync(
       Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(await idp.issuer.jwks()))]),
     );
-    const server = await serve((_req, res) =>
-      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(body),
-    );
+    const server = await jwksServer();
+    server.jwksBehaviour = {
+      kind: 'raw',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    };
     const verifier = createVerifier({
-      jwksUri: `${server.url}/jwks.json`,
+      jwksUri: server.jwksUri,
       audience: idp.audience,
       algorithms: ['RS256'],
       logger: false,

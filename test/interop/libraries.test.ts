@@ -7,7 +7,7 @@ import { createSigner } from 'fast-jwt';
 import { SignJWT } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConformanceJwksServer, type ConformanceJwksServer } from '../support/conformance-jwks-server.js';
+import { startJwksServer, type JwksServer } from '../../packages/core/src/testing/jwks-server.mjs';
 
 const ISSUER = 'https://interop.example';
 const AUDIENCE = 'orders-api';
@@ -93,7 +93,7 @@ const LIBRARIES: readonly Library[] = [
   },
 ];
 
-let jwks: ConformanceJwksServer;
+let jwks: JwksServer;
 let verifier: Verifier;
 let keys: Record<Exclude<Alg, 'HS256'>, Key>;
 let strangers: Record<Exclude<Alg, 'HS256'>, Key>;
@@ -108,7 +108,7 @@ beforeAll(async () => {
     ES256: makeKey('ES256').key,
     EdDSA: makeKey('EdDSA').key,
   };
-  jwks = await startConformanceJwksServer({ keys: Object.values(made).map((m) => m.jwk) });
+  jwks = await startJwksServer({ keys: Object.values(made).map((m) => m.jwk), etag: false });
   verifier = createVerifier({
     issuer: ISSUER,
     jwksUri: jwks.jwksUri,

@@ -216,7 +216,7 @@ describe('reliability under load', () => {
     // Past max-age requests may wait for a refresh, but never past the timeout (+1.5 s margin
     // for scheduling on a loaded machine); a hang would show as 10 s (the client's limit).
     expect(report.maxLatencyMs).toBeLessThan(report.headersTimeoutMs + 1_500);
-    expect(Object.keys(report.unknownKidStatuses).every((status) => ['401', '503'].includes(status))).toBe(true);
+    expect(Object.keys(report.unknownKidStatuses).filter((status) => !['401', '503'].includes(status))).toEqual([]);
     passed.add(4);
   });
 

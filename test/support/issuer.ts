@@ -1,19 +1,17 @@
-// Shared fixture for cross-package tests: a real @tollgate/issuer on 127.0.0.1 and a way to serve
-// an app under test, each start bounded by a timeout.
+// Shared fixture for cross-package tests: a real @tollgate/issuer on 127.0.0.1 with test defaults
+// (audience, client, a running clock) and `mintToken()`, and a way to serve an app under test, each
+// start bounded by a timeout. Starting the issuer itself is the issuer package's test support
+// (`startSharedIssuer()`); this file only adds the defaults and helpers cross-package tests share.
 //
 // Why the timeouts: on Node 20 a WebCrypto key export hung at issuer start-up about once in
 // fifteen starts (why the issuer now makes keys with node:crypto, see packages/issuer/src/keys.ts).
 // A hung start must fail its test quickly, not stall the suite until the hook timeout.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createIssuer,
-  type Issuer,
-  type IssuerOptions,
-  type JwtClaims,
-  type SignOptions,
-  type TestClock,
-} from '@tollgate/issuer';
+import { type Issuer, type IssuerOptions, type JwtClaims, type SignOptions, type TestClock } from '@tollgate/issuer';
+import { START_TIMEOUT_MS, startSharedIssuer, withTimeout } from '../../packages/issuer/src/test-support.js';
+
+export { START_TIMEOUT_MS, withTimeout };
 
 /** Audience of the default tenant unless `defaultTenant.audience` says otherwise. */
 export const TEST_AUDIENCE = 'orders-api';
@@ -21,8 +19,6 @@ export const TEST_AUDIENCE = 'orders-api';
 export const TEST_SCOPES = ['orders:read', 'orders:write'] as const;
 /** Client of the default tenant, for token-endpoint tests. */
 export const TEST_CLIENT = { id: 'orders-client', secret: 'orders-client-secret', scopes: [...TEST_SCOPES] } as const;
-/** Default start-up timeout of `startIssuer()` and `listen()`. */
-export const START_TIMEOUT_MS = 10_000;
 
 export interface StartIssuerOptions extends Omit<IssuerOptions, 'clock'> {
   /** The issuer's clock. Default: {@link createRunningClock} (real time that tests can move). */
@@ -68,15 +64,17 @@ export async function startIssuer(options: StartIssuerOptions = {}): Promise<Tes
   const { startTimeoutMs = START_TIMEOUT_MS, ...issuerOptions } = options;
   const clock = issuerOptions.clock ?? createRunningClock();
   const usesTenants = issuerOptions.tenants !== undefined;
-  const starting = createIssuer({
-    onError: () => undefined,
-    ...issuerOptions,
-    clock,
-    ...(usesTenants
-      ? {}
-      : { defaultTenant: { audience: TEST_AUDIENCE, clients: [TEST_CLIENT], ...issuerOptions.defaultTenant } }),
-  });
-  const issuer = await withTimeout(starting, startTimeoutMs, 'issuer start', (late) => late.close());
+  const issuer = await startSharedIssuer(
+    {
+      onError: () => undefined,
+      ...issuerOptions,
+      clock,
+      ...(usesTenants
+        ? {}
+        : { defaultTenant: { audience: TEST_AUDIENCE, clients: [TEST_CLIENT], ...issuerOptions.defaultTenant } }),
+    },
+    startTimeoutMs,
+  );
   const audience = issuer.tenant().audience;
   let closed: Promise<void> | undefined;
   return {
@@ -153,35 +151,4 @@ function shut(server: Server): Promise<void> {
     // close() alone waits for idle keep-alive sockets (fetch keeps them), which would hang afterAll.
     server.closeAllConnections();
   });
-}
-
-/**
- * Rejects when `promise` takes longer than `ms`, naming `what`. If the promise settles after the
- * timeout, `onLate` receives its value so a late-starting server is still shut down.
- */
-export async function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-  onLate?: (value: T) => unknown,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(new Error(`${what} did not finish within ${ms} ms`));
-    }, ms);
-  });
-  promise.then(
-    (value) => {
-      if (timedOut) void Promise.resolve(onLate?.(value)).catch(() => undefined);
-    },
-    () => undefined,
-  );
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -7,7 +7,9 @@ import { createGate, type Gate } from './gate.js';
 import { ClaimError, requireAuthLevel, TokenError, type AnyTollgateError, type VerifierOptions } from './index.js';
 import type { RequestFacts } from './request-facts.js';
 import { makeProof, makeProofKey, type ProofKeyPair } from './testing/dpop-proofs.js';
-import { makeKey, manualClock, sign, startJwksServer, type JwksServer, type TestKey } from './testing/jwks-server.js';
+import { manualClock } from './testing/clock.js';
+import { startJwksServer, type JwksServer } from './testing/jwks-server.mjs';
+import { makeKey, sign, type TestKey } from './testing/keys.js';
 
 const AUD = 'orders';
 const ORIGIN = 'https://api.example.com';
@@ -24,7 +26,7 @@ beforeAll(async () => {
   issuerKey = makeKey('ES256', 'k1');
   client = makeProofKey('ES256');
   thief = makeProofKey('ES256');
-  server = await startJwksServer([issuerKey.publicJwk]);
+  server = await startJwksServer({ keys: [issuerKey.publicJwk] });
 });
 
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpFetcher, type HttpFetcherOptions } from './http-fetcher.js';
 import { JWKS_DEFAULTS } from './resolve-options.js';
-import { startJwksServer, type JwksServer } from './testing/jwks-server.js';
+import { startJwksServer, type JwksServer } from './testing/jwks-server.mjs';
 
 const servers: JwksServer[] = [];
 const agents: Agent[] = [];
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function server(): Promise<JwksServer> {
-  const started = await startJwksServer([{ kty: 'test', kid: 'k1' }]);
+  const started = await startJwksServer({ keys: [{ kty: 'test', kid: 'k1' }] });
   servers.push(started);
   return started;
 }

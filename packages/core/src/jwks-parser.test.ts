@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JwksParser } from './jwks-parser.js';
-import { makeKey, type TestKey } from './testing/jwks-server.js';
+import { makeKey, type TestKey } from './testing/keys.js';
 import { importJwk } from './verification-key.js';
 
 const URL = 'https://issuer.example/jwks.json';

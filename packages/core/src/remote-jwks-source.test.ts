@@ -9,7 +9,8 @@ import type { MaybePromise } from './maybe-promise.js';
 import { RemoteJwksSource } from './remote-jwks.js';
 import { JWKS_DEFAULTS, type ResolvedJwksOptions } from './resolve-options.js';
 import { StatsRecorder } from './stats.js';
-import { makeKey, manualClock, type TestKey } from './testing/jwks-server.js';
+import { manualClock } from './testing/clock.js';
+import { makeKey, type TestKey } from './testing/keys.js';
 import type { VerificationKey } from './verification-key.js';
 
 const URL = 'https://issuer.example/jwks.json';
@@ -226,7 +227,7 @@ describe('unknown kid', () => {
   it('concurrent unknown kids during one refetch share it: one fetch, every one refused, then the cooldown holds', async () => {
     const { source, fetcher } = await warmed();
     const answers = ['x', 'y', 'z'].map((kid) => source.keysFor('RS256', kid));
-    expect(answers.every((a) => a instanceof Promise)).toBe(true);
+    expect(answers).toEqual([expect.any(Promise), expect.any(Promise), expect.any(Promise)]);
     expect(fetcher.calls).toHaveLength(2);
     fetcher.last.answer(jwks([k1, k2]));
     const outcomes = await Promise.allSettled(answers);

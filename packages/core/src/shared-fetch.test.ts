@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SharedFetch, waitFor, type FetchRun } from './shared-fetch.js';
-import { manualClock } from './testing/jwks-server.js';
+import { manualClock } from './testing/clock.js';
 
 /** A task the test settles by hand, remembering the run it was given. */
 function deferredTask() {

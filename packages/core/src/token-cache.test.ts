@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type Verifier, type VerifierOptions } from './index.js';
-import { makeKey, manualClock, sign, startJwksServer, type JwksServer, type TestKey } from './testing/jwks-server.js';
+import { manualClock } from './testing/clock.js';
+import { startJwksServer, type JwksServer } from './testing/jwks-server.mjs';
+import { makeKey, sign, type TestKey } from './testing/keys.js';
 
 const AUD = 'orders';
 const SECRET = 'a-shared-migration-secret-of-32+-bytes!';
@@ -32,7 +34,7 @@ const claims = (extra: Record<string, unknown> = {}) => ({
 });
 
 async function make(options: Partial<VerifierOptions> = {}): Promise<Verifier> {
-  server = await startJwksServer([rs.publicJwk, es.publicJwk]);
+  server = await startJwksServer({ keys: [rs.publicJwk, es.publicJwk] });
   server.cacheControl = 'max-age=60';
   const v = createVerifier({
     jwksUri: server.jwksUri,

@@ -1,6 +1,6 @@
 import { constants, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { makeKey } from './testing/jwks-server.js';
+import { makeKey } from './testing/keys.js';
 import { importJwk, type VerificationKey } from './verification-key.js';
 
 describe('importJwk', () => {

@@ -1,6 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, RevocationList, type RevocationCheck, type Verifier, type VerifierOptions } from './index.js';
-import { makeKey, manualClock, sign, startJwksServer, type JwksServer, type TestKey } from './testing/jwks-server.js';
+import { manualClock } from './testing/clock.js';
+import { startJwksServer, type JwksServer } from './testing/jwks-server.mjs';
+import { makeKey, sign, type TestKey } from './testing/keys.js';
 
 const AUD = 'orders';
 let key: TestKey;
@@ -11,7 +13,7 @@ const nowSec = () => Math.floor(clock.now() / 1000);
 
 beforeAll(async () => {
   key = makeKey('ES256', 'k1');
-  server = await startJwksServer([key.publicJwk]);
+  server = await startJwksServer({ keys: [key.publicJwk] });
 });
 
 afterEach(async () => {

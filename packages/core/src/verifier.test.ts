@@ -2,7 +2,9 @@ import { createHmac, createPublicKey, sign as cryptoSign } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, isTollgateError, type Verifier, type VerifierOptions } from './index.js';
-import { makeKey, manualClock, sign, startJwksServer, type JwksServer, type TestKey } from './testing/jwks-server.js';
+import { manualClock } from './testing/clock.js';
+import { startJwksServer, type JwksServer } from './testing/jwks-server.mjs';
+import { makeKey, sign, type TestKey } from './testing/keys.js';
 
 const AUD = 'orders';
 const SECRET = 'a-shared-migration-secret-of-32+-bytes!';
@@ -38,7 +40,7 @@ async function make(
   options: Partial<VerifierOptions> = {},
   jwks: Record<string, unknown>[] = Object.values(keys).map((k) => k.publicJwk),
 ): Promise<Verifier> {
-  server = await startJwksServer(jwks);
+  server = await startJwksServer({ keys: jwks });
   const v = createVerifier({
     jwksUri: server.jwksUri,
     audience: AUD,
@@ -259,8 +261,8 @@ describe('HS256 migration', () => {
 
 describe('multi-tenant', () => {
   it("selects the issuer by the token's iss and rejects untrusted issuers before any network call", async () => {
-    server = await startJwksServer([keys.rs.publicJwk]);
-    const other = await startJwksServer([keys.es.publicJwk]);
+    server = await startJwksServer({ keys: [keys.rs.publicJwk] });
+    const other = await startJwksServer({ keys: [keys.es.publicJwk] });
     try {
       const v = createVerifier({
         issuers: [

@@ -1,38 +1,13 @@
-import { KeysUnavailableError, TokenError, type VerifiedToken, type Verifier } from '@tollgate/core';
+import { KeysUnavailableError, TokenError, type Verifier } from '@tollgate/core';
 import type { Context } from 'koa';
 import { describe, expect, it, vi } from 'vitest';
+import { fakeVerifier, rawAuthorization, TOKEN } from '../../core/src/testing/adapter-fixtures.js';
 import { requireScopes, toMiddleware, verify } from './index.js';
 
-const TOKEN: VerifiedToken = {
-  claims: { sub: 'alice', scope: 'orders:read' },
-  header: { alg: 'RS256' },
-  alg: 'RS256',
-  kid: 'k1',
-  keySource: 'jwks',
-  issuer: 'https://issuer.test',
-  cached: false,
-};
-
-function fakeVerifier(verify: (token: string) => Promise<VerifiedToken>): Verifier {
-  const notUsed = () => {
-    throw new Error('not used');
-  };
-  return {
-    verify,
-    stats: notUsed,
-    ready: notUsed,
-    health: notUsed,
-    on: notUsed,
-    off: notUsed,
-    close: async () => undefined,
-  } as unknown as Verifier;
-}
-
 function fakeCtx(authorization?: string | string[]) {
-  const list = authorization === undefined ? undefined : [authorization].flat();
   const headers: Record<string, string> = {};
   const ctx = {
-    req: { method: 'GET', rawHeaders: (list ?? []).flatMap((value) => ['Authorization', value]) },
+    req: { method: 'GET', rawHeaders: rawAuthorization(authorization) },
     originalUrl: '/orders',
     state: {} as Record<string, unknown>,
     status: 404,

@@ -22,6 +22,21 @@ export const ISSUER = 'https://auth.bench.tollgate.example';
 export const AUDIENCE = 'orders-api';
 /** More than tollgate's default token cache (10 000 entries), so cycling them never hits an LRU cache. */
 export const DISTINCT_TOKENS = 20_000;
+
+/**
+ * Options of the JWKS server the in-process, HTTP and memory sections verify against (the
+ * repository's one test JWKS server; the fetch-discipline section uses the real @tollgate/issuer,
+ * whose counters and fault injection fit it). Keys are cached for an hour and connections stay
+ * open for a minute, so the server is not part of what is measured.
+ *
+ * @param {object[]} keys public JWKs
+ */
+export const benchJwksOptions = (keys) => ({
+  keys,
+  jwksPath: '/.well-known/jwks.json',
+  cacheControl: 'public, max-age=3600',
+  keepAliveTimeoutMs: 60_000,
+});
 /** Tokens stay valid this long after signing; a fixture set is re-signed when less than MIN_LEFT_SEC remain. */
 const LIFETIME_SEC = 36 * 3600;
 const MIN_LEFT_SEC = 6 * 3600;

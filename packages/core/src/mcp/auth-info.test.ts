@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type Verifier } from '../index.js';
-import { makeKey, sign, startJwksServer, type JwksServer, type TestKey } from '../testing/jwks-server.js';
+import { startJwksServer, type JwksServer } from '../testing/jwks-server.mjs';
+import { makeKey, sign, type TestKey } from '../testing/keys.js';
 import { mcpAuthInfo, mcpTokenVerifier, toMcpAuthInfo } from '../mcp.js';
 
 const RESOURCE = 'https://api.example.com/mcp';
@@ -17,7 +18,7 @@ let verifier: Verifier;
 
 beforeAll(async () => {
   key = makeKey('ES256', 'k1');
-  server = await startJwksServer([key.publicJwk]);
+  server = await startJwksServer({ keys: [key.publicJwk] });
   verifier = createVerifier({
     resource: RESOURCE,
     jwksUri: server.jwksUri,

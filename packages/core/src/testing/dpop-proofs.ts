@@ -1,6 +1,6 @@
 /**
  * Test support (not exported): DPoP proof keys and proofs. Keys come from
- * node:crypto (not WebCrypto: see BRIEF, start-up hangs on Node 20); proofs
+ * node:crypto (not WebCrypto: key export hung at start-up on Node 20); proofs
  * are signed by jose, an implementation this package did not write.
  */
 import { createHmac, generateKeyPairSync, randomUUID, sign as cryptoSign, type KeyObject } from 'node:crypto';
