@@ -14,6 +14,7 @@ import { TOLLGATE_VERIFIER, TollgateGuard, TollgateModule } from '@tollgate/nest
 import express from 'express';
 import Koa from 'koa';
 import { listen, START_TIMEOUT_MS, withTimeout } from '../../support/issuer.js';
+import { nodeListener } from '../../support/node-listener.js';
 
 export type ServiceName = 'express' | 'koa' | 'nestjs';
 export const SERVICE_NAMES: readonly ServiceName[] = ['express', 'koa', 'nestjs'];
@@ -85,7 +86,7 @@ async function startKoa({ verifier: options, dpop }: ServiceConfig): Promise<Ser
   app.use((ctx) => {
     if (ctx.path === PROTECTED_PATH) ctx.body = { ok: true };
   });
-  const served = await listen(app.callback());
+  const served = await listen(nodeListener(app.callback()));
   return {
     name: 'koa',
     url: served.url,
