@@ -2,6 +2,7 @@
 // over real HTTP, including HS256 through the migration secret; tampered copies are refused.
 // Keys are generated with node:crypto; each library signs with its own code path and options.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { inspect } from 'node:util';
 import { createVerifier, isTollgateError, type TollgateErrorCode, type Verifier } from '@tollgate/core';
 import { createSigner } from 'fast-jwt';
 import { SignJWT } from 'jose';
@@ -129,7 +130,7 @@ async function refusal(token: string): Promise<TollgateErrorCode> {
     (e: unknown) => e,
   );
   if (error === undefined) throw new Error('a tampered token was accepted');
-  if (!isTollgateError(error)) throw new Error(`refused with a non-tollgate error: ${String(error)}`);
+  if (!isTollgateError(error)) throw new Error(`refused with a non-tollgate error: ${inspect(error)}`);
   return error.code;
 }
 

@@ -32,7 +32,7 @@ async function setup(
     audience: AUD,
     algorithms: ['RS256', 'ES256'],
     ...options,
-  } as VerifierOptions);
+  });
   return verifier;
 }
 

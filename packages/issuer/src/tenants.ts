@@ -247,10 +247,9 @@ function secretFrom(
   }
   if (envName === undefined) return undefined;
   if (typeof envName !== 'string' || !ENV_NAME.test(envName))
-    fail(envField, `must be an environment variable name; got ${JSON.stringify(envName)}`);
-  const fromEnv = env[envName as string];
-  if (fromEnv === undefined || fromEnv === '')
-    fail(envField, `names ${String(envName)}, which is not set in the environment`);
+    return fail(envField, `must be an environment variable name; got ${JSON.stringify(envName)}`);
+  const fromEnv = env[envName];
+  if (fromEnv === undefined || fromEnv === '') fail(envField, `names ${envName}, which is not set in the environment`);
   return fromEnv;
 }
 
