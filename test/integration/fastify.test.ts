@@ -31,8 +31,8 @@ const majors: [string, Factory][] = [
 it('tests both majors', () => {
   const require = createRequire(import.meta.url);
   expect(
-    [require('fastify/package.json').version, require('fastify4/package.json').version].map(
-      (v: string) => v.split('.')[0],
+    ['fastify/package.json', 'fastify4/package.json'].map(
+      (name) => (require(name) as { version: string }).version.split('.')[0],
     ),
   ).toEqual(['5', '4']);
 });

@@ -135,7 +135,7 @@ describe('fetch and hono: beyond the scenarios', () => {
       status: response.status,
       challenge: response.headers.get('www-authenticate'),
       type: response.headers.get('content-type'),
-      body: await response.json(),
+      body: (await response.json()) as unknown,
     }).toEqual({
       status: 401,
       challenge: 'Bearer realm="api"',

@@ -114,7 +114,7 @@ describe('koa: error handling', () => {
   it('passErrors: a 503 keeps Retry-After and hides the internal message', async () => {
     const app = new Koa();
     const emitted: { code?: string; expose?: boolean }[] = [];
-    app.on('error', (err) => emitted.push(err));
+    app.on('error', (err: { code?: string; expose?: boolean }) => emitted.push(err));
     // Its own verifier: after the outage it backs off, which must not leak into other tests.
     const outage = createVerifier({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] });
     app.use(verify(outage, { passErrors: true }));

@@ -19,8 +19,8 @@ const require = createRequire(import.meta.url);
 
 describe('legacy majors are really installed', () => {
   it('runs Express 4 and Koa 2', () => {
-    expect(require('express4/package.json').version).toMatch(/^4\./);
-    expect(require('koa2/package.json').version).toMatch(/^2\./);
+    expect((require('express4/package.json') as { version: string }).version).toMatch(/^4\./);
+    expect((require('koa2/package.json') as { version: string }).version).toMatch(/^2\./);
   });
 });
 

@@ -55,29 +55,33 @@ const LIBRARIES: readonly Library[] = [
   {
     name: 'jsonwebtoken',
     algorithms: ['RS256', 'PS256', 'ES256', 'HS256'],
-    sign: async ({ alg, key, claims }) =>
-      jsonwebtoken.sign(claims, typeof key === 'string' ? key : key.privateKey, {
-        algorithm: alg as jsonwebtoken.Algorithm,
-        ...(typeof key === 'string' ? {} : { keyid: key.kid }),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        subject: 'interop-user',
-        expiresIn: '10m',
-      }),
+    sign: ({ alg, key, claims }) =>
+      Promise.resolve(
+        jsonwebtoken.sign(claims, typeof key === 'string' ? key : key.privateKey, {
+          algorithm: alg as jsonwebtoken.Algorithm,
+          ...(typeof key === 'string' ? {} : { keyid: key.kid }),
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          subject: 'interop-user',
+          expiresIn: '10m',
+        }),
+      ),
   },
   {
     name: 'fast-jwt',
     algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'],
-    sign: async ({ alg, key, claims }) =>
-      createSigner({
-        algorithm: alg,
-        key: typeof key === 'string' ? key : key.pem,
-        ...(typeof key === 'string' ? {} : { kid: key.kid }),
-        iss: ISSUER,
-        aud: AUDIENCE,
-        sub: 'interop-user',
-        expiresIn: 600_000,
-      })(claims),
+    sign: ({ alg, key, claims }) =>
+      Promise.resolve(
+        createSigner({
+          algorithm: alg,
+          key: typeof key === 'string' ? key : key.pem,
+          ...(typeof key === 'string' ? {} : { kid: key.kid }),
+          iss: ISSUER,
+          aud: AUDIENCE,
+          sub: 'interop-user',
+          expiresIn: 600_000,
+        })(claims),
+      ),
   },
   {
     name: 'jose',

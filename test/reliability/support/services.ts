@@ -3,6 +3,8 @@
 // service builds its own verifier from the same options, as separate deployments would: each
 // has its own key cache and fetches the JWKS itself, so JWKS request counts are per service.
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
@@ -121,7 +123,7 @@ async function startNest({ verifier: options, dpop }: ServiceConfig): Promise<Se
     'Nest app creation',
   );
   await withTimeout(app.listen(0, '127.0.0.1'), START_TIMEOUT_MS, 'Nest start', () => app.close());
-  const { port } = app.getHttpServer().address() as { port: number };
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   // The module built this verifier and closes it on shutdown (app.close()).
   const verifier = app.get<Verifier>(TOLLGATE_VERIFIER);
   return {
