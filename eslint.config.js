@@ -36,25 +36,37 @@ export default defineConfig(
     },
   },
   {
-    // For now, the rules of recommendedTypeChecked that the code base does not pass yet are
-    // warnings, so CI stays green while the violations are fixed. Once `pnpm lint` shows no
-    // warning for a rule, delete its line here and it is an error again.
-    files: typed,
+    // Tests: vitest's asymmetric matchers (expect.any, expect.stringContaining, ...) are typed `any`,
+    // so each one inside toEqual/toMatchObject counts as an unsafe assignment. The other no-unsafe-*
+    // rules still catch an untyped value (parsed JSON, say) once it is used.
+    files: ['**/*.test.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
+  },
+  {
+    // Fastify route handlers are async by convention: the returned value is the reply, awaited or not.
+    files: ['test/integration/fastify.test.ts'],
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
+  {
+    // Not fixed yet: these files still break the rules below, which are errors everywhere else.
+    // Fix a file, then delete its entry (or the rule's line once no file needs it).
+    files: ['examples/**'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'warn',
       '@typescript-eslint/no-misused-promises': 'warn',
       '@typescript-eslint/await-thenable': 'warn',
-      '@typescript-eslint/no-base-to-string': 'warn',
-      '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
+      '@typescript-eslint/unbound-method': 'warn',
       '@typescript-eslint/no-unsafe-argument': 'warn',
       '@typescript-eslint/no-unsafe-assignment': 'warn',
       '@typescript-eslint/no-unsafe-call': 'warn',
       '@typescript-eslint/no-unsafe-member-access': 'warn',
       '@typescript-eslint/no-unsafe-return': 'warn',
-      '@typescript-eslint/prefer-promise-reject-errors': 'warn',
       '@typescript-eslint/require-await': 'warn',
-      '@typescript-eslint/unbound-method': 'warn',
     },
+  },
+  {
+    files: ['packages/express/src/verify.test.ts', 'packages/koa/src/verify.test.ts'],
+    rules: { '@typescript-eslint/require-await': 'warn' },
   },
   {
     files: ['**/*.test.ts', 'test/**'],

@@ -1987,7 +1987,7 @@ add('crit', 'RFC 7515 4.1.11; RFC 7797 3, 6', [
         compact(
           `{"alg":"HS256","alg":"RS256","kid":${kid(f)}}`,
           f.claims(),
-          signer('HS256', f.issuer.rs.publicKey.export({ format: 'pem', type: 'spki' }) as string),
+          signer('HS256', f.issuer.rs.publicKey.export({ format: 'pem', type: 'spki' })),
         ),
       expected: code('ERR_TOKEN_SIGNATURE_INVALID'),
       reason: 'One parser, one reading: RS256, checked as RSA; a parser differential cannot reach the secret path.',
@@ -2000,7 +2000,7 @@ add('crit', 'RFC 7515 4.1.11; RFC 7797 3, 6', [
         compact(
           `{"alg":"RS256","alg":"HS256","kid":${kid(f)}}`,
           f.claims(),
-          signer('HS256', f.issuer.rs.publicKey.export({ format: 'pem', type: 'spki' }) as string),
+          signer('HS256', f.issuer.rs.publicKey.export({ format: 'pem', type: 'spki' })),
         ),
       expected: code('ERR_TOKEN_SIGNATURE_INVALID'),
       reason: 'Read as HS256, checked against the configured secrets only.',

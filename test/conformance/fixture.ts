@@ -233,7 +233,7 @@ export async function createFixture(): Promise<Fixture> {
       const entry = stored.find((k) => k.alg === alg);
       const info = published.find((k) => k.kid === entry?.kid);
       if (entry === undefined || info === undefined) throw new Error(`the issuer has no ${alg} key`);
-      return fromStored(entry.kid, entry.privateJwk, info.publicJwk as unknown as Record<string, unknown>);
+      return fromStored(entry.kid, entry.privateJwk, info.publicJwk);
     };
 
     const keys = hostileKeys();

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from
 import { bootNest, PLATFORMS } from '../fixtures/nest-support/index.js';
 import { bearer, request, type TestResponse } from '../support/http.js';
 import { listen, startIssuer, withTimeout, type TestIssuer } from '../support/issuer.js';
+import { nodeListener } from '../support/node-listener.js';
 
 interface AppOptions {
   readonly verifier: Verifier;
@@ -52,11 +53,11 @@ const KOA: Stack = {
     const orders = koaScopes('orders:read');
     app.use(koaVerify(verifier, { locations }));
     app.use(async (ctx, next) => {
-      if (ctx.path === '/orders') await orders(ctx, async () => void (ctx.body = { ok: true }));
+      if (ctx.path === '/orders') await orders(ctx, () => Promise.resolve(void (ctx.body = { ok: true })));
       else if (ctx.path === '/me') ctx.body = { sub: ctx.state.auth?.claims.sub };
       else await next();
     });
-    return listen(app.callback());
+    return listen(nodeListener(app.callback()));
   },
 };
 
@@ -118,11 +119,11 @@ const PASS_ERRORS: Stack[] = [
       const orders = koaScopes('orders:read');
       app.use(koaVerify(verifier, { locations, passErrors: true }));
       app.use(async (ctx, next) => {
-        if (ctx.path === '/orders') await orders(ctx, async () => void (ctx.body = { ok: true }));
+        if (ctx.path === '/orders') await orders(ctx, () => Promise.resolve(void (ctx.body = { ok: true })));
         else if (ctx.path === '/me') ctx.body = { sub: ctx.state.auth?.claims.sub };
         else await next();
       });
-      return listen(app.callback());
+      return listen(nodeListener(app.callback()));
     },
   },
 ];

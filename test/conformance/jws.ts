@@ -28,10 +28,10 @@ export function signer(
   const hash = HASH[bits];
   return (input) => {
     if (alg.startsWith('HS'))
-      return createHmac(hash ?? 'sha256', key as Buffer | string)
+      return createHmac(hash ?? 'sha256', key)
         .update(input)
         .digest();
-    if (alg === 'EdDSA' || alg === 'Ed25519') return cryptoSign(null, input, key as KeyObject);
+    if (alg === 'EdDSA' || alg === 'Ed25519') return cryptoSign(null, input, key);
     if (alg.startsWith('ES'))
       return cryptoSign(hash ?? 'sha256', input, {
         key: key as KeyObject,

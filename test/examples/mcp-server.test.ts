@@ -179,7 +179,7 @@ describe('examples/mcp-server: tollgate in front of the transport (recommended)'
     expect(res.headers.get('www-authenticate')).toBe(
       `Bearer realm="api", resource_metadata="${recommended.url}/.well-known/oauth-protected-resource/mcp"`,
     );
-    const document = await (await fetch(`${recommended.url}/.well-known/oauth-protected-resource/mcp`)).json();
+    const document: unknown = await (await fetch(`${recommended.url}/.well-known/oauth-protected-resource/mcp`)).json();
     expect(document).toEqual({
       resource: recommended.resource,
       authorization_servers: [idp.issuerUrl],

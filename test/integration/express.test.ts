@@ -73,7 +73,12 @@ describe('express: taking over errors', () => {
     app.use(verify(verifier, { passErrors: true, realm: 'orders' }));
     app.get('/orders', requireScopes('orders:read'), (_req, res) => void res.send('ok'));
     const seen: unknown[] = [];
-    const handler: ErrorRequestHandler = (err, _req, res, _next) => {
+    const handler: ErrorRequestHandler = (
+      err: { statusCode: number; headers: Record<string, string>; code: string },
+      _req,
+      res,
+      _next,
+    ) => {
       seen.push(err);
       res.status(err.statusCode).set(err.headers).json({ problem: err.code });
     };
@@ -146,7 +151,7 @@ describe('express: taking over errors', () => {
   it('an onError that throws or rejects reaches the Express error handler', async () => {
     const app = express();
     app.use(verify(verifier, { onError: async () => Promise.reject(new Error('renderer broke')) }));
-    app.use(((err, _req, res, _next) => void res.status(500).send(err.message)) as ErrorRequestHandler);
+    app.use(((err: Error, _req, res, _next) => void res.status(500).send(err.message)) as ErrorRequestHandler);
     const server = await serve(app);
     const res = await request(server.url, '/me');
     expect({ status: res.status, text: res.text }).toEqual({ status: 500, text: 'renderer broke' });
@@ -162,7 +167,9 @@ describe('express: taking over errors', () => {
       }),
       (_req, res) => void res.send('ok'),
     );
-    app.use(((err, _req, res, _next) => void res.status(500).send(`app error: ${err.message}`)) as ErrorRequestHandler);
+    app.use(
+      ((err: Error, _req, res, _next) => void res.status(500).send(`app error: ${err.message}`)) as ErrorRequestHandler,
+    );
     const server = await serve(app);
     const res = await request(server.url, '/me', { authorization: bearer(await idp.mintToken()) });
     expect({ status: res.status, text: res.text }).toEqual({ status: 500, text: 'app error: lookup failed' });

@@ -24,15 +24,15 @@ import { listen, startIssuer, type Listening, type TestIssuer } from '../support
 // Fastify 4's types are its own; the plugin's declaration merging targets the current major's.
 type Factory = (options?: Record<string, unknown>) => FastifyInstance;
 const majors: [string, Factory][] = [
-  ['fastify 5', fastify5 as unknown as Factory],
+  ['fastify 5', fastify5],
   ['fastify 4', fastify4 as unknown as Factory],
 ];
 
 it('tests both majors', () => {
   const require = createRequire(import.meta.url);
   expect(
-    [require('fastify/package.json').version, require('fastify4/package.json').version].map(
-      (v: string) => v.split('.')[0],
+    ['fastify/package.json', 'fastify4/package.json'].map(
+      (name) => (require(name) as { version: string }).version.split('.')[0],
     ),
   ).toEqual(['5', '4']);
 });

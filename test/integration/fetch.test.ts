@@ -26,6 +26,7 @@ import { authSummary, describeAdapterScenarios, type BuildApp } from '../support
 import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 import { bearer, request } from '../support/http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from '../support/issuer.js';
+import { nodeListener } from '../support/node-listener.js';
 
 const buildHono: BuildApp = (source, options) => {
   const app = new Hono();
@@ -38,7 +39,7 @@ const buildHono: BuildApp = (source, options) => {
     requireClaims((claims) => claims.role === 'admin'),
     (c) => c.json(authSummary(c.get('auth'))),
   );
-  return { listener: getRequestListener(app.fetch), verifier: auth.verifier };
+  return { listener: nodeListener(getRequestListener(app.fetch)), verifier: auth.verifier };
 };
 
 describeAdapterScenarios('hono', buildHono);
@@ -58,7 +59,7 @@ const buildFetch: BuildApp = (source, options) => {
     if (auth instanceof Response) return auth;
     return Response.json(authSummary(auth));
   };
-  return { listener: getRequestListener(handler), verifier: tollgate.verifier };
+  return { listener: nodeListener(getRequestListener(handler)), verifier: tollgate.verifier };
 };
 
 describeAdapterScenarios('fetch', buildFetch);
@@ -72,7 +73,7 @@ const serveHonoResource: ServeResourceApp = (verifier, options) => {
   app.get('/step-up', requireAuthLevel(STEP_UP), (c) =>
     c.json({ sub: c.get('auth')?.claims.sub, acr: c.get('auth')?.claims.acr }),
   );
-  return listen(getRequestListener(app.fetch));
+  return listen(nodeListener(getRequestListener(app.fetch)));
 };
 
 describeResourceScenarios('hono', serveHonoResource);
@@ -82,14 +83,16 @@ const serveFetchResource: ServeResourceApp = (verifier, options) => {
   const tollgate = createAuthenticator(verifier, options);
   const routes: Record<string, AuthCheck[]> = { '/me': [], '/step-up': [authLevelCheck(STEP_UP)] };
   return listen(
-    getRequestListener(async (request) => {
-      const path = new URL(request.url).pathname;
-      if (path === tollgate.metadata?.path)
-        return tollgate.metadataResponse(request) ?? new Response(null, { status: 405 });
-      const auth = await tollgate.authenticateRequest(request, { checks: routes[path] ?? [] });
-      if (auth instanceof Response) return auth;
-      return Response.json({ sub: auth?.claims.sub, acr: path === '/step-up' ? auth?.claims.acr : undefined });
-    }),
+    nodeListener(
+      getRequestListener(async (request) => {
+        const path = new URL(request.url).pathname;
+        if (path === tollgate.metadata?.path)
+          return tollgate.metadataResponse(request) ?? new Response(null, { status: 405 });
+        const auth = await tollgate.authenticateRequest(request, { checks: routes[path] ?? [] });
+        if (auth instanceof Response) return auth;
+        return Response.json({ sub: auth?.claims.sub, acr: path === '/step-up' ? auth?.claims.acr : undefined });
+      }),
+    ),
   );
 };
 
@@ -100,7 +103,7 @@ describe('fetch and hono: beyond the scenarios', () => {
   let verifier: Verifier;
   const servers: Listening[] = [];
   const serve = async (fetchHandler: (request: Request) => Response | Promise<Response>) => {
-    const server = await listen(getRequestListener(fetchHandler));
+    const server = await listen(nodeListener(getRequestListener(fetchHandler)));
     servers.push(server);
     return server;
   };
@@ -132,7 +135,7 @@ describe('fetch and hono: beyond the scenarios', () => {
       status: response.status,
       challenge: response.headers.get('www-authenticate'),
       type: response.headers.get('content-type'),
-      body: await response.json(),
+      body: (await response.json()) as unknown,
     }).toEqual({
       status: 401,
       challenge: 'Bearer realm="api"',

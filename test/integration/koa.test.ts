@@ -15,6 +15,7 @@ import { authSummary, describeAdapterScenarios, type BuildApp } from '../support
 import { route } from '../support/koa-route.js';
 import { bearer, request } from '../support/http.js';
 import { listen, startIssuer, type Listening, type TestIssuer } from '../support/issuer.js';
+import { nodeListener } from '../support/node-listener.js';
 import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 
 const summary: Middleware = (ctx) => {
@@ -34,7 +35,7 @@ const build: BuildApp = (source, options) => {
       summary,
     ),
   );
-  return { listener: app.callback(), verifier: auth.verifier };
+  return { listener: nodeListener(app.callback()), verifier: auth.verifier };
 };
 
 describeAdapterScenarios('koa', build);
@@ -52,7 +53,7 @@ const serveResource: ServeResourceApp = (verifier, options) => {
       (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub, acr: ctx.state.auth?.claims.acr }),
     ),
   );
-  return listen(app.callback());
+  return listen(nodeListener(app.callback()));
 };
 
 describeResourceScenarios('koa', serveResource);
@@ -62,7 +63,7 @@ describe('koa: error handling', () => {
   let verifier: Verifier;
   const servers: Listening[] = [];
   const serve = async (app: Koa) => {
-    const server = await listen(app.callback());
+    const server = await listen(nodeListener(app.callback()));
     servers.push(server);
     return server;
   };
@@ -113,7 +114,7 @@ describe('koa: error handling', () => {
   it('passErrors: a 503 keeps Retry-After and hides the internal message', async () => {
     const app = new Koa();
     const emitted: { code?: string; expose?: boolean }[] = [];
-    app.on('error', (err) => emitted.push(err));
+    app.on('error', (err: { code?: string; expose?: boolean }) => emitted.push(err));
     // Its own verifier: after the outage it backs off, which must not leak into other tests.
     const outage = createVerifier({ issuer: idp.issuerUrl, audience: idp.audience, algorithms: ['RS256'] });
     app.use(verify(outage, { passErrors: true }));

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { authSummary, describeAdapterScenarios, type BuildApp } from '../support/adapter-scenarios.js';
 import { listen } from '../support/issuer.js';
+import { nodeListener } from '../support/node-listener.js';
 import { route } from '../support/koa-route.js';
 import { describeResourceScenarios, STEP_UP, type ServeResourceApp } from '../support/resource-scenarios.js';
 
@@ -18,8 +19,8 @@ const require = createRequire(import.meta.url);
 
 describe('legacy majors are really installed', () => {
   it('runs Express 4 and Koa 2', () => {
-    expect(require('express4/package.json').version).toMatch(/^4\./);
-    expect(require('koa2/package.json').version).toMatch(/^2\./);
+    expect((require('express4/package.json') as { version: string }).version).toMatch(/^4\./);
+    expect((require('koa2/package.json') as { version: string }).version).toMatch(/^2\./);
   });
 });
 
@@ -54,7 +55,7 @@ const buildKoa2: BuildApp = (source, options) => {
       summary,
     ),
   );
-  return { listener: app.callback(), verifier: auth.verifier };
+  return { listener: nodeListener(app.callback()), verifier: auth.verifier };
 };
 
 describeAdapterScenarios('express 4', buildExpress4);
@@ -87,7 +88,7 @@ const serveKoa2: ServeResourceApp = (verifier, options) => {
       (ctx) => void (ctx.body = { sub: ctx.state.auth?.claims.sub, acr: ctx.state.auth?.claims.acr }),
     ),
   );
-  return listen(app.callback());
+  return listen(nodeListener(app.callback()));
 };
 
 describeResourceScenarios('express 4', serveExpress4);

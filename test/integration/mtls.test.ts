@@ -29,6 +29,7 @@ import {
 } from '../support/certificates.js';
 import { request, type TestResponse } from '../support/http.js';
 import { listen, startIssuer, withTimeout, type TestIssuer } from '../support/issuer.js';
+import { nodeListener } from '../support/node-listener.js';
 import { listenTls, startTlsProxy, type ListeningTls } from '../support/tls.js';
 
 const ca = createCertificateAuthority('mTLS integration CA');
@@ -73,6 +74,7 @@ async function fastifyApp(verifier: Verifier, options: Options = {}): Promise<Re
     },
   });
   await app.register(tollgate, { verifier, ...options });
+  // eslint-disable-next-line @typescript-eslint/require-await -- an async Fastify handler's return value is the reply
   app.get('/orders', async (request) => summary(request.auth));
   await app.ready();
   return handler!;
@@ -83,7 +85,7 @@ function honoApp(verifier: Verifier, options: Options = {}): RequestListener {
   const app = new Hono();
   app.use(honoVerify(verifier, options));
   app.get('/orders', (c) => c.json(summary(c.get('auth'))));
-  return getRequestListener(app.fetch);
+  return nodeListener(getRequestListener(app.fetch));
 }
 
 @Controller('orders')

@@ -124,8 +124,8 @@ function startApp(
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) resolve(match[1]!.replace('[::1]', '127.0.0.1'));
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the app exited with ${code} before listening:\n${output}`)));
   });
   return { child, url: withTimeout(url, 15_000, 'CommonJS app start'), output: () => output };

@@ -2,6 +2,8 @@
 // controllers, @Auth() in handlers — a real Nest application on each platform, over real HTTP,
 // against a real @tollgate/issuer.
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Controller, Get, Module, Post, RequestMethod, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { APP_GUARD } from '@nestjs/core';
@@ -131,7 +133,7 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
 
   it('hands the whole VerifiedToken to @Auth()', async () => {
     const token = await idp.mintToken({ sub: 'bob' });
-    const kid = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
+    const kid = (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
     const res = await fetch(`${url}/me`, { headers: bearer(token) });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ sub: 'bob', alg: 'RS256', keySource: 'jwks', issuer: idp.issuerUrl, kid });
@@ -223,7 +225,7 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
       expect(res.headers.get('www-authenticate')).toBe(
         'Bearer realm="api", error="invalid_token", error_description="Token signature does not verify; the token was altered or signed by another key."',
       );
-      expect((await res.json()).code).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+      expect(((await res.json()) as { code: string }).code).toBe('ERR_TOKEN_SIGNATURE_INVALID');
     } finally {
       await attacker.close();
     }
@@ -242,7 +244,7 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     ).toString('base64url');
     const res = await fetch(`${url}/orders`, { headers: bearer(`${h}.${payload}.${s}`) });
     expect(res.status).toBe(401);
-    expect((await res.json()).code).toBe('ERR_TOKEN_SIGNATURE_INVALID');
+    expect(((await res.json()) as { code: string }).code).toBe('ERR_TOKEN_SIGNATURE_INVALID');
   });
 
   it('refuses an HS256 token when the HS256 migration is not configured', async () => {
@@ -252,7 +254,7 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     expect(res.headers.get('www-authenticate')).toBe(
       'Bearer realm="api", error="invalid_token", error_description="Token algorithm \\"HS256\\" is not allowed for this issuer."',
     );
-    expect((await res.json()).code).toBe('ERR_ALG_NOT_ALLOWED');
+    expect(((await res.json()) as { code: string }).code).toBe('ERR_ALG_NOT_ALLOWED');
   });
 
   it('refuses an unsigned (alg none) token', async () => {
@@ -269,7 +271,7 @@ describe.each(PLATFORMS)('NestJS global guard on platform-$platform', ({ adapter
     expect(res.headers.get('www-authenticate')).toBe(
       'Bearer realm="api", error="invalid_request", error_description="The Authorization header is malformed; use \\"Bearer <token>\\"."',
     );
-    expect((await res.json()).code).toBe('ERR_TOKEN_REQUEST_INVALID');
+    expect(((await res.json()) as { code: string }).code).toBe('ERR_TOKEN_REQUEST_INVALID');
   });
 
   it('refuses a repeated Authorization header instead of picking one (400 invalid_request)', async () => {
@@ -305,7 +307,7 @@ for (const { platform, adapter } of PLATFORMS) {
       const tollgate =
         form === 'forRoot'
           ? TollgateModule.forRoot({ verifier, ...options })
-          : TollgateModule.forRootAsync({ useFactory: async () => ({ verifier, ...options }) });
+          : TollgateModule.forRootAsync({ useFactory: () => Promise.resolve({ verifier, ...options }) });
       @Module({
         imports: [tollgate],
         controllers: [ResourceController],
@@ -342,7 +344,7 @@ describe.each(PLATFORMS)('NestJS metadata with a global prefix on platform-$plat
     });
     await app.listen(0, '127.0.0.1');
     try {
-      const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+      const url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
       const res = await fetch(`${url}/.well-known/oauth-protected-resource/api`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({

@@ -2,6 +2,7 @@
 // over real HTTP, including HS256 through the migration secret; tampered copies are refused.
 // Keys are generated with node:crypto; each library signs with its own code path and options.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { inspect } from 'node:util';
 import { createVerifier, isTollgateError, type TollgateErrorCode, type Verifier } from '@tollgate/core';
 import { createSigner } from 'fast-jwt';
 import { SignJWT } from 'jose';
@@ -54,29 +55,33 @@ const LIBRARIES: readonly Library[] = [
   {
     name: 'jsonwebtoken',
     algorithms: ['RS256', 'PS256', 'ES256', 'HS256'],
-    sign: async ({ alg, key, claims }) =>
-      jsonwebtoken.sign(claims, typeof key === 'string' ? key : key.privateKey, {
-        algorithm: alg as jsonwebtoken.Algorithm,
-        ...(typeof key === 'string' ? {} : { keyid: key.kid }),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        subject: 'interop-user',
-        expiresIn: '10m',
-      }),
+    sign: ({ alg, key, claims }) =>
+      Promise.resolve(
+        jsonwebtoken.sign(claims, typeof key === 'string' ? key : key.privateKey, {
+          algorithm: alg as jsonwebtoken.Algorithm,
+          ...(typeof key === 'string' ? {} : { keyid: key.kid }),
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          subject: 'interop-user',
+          expiresIn: '10m',
+        }),
+      ),
   },
   {
     name: 'fast-jwt',
     algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'],
-    sign: async ({ alg, key, claims }) =>
-      createSigner({
-        algorithm: alg,
-        key: typeof key === 'string' ? key : key.pem,
-        ...(typeof key === 'string' ? {} : { kid: key.kid }),
-        iss: ISSUER,
-        aud: AUDIENCE,
-        sub: 'interop-user',
-        expiresIn: 600_000,
-      })(claims),
+    sign: ({ alg, key, claims }) =>
+      Promise.resolve(
+        createSigner({
+          algorithm: alg,
+          key: typeof key === 'string' ? key : key.pem,
+          ...(typeof key === 'string' ? {} : { kid: key.kid }),
+          iss: ISSUER,
+          aud: AUDIENCE,
+          sub: 'interop-user',
+          expiresIn: 600_000,
+        })(claims),
+      ),
   },
   {
     name: 'jose',
@@ -129,7 +134,7 @@ async function refusal(token: string): Promise<TollgateErrorCode> {
     (e: unknown) => e,
   );
   if (error === undefined) throw new Error('a tampered token was accepted');
-  if (!isTollgateError(error)) throw new Error(`refused with a non-tollgate error: ${String(error)}`);
+  if (!isTollgateError(error)) throw new Error(`refused with a non-tollgate error: ${inspect(error)}`);
   return error.code;
 }
 

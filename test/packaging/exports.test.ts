@@ -98,18 +98,15 @@ describe('@tollgate/core/adapter build', () => {
       ['--input-type=module', '-e'],
       "const core = await import('@tollgate/core'); const adapter = await import('@tollgate/core/adapter');",
     ],
-  ])(
-    'shares one implementation with the main entry (%s): same functions, same error classes',
-    async (_name, flags, load) => {
-      const script = `
+  ])('shares one implementation with the main entry (%s): same functions, same error classes', (_name, flags, load) => {
+    const script = `
       ${load}
       const gate = adapter.createGate({ verify: async () => undefined, stats: () => ({}), now: () => 0 });
       const error = await Promise.resolve().then(() => gate.authenticate(adapter.nodeRequestFacts({ rawHeaders: [] }))).catch((e) => e);
       process.stdout.write(JSON.stringify([core.extractToken === adapter.extractToken, error instanceof core.TokenError, error.code]));`;
-      const wrapped = flags.includes('--input-type=module') ? script : `(async () => { ${script} })();`;
-      expect(JSON.parse(node([...flags, wrapped]))).toEqual([true, true, 'ERR_TOKEN_MISSING']);
-    },
-  );
+    const wrapped = flags.includes('--input-type=module') ? script : `(async () => { ${script} })();`;
+    expect(JSON.parse(node([...flags, wrapped]))).toEqual([true, true, 'ERR_TOKEN_MISSING']);
+  });
 
   it('type-checks a consumer under nodenext (ESM and CJS) and node10', async () => {
     const core = packageDir('core');

@@ -121,7 +121,9 @@ export async function typecheck(
   const project = join(dir, `tsconfig.${file}.json`);
   await writeFile(project, JSON.stringify(tsconfig));
   const tsc = join(packagesDir, '..', 'node_modules', 'typescript', 'bin', 'tsc');
-  await run(process.execPath, [tsc, '-p', project], { cwd: dir, timeout: 90_000 }).catch((err: { stdout?: string }) => {
-    throw new Error(`tsc failed for ${file} ${JSON.stringify(compilerOptions)}:\n${err.stdout ?? String(err)}`);
-  });
+  await run(process.execPath, [tsc, '-p', project], { cwd: dir, timeout: 90_000 }).catch(
+    (err: Error & { stdout?: string }) => {
+      throw new Error(`tsc failed for ${file} ${JSON.stringify(compilerOptions)}:\n${err.stdout ?? String(err)}`);
+    },
+  );
 }

@@ -113,7 +113,7 @@ export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map
   const signature = decodePart(signaturePart, 'signature');
   return {
     header,
-    payload: payload as JwtClaims,
+    payload,
     signingInput: token.slice(0, second),
     signature,
   };

@@ -50,13 +50,13 @@ export class EventHub {
   on<E extends VerifierEventName>(name: E, listener: VerifierListener<E>): () => void {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
-    set.add(listener as (event: never) => void);
+    set.add(listener);
     return () => this.off(name, listener);
   }
 
   off<E extends VerifierEventName>(name: E, listener: VerifierListener<E>): void {
     const set = this.listeners.get(name);
-    set?.delete(listener as (event: never) => void);
+    set?.delete(listener);
     if (set?.size === 0) this.listeners.delete(name);
   }
 

@@ -35,7 +35,7 @@ afterEach(async () => {
 
 function gate(options: Record<string, unknown> = {}, verifier: Partial<VerifierOptions> = {}): Gate {
   const g = createGate(
-    { jwksUri: server.jwksUri, audience: AUD, algorithms: ['ES256'], clock: clock.now, ...verifier } as VerifierOptions,
+    { jwksUri: server.jwksUri, audience: AUD, algorithms: ['ES256'], clock: clock.now, ...verifier },
     options,
     ADAPTER,
   );

@@ -51,7 +51,7 @@ export class KeySet {
     for (const key of keys) {
       if (key.kid !== undefined) {
         let lists = byKid.get(key.kid);
-        if (lists === undefined) byKid.set(key.kid, (lists = new Map()));
+        if (lists === undefined) byKid.set(key.kid, (lists = new Map<Algorithm, VerificationKey[]>()));
         let placed = false;
         for (const alg of key.algorithms) {
           const list = lists.get(alg) ?? [];

@@ -17,7 +17,7 @@ export const see = (path: string): OptionName => new OptionName(path, false);
 export type Problem = readonly (string | OptionName)[];
 
 /** `a`, `a or b`, `a, b or c` (`word` = `'and'` for `a, b and c`), as problem parts. */
-export function listOf(names: readonly (string | OptionName)[], word: 'or' | 'and' = 'or'): (string | OptionName)[] {
+export function listOf<T extends string | OptionName>(names: readonly T[], word: 'or' | 'and' = 'or'): (T | string)[] {
   return names.flatMap((name, i) => (i === 0 ? [name] : [i === names.length - 1 ? ` ${word} ` : ', ', name]));
 }
 

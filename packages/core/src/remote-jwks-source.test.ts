@@ -230,7 +230,7 @@ describe('unknown kid', () => {
     expect(answers).toEqual([expect.any(Promise), expect.any(Promise), expect.any(Promise)]);
     expect(fetcher.calls).toHaveLength(2);
     fetcher.last.answer(jwks([k1, k2]));
-    const outcomes = await Promise.allSettled(answers);
+    const outcomes = await Promise.allSettled(answers.map((answer) => Promise.resolve(answer)));
     expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code: string }).code : 'accepted'))).toEqual([
       'ERR_KEY_NOT_FOUND',
       'ERR_KEY_NOT_FOUND',

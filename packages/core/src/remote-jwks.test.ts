@@ -34,7 +34,7 @@ async function setup(
     audience: AUD,
     algorithms: ['RS256', 'ES256'],
     ...options,
-  } as VerifierOptions);
+  });
   return verifier;
 }
 
@@ -366,19 +366,20 @@ describe('jwks.fetcher', () => {
     const requested: string[] = [];
     let closed = false;
     const fetcher: JsonFetcher & { close(): Promise<void> } = {
-      async fetchJson(url, { etag, signal }) {
+      fetchJson(url, { etag, signal }) {
         requested.push(`${url} etag=${String(etag)} signal=${signal instanceof AbortSignal}`);
         if (url.endsWith('/.well-known/openid-configuration'))
-          return {
+          return Promise.resolve({
             status: 200,
             body: { issuer: 'https://auth.example', jwks_uri: 'https://auth.example/keys' },
             etag: undefined,
             maxAgeSec: undefined,
-          };
-        return { status: 200, body: { keys: [rsa.publicJwk] }, etag: '"v1"', maxAgeSec: 300 };
+          });
+        return Promise.resolve({ status: 200, body: { keys: [rsa.publicJwk] }, etag: '"v1"', maxAgeSec: 300 });
       },
-      async close() {
+      close() {
         closed = true;
+        return Promise.resolve();
       },
     };
     const clock = manualClock(Date.now());
@@ -410,7 +411,7 @@ describe('jwks.fetcher', () => {
       try {
         createVerifier({
           ...options,
-          jwks: { fetcher: { fetchJson: async () => ({ status: 304, maxAgeSec: undefined }) }, dispatcher },
+          jwks: { fetcher: { fetchJson: () => Promise.resolve({ status: 304, maxAgeSec: undefined }) }, dispatcher },
         });
       } catch (error) {
         return error as ConfigError;

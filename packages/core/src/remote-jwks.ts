@@ -97,10 +97,11 @@ export class RemoteJwksSource implements KeySource {
       // Past max-age: wait for the refresh, so a key removed meanwhile stops verifying.
       if (!this.backoff.failing) return this.afterFetch(now, snapshot, alg, kid, signal, before);
       // Serving stale already: retry in the background. Waiting here would hold every request
-      // for up to the fetch timeout on each retry while the endpoint is slow or down.
-      this.joinOrStart(now);
+      // for up to the fetch timeout on each retry while the endpoint is slow or down. Not awaited on
+      // purpose: SharedFetch.start already catches the run's rejection, and refresh() records it.
+      void this.joinOrStart(now);
     } else if (now >= snapshot.refreshAt) {
-      this.joinOrStart(now, false, true);
+      void this.joinOrStart(now, false, true);
     }
     return this.answer(snapshot.keys, alg, kid, signal, before);
   }

@@ -491,7 +491,7 @@ function jwksOf(problems: Problems, value: unknown): ResolvedJwksOptions {
   let j: JwksOptions = {};
   if (isObject(value)) {
     refuseUnknownOptions(problems, value, JWKS_OPTIONS, { at: 'jwks.' });
-    j = value as JwksOptions;
+    j = value;
   } else if (value !== undefined) problems.add(line`${opt('jwks')} must be an object such as { cooldownMs: 5000 }.`);
   const n = (key: keyof typeof JWKS_DEFAULTS, limits?: Parameters<typeof number>[4]) =>
     number(problems, `jwks.${key}`, j[key], JWKS_DEFAULTS[key] as number, limits);

@@ -78,9 +78,9 @@ describe('SharedFetch', () => {
   it('a run is current while its task runs, even when the task fails at once', async () => {
     const flight = new SharedFetch(manualClock().now, 10_000);
     const seen: boolean[] = [];
-    const promise = flight.start(async (run) => {
+    const promise = flight.start((run) => {
       seen.push(flight.isCurrent(run.sequence));
-      throw new Error('synchronous failure');
+      return Promise.reject(new Error('synchronous failure'));
     });
     expect(await settled(promise)).toBe('rejected: synchronous failure');
     expect(seen).toEqual([true]);

@@ -124,6 +124,7 @@ export function waitFor(promise: Promise<void>, signal: AbortSignal | undefined)
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the awaited fetch's own rejection on unchanged
         reject(error);
       },
     );

@@ -44,6 +44,9 @@ export class StepUpError extends ClaimError {
   }
 }
 
+// Array.isArray would narrow a readonly list to any[]; this keeps the element type.
+const isList = (value: unknown): value is readonly unknown[] => Array.isArray(value);
+
 /**
  * Requires a strong or recent enough login (RFC 9470 step-up): the token's `acr` among the
  * accepted values, `auth_time` within `maxAgeSec`, and every listed `amr` method. A token that
@@ -72,7 +75,7 @@ export function requireAuthLevel(level: AuthLevel): AuthCheck {
   }
   if (
     amr !== undefined &&
-    (!Array.isArray(amr) || amr.length === 0 || amr.some((m) => typeof m !== 'string' || m.length === 0))
+    (!isList(amr) || amr.length === 0 || amr.some((m) => typeof m !== 'string' || m.length === 0))
   ) {
     throw new ConfigError('requireAuthLevel() amr must be a non-empty list of method names.', ['amr']);
   }

@@ -43,7 +43,7 @@ async function make(options: Partial<VerifierOptions> = {}): Promise<Verifier> {
     tokenCache: true,
     clock: clock.now,
     ...options,
-  } as VerifierOptions);
+  });
   open.push(v);
   return v;
 }

@@ -28,7 +28,7 @@ function make(revocation: RevocationCheck, options: Partial<VerifierOptions> = {
     clock: clock.now,
     revocation,
     ...options,
-  } as VerifierOptions);
+  });
   open.push(v);
   return v;
 }

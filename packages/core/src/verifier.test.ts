@@ -46,7 +46,7 @@ async function make(
     audience: AUD,
     algorithms: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'],
     ...options,
-  } as VerifierOptions);
+  });
   open.push(v);
   return v;
 }
@@ -208,8 +208,8 @@ describe('HS256 migration', () => {
     const v = await make({ algorithms: ['RS256', 'HS256'], hs256: { secrets: [SECRET] } });
     const pub = createPublicKey(keys.rs.privateKey);
     const forms: (string | Buffer)[] = [
-      pub.export({ format: 'pem', type: 'spki' }) as string,
-      pub.export({ format: 'pem', type: 'pkcs1' }) as string,
+      pub.export({ format: 'pem', type: 'spki' }),
+      pub.export({ format: 'pem', type: 'pkcs1' }),
       pub.export({ format: 'der', type: 'spki' }),
       JSON.stringify(keys.rs.publicJwk),
       Buffer.from(keys.rs.publicJwk.n as string, 'base64url'),

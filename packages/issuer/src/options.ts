@@ -6,7 +6,7 @@ import { realFaultTimer, type FaultTimer } from './fault-timer.js';
 import { createFileKeyStore, createMemoryKeyStore, type KeyStore } from './key-store.js';
 import type { RotationPolicy } from './rotation.js';
 import { readTenantsFile } from './tenant-file.js';
-import { resolveTenant, type ClientConfig, type ResolvedTenant, type TenantConfig } from './tenants.js';
+import { isList, resolveTenant, type ClientConfig, type ResolvedTenant, type TenantConfig } from './tenants.js';
 
 /** Options of `createIssuer()`. Every field is optional. */
 export interface IssuerOptions {
@@ -256,8 +256,7 @@ async function resolveTenants(
       resolveTenant(config, { field, where, ...defaults, root: false }),
     );
   } else {
-    if (!Array.isArray(tenants) || tenants.length === 0)
-      fail('tenants', 'must be a non-empty list of tenants or a file path');
+    if (!isList(tenants) || tenants.length === 0) fail('tenants', 'must be a non-empty list of tenants or a file path');
     resolved = tenants.map((config, i) =>
       resolveTenant(config, { field: (f) => `tenants[${i}].${f}`, ...defaults, root: false }),
     );

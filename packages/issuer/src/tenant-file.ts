@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { IssuerConfigError } from './errors.js';
-import { resolveTenant, type ClientConfig, type FieldNamer, type TenantConfig } from './tenants.js';
+import { isList, resolveTenant, type ClientConfig, type FieldNamer, type TenantConfig } from './tenants.js';
 
 /** A tenant read from a file, with a namer that reports fields as the file spells them. */
 export interface TenantFromFile {
@@ -78,7 +78,7 @@ export async function readTenantsFile(path: string): Promise<TenantFromFile[]> {
 /** Internal: parses tenants file text. `source` names the file in messages. */
 export function parseTenantsText(text: string, source: string, format: 'yaml' | 'json'): TenantFromFile[] {
   const documents = format === 'json' ? parseJson(text, source) : parseYaml(text, source);
-  const list = documents.flatMap((doc) => (Array.isArray(doc) ? doc : [doc]));
+  const list = documents.flatMap((doc) => (isList(doc) ? doc : [doc]));
   if (list.length === 0) throw new IssuerConfigError('tenants', `${source} contains no tenants`);
   const seen = new Set<string>();
   return list.map((doc, i) => {

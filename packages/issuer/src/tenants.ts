@@ -177,7 +177,7 @@ export function resolveTenant(
   if (typeof dpopNonce !== 'boolean') fail('dpopNonce', 'must be a boolean');
 
   const clientList = config.clients ?? [];
-  if (!Array.isArray(clientList)) fail('clients', 'must be a list');
+  if (!isList(clientList)) fail('clients', 'must be a list');
   const ids = new Set<string>();
   const clients = clientList.map((client, i) => {
     const resolved = resolveClient(client, `clients[${i}]`, { field, where, env, fail });
@@ -211,6 +211,9 @@ export function checkHs256Secret(secret: Uint8Array, field: string, where = ''):
     );
   }
 }
+
+/** Internal: `Array.isArray` without its narrowing of a readonly list to `any[]`, which would lose the element type. */
+export const isList = (value: unknown): value is readonly unknown[] => Array.isArray(value);
 
 type Fail = (name: string, message: string) => never;
 interface Ctx {
@@ -247,10 +250,9 @@ function secretFrom(
   }
   if (envName === undefined) return undefined;
   if (typeof envName !== 'string' || !ENV_NAME.test(envName))
-    fail(envField, `must be an environment variable name; got ${JSON.stringify(envName)}`);
-  const fromEnv = env[envName as string];
-  if (fromEnv === undefined || fromEnv === '')
-    fail(envField, `names ${String(envName)}, which is not set in the environment`);
+    return fail(envField, `must be an environment variable name; got ${JSON.stringify(envName)}`);
+  const fromEnv = env[envName];
+  if (fromEnv === undefined || fromEnv === '') fail(envField, `names ${envName}, which is not set in the environment`);
   return fromEnv;
 }
 
@@ -271,7 +273,7 @@ function resolveClient(client: ClientConfig, at: string, ctx: Ctx): ResolvedClie
   const requireDpop = client.requireDpop ?? false;
   if (typeof requireDpop !== 'boolean') fail(`${at}.requireDpop`, 'must be a boolean');
   const resources = client.resources ?? [];
-  if (!Array.isArray(resources)) fail(`${at}.resources`, 'must be a list of absolute URIs');
+  if (!isList(resources)) fail(`${at}.resources`, 'must be a list of absolute URIs');
   const badResource = resources.find((r) => !isResourceIndicator(r));
   if (badResource !== undefined) {
     fail(

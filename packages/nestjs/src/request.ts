@@ -16,5 +16,5 @@ interface HttpRequestLike {
 /** What the core reads of an Express or Fastify request. */
 export function requestFacts(request: unknown): RequestFacts {
   const req = request as HttpRequestLike;
-  return nodeRequestFacts(req.raw ?? (req as NodeRequestLike), req.originalUrl ?? req.url);
+  return nodeRequestFacts(req.raw ?? req, req.originalUrl ?? req.url);
 }

@@ -3,6 +3,8 @@
 // service builds its own verifier from the same options, as separate deployments would: each
 // has its own key cache and fetches the JWKS itself, so JWKS request counts are per service.
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
@@ -14,6 +16,7 @@ import { TOLLGATE_VERIFIER, TollgateGuard, TollgateModule } from '@tollgate/nest
 import express from 'express';
 import Koa from 'koa';
 import { listen, START_TIMEOUT_MS, withTimeout } from '../../support/issuer.js';
+import { nodeListener } from '../../support/node-listener.js';
 
 export type ServiceName = 'express' | 'koa' | 'nestjs';
 export const SERVICE_NAMES: readonly ServiceName[] = ['express', 'koa', 'nestjs'];
@@ -85,7 +88,7 @@ async function startKoa({ verifier: options, dpop }: ServiceConfig): Promise<Ser
   app.use((ctx) => {
     if (ctx.path === PROTECTED_PATH) ctx.body = { ok: true };
   });
-  const served = await listen(app.callback());
+  const served = await listen(nodeListener(app.callback()));
   return {
     name: 'koa',
     url: served.url,
@@ -120,7 +123,7 @@ async function startNest({ verifier: options, dpop }: ServiceConfig): Promise<Se
     'Nest app creation',
   );
   await withTimeout(app.listen(0, '127.0.0.1'), START_TIMEOUT_MS, 'Nest start', () => app.close());
-  const { port } = app.getHttpServer().address() as { port: number };
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   // The module built this verifier and closes it on shutdown (app.close()).
   const verifier = app.get<Verifier>(TOLLGATE_VERIFIER);
   return {

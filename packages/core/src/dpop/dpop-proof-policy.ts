@@ -33,9 +33,12 @@ export interface DpopProofOptions {
   readonly keyCacheMaxEntries?: number | undefined;
 }
 
+// Typed as a list rather than the tuple, so the defaults' type does not promise a fixed order.
+const DEFAULT_ALGORITHMS: readonly AsymmetricAlgorithm[] = ASYMMETRIC_ALGORITHMS;
+
 /** The defaults of `DpopProofOptions`. */
 export const DPOP_PROOF_DEFAULTS = Object.freeze({
-  algorithms: ASYMMETRIC_ALGORITHMS as readonly AsymmetricAlgorithm[],
+  algorithms: DEFAULT_ALGORITHMS,
   maxAgeSec: 300,
   clockSkewSec: 5,
   maxProofBytes: 8192,
@@ -57,6 +60,8 @@ export interface DpopProofPolicy {
 }
 
 const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS);
+// Array.isArray would narrow a readonly list to any[]; this keeps the element type.
+const isList = (value: unknown): value is readonly unknown[] => Array.isArray(value);
 
 /**
  * Resolves `DpopProofOptions` once, at start-up. Throws `ConfigError` listing
@@ -82,7 +87,7 @@ export function createDpopProofPolicy(
   };
 
   const algorithms = options.algorithms ?? DPOP_PROOF_DEFAULTS.algorithms;
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+  if (!isList(algorithms) || algorithms.length === 0) {
     fail('algorithms', 'must list at least one asymmetric algorithm, such as "ES256".');
   } else {
     const bad = algorithms.filter((alg) => !ASYMMETRIC.has(alg));

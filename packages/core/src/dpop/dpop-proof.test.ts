@@ -49,7 +49,7 @@ describe('verifyDpopProof accepts', () => {
     async (alg) => {
       const key = alg === 'RS256' ? rs : alg === 'ES256' ? es : makeProofKey(alg);
       const proof = await makeProof(key, { jti: 'id-1' });
-      const jkt = await calculateJwkThumbprint(key.publicJwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256');
+      const jkt = await calculateJwkThumbprint(key.publicJwk, 'sha256');
       const verified = verifyDpopProof(proof, expectation());
       expect({ ...verified, key: undefined }).toEqual({
         jkt,

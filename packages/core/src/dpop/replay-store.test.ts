@@ -95,13 +95,13 @@ describe('useProofOnce', () => {
 
   it('hands the id and TTL to the store unchanged', () => {
     const calls: [string, number][] = [];
-    useProofOnce({ useOnce: (id, ttl) => (calls.push([id, ttl]), true) }, proof);
+    expect(useProofOnce({ useOnce: (id, ttl) => (calls.push([id, ttl]), true) }, proof)).toBeUndefined();
     expect(calls).toEqual([['jkt:jti', 305_000]]);
   });
 
   it('awaits an asynchronous store', async () => {
     const seen = new Set<string>();
-    const store: ReplayStore = { useOnce: async (id) => !seen.has(id) && Boolean(seen.add(id)) };
+    const store: ReplayStore = { useOnce: (id) => Promise.resolve(!seen.has(id) && Boolean(seen.add(id))) };
     await expect(useProofOnce(store, proof)).resolves.toBeUndefined();
     await expect(useProofOnce(store, proof)).rejects.toBeInstanceOf(DpopError);
   });
