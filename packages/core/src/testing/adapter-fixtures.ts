@@ -28,7 +28,7 @@ export function fakeVerifier(verify: (token: string) => Promise<VerifiedToken>):
     health: notUsed,
     on: notUsed,
     off: notUsed,
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   } as unknown as Verifier;
 }
 
