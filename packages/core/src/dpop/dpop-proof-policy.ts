@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../algorithms.js';
+import type { ProtectedHeader } from '../compact-jws.js';
 import { line, opt, Problems } from '../problems.js';
 import type { ProofKey } from './proof-key.js';
 
@@ -57,6 +58,20 @@ export interface DpopProofPolicy {
   readonly maxJtiChars: number;
   /** Imported proof keys by canonical JWK (the RFC 7638 input); null when disabled. */
   readonly keys: LRUCache<string, ProofKey> | null;
+  /** Proof headers already decoded and checked, so a client's repeated proofs skip both; null when `keys` is. */
+  readonly headers: ProofHeaderMemo | null;
+}
+
+/**
+ * A client sends the same header segment (`typ`, `alg`, `jwk`) with every proof. Its decoded form is
+ * kept by the segment's exact text (the compact-JWS decoder's bounded header memo), and the checked
+ * key by that decoded object: every header check is a function of those bytes alone, so a header
+ * that passed once passes again and is not checked twice. Payload checks and the signature still
+ * run on every proof.
+ */
+export interface ProofHeaderMemo {
+  readonly decoded: Map<string, ProtectedHeader>;
+  readonly checked: WeakMap<ProtectedHeader, ProofKey>;
 }
 
 const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS);
@@ -113,5 +128,6 @@ export function createDpopProofPolicy(
     maxProofBytes,
     maxJtiChars,
     keys: keyCacheMaxEntries === 0 ? null : new LRUCache<string, ProofKey>({ max: keyCacheMaxEntries }),
+    headers: keyCacheMaxEntries === 0 ? null : { decoded: new Map(), checked: new WeakMap() },
   });
 }

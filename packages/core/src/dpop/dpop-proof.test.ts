@@ -124,6 +124,21 @@ describe('verifyDpopProof key cache', () => {
     expect([uncached.keys, first.key === second.key]).toEqual([null, false]);
   });
 
+  it('decodes and checks a repeated header once, and still checks every proof that carries it', async () => {
+    const own = createDpopProofPolicy();
+    const first = verifyDpopProof(await makeProof(es, { jti: 'memo-1' }), expectation({ policy: own }));
+    const again = await makeProof(es, { jti: 'memo-2' });
+    const second = verifyDpopProof(again, expectation({ policy: own }));
+    expect([own.headers?.decoded.size, second.key === first.key, second.jti]).toEqual([1, true, 'memo-2']);
+    // Same header segment: the payload, its claims and the signature are still checked.
+    expect(() =>
+      verifyDpopProof(withPayload(again, proofClaims({ jti: 'memo-3' })), expectation({ policy: own })),
+    ).toThrow(expect.objectContaining({ reason: 'signature' }));
+    expect(() => verifyDpopProof(again, expectation({ policy: own, method: 'POST' }))).toThrow(
+      expect.objectContaining({ reason: 'htm' }),
+    );
+  });
+
   it('still refuses a cached key whose header members are refused', async () => {
     const own = createDpopProofPolicy();
     verifyDpopProof(await makeProof(es), expectation({ policy: own }));
@@ -344,7 +359,7 @@ describe('verifyDpopProof refuses', () => {
 
 describe('createDpopProofPolicy', () => {
   it('resolves the documented defaults', () => {
-    const { keys, allowed, ...rest } = createDpopProofPolicy();
+    const { keys, allowed, headers, ...rest } = createDpopProofPolicy();
     expect(rest).toEqual({
       algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'],
       maxAgeMs: 300_000,
@@ -352,7 +367,7 @@ describe('createDpopProofPolicy', () => {
       maxProofBytes: 8192,
       maxJtiChars: 256,
     });
-    expect([keys?.max, allowed.size]).toEqual([1000, 11]);
+    expect([keys?.max, allowed.size, headers?.decoded.size]).toEqual([1000, 11, 0]);
   });
 
   it('refuses every bad option at once, naming each', () => {

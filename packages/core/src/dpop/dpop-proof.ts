@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AsymmetricAlgorithm } from '../algorithms.js';
-import { decodeCompactJws, type DecodedJws } from '../compact-jws.js';
+import { decodeCompactJws, type DecodedJws, type ProtectedHeader } from '../compact-jws.js';
 import { DpopError, isTollgateError, type DpopFailureReason } from '../errors.js';
 import type { VerificationKey } from '../verification-key.js';
 import type { DpopNonceCheck } from './dpop-nonce.js';
@@ -51,9 +51,9 @@ function refuse(reason: DpopFailureReason, message: string): DpopError {
   return new DpopError('ERR_DPOP_PROOF_INVALID', message, { reason });
 }
 
-function decode(proof: unknown, maxBytes: number): DecodedJws {
+function decode(proof: unknown, maxBytes: number, headers: Map<string, ProtectedHeader> | undefined): DecodedJws {
   try {
-    return decodeCompactJws(proof, maxBytes);
+    return decodeCompactJws(proof, maxBytes, headers);
   } catch (error) {
     if (isTollgateError(error) && error.code === 'ERR_TOKEN_TOO_LARGE') {
       throw refuse('too-large', `The DPoP proof is over the ${maxBytes}-byte limit (dpop.maxProofBytes).`);
@@ -94,22 +94,27 @@ function isNumericDate(value: unknown): value is number {
  */
 export function verifyDpopProof(proof: string, expected: DpopProofExpectation): VerifiedDpopProof {
   const { policy, nowMs } = expected;
-  const { header, payload, signingInput, signature } = decode(proof, policy.maxProofBytes);
+  const memo = policy.headers;
+  const { header, payload, signingInput, signature } = decode(proof, policy.maxProofBytes, memo?.decoded);
+  // A header seen before passed every check below and proofKey's (see ProofHeaderMemo).
+  const known = memo?.checked.get(header);
 
-  if (header.typ !== 'dpop+jwt') throw refuse('typ', 'The DPoP proof header must have "typ": "dpop+jwt".');
-  if (!policy.allowed.has(header.alg)) {
-    throw refuse(
-      'alg',
-      `The DPoP proof's alg is not accepted; sign proofs with one of: ${policy.algorithms.join(', ')}.`,
-    );
+  if (known === undefined) {
+    if (header.typ !== 'dpop+jwt') throw refuse('typ', 'The DPoP proof header must have "typ": "dpop+jwt".');
+    if (!policy.allowed.has(header.alg)) {
+      throw refuse(
+        'alg',
+        `The DPoP proof's alg is not accepted; sign proofs with one of: ${policy.algorithms.join(', ')}.`,
+      );
+    }
+    if (header.jku !== undefined || header.x5u !== undefined || header.x5c !== undefined) {
+      throw refuse(
+        'key-reference',
+        'The DPoP proof names its key by "jku", "x5u" or "x5c"; only the embedded "jwk" is accepted.',
+      );
+    }
   }
   const alg = header.alg as AsymmetricAlgorithm;
-  if (header.jku !== undefined || header.x5u !== undefined || header.x5c !== undefined) {
-    throw refuse(
-      'key-reference',
-      'The DPoP proof names its key by "jku", "x5u" or "x5c"; only the embedded "jwk" is accepted.',
-    );
-  }
 
   const { jti, htm, htu, iat, exp, nbf } = payload;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > policy.maxJtiChars) {
@@ -153,7 +158,12 @@ export function verifyDpopProof(proof: string, expected: DpopProofExpectation): 
       throw refuse('ath', "The DPoP proof's ath is not the hash of the access token sent with it.");
   }
 
-  const { key, jkt } = proofKey(header.jwk, alg, policy.keys);
+  let checked = known;
+  if (checked === undefined) {
+    checked = proofKey(header.jwk, alg, policy.keys);
+    memo?.checked.set(header, checked);
+  }
+  const { key, jkt } = checked;
   if (!key.verify(alg, signingInput, signature))
     throw refuse('signature', "The DPoP proof's signature does not verify with its jwk.");
 

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { ConfigError, DpopError, StoreUnavailableError } from '../errors.js';
 
 /** Remembers one-time ids (DPoP proof jti) for their lifetime, across every process sharing the store. */
@@ -44,7 +43,13 @@ const PURGE_INTERVAL_MS = 1000;
  * store.useOnce(`${jkt}:${jti}`, 305_000); // true, then false until it expires
  */
 export class MemoryReplayStore implements ReplayStore {
-  private readonly ids: LRUCache<string, true>;
+  /**
+   * Id → the last millisecond it is remembered. A plain Map, not lru-cache: lru-cache allocates its
+   * arrays for `maxEntries` up front (tens of MiB for a store sized for a busy server), and every
+   * major garbage collection then walks them, which cost more than the store itself under load.
+   * Nothing is ever evicted early, so the LRU order was never used.
+   */
+  private readonly ids = new Map<string, number>();
   private readonly maxEntries: number;
   private readonly clock: () => number;
   private nextPurgeMs = Number.NEGATIVE_INFINITY;
@@ -58,14 +63,6 @@ export class MemoryReplayStore implements ReplayStore {
     }
     this.maxEntries = maxEntries;
     this.clock = options.clock ?? Date.now;
-    // ttlResolution 0: read the injected clock on every check, with no timer caching it. lru-cache
-    // reads a start time of 0 as "no TTL", so times are counted from 1 at construction.
-    const epoch = this.clock() - 1;
-    this.ids = new LRUCache<string, true>({
-      max: maxEntries,
-      ttlResolution: 0,
-      perf: { now: () => this.clock() - epoch },
-    });
   }
 
   /** Ids currently held, expired ones not yet purged included. */
@@ -77,17 +74,22 @@ export class MemoryReplayStore implements ReplayStore {
     if (typeof id !== 'string' || !(ttlMs > 0) || !Number.isFinite(ttlMs)) {
       throw new TypeError('MemoryReplayStore.useOnce needs a string id and a positive, finite ttlMs.');
     }
-    if (this.ids.has(id)) return false;
-    if (this.ids.size >= this.maxEntries) this.makeRoom();
-    this.ids.set(id, true, { ttl: Math.ceil(ttlMs) });
+    const now = this.clock();
+    const until = this.ids.get(id);
+    if (until !== undefined) {
+      // Remembered through its last millisecond: at exactly `until` it is still a replay.
+      if (now <= until) return false;
+      this.ids.delete(id);
+    }
+    if (this.ids.size >= this.maxEntries) this.makeRoom(now);
+    this.ids.set(id, now + Math.ceil(ttlMs));
     return true;
   }
 
   /** Drops expired ids; refuses (never evicts a live id) when none can go. */
-  private makeRoom(): void {
-    const now = this.clock();
+  private makeRoom(now: number): void {
     if (now >= this.nextPurgeMs) {
-      this.ids.purgeStale();
+      for (const [id, until] of this.ids) if (now > until) this.ids.delete(id);
       this.nextPurgeMs = now + PURGE_INTERVAL_MS;
     }
     if (this.ids.size >= this.maxEntries) {
