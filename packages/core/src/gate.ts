@@ -1,6 +1,6 @@
 import { type AdapterDescription, type ResolvedAdapterOptions, resolveAdapterOptions } from './adapter-options.js';
 import { toVerifier, type VerifierSource } from './verifier-source.js';
-import { readCredentials, type Credentials } from './bearer.js';
+import { credentialsOf, type Credentials } from './bearer.js';
 import type { JwtClaims } from './compact-jws.js';
 import type { DpopMode, ResolvedDpop } from './dpop/dpop-options.js';
 import { bindAndSpend, checkProof } from './dpop/dpop-request.js';
@@ -178,14 +178,12 @@ class RequestGate extends ErrorAnswers implements Gate {
   authenticate(request: RequestFacts, route?: RouteOptions): MaybePromise<RequestAuth | undefined> {
     const mode = this.mode(route);
     const { locations, credentialsOptional } = this.options;
-    const credentials = readCredentials(
-      {
-        authorization: request.header('authorization'),
-        cookie: locations.cookie === undefined ? undefined : request.header('cookie'),
-        url: request.url,
-      },
+    const credentials = credentialsOf(
+      request.header('authorization'),
+      locations.cookie === undefined ? undefined : request.header('cookie'),
+      request.url,
       locations,
-      { dpop: mode !== 'off' },
+      mode !== 'off',
     );
     if (credentials === undefined) {
       if (credentialsOptional) return undefined;
@@ -203,19 +201,26 @@ class RequestGate extends ErrorAnswers implements Gate {
         'This resource accepts DPoP-bound tokens only: send "Authorization: DPoP <token>" with a DPoP proof.',
         { reason: 'required' },
       );
-    return andThen(this.verifyNow(credentials.token), (token) => {
-      const cnf = token.claims.cnf as { jkt?: unknown; 'x5t#S256'?: unknown } | undefined;
-      if (cnf === undefined) return bound(token, 'bearer');
-      // RFC 9449 7.2: a DPoP-bound token sent as Bearer is a stolen token being tried without its key.
-      if (cnf.jkt !== undefined)
-        throw new DpopError(
-          'ERR_DPOP_BOUND_TOKEN_AS_BEARER',
-          'This token is bound to a DPoP key; send it with "Authorization: DPoP" and a proof.',
-          { reason: 'downgrade' },
-        );
-      if (cnf['x5t#S256'] === undefined) return bound(token, 'bearer');
-      return bound(token, 'mtls', { x5t: checkCertificateBinding(cnf['x5t#S256'], request, this.options.mtls) });
-    });
+    // No closure and no promise while the verification is synchronous.
+    const verified = this.verifyNow(credentials.token);
+    return verified instanceof Promise
+      ? verified.then((token) => this.asBearer(token, request))
+      : this.asBearer(verified, request);
+  }
+
+  /** A token sent with the Bearer scheme: refused when DPoP-bound, checked against the client certificate when mTLS-bound. */
+  private asBearer(token: VerifiedToken, request: RequestFacts): RequestAuth {
+    const cnf = token.claims.cnf as { jkt?: unknown; 'x5t#S256'?: unknown } | undefined;
+    if (cnf === undefined) return Object.freeze({ ...token, binding: 'bearer' as const });
+    // RFC 9449 7.2: a DPoP-bound token sent as Bearer is a stolen token being tried without its key.
+    if (cnf.jkt !== undefined)
+      throw new DpopError(
+        'ERR_DPOP_BOUND_TOKEN_AS_BEARER',
+        'This token is bound to a DPoP key; send it with "Authorization: DPoP" and a proof.',
+        { reason: 'downgrade' },
+      );
+    if (cnf['x5t#S256'] === undefined) return Object.freeze({ ...token, binding: 'bearer' as const });
+    return bound(token, 'mtls', { x5t: checkCertificateBinding(cnf['x5t#S256'], request, this.options.mtls) });
   }
 
   private withDpop(request: RequestFacts, credentials: Credentials, dpop: ResolvedDpop): MaybePromise<RequestAuth> {

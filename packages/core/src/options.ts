@@ -137,7 +137,13 @@ export interface CommonVerifierOptions extends ClaimPolicyOptions {
   maxTokenBytes?: number | undefined;
   /** Remote key set behaviour. Defaults as documented on each field. */
   jwks?: JwksOptions | undefined;
-  /** Cache verified tokens (bounded, never past `exp`). Default `false`; `true` uses default sizes. */
+  /**
+   * Cache verified tokens (bounded, never past `exp`). Default `false`; `true` uses default sizes.
+   * A miss costs one map lookup. Once full, a token is stored on its second coming only, so tokens
+   * seen once (each client's first request, a scan) neither evict the repeated ones nor make the
+   * cache churn. HS256 tokens are cached too: a hit saves the HMAC and the payload decoding, and a
+   * miss costs the same as with the cache off.
+   */
   tokenCache?: boolean | TokenCacheOptions | undefined;
   /** Clock in epoch milliseconds; inject one in tests. Default `Date.now`. */
   clock?: (() => number) | undefined;

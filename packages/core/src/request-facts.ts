@@ -43,15 +43,30 @@ interface TlsSocketLike {
  * gate.authenticate(nodeRequestFacts(req, req.originalUrl));
  */
 export function nodeRequestFacts(message: NodeRequestLike, url?: string): RequestFacts {
-  return {
-    method: message.method ?? 'GET',
-    url: url ?? message.url ?? '/',
-    header: Array.isArray(message.rawHeaders)
-      ? (name) => rawHeader(message.rawHeaders!, name)
-      : (name) => message.headers?.[name],
-    encrypted: (message.socket as TlsSocketLike | null | undefined)?.encrypted === true,
-    clientCertificate: () => socketCertificate(message.socket),
-  };
+  return new NodeRequestFacts(message, url ?? message.url ?? '/');
+}
+
+/** A class, not an object literal with closures: one small object per request. */
+class NodeRequestFacts implements RequestFacts {
+  readonly method: string;
+  readonly encrypted: boolean;
+
+  constructor(
+    private readonly message: NodeRequestLike,
+    readonly url: string,
+  ) {
+    this.method = message.method ?? 'GET';
+    this.encrypted = (message.socket as TlsSocketLike | null | undefined)?.encrypted === true;
+  }
+
+  header(name: string): string | readonly string[] | undefined {
+    const raw = this.message.rawHeaders;
+    return Array.isArray(raw) ? rawHeader(raw as readonly string[], name) : this.message.headers?.[name];
+  }
+
+  clientCertificate(): Uint8Array | undefined {
+    return socketCertificate(this.message.socket);
+  }
 }
 
 /** The client certificate's DER on a `tls.TLSSocket` this process terminated, if the client sent one. */

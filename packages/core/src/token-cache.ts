@@ -18,16 +18,38 @@ export interface CachedVerification {
   hit?: VerifiedToken;
 }
 
+/** Bits of the seen-once filter per cache entry (two bits per mark): at most about 1.4 % of one-time tokens pass as seen. */
+const SEEN_BITS_PER_ENTRY = 16;
+/** Characters at the end of a token (its signature) that pick its bit in the seen-once filter. */
+const FINGERPRINT_CHARS = 8;
+
 /**
  * The verified-token cache: a repeated token skips decoding and the signature check, and nothing
  * else. A hit still asks the key source (same freshness rules as a miss), and re-runs the claim
  * policy, the revocation check and the custom check. Bounded (LRU), keyed by the token string.
+ *
+ * A miss costs one map lookup. While there is room, every accepted token is stored. Once the cache
+ * is full, a token is stored only when it comes a second time (a "seen once" mark of two bits, picked
+ * by the last characters of its signature, remembers the first): a stream of tokens that never
+ * come back (every user's first request, a scan) neither evicts the tokens that do come back nor
+ * keeps churning entries, which would cost more than the signature check it saves (the evicted
+ * results outlive the young generation and the garbage collector copies and marks each of them).
  */
 export class TokenCache {
   private readonly entries: LRUCache<string, CachedVerification>;
+  private readonly max: number;
+  /** The seen-once filter: two bits per fingerprint, cleared after `max` marks so it never fills up. */
+  private readonly seen: Uint32Array;
+  private readonly seenMask: number;
+  private marks = 0;
 
   constructor(maxEntries: number) {
+    this.max = maxEntries;
     this.entries = new LRUCache({ max: maxEntries });
+    let bits = 65_536;
+    while (bits < maxEntries * SEEN_BITS_PER_ENTRY && bits < 2 ** 26) bits *= 2;
+    this.seen = new Uint32Array(bits / 32);
+    this.seenMask = bits - 1;
   }
 
   /** The live entry for `token`; an expired one is dropped. */
@@ -45,6 +67,30 @@ export class TokenCache {
     return (entry.hit ??= Object.freeze({ ...entry.result, cached: true }));
   }
 
+  /**
+   * Whether an accepted `token` should be stored: always while there is room; once full, only on
+   * its second coming. Call `set` only when this says so, so nothing is built for a one-time token.
+   */
+  admits(token: string): boolean {
+    if (this.entries.size < this.max) return true;
+    // A false "seen" only stores a token early: the filter decides what is kept, never what is accepted.
+    let h = token.length;
+    for (let i = Math.max(0, token.length - FINGERPRINT_CHARS); i < token.length; i++)
+      h = Math.imul(h ^ token.charCodeAt(i), 0x9e3779b1);
+    const a = (h ^ (h >>> 16)) & this.seenMask;
+    const g = Math.imul(h, 0x85ebca6b);
+    const b = (g ^ (g >>> 13)) & this.seenMask;
+    const seen = this.seen;
+    if ((seen[a >>> 5]! & (1 << (a & 31))) !== 0 && (seen[b >>> 5]! & (1 << (b & 31))) !== 0) return true;
+    if (++this.marks >= this.max) {
+      seen.fill(0);
+      this.marks = 0;
+    }
+    seen[a >>> 5]! |= 1 << (a & 31);
+    seen[b >>> 5]! |= 1 << (b & 31);
+    return false;
+  }
+
   set(token: string, entry: CachedVerification): void {
     this.entries.set(token, entry);
   }
@@ -59,5 +105,7 @@ export class TokenCache {
 
   clear(): void {
     this.entries.clear();
+    this.seen.fill(0);
+    this.marks = 0;
   }
 }

@@ -367,6 +367,19 @@ describe('token cache', () => {
     for (let i = 0; i < 20; i++) await v.verify(await sign(keys.es, claims({ jti: String(i) })));
     expect(v.stats().tokenCache?.size).toBe(5);
   });
+
+  it('once full, stores a token on its second coming only, so one-time tokens never evict the repeated ones', async () => {
+    const v = await make({ tokenCache: { maxEntries: 3 } });
+    const kept = await Promise.all([0, 1, 2].map((i) => sign(keys.es, claims({ jti: `kept-${i}` }))));
+    for (const token of kept) await v.verify(token);
+    for (let i = 0; i < 10; i++) await v.verify(await sign(keys.es, claims({ jti: `once-${i}` })));
+    for (const token of kept) await expect(v.verify(token)).resolves.toMatchObject({ cached: true });
+    const late = await sign(keys.es, claims({ jti: 'late' }));
+    await expect(v.verify(late)).resolves.toMatchObject({ cached: false });
+    await expect(v.verify(late)).resolves.toMatchObject({ cached: false });
+    await expect(v.verify(late)).resolves.toMatchObject({ cached: true });
+    expect(v.stats().tokenCache).toEqual({ hits: 4, size: 3 });
+  });
 });
 
 describe('observability and lifecycle', () => {

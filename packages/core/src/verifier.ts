@@ -1,7 +1,7 @@
 import type { Algorithm } from './algorithms.js';
 import { isSupportedAlgorithm } from './algorithms.js';
 import { checkClaims } from './claims.js';
-import { decodeCompactJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
+import { decodeCompactJws, type DecodedJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
 import { deepFreeze } from './deep-freeze.js';
 import {
   AlgorithmError,
@@ -14,7 +14,7 @@ import {
 import { EventHub, type VerifierEventName, type VerifierListener } from './events.js';
 import { createHttpFetcher, type OwnedJsonFetcher } from './http-fetcher.js';
 import type { KeySource } from './key-source.js';
-import { andThen, type MaybePromise } from './maybe-promise.js';
+import type { MaybePromise } from './maybe-promise.js';
 import { attachOperatorLog } from './operator-log.js';
 import type { ClaimCheck, VerifierOptions } from './options.js';
 import { RemoteJwksSource, type JwksSourceState } from './remote-jwks.js';
@@ -22,8 +22,8 @@ import { resolveOptions, type ResolvedIssuer } from './resolve-options.js';
 import { SecretKeySource } from './secret-key-source.js';
 import { StatsRecorder, type VerifierStats } from './stats.js';
 import { revokedError, type RevocationCheck, type RevocationState } from './revocation.js';
-import { TokenCache } from './token-cache.js';
-import type { KeySourceKind } from './verification-key.js';
+import { TokenCache, type CachedVerification } from './token-cache.js';
+import type { KeySourceKind, VerificationKey } from './verification-key.js';
 
 /** What `verify()` resolves to. */
 export interface VerifiedToken<C extends JwtClaims = JwtClaims> {
@@ -200,18 +200,33 @@ class TollgateVerifier implements Verifier {
     const entry = this.cache?.get(token, this.clock());
     if (entry === undefined) return this.verifyFresh(token, signal);
     const { alg, kid } = entry.result;
-    return andThen(entry.source.keysFor(alg, kid, signal), (keys) => {
-      // The key left the key set since: verify from scratch, which refuses the token unless another key signed it.
-      if (!keys.includes(entry.key)) return this.verifyFresh(token, signal);
-      return this.checkPolicy(entry.issuer, entry.result, () => {
-        this.recorder.tokenCacheHits++;
-        return TokenCache.hitResult(entry);
-      });
-    });
+    const keys = entry.source.keysFor(alg, kid, signal);
+    return keys instanceof Promise
+      ? keys.then((ready) => this.serveCached(token, signal, entry, ready))
+      : this.serveCached(token, signal, entry, keys);
+  }
+
+  private serveCached(
+    token: string,
+    signal: AbortSignal | undefined,
+    entry: CachedVerification,
+    keys: readonly VerificationKey[],
+  ): MaybePromise<VerifiedToken> {
+    // The key left the key set since: verify from scratch, which refuses the token unless another key signed it.
+    if (!keys.includes(entry.key)) return this.verifyFresh(token, signal);
+    const pending = this.checkPolicy(entry.issuer, entry.result);
+    if (pending === undefined) return this.hit(entry);
+    return pending.then(() => this.hit(entry));
+  }
+
+  private hit(entry: CachedVerification): VerifiedToken {
+    this.recorder.tokenCacheHits++;
+    return TokenCache.hitResult(entry);
   }
 
   private verifyFresh(token: string, signal: AbortSignal | undefined): MaybePromise<VerifiedToken> {
-    const { header, payload, signingInput, signature } = decodeCompactJws(token, this.maxTokenBytes, this.headers);
+    const decoded = decodeCompactJws(token, this.maxTokenBytes, this.headers);
+    const { header, payload } = decoded;
     const issuer = this.selectIssuer(payload);
     const alg = header.alg;
     if (!isSupportedAlgorithm(alg) || !issuer.config.algorithms.has(alg)) {
@@ -223,45 +238,81 @@ class TollgateVerifier implements Verifier {
     // The alg alone picks the key kind: HS256 only ever meets secrets, asymmetric algs only JWKS keys.
     const source: KeySource | null = alg === 'HS256' ? issuer.secrets : issuer.jwks;
     if (source === null) throw new AlgorithmError('ERR_ALG_NOT_ALLOWED', `No keys are configured for ${alg}.`);
-    return andThen(source.keysFor(alg, header.kid, signal), (candidates) => {
-      const key = candidates.find((candidate) => candidate.verify(alg, signingInput, signature));
-      if (key === undefined)
-        throw new TokenError(
-          'ERR_TOKEN_SIGNATURE_INVALID',
-          'Token signature does not verify; the token was altered or signed by another key.',
-        );
-      const result: VerifiedToken = Object.freeze({
-        claims: deepFreeze(payload),
-        header,
-        alg,
-        kid: header.kid,
-        keySource: key.source,
-        issuer: issuer.config.id,
-        cached: false,
-      });
-      return this.checkPolicy(issuer.config, result, () => {
-        if (this.cache !== null) {
-          const expMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
-          this.cache.set(token, { result, key, source, issuer: issuer.config, expMs });
-        }
-        return result;
-      });
-    });
+    const keys = source.keysFor(alg, header.kid, signal);
+    return keys instanceof Promise
+      ? keys.then((candidates) => this.checkFresh(token, decoded, alg, issuer.config, source, candidates))
+      : this.checkFresh(token, decoded, alg, issuer.config, source, keys);
   }
 
-  /** The claim policy (time rules re-applied on every hit), then the custom check; `done` runs when both pass. */
-  private checkPolicy(
+  /** The signature against the candidate keys, then the claim policy; the result is cached when the cache admits it. */
+  private checkFresh(
+    token: string,
+    { header, payload, signingInput, signature }: DecodedJws,
+    alg: Algorithm,
     issuer: ResolvedIssuer,
-    result: VerifiedToken,
-    done: () => VerifiedToken,
+    source: KeySource,
+    candidates: readonly VerificationKey[],
   ): MaybePromise<VerifiedToken> {
+    let key: VerificationKey | undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      if (candidates[i]!.verify(alg, signingInput, signature)) {
+        key = candidates[i];
+        break;
+      }
+    }
+    if (key === undefined)
+      throw new TokenError(
+        'ERR_TOKEN_SIGNATURE_INVALID',
+        'Token signature does not verify; the token was altered or signed by another key.',
+      );
+    const result: VerifiedToken = Object.freeze({
+      claims: deepFreeze(payload),
+      header,
+      alg,
+      kid: header.kid,
+      keySource: key.source,
+      issuer: issuer.id,
+      cached: false,
+    });
+    const pending = this.checkPolicy(issuer, result);
+    if (pending === undefined) return this.remember(token, result, key, source, issuer);
+    const verifiedBy = key;
+    return pending.then(() => this.remember(token, result, verifiedBy, source, issuer));
+  }
+
+  private remember(
+    token: string,
+    result: VerifiedToken,
+    key: VerificationKey,
+    source: KeySource,
+    issuer: ResolvedIssuer,
+  ): VerifiedToken {
+    const cache = this.cache;
+    if (cache !== null && cache.admits(token)) {
+      const exp = result.claims.exp;
+      cache.set(token, {
+        result,
+        key,
+        source,
+        issuer,
+        expMs: typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * The claim policy (time rules re-applied on every hit) and the revocation check; then the
+   * custom check, whose promise is returned. `undefined` when there is nothing to wait for.
+   */
+  private checkPolicy(issuer: ResolvedIssuer, result: VerifiedToken): Promise<void> | undefined {
     const { policy } = issuer;
     const now = this.clock();
     checkClaims(result.header, result.claims, policy, now / 1000);
     const revoked = this.revocation?.revoked(result.claims, now);
     if (revoked !== undefined) throw revokedError(revoked);
-    if (policy.checkClaims === undefined) return done();
-    return customCheck(policy.checkClaims, result).then(done);
+    if (policy.checkClaims === undefined) return undefined;
+    return customCheck(policy.checkClaims, result);
   }
 
   private selectIssuer(payload: JwtClaims): Issuer {

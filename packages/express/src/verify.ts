@@ -7,7 +7,7 @@ import {
   type ResourceMetadataEndpoint,
   type VerifierSource,
 } from '@tollgate/core/adapter';
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { EXPRESS_ADAPTER, handleError, setGate } from './errors.js';
 import type { VerifyOptions } from './types.js';
 
@@ -42,14 +42,14 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
   const gate = createGate(source, options, EXPRESS_ADAPTER);
   warmInBackground(gate.verifier, gate.options);
 
+  const accept = (req: Request, res: Response, next: NextFunction, auth: RequestAuth | undefined): void => {
+    if (auth !== undefined) req.auth = auth;
+    const headers = gate.successHeaders(auth);
+    if (headers !== undefined) res.set(headers);
+    next();
+  };
   const tollgate: RequestHandler = function tollgate(req, res, next) {
     setGate(req, gate);
-    const done = (auth: RequestAuth | undefined) => {
-      if (auth !== undefined) req.auth = auth;
-      const headers = gate.successHeaders(auth);
-      if (headers !== undefined) res.set(headers);
-      next();
-    };
     let outcome: RequestAuth | undefined | Promise<RequestAuth | undefined>;
     try {
       outcome = gate.authenticate(nodeRequestFacts(req, req.originalUrl));
@@ -58,8 +58,12 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
       return;
     }
     // Settled with callbacks, never returned: Express 4 ignores a returned promise and a rejection would go unhandled.
-    if (outcome instanceof Promise) outcome.then(done, (error: unknown) => handleError(error, req, res, next));
-    else done(outcome);
+    if (outcome instanceof Promise)
+      outcome.then(
+        (auth) => accept(req, res, next, auth),
+        (error: unknown) => handleError(error, req, res, next),
+      );
+    else accept(req, res, next, outcome);
   };
   return Object.defineProperties(tollgate, {
     verifier: { value: gate.verifier, enumerable: true },

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   ConfigError,
@@ -51,6 +51,9 @@ export class TollgateGuard implements CanActivate {
    * @param gate the module's request gate: its verifier and the module options as checked once
    *   by `TollgateModule`; the guard never re-checks them.
    */
+  /** The rule of each route handler, with the controller it was read for (a handler may be inherited by several). */
+  private readonly rules = new WeakMap<object, { readonly controller: Type; readonly rule: RouteRule }>();
+
   constructor(
     @Inject(Reflector) protected readonly reflector: Reflector,
     @Inject(TOLLGATE_GATE) protected readonly gate: Gate,
@@ -91,14 +94,13 @@ export class TollgateGuard implements CanActivate {
     request.auth = auth;
     const headers = this.gate.successHeaders(auth);
     if (headers !== undefined) setResponseHeaders(this.getResponse(context), headers);
-    const where = { auth, route: rule.route };
     const { checks } = rule;
     for (let i = 0; i < checks.length; i++) {
       let result: void | Promise<void>;
       try {
         result = checks[i]!(auth);
       } catch (error) {
-        return this.handleError(error, context, where);
+        return this.handleError(error, context, { auth, route: rule.route });
       }
       if (result instanceof Promise) {
         const rest = checks.slice(i + 1);
@@ -107,7 +109,7 @@ export class TollgateGuard implements CanActivate {
             for (const check of rest) await check(auth);
             return true;
           })
-          .catch((error: unknown) => this.handleError(error, context, where));
+          .catch((error: unknown) => this.handleError(error, context, { auth, route: rule.route }));
       }
     }
     return true;
@@ -146,7 +148,20 @@ export class TollgateGuard implements CanActivate {
    * usual. `@AuthLevel()` and `@Dpop()` are read the same way, handler first.
    */
   private routeRule(context: ExecutionContext): RouteRule {
-    const targets = [context.getHandler(), context.getClass()];
+    // Decorators are read once per route: metadata is fixed once the application is built, and
+    // reading it on every request (arrays, reflector look-ups) costs more than the guard itself.
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    const known = this.rules.get(handler);
+    if (known !== undefined && known.controller === controller) return known.rule;
+    const rule = this.readRouteRule(handler, controller);
+    this.rules.set(handler, { controller, rule });
+    return rule;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- what ExecutionContext.getHandler() returns
+  private readRouteRule(handler: Function, controller: Type): RouteRule {
+    const targets = [handler, controller];
     let scopes: AuthCheck | undefined;
     for (const target of targets) {
       const declared = this.reflector.get(ScopesMetadata, target);
