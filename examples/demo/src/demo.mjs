@@ -142,7 +142,7 @@ async function main() {
     await traffic.pause();
     const step = target - clock.now();
     clock.moveTo(target);
-    await Promise.all(running().map((service) => service.process?.setClock(clock.offsetMs)));
+    await Promise.all(running().map((service) => service.process?.setClock(clock.offsetMs) ?? Promise.resolve()));
     // Clients whose tokens expired in the jump log in again before they send anything.
     await Promise.all(
       clients.filter((client) => client.current !== null && client.due).map((client) => client.login()),
@@ -411,9 +411,9 @@ async function main() {
 
   // 4 ─────────────────────────────────────────────────────────────────────────────────────────
   heading('4. HS256 switched off after the last legacy token expired');
-  const before = await Promise.all(company.map((service) => service.process?.stats()));
+  const before = await Promise.all(company.map((service) => service.process?.stats() ?? Promise.resolve(undefined)));
   await sleep(1500);
-  const after = await Promise.all(company.map((service) => service.process?.stats()));
+  const after = await Promise.all(company.map((service) => service.process?.stats() ?? Promise.resolve(undefined)));
   for (const [i, service] of company.entries()) {
     const then = before[i]?.stats;
     const now = after[i]?.stats;
@@ -599,7 +599,7 @@ async function main() {
     ),
   );
 
-  await Promise.all(running().map((service) => service.process?.stop()));
+  await Promise.all(running().map((service) => service.process?.stop() ?? Promise.resolve()));
   await redisServer?.stop(); // after the services, whose Redis connections closed with them
   await issuer.close();
   const seconds = ((Date.now() - realStart) / 1000).toFixed(0);

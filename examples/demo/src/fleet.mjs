@@ -12,6 +12,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** @type {Set<ServiceProcess>} */
 const alive = new Set();
 
+/**
+ * What service-process.mjs sends over IPC: start-up news, or the answer to request `id`.
+ * @typedef {{ type: 'ready', port: number } | { type: 'failed', error: string }} StartMessage
+ * @typedef {{ id: number, result?: unknown, error?: string }} AnswerMessage
+ */
+
 /** Kills every service process still running (on exit, timeout, or failure). */
 export function killAll() {
   for (const handle of alive) handle.child.kill();
@@ -28,9 +34,10 @@ export class ServiceProcess {
     this.pid = child.pid;
     this.url = `http://127.0.0.1:${port}`;
     this.nextId = 1;
-    /** @type {Map<number, { resolve: (value: any) => void, reject: (error: Error) => void }>} */
+    /** @type {Map<number, { resolve: (value: unknown) => void, reject: (error: Error) => void }>} */
     this.pending = new Map();
-    child.on('message', (/** @type {any} */ message) => {
+    child.on('message', (received) => {
+      const message = /** @type {AnswerMessage} */ (received);
       const waiter = this.pending.get(message.id);
       if (waiter === undefined) return;
       this.pending.delete(message.id);
@@ -49,6 +56,7 @@ export class ServiceProcess {
    * @param {string} kind
    * @param {Record<string, string>} env TOLLGATE_* variables (and DPOP_* for the fleet module)
    * @param {number} clockOffsetMs
+   * @returns {Promise<ServiceProcess>}
    */
   static start(kind, env, clockOffsetMs) {
     const inherited = Object.fromEntries(
@@ -67,7 +75,8 @@ export class ServiceProcess {
         clearTimeout(timer);
         reject(new Error(`${kind} exited during start-up (code ${code})`));
       });
-      child.on('message', function started(/** @type {any} */ message) {
+      child.on('message', function started(received) {
+        const message = /** @type {StartMessage} */ (received);
         if (message.type === 'failed') {
           clearTimeout(timer);
           reject(new Error(`${kind} could not start: ${message.error}`));
@@ -82,7 +91,11 @@ export class ServiceProcess {
     });
   }
 
-  /** @param {string} type @param {object} [payload] */
+  /**
+   * @param {string} type
+   * @param {object} [payload]
+   * @returns {Promise<unknown>} the process's `result`
+   */
   request(type, payload = {}) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -105,7 +118,9 @@ export class ServiceProcess {
 
   /** @returns {Promise<{ stats: import('@tollgate/core').VerifierStats, health: import('@tollgate/core').VerifierHealth }>} */
   stats() {
-    return this.request('stats');
+    return /** @type {Promise<{ stats: import('@tollgate/core').VerifierStats, health: import('@tollgate/core').VerifierHealth }>} */ (
+      this.request('stats')
+    );
   }
 
   /** Graceful stop: requests in flight finish, the verifier closes, the process exits. */

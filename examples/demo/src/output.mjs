@@ -15,6 +15,7 @@ export function createTimeline(clock) {
   const simTime = (/** @type {number} */ ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   const simSeconds = (/** @type {number} */ ms) => new Date(ms).toISOString().slice(11, 19);
 
+  // Arrow functions, not methods: callers destructure them.
   return {
     paint,
     simTime,
@@ -23,22 +24,22 @@ export function createTimeline(clock) {
     bad: (/** @type {string} */ text) => `${paint('red', '✗')} ${text}`,
 
     /** A timeline line: real seconds since start, simulated time, text. */
-    say(/** @type {string} */ text) {
+    say: (/** @type {string} */ text) => {
       const real = `${((Date.now() - realStart) / 1000).toFixed(1)}s`.padStart(6);
       console.log(`${paint('dim', `${real}  ${simTime(clock.now())}`)}  ${text}`);
     },
 
     /** A continuation line under the last timeline line. */
-    note(/** @type {string} */ text) {
+    note: (/** @type {string} */ text) => {
       console.log(`${' '.repeat(STAMP_WIDTH)}${paint('dim', text)}`);
     },
 
-    heading(/** @type {string} */ title) {
+    heading: (/** @type {string} */ title) => {
       console.log(`\n${paint('bold', `── ${title} ${'─'.repeat(Math.max(3, 92 - title.length))}`)}`);
     },
 
     /** Left-aligned first column, right-aligned others; the first row is the header. */
-    table(/** @type {(string | number)[][]} */ rows, indent = STAMP_WIDTH) {
+    table: (/** @type {(string | number)[][]} */ rows, indent = STAMP_WIDTH) => {
       const widths =
         rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length))) ?? [];
       for (const [index, row] of rows.entries()) {
@@ -52,7 +53,7 @@ export function createTimeline(clock) {
     },
 
     /** `89 d 23 h 42 min`, to the minute. */
-    duration(/** @type {number} */ ms) {
+    duration: (/** @type {number} */ ms) => {
       const total = Math.round(ms / MINUTE);
       const parts = [];
       const days = Math.floor(total / (24 * 60));

@@ -42,7 +42,10 @@ export function findRedisServer(env = process.env) {
   return env.CI === 'true' || env.CI === '1' ? { fail: `${missing}; CI=true needs scene 8` } : { skip: missing };
 }
 
-/** A free TCP port on 127.0.0.1 (redis-server's `--port 0` would turn TCP off instead). */
+/**
+ * A free TCP port on 127.0.0.1 (redis-server's `--port 0` would turn TCP off instead).
+ * @returns {Promise<number>}
+ */
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -72,7 +75,7 @@ function ping(/** @type {number} */ port) {
  * @returns {Promise<{ url: string, pid: number | undefined, stop: () => Promise<void> }>}
  */
 export async function startRedisServer(path) {
-  const port = /** @type {number} */ (await freePort());
+  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-demo-redis-'));
   const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'];
   const child = spawn(path, [...args, '--dir', dir, '--logfile', '', '--loglevel', 'warning'], { stdio: 'ignore' });

@@ -33,7 +33,9 @@ const SERVICES = {
         import('@tollgate/example-koa-service'),
         import('@tollgate/koa'),
       ]);
-      return serve(createApp(verify(verifier, { dpop: fleet.dpop })).callback());
+      const handle = createApp(verify(verifier, { dpop: fleet.dpop })).callback();
+      // Koa's handler answers its own errors; node:http ignores what a listener returns.
+      return serve((request, response) => void handle(request, response));
     },
   },
   nestjs: {
@@ -47,18 +49,21 @@ const SERVICES = {
         fleet,
       );
       await app.listen(0, '127.0.0.1');
+      /** @type {unknown} Nest types its HTTP server `any`; with the Express platform it is a node:http Server. */
+      const httpServer = app.getHttpServer();
+      const server = /** @type {import('node:http').Server} */ (httpServer);
       return {
-        port: /** @type {import('node:net').AddressInfo} */ (app.getHttpServer().address()).port,
+        port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
         close: () => app.close(),
       };
     },
   },
   partner: {
     // The partner shares nothing with the company: DPoP with its own in-memory replay store, no Redis.
-    fleet: async () => {
+    fleet: () => {
       const origin = process.env.DPOP_ORIGIN;
       const dpop = origin ? { mode: /** @type {const} */ ('allowed'), origin } : undefined;
-      return { dpop, revocation: undefined, close: async () => {} };
+      return Promise.resolve({ dpop, revocation: undefined, close: () => Promise.resolve() });
     },
     async start(verifier, fleet) {
       const { createHandler } = await import('@tollgate/example-partner-service');
@@ -67,13 +72,18 @@ const SERVICES = {
   },
 };
 
-/** Listens on 127.0.0.1 and a free port; `close()` lets requests in flight finish. */
-function serve(/** @type {import('node:http').RequestListener} */ listener) {
+/**
+ * Listens on 127.0.0.1 and a free port; `close()` lets requests in flight finish.
+ * @param {import('node:http').RequestListener} listener
+ * @returns {Promise<Running>}
+ */
+function serve(listener) {
   const server = createServer(listener);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      /** @type {() => Promise<void>} */
       const close = () =>
         new Promise((done) => {
           server.close(() => done(undefined));
@@ -103,7 +113,8 @@ async function main() {
   await verifier.ready(); // discovery and JWKS fetched before the first request arrives
   const running = await service.start(verifier, fleet);
 
-  process.on('message', async (/** @type {{ id: number, type: string, offsetMs?: number }} */ message) => {
+  /** Answers one message from the demo; every failure goes back to it as `error`. */
+  const answer = async (/** @type {{ id: number, type: string, offsetMs?: number }} */ message) => {
     try {
       if (message.type === 'clock') offsetMs = Number(message.offsetMs);
       if (message.type === 'stats')
@@ -120,7 +131,11 @@ async function main() {
     } catch (error) {
       send({ id: message.id, error: error instanceof Error ? error.message : String(error) });
     }
-  });
+  };
+  process.on(
+    'message',
+    (/** @type {{ id: number, type: string, offsetMs?: number }} */ message) => void answer(message),
+  );
   send({ type: 'ready', port: running.port });
 }
 

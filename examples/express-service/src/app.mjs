@@ -33,7 +33,13 @@ export function createApp(auth = verify()) {
   });
 
   app.post('/orders', requireScopes('orders:write'), (req, res) => {
-    const item = typeof req.body?.item === 'string' ? req.body.item : 'unnamed item';
+    // express.json() types the parsed body `any`: treat it as unknown and check the one field used.
+    /** @type {unknown} */
+    const body = req.body;
+    const item =
+      typeof body === 'object' && body !== null && 'item' in body && typeof body.item === 'string'
+        ? body.item
+        : 'unnamed item';
     res.status(201).json({ id: `ord_${Date.now()}`, item, createdBy: req.auth?.claims.sub });
   });
 

@@ -26,10 +26,9 @@ export async function createApp(options = {}) {
     return reply.code(status === 'unavailable' ? 503 : 200).send({ status });
   });
 
-  app.get('/orders', { preHandler: requireScopes('orders:read') }, async (request) => ({
-    user: request.auth?.claims.sub,
-    orders: ORDERS,
-  }));
+  app.get('/orders', { preHandler: requireScopes('orders:read') }, async (request, reply) =>
+    reply.send({ user: request.auth?.claims.sub, orders: ORDERS }),
+  );
 
   app.post('/orders', { preHandler: requireScopes('orders:write') }, async (request, reply) => {
     const body = /** @type {{ item?: unknown } | undefined} */ (request.body);

@@ -56,7 +56,10 @@ export function createApp(auth = verify()) {
  */
 function route(method, path, ...middleware) {
   return async (ctx, next) => {
-    if (ctx.method !== method || ctx.path !== path) return next();
+    if (ctx.method !== method || ctx.path !== path) {
+      await next();
+      return;
+    }
     /** @param {number} i */
     const run = async (i) => {
       const current = middleware[i];

@@ -40,7 +40,7 @@ function run(
 describe('verify()', () => {
   it('never returns a promise (Express 4 would drop its rejection), and attaches the token', async () => {
     const req = fakeReq('Bearer abc');
-    const { returned, nextArgs } = await run(verify(fakeVerifier(async () => TOKEN)), req, fakeRes().res);
+    const { returned, nextArgs } = await run(verify(fakeVerifier(() => Promise.resolve(TOKEN))), req, fakeRes().res);
     expect(returned).toBeUndefined();
     expect(nextArgs).toEqual([]);
     expect(req.auth).toEqual({ ...TOKEN, binding: 'bearer' });
@@ -65,7 +65,7 @@ describe('verify()', () => {
   });
 
   it('reads every Authorization header, so repeats are refused', async () => {
-    const verifyToken = vi.fn(async () => TOKEN);
+    const verifyToken = vi.fn(() => Promise.resolve(TOKEN));
     const { res, sent } = fakeRes();
     await run(verify(fakeVerifier(verifyToken)), fakeReq(['Bearer a', 'Bearer b']), res);
     expect(verifyToken).not.toHaveBeenCalled();
@@ -112,13 +112,13 @@ describe('verify()', () => {
   });
 
   it('exposes and shares the given verifier', () => {
-    const verifier = fakeVerifier(async () => TOKEN);
+    const verifier = fakeVerifier(() => Promise.resolve(TOKEN));
     expect(verify(verifier).verifier).toBe(verifier);
     expect(verify(verifier, { credentialsOptional: true }).verifier).toBe(verifier);
   });
 
   it('refuses contradictory or invalid adapter options at start-up', () => {
-    const verifier = fakeVerifier(async () => TOKEN);
+    const verifier = fakeVerifier(() => Promise.resolve(TOKEN));
     expect(() => verify(verifier, { passErrors: true, onError: () => undefined })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['onError', 'passErrors'] }),
     );
@@ -129,7 +129,7 @@ describe('verify()', () => {
   });
 
   it('refuses unknown options at start-up, suggesting the known name', () => {
-    const verifier = fakeVerifier(async () => TOKEN);
+    const verifier = fakeVerifier(() => Promise.resolve(TOKEN));
     expect(() => verify(verifier, { credentialOptional: true } as never)).toThrow(
       expect.objectContaining({
         code: 'ERR_CONFIG_INVALID',
@@ -148,7 +148,7 @@ describe('verify()', () => {
 
   it('warmOnStart starts fetching keys at once, in the background; a failure neither throws nor rejects', async () => {
     const ready = vi.fn(() => Promise.reject(new Error('JWKS down')));
-    const verifier = { ...fakeVerifier(async () => TOKEN), ready } as Verifier;
+    const verifier = { ...fakeVerifier(() => Promise.resolve(TOKEN)), ready } as Verifier;
     verify(verifier);
     expect(ready).not.toHaveBeenCalled();
     const middleware = verify(verifier, { warmOnStart: true });
@@ -187,7 +187,7 @@ describe('guards', () => {
     const req = fakeReq('Bearer abc');
     await run(
       verify(
-        fakeVerifier(async () => TOKEN),
+        fakeVerifier(() => Promise.resolve(TOKEN)),
         { passErrors: true },
       ),
       req,
@@ -203,7 +203,7 @@ describe('guards', () => {
 
   it('toMiddleware settles async checks without returning a promise', async () => {
     const { returned, nextArgs } = await run(
-      toMiddleware(async (auth) => void auth),
+      toMiddleware(() => Promise.resolve()),
       authed(),
       fakeRes().res,
     );

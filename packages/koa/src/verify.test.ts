@@ -19,9 +19,9 @@ function fakeCtx(authorization?: string | string[]) {
 
 describe('verify()', () => {
   it('is a named middleware returning a promise that attaches ctx.state.auth and calls next', async () => {
-    const middleware = verify(fakeVerifier(async () => TOKEN));
+    const middleware = verify(fakeVerifier(() => Promise.resolve(TOKEN)));
     const { ctx } = fakeCtx('Bearer abc');
-    const next = vi.fn(async () => undefined);
+    const next = vi.fn(() => Promise.resolve());
     await middleware(ctx, next);
     expect(middleware.name).toBe('tollgate');
     expect(ctx.state.auth).toEqual({ ...TOKEN, binding: 'bearer' });
@@ -60,12 +60,14 @@ describe('verify()', () => {
   it('lets errors of downstream middleware through untouched', async () => {
     const boom = new TokenError('ERR_TOKEN_MALFORMED', 'thrown downstream');
     const { ctx } = fakeCtx('Bearer abc');
-    await expect(verify(fakeVerifier(async () => TOKEN))(ctx, () => Promise.reject(boom))).rejects.toBe(boom);
+    await expect(verify(fakeVerifier(() => Promise.resolve(TOKEN)))(ctx, () => Promise.reject(boom))).rejects.toBe(
+      boom,
+    );
     expect(ctx.body).toBeUndefined();
   });
 
   it('refuses unknown options at start-up, suggesting the known name', () => {
-    const verifier = fakeVerifier(async () => TOKEN);
+    const verifier = fakeVerifier(() => Promise.resolve(TOKEN));
     expect(() => verify(verifier, { credentialOptional: true } as never)).toThrow(
       expect.objectContaining({
         code: 'ERR_CONFIG_INVALID',
@@ -84,7 +86,7 @@ describe('verify()', () => {
 
   it('warmOnStart starts fetching keys at once, in the background; a failure neither throws nor rejects', async () => {
     const ready = vi.fn(() => Promise.reject(new Error('JWKS down')));
-    const verifier = { ...fakeVerifier(async () => TOKEN), ready } as Verifier;
+    const verifier = { ...fakeVerifier(() => Promise.resolve(TOKEN)), ready } as Verifier;
     verify(verifier);
     expect(ready).not.toHaveBeenCalled();
     const middleware = verify(verifier, { warmOnStart: true });
@@ -94,7 +96,7 @@ describe('verify()', () => {
   });
 
   it('exposes the given verifier and refuses contradictory options at start-up', () => {
-    const verifier = fakeVerifier(async () => TOKEN);
+    const verifier = fakeVerifier(() => Promise.resolve(TOKEN));
     expect(verify(verifier).verifier).toBe(verifier);
     expect(() => verify(verifier, { passErrors: true, onError: () => undefined })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIG_INVALID', options: ['onError', 'passErrors'] }),
@@ -108,7 +110,7 @@ describe('guards', () => {
     const onError = vi.fn();
     const { ctx } = fakeCtx('Bearer abc');
     await verify(
-      fakeVerifier(async () => TOKEN),
+      fakeVerifier(() => Promise.resolve(TOKEN)),
       { onError },
     )(ctx, async () => {
       await requireScopes('orders:write')(ctx, vi.fn());
