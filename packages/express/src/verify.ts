@@ -42,6 +42,8 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
   const gate = createGate(source, options, EXPRESS_ADAPTER);
   warmInBackground(gate.verifier, gate.options);
 
+  // Only DPoP nonces add headers to a success; without them the synchronous path skips the call.
+  const successHeadersPossible = gate.options.dpop !== null && gate.options.dpop.nonces !== null;
   const accept = (req: Request, res: Response, next: NextFunction, auth: RequestAuth | undefined): void => {
     if (auth !== undefined) req.auth = auth;
     const headers = gate.successHeaders(auth);
@@ -58,12 +60,20 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
       return;
     }
     // Settled with callbacks, never returned: Express 4 ignores a returned promise and a rejection would go unhandled.
-    if (outcome instanceof Promise)
+    if (outcome instanceof Promise) {
       outcome.then(
         (auth) => accept(req, res, next, auth),
         (error: unknown) => handleError(error, req, res, next),
       );
-    else accept(req, res, next, outcome);
+      return;
+    }
+    // The synchronous path, inlined: no closure call per request.
+    if (outcome !== undefined) req.auth = outcome;
+    if (successHeadersPossible) {
+      const headers = gate.successHeaders(outcome);
+      if (headers !== undefined) res.set(headers);
+    }
+    next();
   };
   return Object.defineProperties(tollgate, {
     verifier: { value: gate.verifier, enumerable: true },
