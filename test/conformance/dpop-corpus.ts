@@ -4,7 +4,7 @@
 // mini-issuer; every proof is built by hand (jws.ts, node:crypto signatures), so nothing on the way
 // sanitizes it.
 import { createHmac, randomUUID } from 'node:crypto';
-import type { TollgateErrorCode } from '@tollgate/core';
+import type { DpopFailureReason, TollgateErrorCode } from '@tollgate/core';
 import type { RequestAuth } from '@tollgate/core/adapter';
 import {
   ath,
@@ -21,29 +21,8 @@ import {
 import { withOverrides } from './fixture.js';
 import { b64u, compact, fixedSignature, flipByte, parts, signer, withPart, type Part, type Signer } from './jws.js';
 
-/** Which check refused a proof (`DpopError#reason`), when a row pins it. */
-export type DpopReason =
-  | 'malformed'
-  | 'too-large'
-  | 'typ'
-  | 'alg'
-  | 'jwk'
-  | 'key-reference'
-  | 'signature'
-  | 'htm'
-  | 'htu'
-  | 'iat'
-  | 'exp'
-  | 'nbf'
-  | 'jti'
-  | 'ath'
-  | 'nonce'
-  | 'replayed'
-  | 'binding'
-  | 'downgrade'
-  | 'required'
-  | 'missing'
-  | 'request';
+/** Which check refused a proof (`DpopError#reason`), when a row pins it: the core's own type, not a copy of it. */
+export type DpopReason = DpopFailureReason;
 
 export type DpopExpected =
   | {

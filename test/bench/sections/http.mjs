@@ -230,7 +230,7 @@ export function httpGoals(results) {
     // the ratio is the floor's cost over tollgate's, so above 1 means cheaper, like req/s ratios.
     const cost = (entry) => entry?.cpuMicrosPerReq?.median;
     const floorCost = cost(fr.configs['floor/distinct']);
-    const noAuthCost = cost(fr.configs['none/distinct'] ?? fr.configs['none/repeated']);
+    const noAuthCost = cost(fr.configs['none/distinct']);
     const target = fr.label.startsWith('NestJS') ? 0.9 : 0.95;
     if (t?.reqPerSec) {
       const byCpu = ratio(floorCost, cost(t));
