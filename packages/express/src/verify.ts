@@ -42,8 +42,6 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
   const gate = createGate(source, options, EXPRESS_ADAPTER);
   warmInBackground(gate.verifier, gate.options);
 
-  // Only DPoP nonces add headers to a success; without them the synchronous path skips the call.
-  const successHeadersPossible = gate.options.dpop !== null && gate.options.dpop.nonces !== null;
   const accept = (req: Request, res: Response, next: NextFunction, auth: RequestAuth | undefined): void => {
     if (auth !== undefined) req.auth = auth;
     const headers = gate.successHeaders(auth);
@@ -67,13 +65,7 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
       );
       return;
     }
-    // The synchronous path, inlined: no closure call per request.
-    if (outcome !== undefined) req.auth = outcome;
-    if (successHeadersPossible) {
-      const headers = gate.successHeaders(outcome);
-      if (headers !== undefined) res.set(headers);
-    }
-    next();
+    accept(req, res, next, outcome);
   };
   return Object.defineProperties(tollgate, {
     verifier: { value: gate.verifier, enumerable: true },
