@@ -69,6 +69,8 @@ export class RedisRevocationMirror implements RevocationCheck {
   private buffered: RevocationChange[] | undefined;
   private syncedAt: number | null = null;
   private degradedSince: number | null;
+  /** The last full read found more rules than `maxRules`: degraded until a read that fits, whatever else recovers. */
+  private overflowed = false;
   private lastError: string | undefined = NOT_SYNCED;
   private note: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -270,10 +272,8 @@ export class RedisRevocationMirror implements RevocationCheck {
             ? `${snapshot.skipped} entries in Redis are not revocation rules and were skipped`
             : undefined;
         for (const change of arrived) this.apply(change);
-        if (overflow)
-          this.degrade(
-            `Redis holds more revocation rules than maxRules (${this.maxRules}); the mirror holds the first ${this.maxRules}`,
-          );
+        this.overflowed = overflow;
+        if (overflow) this.degrade(this.overflowReason());
         else this.current();
       } catch (error) {
         const arrived = this.buffered ?? [];
@@ -322,11 +322,18 @@ export class RedisRevocationMirror implements RevocationCheck {
       if (!this.subscribed) this.degrade(this.subscribing ? 'subscribing to Redis' : 'not subscribed to Redis');
       return;
     }
-    if (this.degradedSince !== null) {
+    // A check that finds the versions unchanged, or a resubscription, must not report a mirror
+    // that holds only part of the list as ok.
+    if (this.overflowed) this.degrade(this.overflowReason());
+    else if (this.degradedSince !== null) {
       this.degradedSince = null;
       this.lastError = undefined;
     }
     for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private overflowReason(): string {
+    return `Redis holds more revocation rules than maxRules (${this.maxRules}); the mirror holds the first ${this.maxRules}`;
   }
 
   private degrade(reason: string): void {
