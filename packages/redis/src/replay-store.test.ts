@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { ConfigError } from '@tollgate/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRedis, startRedisServer, type TestRedisServer } from '../../../test/support/redis-server.js';
@@ -89,12 +90,27 @@ describeRedis('RedisReplayStore', () => {
 
   it('takes an answer Redis gave in time even when this process was too busy to read it before the timeout', async () => {
     const store = new RedisReplayStore({ client: a, timeoutMs: 50 });
+    const started = performance.now();
+    let settled = false;
     const answer = store.useOnce('busy:1', 60_000);
-    // The event loop is blocked past the timeout while Redis answers (in well under a millisecond).
-    const until = performance.now() + 300;
-    while (performance.now() < until) {
-      // busy
-    }
+    answer.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // node-redis writes from a setImmediate queued by the call above; this one runs right after it,
+    // in the same check phase, so no poll phase can read the answer before the loop is blocked.
+    const settledBeforeBlock = await new Promise<boolean>((resolve) =>
+      setImmediate(() => {
+        const before = settled;
+        // Blocks this process until Redis has stored the key (so it has answered), from outside it.
+        waitUntilRedisHolds(redis.port, 'tollgate:dpop:busy:1');
+        while (performance.now() < started + 150) {
+          // busy past the timeout
+        }
+        resolve(before);
+      }),
+    );
+    expect(settledBeforeBlock).toBe(false);
     await expect(answer).resolves.toBe(true);
   });
 
@@ -145,3 +161,17 @@ describeRedis('RedisReplayStore while Redis is down', () => {
     expect(await store.useOnce(`down-${disableOfflineQueue}:after`, 60_000)).toBe(true);
   });
 });
+
+/** Polls Redis over a connection of a child process, blocking this one, until `key` exists (2 s at most). */
+function waitUntilRedisHolds(port: number, key: string): void {
+  const script = `
+    const socket = require('node:net').connect(${port}, '127.0.0.1');
+    const deadline = Date.now() + 2000;
+    const ask = () => socket.write('EXISTS ${key}\\r\\n');
+    socket.on('connect', ask).on('data', (d) => {
+      if (d.toString().startsWith(':1')) socket.end();
+      else if (Date.now() > deadline) process.exit(1);
+      else setTimeout(ask, 1);
+    });`;
+  execFileSync(process.execPath, ['-e', script], { timeout: 5000 });
+}
