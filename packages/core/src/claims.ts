@@ -108,18 +108,29 @@ function checkAudience(aud: unknown, expected: readonly string[]): void {
       expected,
     });
   }
-  const list = typeof aud === 'string' ? [aud] : aud;
-  if (!Array.isArray(list) || list.some((a) => typeof a !== 'string')) {
-    throw new ClaimError('ERR_CLAIM_INVALID', 'Token "aud" must be a string or an array of strings.', {
-      claim: 'aud',
-      reason: 'invalid-type',
-    });
-  }
-  if (!list.some((a) => expected.includes(a as string))) {
+  if (!(typeof aud === 'string' ? expected.includes(aud) : namesAny(aud, expected))) {
     throw new ClaimError('ERR_CLAIM_MISMATCH', 'Token "aud" does not name this service.', {
       claim: 'aud',
       reason: 'mismatch',
       expected,
     });
   }
+}
+
+/** Whether the array `aud` names one of `expected`; throws unless it is an array of strings. */
+function namesAny(aud: unknown, expected: readonly string[]): boolean {
+  if (!Array.isArray(aud)) throw invalidAudience();
+  let found = false;
+  for (const a of aud as unknown[]) {
+    if (typeof a !== 'string') throw invalidAudience();
+    if (!found && expected.includes(a)) found = true;
+  }
+  return found;
+}
+
+function invalidAudience(): ClaimError {
+  return new ClaimError('ERR_CLAIM_INVALID', 'Token "aud" must be a string or an array of strings.', {
+    claim: 'aud',
+    reason: 'invalid-type',
+  });
 }

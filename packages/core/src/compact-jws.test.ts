@@ -27,6 +27,13 @@ describe('decodeCompactJws', () => {
     ['standard base64 characters', `${b64({ alg: 'RS256' })}.${b64({})}.c2+/`, 'ERR_TOKEN_MALFORMED'],
     ['whitespace', ` ${good}`, 'ERR_TOKEN_MALFORMED'],
     ['a non-canonical last character', `${b64({ alg: 'RS256' })}.${b64({})}.c2l`, 'ERR_TOKEN_MALFORMED'],
+    // Node decodes U+0163 like 'c' and U+0142 like 'B' (their low bytes): canonical-looking, still refused.
+    [
+      'a character above U+00FF in the signature',
+      `${b64({ alg: 'RS256' })}.${b64({})}.\u01632ln`,
+      'ERR_TOKEN_MALFORMED',
+    ],
+    ['a character above U+00FF in the payload', `${b64({ alg: 'RS256' })}.eyJ\u0142IjoxfQ.c2ln`, 'ERR_TOKEN_MALFORMED'],
     ['an impossible base64 length', `${b64({ alg: 'RS256' })}.${b64({})}.c2lnA`, 'ERR_TOKEN_MALFORMED'],
     ['a non-JSON header', `${b64('not json')}.${b64({})}.c2ln`, 'ERR_TOKEN_MALFORMED'],
     ['an array header', `${b64([1])}.${b64({})}.c2ln`, 'ERR_TOKEN_MALFORMED'],

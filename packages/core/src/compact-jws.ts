@@ -1,3 +1,4 @@
+import { isAscii, isCanonicalBase64url } from './base64url.js';
 import { TokenError } from './errors.js';
 
 /** The JOSE header of a verified token, as sent. Unknown members are kept. */
@@ -36,13 +37,13 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 /**
  * Strict base64url: alphabet only, no padding, and canonical (the unused low
  * bits of the last character are zero), so one token has exactly one encoding.
+ * `ascii` says the whole token is ASCII (see isCanonicalBase64url); otherwise the
+ * re-encoding decides, which refuses it.
  */
-function decodePart(part: string, what: string): Buffer {
+function decodePart(part: string, what: string, ascii: boolean): Buffer {
   const bytes = Buffer.from(part, 'base64url');
-  // The round trip alone is the strict check: Node's decoder skips or maps characters outside the
-  // base64url alphabet ('+', '/', '=', whitespace) and ignores non-zero trailing bits, and the
-  // canonical re-encoding then differs. The regex only picks the error message, off the hot path.
-  if (bytes.toString('base64url') !== part) {
+  if (ascii ? !isCanonicalBase64url(part, bytes) : bytes.toString('base64url') !== part) {
+    // The regex only picks the error message, off the hot path.
     const invalid = !B64URL.test(part) || part.length % 4 === 1;
     throw new TokenError(
       'ERR_TOKEN_MALFORMED',
@@ -100,17 +101,18 @@ export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map
   if (signaturePart.length === 0)
     throw new TokenError('ERR_TOKEN_MALFORMED', 'Token has no signature; unsigned tokens are never accepted.');
 
+  const ascii = isAscii(token);
   // Tokens of one issuer share a handful of header strings: each is decoded and checked once.
   let header = headers?.get(headerPart);
   if (header === undefined) {
-    header = decodeHeader(headerPart);
+    header = decodeHeader(headerPart, ascii);
     if (headers !== undefined) {
       if (headers.size >= MAX_REMEMBERED_HEADERS) headers.clear();
       headers.set(headerPart, header);
     }
   }
-  const payload = parseJsonObject(decodePart(payloadPart, 'payload'), 'payload');
-  const signature = decodePart(signaturePart, 'signature');
+  const payload = parseJsonObject(decodePart(payloadPart, 'payload', ascii), 'payload');
+  const signature = decodePart(signaturePart, 'signature', ascii);
   return {
     header,
     payload,
@@ -123,8 +125,8 @@ export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map
 const MAX_REMEMBERED_HEADERS = 64;
 
 /** Decodes and checks a header part. The result is frozen: one object serves every token with that header. */
-function decodeHeader(headerPart: string): ProtectedHeader {
-  const header = parseJsonObject(decodePart(headerPart, 'header'), 'header');
+function decodeHeader(headerPart: string, ascii: boolean): ProtectedHeader {
+  const header = parseJsonObject(decodePart(headerPart, 'header', ascii), 'header');
   if (typeof header.alg !== 'string' || header.alg.length === 0) {
     throw new TokenError('ERR_TOKEN_MALFORMED', 'Token header has no "alg" string.');
   }
