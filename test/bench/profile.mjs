@@ -2,7 +2,7 @@
 // Profiles one contender's hot loop, or one HTTP server under autocannon, for finding where
 // the time goes.
 //   node test/bench/profile.mjs <contender> <alg> [distinct|repeated] [seconds]
-//   node test/bench/profile.mjs --http <express|koa|nest|fastify> <mode> [distinct|repeated] [seconds]
+//   node test/bench/profile.mjs --http <express|koa|nest|nest-fastify|fastify> <mode> [distinct|repeated] [seconds]
 // Writes results/profiles/<name>.cpuprofile (open it in Chrome DevTools or VS Code) and
 // prints self time by function, top 25.
 import { spawnSync } from 'node:child_process';

@@ -9,7 +9,7 @@
 //   --algs=RS256,ES256      in-process: only these algorithms
 //   --contenders=floor,tollgate   in-process: only these contenders
 //   --rounds=N --round-ms=N in-process: override rounds and round length
-//   --frameworks=express,koa,nest   HTTP: only these frameworks
+//   --frameworks=express,koa,nest   HTTP: only these frameworks (express, koa, nest, nest-fastify, fastify)
 //   --http-rounds=N --http-sec=N    HTTP: override rounds and seconds per run
 //   --dpop-algs=ES256,EdDSA  DPoP: proof algorithms in-process (default ES256)
 //   --no-dpop-http           DPoP: in-process only, no Express rows
@@ -143,6 +143,7 @@ function versions() {
     'koa',
     'koa-jwt',
     '@nestjs/core',
+    '@nestjs/platform-fastify',
     '@nestjs/passport',
     'passport-jwt',
     'autocannon',

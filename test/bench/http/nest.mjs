@@ -1,4 +1,5 @@
-// NestJS (platform-express) apps: one GET /orders route behind a global guard.
+// NestJS apps: one GET /orders route behind a global guard, on platform-express here and on
+// platform-fastify in nest-fastify.mjs (same module, controller and guards; only the adapter differs).
 // Plain .mjs, so decorators are applied as functions.
 import 'reflect-metadata';
 import { Controller, Get, Injectable, Module, Req, UnauthorizedException } from '@nestjs/common';
@@ -24,7 +25,12 @@ function controller(subOf) {
   return OrdersController;
 }
 
-export async function build(mode, ctx) {
+/**
+ * The app for one mode on the given HTTP adapter; without one, Nest's default platform-express.
+ * The guards put what they verified on the request object Nest hands them, and `@Req()` gets that
+ * same object (Express's request, or Fastify's request on platform-fastify), so `subOf` reads it either way.
+ */
+export async function buildNest(mode, ctx, adapter) {
   const imports = [];
   const providers = [];
   let subOf = () => null;
@@ -78,11 +84,18 @@ export async function build(mode, ctx) {
   }
   class AppModule {}
   Module({ imports, controllers: [controller(subOf)], providers })(AppModule);
-  const app = await NestFactory.create(AppModule, { logger: false });
+  const app =
+    adapter === undefined
+      ? await NestFactory.create(AppModule, { logger: false })
+      : await NestFactory.create(AppModule, adapter, { logger: false });
   let verifier;
   if (mode === 'tollgate' || mode === 'tollgate-cache') {
     verifier = app.get(TOLLGATE_VERIFIER);
     await verifier.ready();
   }
   return { app, verifier };
+}
+
+export function build(mode, ctx) {
+  return buildNest(mode, ctx);
 }
