@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCompactJws } from './compact-jws.js';
+import { decodeCompactJws, HeaderMemo } from './compact-jws.js';
 
 const b64 = (value: unknown) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -59,5 +59,21 @@ describe('decodeCompactJws', () => {
     const nested = `${'['.repeat(3000)}${']'.repeat(3000)}`;
     const token = `${b64({ alg: 'RS256' })}.${b64(`{"a":${nested}}`)}.c2ln`;
     expect(decodeCompactJws(token, 16_384).payload).toHaveProperty('a');
+  });
+
+  it('decodes a header once per header text with a memo, and never serves one for another text of the same length', () => {
+    const memo = new HeaderMemo();
+    const a = `${b64({ alg: 'RS256', kid: 'a' })}.${b64({ sub: '1' })}.c2ln`;
+    const b = `${b64({ alg: 'RS256', kid: 'b' })}.${b64({ sub: '2' })}.c2ln`;
+    const first = decodeCompactJws(a, 8192, memo).header;
+    const headers = [a, b, b, a, a].map((token) => decodeCompactJws(token, 8192, memo).header);
+    expect(headers.map((h) => h.kid)).toEqual(['a', 'b', 'b', 'a', 'a']);
+    expect([headers[0] === first, headers[3] === first, memo.size]).toEqual([true, true, 2]);
+    // A bad header text is checked even right after a good one of the same length.
+    const good = `${b64({ alg: 'RS256', kid: 'c' })}.${b64({})}.c2ln`;
+    const bad = `${b64({ alg: 'RS256', kid: 777 })}.${b64({})}.c2ln`;
+    expect(bad.indexOf('.')).toBe(good.indexOf('.'));
+    expect(decodeCompactJws(good, 8192, memo).header.kid).toBe('c');
+    expect(() => decodeCompactJws(bad, 8192, memo)).toThrow(expect.objectContaining({ code: 'ERR_TOKEN_MALFORMED' }));
   });
 });

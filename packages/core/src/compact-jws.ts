@@ -76,7 +76,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * three non-empty base64url parts with JSON-object header and payload, a
  * string `alg`, a string `kid` if present, no `crit` and no `b64`.
  */
-export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map<string, ProtectedHeader>): DecodedJws {
+export function decodeCompactJws(token: unknown, maxBytes: number, headers?: HeaderMemo): DecodedJws {
   if (typeof token !== 'string' || token.length === 0) {
     throw new TokenError('ERR_TOKEN_MALFORMED', 'Token must be a non-empty string.');
   }
@@ -94,7 +94,6 @@ export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map
       'Token must be a compact JWS with exactly three dot-separated parts (JWE and unsecured JWTs are not accepted).',
     );
   }
-  const headerPart = token.slice(0, first);
   const payloadPart = token.slice(first + 1, second);
   const signaturePart = token.slice(second + 1);
   if (payloadPart.length === 0) throw new TokenError('ERR_TOKEN_MALFORMED', 'Token payload is empty.');
@@ -102,15 +101,7 @@ export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map
     throw new TokenError('ERR_TOKEN_MALFORMED', 'Token has no signature; unsigned tokens are never accepted.');
 
   const ascii = isAscii(token);
-  // Tokens of one issuer share a handful of header strings: each is decoded and checked once.
-  let header = headers?.get(headerPart);
-  if (header === undefined) {
-    header = decodeHeader(headerPart, ascii);
-    if (headers !== undefined) {
-      if (headers.size >= MAX_REMEMBERED_HEADERS) headers.clear();
-      headers.set(headerPart, header);
-    }
-  }
+  const header = headers === undefined ? decodeHeader(token.slice(0, first), ascii) : headers.get(token, first, ascii);
   const payload = parseJsonObject(decodePart(payloadPart, 'payload', ascii), 'payload');
   const signature = decodePart(signaturePart, 'signature', ascii);
   return {
@@ -121,8 +112,40 @@ export function decodeCompactJws(token: unknown, maxBytes: number, headers?: Map
   };
 }
 
-/** Bound of the per-verifier header memo: issuers use a few; random headers only cost a clear now and then. */
+/** Bound of a header memo: issuers use a few; random headers only cost a clear now and then. */
 const MAX_REMEMBERED_HEADERS = 64;
+
+/**
+ * Headers already decoded and checked, by their base64url text: tokens of one issuer share a
+ * handful of header strings, so each is decoded once. The last one is compared in place, without
+ * slicing or hashing the header out of the token, since consecutive tokens mostly share it.
+ */
+export class HeaderMemo {
+  private lastPart = '';
+  private lastHeader: ProtectedHeader | undefined;
+  private readonly decoded = new Map<string, ProtectedHeader>();
+
+  /** The header of `token`, whose header part ends at `end` (its first '.'). */
+  get(token: string, end: number, ascii: boolean): ProtectedHeader {
+    if (end === this.lastPart.length && this.lastHeader !== undefined && token.startsWith(this.lastPart))
+      return this.lastHeader;
+    const part = token.slice(0, end);
+    let header = this.decoded.get(part);
+    if (header === undefined) {
+      header = decodeHeader(part, ascii);
+      if (this.decoded.size >= MAX_REMEMBERED_HEADERS) this.decoded.clear();
+      this.decoded.set(part, header);
+    }
+    this.lastPart = part;
+    this.lastHeader = header;
+    return header;
+  }
+
+  /** How many distinct headers are remembered. */
+  get size(): number {
+    return this.decoded.size;
+  }
+}
 
 /** Decodes and checks a header part. The result is frozen: one object serves every token with that header. */
 function decodeHeader(headerPart: string, ascii: boolean): ProtectedHeader {

@@ -6,15 +6,14 @@
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    // Indexed and keyed loops rather than Object.values: no array per object on the hot path.
+    // Own enumerable members, like Object.values, but only objects are visited (primitives are most claims).
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
     } else {
       const record = value as Record<string, unknown>;
-      for (const key in record) {
-        // Own members only: an enumerable member someone added to Object.prototype is not ours to freeze.
-        if (!Object.hasOwn(record, key)) continue;
-        const child = record[key];
+      const keys = Object.keys(record);
+      for (let i = 0; i < keys.length; i++) {
+        const child = record[keys[i]!];
         if (typeof child === 'object' && child !== null) deepFreeze(child);
       }
     }

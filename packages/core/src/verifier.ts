@@ -1,7 +1,7 @@
 import type { Algorithm } from './algorithms.js';
 import { isSupportedAlgorithm } from './algorithms.js';
 import { checkClaims } from './claims.js';
-import { decodeCompactJws, type DecodedJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
+import { decodeCompactJws, HeaderMemo, type DecodedJws, type JwtClaims, type ProtectedHeader } from './compact-jws.js';
 import { deepFreeze } from './deep-freeze.js';
 import {
   AlgorithmError,
@@ -109,12 +109,14 @@ class TollgateVerifier implements Verifier {
   private readonly ownFetcher: OwnedJsonFetcher | null;
   private readonly issuers: readonly Issuer[];
   private readonly byIssuer: ReadonlyMap<string, Issuer>;
+  /** The trusted issuer when there is exactly one. */
+  private readonly onlyIssuer: Issuer | null;
   private readonly sources: readonly RemoteJwksSource[];
   private readonly cache: TokenCache | null;
   private readonly clock: () => number;
   private readonly maxTokenBytes: number;
   private readonly revocation: RevocationCheck | null;
-  private readonly headers = new Map<string, ProtectedHeader>();
+  private readonly headers = new HeaderMemo();
   private readonly description: VerifierDescription;
   private closed = false;
 
@@ -144,6 +146,7 @@ class TollgateVerifier implements Verifier {
       return { config, jwks, secrets };
     });
     this.sources = [...shared.values()];
+    this.onlyIssuer = this.issuers.length === 1 ? this.issuers[0]! : null;
     this.byIssuer = new Map(
       this.issuers.filter((t) => t.config.issuer !== undefined).map((t) => [t.config.issuer as string, t]),
     );
@@ -316,8 +319,10 @@ class TollgateVerifier implements Verifier {
   }
 
   private selectIssuer(payload: JwtClaims): Issuer {
-    if (this.issuers.length === 1 && this.issuers[0]!.config.issuer === undefined) return this.issuers[0]!;
-    const issuer = typeof payload.iss === 'string' ? this.byIssuer.get(payload.iss) : undefined;
+    const only = this.onlyIssuer;
+    // One issuer: a string comparison instead of hashing the token's `iss` for a map lookup.
+    if (only !== null && (only.config.issuer === undefined || payload.iss === only.config.issuer)) return only;
+    const issuer = only === null && typeof payload.iss === 'string' ? this.byIssuer.get(payload.iss) : undefined;
     if (issuer === undefined) {
       // Refused before any key lookup: an unknown issuer never causes a network request.
       throw new ClaimError('ERR_CLAIM_MISMATCH', 'Token "iss" is not a trusted issuer.', {

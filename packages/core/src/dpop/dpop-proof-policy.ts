@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../algorithms.js';
-import type { ProtectedHeader } from '../compact-jws.js';
+import { HeaderMemo, type ProtectedHeader } from '../compact-jws.js';
 import { line, opt, Problems } from '../problems.js';
 import type { ProofKey } from './proof-key.js';
 
@@ -70,7 +70,7 @@ export interface DpopProofPolicy {
  * run on every proof.
  */
 export interface ProofHeaderMemo {
-  readonly decoded: Map<string, ProtectedHeader>;
+  readonly decoded: HeaderMemo;
   readonly checked: WeakMap<ProtectedHeader, ProofKey>;
 }
 
@@ -128,6 +128,6 @@ export function createDpopProofPolicy(
     maxProofBytes,
     maxJtiChars,
     keys: keyCacheMaxEntries === 0 ? null : new LRUCache<string, ProofKey>({ max: keyCacheMaxEntries }),
-    headers: keyCacheMaxEntries === 0 ? null : { decoded: new Map(), checked: new WeakMap() },
+    headers: keyCacheMaxEntries === 0 ? null : { decoded: new HeaderMemo(), checked: new WeakMap() },
   });
 }

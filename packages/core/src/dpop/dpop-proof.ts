@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AsymmetricAlgorithm } from '../algorithms.js';
-import { decodeCompactJws, type DecodedJws, type ProtectedHeader } from '../compact-jws.js';
+import { decodeCompactJws, type DecodedJws, type HeaderMemo, type ProtectedHeader } from '../compact-jws.js';
 import { DpopError, isTollgateError, type DpopFailureReason } from '../errors.js';
 import type { VerificationKey } from '../verification-key.js';
 import type { DpopNonceCheck } from './dpop-nonce.js';
@@ -51,7 +51,7 @@ function refuse(reason: DpopFailureReason, message: string): DpopError {
   return new DpopError('ERR_DPOP_PROOF_INVALID', message, { reason });
 }
 
-function decode(proof: unknown, maxBytes: number, headers: Map<string, ProtectedHeader> | undefined): DecodedJws {
+function decode(proof: unknown, maxBytes: number, headers: HeaderMemo | undefined): DecodedJws {
   try {
     return decodeCompactJws(proof, maxBytes, headers);
   } catch (error) {
