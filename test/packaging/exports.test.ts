@@ -187,4 +187,29 @@ describe('@tollgate/core build', () => {
       process.stdout.write(JSON.stringify([esm.TokenError === cjs.TokenError, error instanceof cjs.TollgateError, cjs.isTollgateError(error)]));`;
     expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual([false, false, true]);
   });
+
+  it("answers a CommonJS Express guard's refusal with the options of the ESM verify() before it", () => {
+    // The guard finds the gate of the verify() that let the request in, even from the other copy.
+    const script = `
+      import { createRequire } from 'node:module';
+      import crypto from 'node:crypto';
+      const require = createRequire(process.cwd() + '/');
+      const express = require('express');
+      const esm = await import('@tollgate/express');
+      const cjs = require('@tollgate/express');
+      const secret = 'a-secret-of-at-least-32-bytes-long!!';
+      const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const input = b64({ alg: 'HS256' }) + '.' + b64({ aud: 'a', scope: 'read', exp: Math.floor(Date.now() / 1000) + 60 });
+      const token = input + '.' + crypto.createHmac('sha256', secret).update(input).digest('base64url');
+      const app = express();
+      app.use(esm.verify({ audience: 'a', algorithms: ['HS256'], hs256: { secrets: [secret] }, logger: false }, { realm: 'esm-realm' }));
+      app.get('/', cjs.requireScopes('write'), (req, res) => res.json({ ok: true }));
+      const server = app.listen(0, '127.0.0.1', async () => {
+        const res = await fetch('http://127.0.0.1:' + server.address().port + '/', { headers: { authorization: 'Bearer ' + token } });
+        process.stdout.write(JSON.stringify([res.status, res.headers.get('www-authenticate')]));
+        server.close();
+      });`;
+    const [status, challenge] = JSON.parse(node(['--input-type=module', '-e', script])) as [number, string];
+    expect([status, challenge.startsWith('Bearer realm="esm-realm"')]).toEqual([403, true]);
+  });
 });
