@@ -8,17 +8,18 @@ import {
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorHandler } from './types.js';
 
-const REGISTRY = Symbol.for('tollgate.express.gates');
-
 /**
- * The gate of the `verify()` that let each request in, for the guards after it. A WeakMap, not a
- * property on `req`: Express gives every request its prototype with `Object.setPrototypeOf`, after
- * which each property added to a request builds it a hidden class of its own (about 4 µs per
- * property in an A/B of the request path; `req.auth` is the one property tollgate adds). Kept on
- * `globalThis` under `Symbol.for`, so a guard from a second copy of this package (ESM + CJS) finds it.
+ * The gate of the `verify()` that let a request in sits on `res.locals` (under a symbol, so
+ * templates never see it), for the guards after it. Not on `req`: Express gives every request its
+ * prototype with `Object.setPrototypeOf`, after which each property added to a request builds it a
+ * hidden class of its own (several µs per property in a CPU profile of the request path; `req.auth`
+ * is the one property tollgate adds), while `res.locals` is a null-prototype dictionary where a
+ * key is a hash insert. `Symbol.for`, so a guard from a second copy of this package (ESM + CJS)
+ * finds it.
  */
-const GATES: WeakMap<object, Responder> = ((globalThis as { [REGISTRY]?: WeakMap<object, Responder> })[REGISTRY] ??=
-  new WeakMap());
+const GATE = Symbol.for('tollgate.express.gate');
+type Locals = { [GATE]?: Responder } | undefined;
+
 /** How `verify()` introduces itself to the core's option check. */
 export const EXPRESS_ADAPTER: AdapterDescription = {
   where: 'verify()',
@@ -29,22 +30,29 @@ export const EXPRESS_ADAPTER: AdapterDescription = {
 // Guards mounted without verify() before them answer with the defaults.
 const DEFAULT_RESPONDER: Responder = createResponder(resolveAdapterOptions({}, EXPRESS_ADAPTER));
 
-/** Leaves the gate of `verify()` on the request, so the guards after it answer the same way. */
-export function setGate(req: Request, gate: Responder): void {
-  GATES.set(req, gate);
+/** Leaves the gate of `verify()` with the response, so the guards after it answer the same way. */
+export function setGate(res: Response, gate: Responder): void {
+  const locals = res.locals as Locals;
+  // Express always sets `res.locals`; without it (a hand-made response) guards answer with the defaults.
+  if (locals !== undefined) locals[GATE] = gate;
 }
 
 /**
  * Answers a failed `verify()` or guard: the user's `onError`, else `next(err)` with `passErrors`,
  * else the core's response. Never throws and never returns a rejected promise (Express 4 would not
- * catch it).
+ * catch it). `verify()` passes its own gate; a guard answers like the `verify()` before it.
  */
-export function handleError(error: unknown, req: Request, res: Response, next: NextFunction): void {
+export function handleError(
+  error: unknown,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  responder: Responder = (res.locals as Locals)?.[GATE] ?? DEFAULT_RESPONDER,
+): void {
   if (!isTollgateError(error)) {
     next(error);
     return;
   }
-  const responder = GATES.get(req) ?? DEFAULT_RESPONDER;
   const onError = responder.options.onError as ErrorHandler | undefined;
   if (onError !== undefined) {
     try {

@@ -15,6 +15,8 @@ function fakeReq(authorization?: string | string[]): Request {
 function fakeRes(headersSent = false) {
   const sent: { status?: number; headers?: Record<string, string>; body?: unknown } = {};
   const res = {
+    // Express gives every response a null-prototype `locals`; the gate of verify() waits there for the guards.
+    locals: Object.create(null) as Record<PropertyKey, unknown>,
     headersSent,
     status: (status: number) => ((sent.status = status), res),
     set: (headers: Record<string, string>) => ((sent.headers = headers), res),
@@ -184,16 +186,18 @@ describe('guards', () => {
   });
 
   it('answer the way the verify() before them was configured', async () => {
+    // One request, one response, as Express passes them down the chain.
     const req = fakeReq('Bearer abc');
+    const { res } = fakeRes();
     await run(
       verify(
         fakeVerifier(() => Promise.resolve(TOKEN)),
         { passErrors: true },
       ),
       req,
-      fakeRes().res,
+      res,
     );
-    const { nextArgs } = await run(requireScopes('orders:write'), req, fakeRes().res);
+    const { nextArgs } = await run(requireScopes('orders:write'), req, res);
     expect(nextArgs?.[0]).toBeInstanceOf(ClaimError);
     expect(nextArgs?.[0]).toMatchObject({
       statusCode: 403,

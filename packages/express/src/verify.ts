@@ -49,19 +49,19 @@ export function verify(source?: VerifierSource, options: VerifyOptions = {}): Ve
     next();
   };
   const tollgate: RequestHandler = function tollgate(req, res, next) {
-    setGate(req, gate);
+    setGate(res, gate);
     let outcome: RequestAuth | undefined | Promise<RequestAuth | undefined>;
     try {
       outcome = gate.authenticate(nodeRequestFacts(req, req.originalUrl));
     } catch (error) {
-      handleError(error, req, res, next);
+      handleError(error, req, res, next, gate);
       return;
     }
     // Settled with callbacks, never returned: Express 4 ignores a returned promise and a rejection would go unhandled.
     if (outcome instanceof Promise) {
       outcome.then(
         (auth) => accept(req, res, next, auth),
-        (error: unknown) => handleError(error, req, res, next),
+        (error: unknown) => handleError(error, req, res, next, gate),
       );
       return;
     }
