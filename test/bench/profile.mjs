@@ -87,7 +87,7 @@ async function profileHttp(framework, mode, workload, seconds, dir) {
     fileURLToPath(new URL('./children/http-server.mjs', import.meta.url)),
     [JSON.stringify({ framework, mode, jwksUri: jwks.jwksUri, alg: 'RS256' })],
     {
-      execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      execArgv: ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${dir}`],
     },
   );
   let i = 0;

@@ -10,6 +10,11 @@ describe('extractToken', () => {
     expect(extractToken({ authorization: [`Bearer ${T}`] })).toBe(T);
   });
 
+  it('reads one b64token between any number of spaces, with its trailing "=" padding', () => {
+    expect(extractToken({ authorization: `Bearer   ${T}  ` })).toBe(T);
+    expect(extractToken({ authorization: 'Bearer a-._~+/Z9==' })).toBe('a-._~+/Z9==');
+  });
+
   it('treats no header and other schemes as no token', () => {
     expect(extractToken({ authorization: undefined })).toBeUndefined();
     expect(extractToken({ authorization: 'Basic dXNlcjpwYXNz' })).toBeUndefined();
@@ -20,6 +25,10 @@ describe('extractToken', () => {
     ['a bearer with spaces only', 'Bearer    '],
     ['a token with a space inside', `Bearer ${T} extra`],
     ['a token with invalid characters', 'Bearer a,b'],
+    ['"=" inside a token', 'Bearer a=b'],
+    ['a tab after the token', `Bearer ${T}\t`],
+    ['a non-ASCII character', `Bearer ${T}\u00e9`],
+    ['a newline after the token', `Bearer ${T}\n`],
   ])('refuses %s as invalid_request', (_name, authorization) => {
     expect(() => extractToken({ authorization })).toThrow(
       expect.objectContaining({ code: 'ERR_TOKEN_REQUEST_INVALID', status: 400 }),

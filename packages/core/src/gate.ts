@@ -211,7 +211,7 @@ class RequestGate extends ErrorAnswers implements Gate {
   /** A token sent with the Bearer scheme: refused when DPoP-bound, checked against the client certificate when mTLS-bound. */
   private asBearer(token: VerifiedToken, request: RequestFacts): RequestAuth {
     const cnf = token.claims.cnf as { jkt?: unknown; 'x5t#S256'?: unknown } | undefined;
-    if (cnf === undefined) return Object.freeze({ ...token, binding: 'bearer' as const });
+    if (cnf === undefined) return bearer(token);
     // RFC 9449 7.2: a DPoP-bound token sent as Bearer is a stolen token being tried without its key.
     if (cnf.jkt !== undefined)
       throw new DpopError(
@@ -219,7 +219,7 @@ class RequestGate extends ErrorAnswers implements Gate {
         'This token is bound to a DPoP key; send it with "Authorization: DPoP" and a proof.',
         { reason: 'downgrade' },
       );
-    if (cnf['x5t#S256'] === undefined) return Object.freeze({ ...token, binding: 'bearer' as const });
+    if (cnf['x5t#S256'] === undefined) return bearer(token);
     return bound(token, 'mtls', { x5t: checkCertificateBinding(cnf['x5t#S256'], request, this.options.mtls) });
   }
 
@@ -244,6 +244,24 @@ class RequestGate extends ErrorAnswers implements Gate {
 function dpopScheme(error: unknown): never {
   if (typeof error === 'object' && error !== null) SCHEME_OF.set(error, 'DPoP');
   throw error;
+}
+
+/**
+ * The `req.auth` of a Bearer token, the common case, member by member: a literal of fixed shape
+ * costs less per request than a spread (`satisfies` makes the compiler name a member left out).
+ */
+function bearer(token: VerifiedToken): RequestAuth {
+  const auth = {
+    claims: token.claims,
+    header: token.header,
+    alg: token.alg,
+    kid: token.kid,
+    keySource: token.keySource,
+    issuer: token.issuer,
+    cached: token.cached,
+    binding: 'bearer' as const,
+  } satisfies { readonly [K in keyof Required<RequestAuth> as K extends 'jkt' | 'x5t' ? never : K]: unknown };
+  return Object.freeze(auth);
 }
 
 function bound(
