@@ -4,6 +4,7 @@ import { createVerifier, type Verifier, type VerifierOptions } from './index.js'
 import { manualClock } from './testing/clock.js';
 import { startJwksServer, type JwksServer } from './testing/jwks-server.mjs';
 import { makeKey, sign, type TestKey } from './testing/keys.js';
+import { TokenCache, type CachedVerification } from './token-cache.js';
 
 const AUD = 'orders';
 const SECRET = 'a-shared-migration-secret-of-32+-bytes!';
@@ -134,5 +135,50 @@ describe('verified claims are immutable', () => {
     expect(hit.cached).toBe(true);
     expect(hit.claims).toEqual(claims({ roles: ['reader'], org: { id: 'o1' } }));
     expect(Object.isFrozen(hit)).toBe(true);
+  });
+});
+
+describe('TokenCache', () => {
+  /** An entry that only its expiry tells apart; the cache never looks inside the rest. */
+  const entry = (expMs = Number.POSITIVE_INFINITY) => ({ expMs }) as unknown as CachedVerification;
+
+  it('drops the least recently used entry when full, a hit counting as a use', () => {
+    const cache = new TokenCache(3);
+    for (const t of ['a', 'b', 'c']) cache.set(t, entry());
+    expect(cache.get('a', 0)).toBeDefined(); // a is now the most recently used: b is the oldest
+    cache.set('d', entry());
+    expect([cache.size, cache.get('b', 0)]).toEqual([3, undefined]);
+    cache.set('e', entry()); // c is the oldest now
+    expect([cache.get('c', 0), cache.get('a', 0) !== undefined, cache.get('d', 0) !== undefined]).toEqual([
+      undefined,
+      true,
+      true,
+    ]);
+  });
+
+  it('moves a re-stored token to the end instead of storing it twice, and drops an expired entry on get', () => {
+    const cache = new TokenCache(2);
+    cache.set('a', entry());
+    cache.set('b', entry(1000));
+    cache.set('a', entry()); // b is now the oldest
+    expect(cache.size).toBe(2);
+    expect(cache.get('b', 999)).toBeDefined();
+    expect([cache.get('b', 1000), cache.size]).toEqual([undefined, 1]);
+    cache.delete('a');
+    cache.delete('a');
+    expect(cache.size).toBe(0);
+  });
+
+  it('admits every token while there is room, then a token only on its second coming', () => {
+    const cache = new TokenCache(4);
+    expect(cache.admits('t1')).toBe(true);
+    for (const t of ['t1', 't2', 't2b', 't2c']) cache.set(t, entry());
+    expect([cache.admits('t3.sig-three'), cache.admits('t4.sig-four'), cache.admits('t3.sig-three')]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    cache.clear();
+    expect([cache.size, cache.admits('t5')]).toEqual([0, true]);
   });
 });
