@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AsymmetricAlgorithm } from '../algorithms.js';
-import { decodeCompactJws, type DecodedJws, type HeaderMemo, type ProtectedHeader } from '../compact-jws.js';
+import { decodeCompactJws, type DecodedJws, type HeaderMemo } from '../compact-jws.js';
 import { DpopError, isTollgateError, type DpopFailureReason } from '../errors.js';
 import type { VerificationKey } from '../verification-key.js';
 import type { DpopNonceCheck } from './dpop-nonce.js';
