@@ -139,16 +139,17 @@ describe('verified claims are immutable', () => {
 });
 
 describe('TokenCache', () => {
-  /** An entry that only its expiry tells apart; the cache never looks inside the rest. */
-  const entry = (expMs = Number.POSITIVE_INFINITY) => ({ expMs }) as unknown as CachedVerification;
+  /** An entry for `token` that only its expiry tells apart; the cache never looks inside the rest. */
+  const entry = (token: string, expMs = Number.POSITIVE_INFINITY) =>
+    ({ token, expMs }) as unknown as CachedVerification;
 
   it('drops the least recently used entry when full, a hit counting as a use', () => {
     const cache = new TokenCache(3);
-    for (const t of ['a', 'b', 'c']) cache.set(t, entry());
+    for (const t of ['a', 'b', 'c']) cache.set(entry(t));
     expect(cache.get('a', 0)).toBeDefined(); // a is now the most recently used: b is the oldest
-    cache.set('d', entry());
+    cache.set(entry('d'));
     expect([cache.size, cache.get('b', 0)]).toEqual([3, undefined]);
-    cache.set('e', entry()); // c is the oldest now
+    cache.set(entry('e')); // c is the oldest now
     expect([cache.get('c', 0), cache.get('a', 0) !== undefined, cache.get('d', 0) !== undefined]).toEqual([
       undefined,
       true,
@@ -158,9 +159,9 @@ describe('TokenCache', () => {
 
   it('moves a re-stored token to the end instead of storing it twice, and drops an expired entry on get', () => {
     const cache = new TokenCache(2);
-    cache.set('a', entry());
-    cache.set('b', entry(1000));
-    cache.set('a', entry()); // b is now the oldest
+    cache.set(entry('a'));
+    cache.set(entry('b', 1000));
+    cache.set(entry('a')); // b is now the oldest
     expect(cache.size).toBe(2);
     expect(cache.get('b', 999)).toBeDefined();
     expect([cache.get('b', 1000), cache.size]).toEqual([undefined, 1]);
@@ -172,7 +173,7 @@ describe('TokenCache', () => {
   it('admits every token while there is room, then a token only on its second coming', () => {
     const cache = new TokenCache(4);
     expect(cache.admits('t1')).toBe(true);
-    for (const t of ['t1', 't2', 't2b', 't2c']) cache.set(t, entry());
+    for (const t of ['t1', 't2', 't2b', 't2c']) cache.set(entry(t));
     expect([cache.admits('t3.sig-three'), cache.admits('t4.sig-four'), cache.admits('t3.sig-three')]).toEqual([
       false,
       false,
@@ -180,5 +181,20 @@ describe('TokenCache', () => {
     ]);
     cache.clear();
     expect([cache.size, cache.admits('t5')]).toEqual([0, true]);
+  });
+
+  it('keys by the end of a token but answers, and drops, only for the whole token', () => {
+    const cache = new TokenCache(4);
+    const signature = 'S'.repeat(40);
+    const kept = `header.payload-a.${signature}`;
+    const other = `header.payload-b.${signature}`;
+    cache.set(entry(kept));
+    expect([cache.get(other, 0), cache.get(kept, 0)?.token]).toEqual([undefined, kept]);
+    // A refused token that ends like a cached one must not evict it.
+    cache.delete(other);
+    expect([cache.size, cache.get(kept, 0)?.token]).toEqual([1, kept]);
+    // Short tokens are their own key.
+    cache.set(entry('a.b.c'));
+    expect([cache.get('a.b.c', 0)?.token, cache.size]).toEqual(['a.b.c', 2]);
   });
 });
