@@ -193,8 +193,11 @@ describe('TokenCache', () => {
     // A refused token that ends like a cached one must not evict it.
     cache.delete(other);
     expect([cache.size, cache.get(kept, 0)?.token]).toEqual([1, kept]);
+    // The most recently used entry is served without a lookup, and forgotten with it.
+    cache.delete(kept);
+    expect([cache.get(kept, 0), cache.size]).toEqual([undefined, 0]);
     // Short tokens are their own key.
     cache.set(entry('a.b.c'));
-    expect([cache.get('a.b.c', 0)?.token, cache.size]).toEqual(['a.b.c', 2]);
+    expect([cache.get('a.b.c', 0)?.token, cache.size]).toEqual(['a.b.c', 1]);
   });
 });

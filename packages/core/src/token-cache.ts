@@ -55,8 +55,8 @@ function keyOf(token: string): string {
 export class TokenCache {
   private readonly entries = new Map<string, CachedVerification>();
   private readonly max: number;
-  /** The key of the most recently used entry: a hit on it (a client repeating its token) moves nothing. */
-  private newest: string | undefined;
+  /** The most recently used entry: a client repeating its token finds it without a map lookup. */
+  private newest: CachedVerification | undefined;
   /** The seen-once filter: two bits per fingerprint, cleared after `max` marks so it never fills up. */
   private readonly seen: Uint32Array;
   private readonly seenMask: number;
@@ -72,17 +72,18 @@ export class TokenCache {
 
   /** The live entry for `token`, now the most recently used; an expired one is dropped. */
   get(token: string, nowMs: number): CachedVerification | undefined {
-    const key = keyOf(token);
-    const entry = this.entries.get(key);
-    if (entry === undefined || entry.token !== token) return undefined;
-    if (nowMs >= entry.expMs) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    if (key !== this.newest) {
+    let entry = this.newest;
+    if (entry === undefined || entry.token !== token) {
+      const key = keyOf(token);
+      entry = this.entries.get(key);
+      if (entry === undefined || entry.token !== token) return undefined;
       this.entries.delete(key);
       this.entries.set(key, entry);
-      this.newest = key;
+      this.newest = entry;
+    }
+    if (nowMs >= entry.expMs) {
+      this.delete(token);
+      return undefined;
     }
     return entry;
   }
@@ -125,13 +126,15 @@ export class TokenCache {
       if (oldest.done !== true) entries.delete(oldest.value);
     }
     entries.set(key, entry);
-    this.newest = key;
+    this.newest = entry;
   }
 
   /** Drops the entry of `token`, and only of `token`. */
   delete(token: string): void {
     const key = keyOf(token);
-    if (this.entries.get(key)?.token === token) this.entries.delete(key);
+    if (this.entries.get(key)?.token !== token) return;
+    this.entries.delete(key);
+    if (this.newest?.token === token) this.newest = undefined;
   }
 
   get size(): number {
