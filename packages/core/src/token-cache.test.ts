@@ -183,7 +183,7 @@ describe('TokenCache', () => {
     expect([cache.size, cache.admits('t5')]).toEqual([0, true]);
   });
 
-  it('keys by the end of a token but answers, and drops, only for the whole token', () => {
+  it('keys by a fingerprint of the end of a token but answers, and drops, only for the whole token', () => {
     const cache = new TokenCache(4);
     const signature = 'S'.repeat(40);
     const kept = `header.payload-a.${signature}`;
@@ -196,7 +196,7 @@ describe('TokenCache', () => {
     // The most recently used entry is served without a lookup, and forgotten with it.
     cache.delete(kept);
     expect([cache.get(kept, 0), cache.size]).toEqual([undefined, 0]);
-    // Short tokens are their own key.
+    // A token shorter than the fingerprint's reach works too.
     cache.set(entry('a.b.c'));
     expect([cache.get('a.b.c', 0)?.token, cache.size]).toEqual(['a.b.c', 1]);
   });
