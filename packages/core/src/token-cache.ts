@@ -42,7 +42,8 @@ function fingerprint(token: string): number {
 /**
  * The verified-token cache: a repeated token skips decoding and the signature check, and nothing
  * else. A hit still asks the key source (same freshness rules as a miss), and re-runs the claim
- * policy, the revocation check and the custom check. Bounded (LRU), keyed by the token string.
+ * policy, the revocation check and the custom check. Bounded (LRU), keyed by the token's fingerprint
+ * and matched on the whole token.
  *
  * A miss costs one map lookup. While there is room, every accepted token is stored. Once the cache
  * is full, a token is stored only when it comes a second time (a "seen once" mark of two bits, picked
